@@ -1,0 +1,106 @@
+/**
+ * The one interface every compute backend implements. All arrays are row-major and contiguous
+ * unless a stride says otherwise; sizes are in elements. "Accumulate" kernels add into their output
+ * (gradients are summed), the others overwrite it.
+ */
+
+/** C[i] = alpha * op(A[i]) · op(B[i]) + beta * C[i] for i < batch. op(A) is m×k, op(B) is k×n, C is m×n. */
+export interface GemmSpec {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored [k, m] instead of [m, k]. */
+  transA: boolean;
+  /** B is stored [n, k] instead of [k, n]. */
+  transB: boolean;
+  a: Float32Array;
+  aOffset: number;
+  /** Elements between consecutive A matrices; 0 broadcasts one matrix over the batch. */
+  aStride: number;
+  b: Float32Array;
+  bOffset: number;
+  bStride: number;
+  c: Float32Array;
+  cOffset: number;
+  cStride: number;
+  alpha: number;
+  /** 0 overwrites C (its old contents, even NaN, are ignored); 1 accumulates. */
+  beta: number;
+}
+
+export interface SoftmaxSpec {
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  y: Float32Array;
+  /** Optional additive bias of shape [rows / rowsPerBias, cols]: row r adds bias row floor(r / rowsPerBias). */
+  bias?: Float32Array;
+  rowsPerBias?: number;
+}
+
+export interface LayerNormSpec {
+  rows: number;
+  cols: number;
+  eps: number;
+  x: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  y: Float32Array;
+  /** Saved per row for the backward pass. */
+  mean: Float32Array;
+  rstd: Float32Array;
+}
+
+export interface LayerNormBackwardSpec {
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  gamma: Float32Array;
+  mean: Float32Array;
+  rstd: Float32Array;
+  dy: Float32Array;
+  /** Accumulated into; null when the input needs no gradient. */
+  dx: Float32Array | null;
+  dgamma: Float32Array | null;
+  dbeta: Float32Array | null;
+}
+
+export interface AdamWSpec {
+  n: number;
+  param: Float32Array;
+  grad: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  readonly threads: number;
+  gemm(spec: GemmSpec): void;
+  /** y = gelu(x), erf form: x/2 · (1 + erf(x/√2)). */
+  gelu(x: Float32Array, y: Float32Array, n: number): void;
+  /** dx += dy · gelu'(x). */
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** Softmax over the last axis, after adding the optional bias. */
+  softmax(spec: SoftmaxSpec): void;
+  /** dx += y ⊙ (dy − Σ dy⊙y) per row. */
+  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  layerNorm(spec: LayerNormSpec): void;
+  layerNormBackward(spec: LayerNormBackwardSpec): void;
+  /** out[i, :] = table[ids[i], :]. */
+  embedding(ids: Int32Array, table: Float32Array, out: Float32Array, count: number, dim: number): void;
+  /** dTable[ids[i], :] += dOut[i, :]. */
+  embeddingBackward(ids: Int32Array, dOut: Float32Array, dTable: Float32Array, count: number, dim: number): void;
+  /** Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW. */
+  adamw(spec: AdamWSpec): void;
+  /** Frees workers and memory; the backend is unusable afterwards. */
+  dispose(): void;
+}

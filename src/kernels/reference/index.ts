@@ -1,0 +1,26 @@
+import type { Kernels } from '../kernels.js';
+import { adamwReference } from './adamw.js';
+import { embeddingBackwardReference, embeddingReference } from './embedding.js';
+import { gemmReference } from './gemm.js';
+import { geluBackwardReference, geluReference } from './gelu.js';
+import { layerNormBackwardReference, layerNormReference } from './layer-norm.js';
+import { softmaxBackwardReference, softmaxReference } from './softmax.js';
+
+/** Plain TypeScript, single thread: the yardstick the fast kernels are tested against. */
+export function createReferenceKernels(): Kernels {
+  return {
+    name: 'reference',
+    threads: 1,
+    gemm: gemmReference,
+    gelu: geluReference,
+    geluBackward: geluBackwardReference,
+    softmax: softmaxReference,
+    softmaxBackward: softmaxBackwardReference,
+    layerNorm: layerNormReference,
+    layerNormBackward: layerNormBackwardReference,
+    embedding: embeddingReference,
+    embeddingBackward: embeddingBackwardReference,
+    adamw: adamwReference,
+    dispose() {},
+  };
+}
