@@ -98,7 +98,13 @@ export interface Kernels {
   /** out[i, :] = table[ids[i], :]. */
   embedding(ids: Int32Array, table: Float32Array, out: Float32Array, count: number, dim: number): void;
   /** dTable[ids[i], :] += dOut[i, :]. */
-  embeddingBackward(ids: Int32Array, dOut: Float32Array, dTable: Float32Array, count: number, dim: number): void;
+  embeddingBackward(
+    ids: Int32Array,
+    dOut: Float32Array,
+    dTable: Float32Array,
+    count: number,
+    dim: number,
+  ): void;
   /** Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW. */
   adamw(spec: AdamWSpec): void;
   /** Frees workers and memory; the backend is unusable afterwards. */

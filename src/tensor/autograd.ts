@@ -35,7 +35,12 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
 }
 
 /** Makes `output` a graph node when any input requires a gradient; returns it for chaining. */
-export function record(output: Tensor, name: string, inputs: readonly Tensor[], backward: (g: Float32Array) => void): Tensor {
+export function record(
+  output: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  backward: (g: Float32Array) => void,
+): Tensor {
   if (needsGrad(...inputs)) {
     output.requiresGrad = true;
     output.gradFn = { name, inputs, backward };

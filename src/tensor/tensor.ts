@@ -27,7 +27,9 @@ export class Tensor {
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
-      throw new Error(`Tensor data has ${data.length} values but shape ${shapeToString(shape)} needs ${sizeOf(shape)}.`);
+      throw new Error(
+        `Tensor data has ${data.length} values but shape ${shapeToString(shape)} needs ${sizeOf(shape)}.`,
+      );
     }
     this.data = data;
     this.shape = [...shape];
@@ -81,7 +83,9 @@ export class IntTensor {
 
   constructor(data: Int32Array, shape: Shape) {
     if (data.length !== sizeOf(shape)) {
-      throw new Error(`IntTensor data has ${data.length} values but shape ${shapeToString(shape)} needs ${sizeOf(shape)}.`);
+      throw new Error(
+        `IntTensor data has ${data.length} values but shape ${shapeToString(shape)} needs ${sizeOf(shape)}.`,
+      );
     }
     this.data = data;
     this.shape = [...shape];

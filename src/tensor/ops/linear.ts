@@ -1,24 +1,45 @@
 import { kernels } from '../../kernels/active.js';
+import { UserError } from '../../errors.js';
 import { record } from '../autograd.js';
 import { Tensor, shapeToString } from '../tensor.js';
+import { assertMinRank, assertRank, assertShape } from './shape.js';
 
 /**
  * y = x·Wᵀ + b for x [..., in], W [out, in] (PyTorch's layout), b [out].
  * Backward computes dW and db only when W and b require gradients: a frozen layer costs one GEMM
- * (for dx) instead of two.
+ * (for dx) instead of two, and none at all when x needs no gradient either.
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  assertRank('linear', 'a weight', weight.shape, 2);
+  assertMinRank('linear', 'an input', x.shape, 1);
   const [outFeatures, inFeatures] = weight.shape;
   if (x.shape[x.rank - 1] !== inFeatures) {
-    throw new Error(`linear: input ${shapeToString(x.shape)} does not fit weight ${shapeToString(weight.shape)}.`);
+    throw new UserError(
+      `linear cannot apply a weight of shape ${shapeToString(weight.shape)} to an input of shape ${shapeToString(x.shape)}.`,
+    );
   }
-  const rows = x.size / inFeatures;
+  if (bias) assertShape('linear', 'a bias', bias.shape, [outFeatures]);
+  const rows = inFeatures === 0 ? 0 : x.size / inFeatures;
   const y = Tensor.zeros([...x.shape.slice(0, -1), outFeatures]);
   if (bias) for (let r = 0; r < rows; r++) y.data.set(bias.data, r * outFeatures);
   kernels().gemm({
-    batch: 1, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true,
-    a: x.data, aOffset: 0, aStride: 0, b: weight.data, bOffset: 0, bStride: 0,
-    c: y.data, cOffset: 0, cStride: 0, alpha: 1, beta: bias ? 1 : 0,
+    batch: 1,
+    m: rows,
+    n: outFeatures,
+    k: inFeatures,
+    transA: false,
+    transB: true,
+    a: x.data,
+    aOffset: 0,
+    aStride: 0,
+    b: weight.data,
+    bOffset: 0,
+    bStride: 0,
+    c: y.data,
+    cOffset: 0,
+    cStride: 0,
+    alpha: 1,
+    beta: bias ? 1 : 0,
   });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'linear', inputs, (dy) => {
@@ -26,17 +47,45 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     if (x.requiresGrad) {
       // dx [rows, in] += dy [rows, out] · W [out, in]
       k.gemm({
-        batch: 1, m: rows, n: inFeatures, k: outFeatures, transA: false, transB: false,
-        a: dy, aOffset: 0, aStride: 0, b: weight.data, bOffset: 0, bStride: 0,
-        c: x.gradBuffer(), cOffset: 0, cStride: 0, alpha: 1, beta: 1,
+        batch: 1,
+        m: rows,
+        n: inFeatures,
+        k: outFeatures,
+        transA: false,
+        transB: false,
+        a: dy,
+        aOffset: 0,
+        aStride: 0,
+        b: weight.data,
+        bOffset: 0,
+        bStride: 0,
+        c: x.gradBuffer(),
+        cOffset: 0,
+        cStride: 0,
+        alpha: 1,
+        beta: 1,
       });
     }
     if (weight.requiresGrad) {
       // dW [out, in] += dyᵀ [out, rows] · x [rows, in]
       k.gemm({
-        batch: 1, m: outFeatures, n: inFeatures, k: rows, transA: true, transB: false,
-        a: dy, aOffset: 0, aStride: 0, b: x.data, bOffset: 0, bStride: 0,
-        c: weight.gradBuffer(), cOffset: 0, cStride: 0, alpha: 1, beta: 1,
+        batch: 1,
+        m: outFeatures,
+        n: inFeatures,
+        k: rows,
+        transA: true,
+        transB: false,
+        a: dy,
+        aOffset: 0,
+        aStride: 0,
+        b: x.data,
+        bOffset: 0,
+        bStride: 0,
+        c: weight.gradBuffer(),
+        cOffset: 0,
+        cStride: 0,
+        alpha: 1,
+        beta: 1,
       });
     }
     if (bias && bias.requiresGrad) {

@@ -1,0 +1,35 @@
+/** The tensor layer's public surface: tensors, autograd, randomness, initialisers and every op. */
+export { Tensor, IntTensor, sizeOf, shapeToString } from './tensor.js';
+export type { Shape } from './tensor.js';
+export { backward, noGrad, isGradEnabled, needsGrad, record } from './autograd.js';
+export type { GradFn } from './autograd.js';
+export { Rng } from './random.js';
+export { uniformInit, normalInit, kaimingUniformInit } from './init.js';
+
+export { linear } from './ops/linear.js';
+export { matmul } from './ops/matmul.js';
+export type { MatmulOptions } from './ops/matmul.js';
+export { add } from './ops/add.js';
+export { sub } from './ops/sub.js';
+export { mul } from './ops/mul.js';
+export { scale } from './ops/scale.js';
+export { addScalar } from './ops/add-scalar.js';
+export { gelu } from './ops/gelu.js';
+export { tanh } from './ops/tanh.js';
+export { softmax } from './ops/softmax.js';
+export { maskedSoftmax } from './ops/masked-softmax.js';
+export { attentionBias, MASKED_BIAS } from './ops/attention-bias.js';
+export { layerNorm } from './ops/layer-norm.js';
+export { embedding } from './ops/embedding.js';
+export { dropout } from './ops/dropout.js';
+export { crossEntropy } from './ops/cross-entropy.js';
+export type { CrossEntropyOptions } from './ops/cross-entropy.js';
+export { selectFirstToken } from './ops/select-first-token.js';
+export { reshape } from './ops/reshape.js';
+export { permute } from './ops/permute.js';
+export { transpose } from './ops/transpose.js';
+export { sum } from './ops/sum.js';
+export { mean } from './ops/mean.js';
+export { concat } from './ops/concat.js';
+export { scaledDotProductAttention } from './ops/scaled-dot-product-attention.js';
+export type { AttentionOptions } from './ops/scaled-dot-product-attention.js';

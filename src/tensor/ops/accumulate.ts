@@ -1,0 +1,16 @@
+import type { Tensor } from '../tensor.js';
+
+/**
+ * Adds `g` into `t`'s gradient. With `adopt`, a tensor that has no gradient yet takes `g` itself
+ * instead of a zeroed copy — one allocation and one pass saved. Only pass `adopt` when the caller will
+ * not read or hand out `g` again (the autograd loop drops an output's gradient right after its
+ * backward), and adopt last, after every other use of `g`.
+ */
+export function accumulateGrad(t: Tensor, g: Float32Array, adopt = false): void {
+  if (t.grad === null && adopt && g.length === t.size) {
+    t.grad = g;
+    return;
+  }
+  const dst = t.gradBuffer();
+  for (let i = 0; i < dst.length; i++) dst[i] += g[i];
+}
