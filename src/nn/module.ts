@@ -43,7 +43,8 @@ export abstract class Module {
 
   *namedParameters(prefix = ''): Iterable<[string, Tensor]> {
     for (const [name, p] of this.parameters) yield [prefix ? `${prefix}.${name}` : name, p];
-    for (const [name, child] of this.children) yield* child.namedParameters(prefix ? `${prefix}.${name}` : name);
+    for (const [name, child] of this.children)
+      yield* child.namedParameters(prefix ? `${prefix}.${name}` : name);
   }
 
   parameterList(): Tensor[] {
