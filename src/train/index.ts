@@ -1,0 +1,26 @@
+export {
+  trainClassifier,
+  TrainingDiverged,
+  TrainingInterrupted,
+  type RunInfo,
+  type TrainOptions,
+  type TrainProgress,
+} from './trainer.js';
+export {
+  evaluate,
+  type ClassifierModel,
+  type Collate,
+  type EvaluateOptions,
+  type TrainBatch,
+} from './evaluate.js';
+export { argmaxRows, computeMetrics } from './metrics.js';
+export {
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+  type CheckpointContents,
+  type TrainerState,
+} from './checkpoint.js';
+export type { ClassMetrics, EpochRecord, Method, Metrics, RunResults, Timing } from './results.js';

@@ -1,0 +1,547 @@
+import { performance } from 'node:perf_hooks';
+import { UserError } from '../errors.js';
+import type { StateDict } from '../io/state-dict.js';
+import { countParameters } from '../nn/module.js';
+import { AdamW } from '../optim/adamw.js';
+import { clipGradNorm, gradNorm } from '../optim/clip.js';
+import { LrSchedule, warmupStepsFor, type ScheduleKind } from '../optim/schedule.js';
+import { backward } from '../tensor/autograd.js';
+import { crossEntropy } from '../tensor/ops/cross-entropy.js';
+import type { Rng } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  rngStateFromJson,
+  rngStateToJson,
+  saveCheckpoint,
+  CHECKPOINT_FORMAT,
+  type CheckpointContents,
+  type TrainerState,
+} from './checkpoint.js';
+import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
+import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
+
+/** Reported after every optimizer step. Throwing from the callback stops the run (checkpoints stay). */
+export interface TrainProgress {
+  /** Optimizer steps done, over the whole run (a resumed run continues the count). */
+  step: number;
+  totalSteps: number;
+  /** 1-based epoch and its batch. */
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batchesPerEpoch: number;
+  /** This batch's mean cross-entropy. */
+  loss: number;
+  /** The learning rate this step used. */
+  lr: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Training throughput since this call started (evaluation excluded). */
+  examplesPerSecond: number;
+}
+
+/** What the run is, for results.json (copied through unchanged). */
+export interface RunInfo {
+  method: Method;
+  /** Display name, e.g. "bert-tiny + LoRA (r=8)". */
+  name: string;
+  /** Free-form settings to record (max length, LoRA config, …); the trainer adds its own. */
+  config?: Record<string, unknown>;
+  data_source?: string;
+  base_model?: string;
+  threads?: number;
+}
+
+export interface TrainOptions<E> {
+  /** The classifier; its parameters with `requiresGrad` are the ones trained (freeze the rest first). */
+  model: ClassifierModel;
+  /** Class names, index = label id (the order of the label map). */
+  labels: readonly string[];
+  /** Tokenized examples; `collate` turns a list of them into a padded batch. */
+  train: readonly E[];
+  /** When given, evaluated after every epoch; the epoch with the best weighted F1 is kept. */
+  val?: readonly E[] | null;
+  /** Evaluated once, at the end, with the kept weights. */
+  test: readonly E[];
+  collate: Collate<E>;
+
+  epochs: number;
+  batchSize: number;
+  /** Batch size of evaluation (default: batchSize). */
+  evalBatchSize?: number;
+  /** Stops after this many optimizer steps when > 0 (HF's max_steps: it overrides epochs). */
+  maxSteps?: number;
+
+  /** Peak learning rate. */
+  lr: number;
+  /** AdamW's decoupled weight decay (default 0.01). */
+  weightDecay?: number;
+  /** Parameters exempt from weight decay (default none, as torch.optim.AdamW(model.parameters())); see hfNoDecay. */
+  noDecay?: (name: string) => boolean;
+  betas?: readonly [number, number];
+  eps?: number;
+  /** Default 'constant'. */
+  schedule?: ScheduleKind;
+  /** Fraction of all steps spent warming up, rounded up (HF's warmup_ratio); default 0. */
+  warmupRatio?: number;
+  /** An explicit warm-up step count; overrides warmupRatio when > 0. */
+  warmupSteps?: number;
+  /** Clip the global gradient norm to this (HF's max_grad_norm); default: no clipping. */
+  maxGradNorm?: number | null;
+
+  /**
+   * The run's one generator: it shuffles each epoch and must be the generator the model's dropout
+   * draws from (the one the model was built with), so that a checkpoint's saved state covers both.
+   */
+  rng: Rng;
+  /** The seed `rng` was made from, recorded in results.json and checked on resume. */
+  seed: number;
+
+  /** Folder for `checkpoint-<step>/` folders; no checkpoints when absent. */
+  checkpointDir?: string;
+  /** Also checkpoint every this many optimizer steps (0/absent: only at the end of each epoch). */
+  saveSteps?: number;
+  /** Keep only the newest this many checkpoints (0/absent: keep all). */
+  saveTotalLimit?: number;
+  /**
+   * Continue from a checkpoint: true = the newest complete one in checkpointDir (an error when there
+   * is none), a string = that checkpoint folder. The other options must match the interrupted run.
+   */
+  resume?: boolean | string;
+  /**
+   * A fresh run refuses a checkpointDir that already holds checkpoints (a later resume would mix two
+   * runs); true deletes them first.
+   */
+  overwriteCheckpoints?: boolean;
+
+  /** When aborted, the run checkpoints at the next step boundary and throws TrainingInterrupted. */
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainProgress) => void;
+  /** After each epoch's evaluation, with its history record. */
+  onEpochEnd?: (record: EpochRecord) => void;
+  /** Called when a checkpoint has been written. */
+  onCheckpoint?: (dir: string, step: number) => void;
+  /** During evaluations: split, examples done, total. */
+  onEvalProgress?: (split: 'val' | 'test', done: number, total: number) => void;
+
+  run: RunInfo;
+}
+
+/** The run was stopped through its AbortSignal; a checkpoint was written first when a folder was set. */
+export class TrainingInterrupted extends UserError {
+  constructor(
+    readonly step: number,
+    readonly checkpoint: string | null,
+  ) {
+    super(
+      checkpoint
+        ? `Training was interrupted at step ${step}; its state is saved in ${checkpoint}, and running again with resume continues from there.`
+        : `Training was interrupted at step ${step}; no checkpoint folder was set, so nothing was saved.`,
+    );
+    this.name = 'TrainingInterrupted';
+  }
+}
+
+/** A loss or gradient became NaN or infinite; the weights are those of the last good step. */
+export class TrainingDiverged extends UserError {
+  constructor(
+    readonly step: number,
+    readonly what: string,
+    readonly checkpoint: string | null,
+    checkpointDir: string | undefined,
+  ) {
+    const last = checkpoint
+      ? `the last good checkpoint is ${checkpoint}`
+      : checkpointDir
+        ? 'no checkpoint had been saved yet'
+        : 'no checkpoint folder was set, so none was saved';
+    super(
+      `Training stopped at step ${step}: ${what}; ${last} (a lower learning rate or gradient clipping may help).`,
+    );
+    this.name = 'TrainingDiverged';
+  }
+}
+
+/**
+ * Fine-tunes (or trains from scratch) a sequence classifier with AdamW: per epoch a seeded shuffle,
+ * forward, cross-entropy, backward, optional clipping, an update; then validation when there is a
+ * validation split. The best epoch's trainable weights (by validation weighted F1; the last epoch
+ * without validation) are put back at the end, and the test split is evaluated once.
+ *
+ * Determinism: the same options and seed give the same weights and metrics bit for bit, including
+ * across an interruption and `resume`.
+ */
+export function trainClassifier<E>(options: TrainOptions<E>): RunResults {
+  const o = normalise(options);
+  const { model, rng } = o;
+  const params: [string, Tensor][] = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
+  if (params.length === 0)
+    throw new UserError('The model has no trainable parameters; nothing would be trained.');
+  const paramList = params.map(([, p]) => p);
+  const n = o.train.length;
+  const batchesPerEpoch = Math.ceil(n / o.batchSize);
+  const totalSteps = o.maxSteps > 0 ? o.maxSteps : batchesPerEpoch * o.epochs;
+  const epochs = o.maxSteps > 0 ? Math.ceil(o.maxSteps / batchesPerEpoch) : o.epochs;
+  const schedule = new LrSchedule({
+    kind: o.schedule,
+    lr: o.lr,
+    totalSteps,
+    warmupSteps: warmupStepsFor(totalSteps, o.warmupRatio, o.warmupSteps),
+  });
+  const optimizer = new AdamW(params, {
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    betas: o.betas,
+    eps: o.eps,
+    noDecay: o.noDecay,
+  });
+  const fingerprint = {
+    seed: o.seed,
+    batch_size: o.batchSize,
+    epochs: o.epochs,
+    max_steps: o.maxSteps,
+    lr: o.lr,
+    weight_decay: o.weightDecay,
+    schedule: o.schedule,
+    warmup_steps: schedule.warmupSteps,
+    max_grad_norm: o.maxGradNorm,
+    train_examples: n,
+    val_examples: o.val?.length ?? 0,
+    trainable: params.map(([name, p]) => `${name}:${p.size}`).join(','),
+  };
+
+  // Run state (everything a checkpoint records).
+  let globalStep = 0;
+  let epoch = 0;
+  let batchInEpoch = 0;
+  let order: number[] | null = null;
+  let epochLossSum = 0;
+  let epochLossBatches = 0;
+  let epochSeconds = 0;
+  let history: EpochRecord[] = [];
+  let best: { epoch: number; f1_weighted: number } | null = null;
+  let bestWeights: StateDict | null = null;
+  let trainSeconds = 0;
+  let trainExamples = 0;
+  let lastCheckpoint: string | null = null;
+
+  const resumeFrom = resolveResume(o);
+  if (resumeFrom) {
+    const ckpt = loadCheckpoint(resumeFrom);
+    checkFingerprint(ckpt, fingerprint);
+    restoreWeights(params, ckpt.weights, ckpt.dir);
+    optimizer.loadStateDict(ckpt.optimizer);
+    const s = ckpt.state;
+    rng.setState(rngStateFromJson(s.rng_state));
+    globalStep = s.global_step;
+    history = s.history;
+    best = s.best;
+    bestWeights = ckpt.best;
+    trainSeconds = s.train_seconds;
+    trainExamples = s.train_examples;
+    if (s.epoch_complete) {
+      epoch = s.epoch + 1;
+    } else {
+      epoch = s.epoch;
+      batchInEpoch = s.batch_in_epoch;
+      order = s.epoch_order;
+      epochLossSum = s.epoch_loss_sum;
+      epochLossBatches = s.epoch_loss_batches;
+      epochSeconds = s.epoch_seconds;
+    }
+    lastCheckpoint = ckpt.dir;
+  } else if (o.checkpointDir && listCheckpoints(o.checkpointDir).length > 0) {
+    if (!o.overwriteCheckpoints) {
+      throw new UserError(
+        `The checkpoint folder ${o.checkpointDir} already holds checkpoints of an earlier run; resume it, delete them, or choose another folder.`,
+      );
+    }
+    pruneCheckpoints(o.checkpointDir, 0);
+  }
+
+  const snapshot = (): StateDict => {
+    const out: StateDict = new Map();
+    for (const [name, p] of params) out.set(name, { shape: [...p.shape], data: p.data.slice() });
+    return out;
+  };
+
+  const checkpoint = (epochComplete: boolean): string | null => {
+    if (!o.checkpointDir) return null;
+    const opt = optimizer.stateDict();
+    const paramSteps: Record<string, number> = {};
+    for (const [name, s] of opt.params) paramSteps[name] = s.step;
+    const state: TrainerState = {
+      format: CHECKPOINT_FORMAT,
+      global_step: globalStep,
+      epoch,
+      batch_in_epoch: batchInEpoch,
+      epoch_complete: epochComplete,
+      epoch_order: epochComplete ? null : order,
+      epoch_loss_sum: epochLossSum,
+      epoch_loss_batches: epochLossBatches,
+      epoch_seconds: epochSeconds,
+      rng_state: rngStateToJson(rng.getState()),
+      history,
+      best,
+      optimizer: { step: opt.step, param_steps: paramSteps },
+      schedule: {
+        kind: schedule.kind,
+        lr: schedule.lr,
+        total_steps: totalSteps,
+        warmup_steps: schedule.warmupSteps,
+      },
+      train_seconds: trainSeconds,
+      train_examples: trainExamples,
+      fingerprint,
+    };
+    const dir = saveCheckpoint(
+      o.checkpointDir,
+      { state, weights: snapshot(), optimizer: opt, best: bestWeights },
+      o.saveTotalLimit,
+    );
+    lastCheckpoint = dir;
+    o.onCheckpoint?.(dir, globalStep);
+    return dir;
+  };
+
+  const evalOptions = (split: 'val' | 'test') => ({
+    batchSize: o.evalBatchSize,
+    collate: o.collate,
+    labels: o.labels,
+    onProgress: o.onEvalProgress
+      ? (done: number, total: number) => o.onEvalProgress!(split, done, total)
+      : undefined,
+  });
+
+  const sessionStart = { seconds: trainSeconds, examples: trainExamples };
+  for (; epoch < epochs && globalStep < totalSteps; epoch++) {
+    if (order === null) {
+      order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+      batchInEpoch = 0;
+      epochLossSum = 0;
+      epochLossBatches = 0;
+      epochSeconds = 0;
+    }
+    model.train();
+    while (batchInEpoch < batchesPerEpoch && globalStep < totalSteps) {
+      const t0 = performance.now();
+      const indices = order.slice(batchInEpoch * o.batchSize, (batchInEpoch + 1) * o.batchSize);
+      const batch = o.collate(indices.map((i) => o.train[i]));
+      const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
+      const loss = crossEntropy(logits, batch.labels);
+      const lossValue = loss.data[0];
+      const stepNumber = globalStep + 1;
+      if (!Number.isFinite(lossValue)) {
+        optimizer.zeroGrad();
+        throw new TrainingDiverged(
+          stepNumber,
+          `the loss became ${lossValue}`,
+          lastCheckpoint,
+          o.checkpointDir,
+        );
+      }
+      backward(loss);
+      const norm = o.maxGradNorm !== null ? clipGradNorm(paramList, o.maxGradNorm) : gradNorm(paramList);
+      if (!Number.isFinite(norm)) {
+        optimizer.zeroGrad();
+        throw new TrainingDiverged(
+          stepNumber,
+          `the gradient norm became ${norm}`,
+          lastCheckpoint,
+          o.checkpointDir,
+        );
+      }
+      const lr = schedule.lrAt(globalStep);
+      optimizer.lr = lr;
+      optimizer.step();
+      optimizer.zeroGrad();
+      globalStep = stepNumber;
+      batchInEpoch++;
+      epochLossSum += lossValue;
+      epochLossBatches++;
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
+      epochSeconds += seconds;
+      trainExamples += batch.size;
+
+      const epochEnds = batchInEpoch === batchesPerEpoch || globalStep === totalSteps;
+      let saved = false;
+      if (!epochEnds && o.saveSteps > 0 && globalStep % o.saveSteps === 0) {
+        checkpoint(false);
+        saved = true;
+      }
+      const sessionSeconds = trainSeconds - sessionStart.seconds;
+      o.onProgress?.({
+        step: globalStep,
+        totalSteps,
+        epoch: epoch + 1,
+        epochs,
+        batch: batchInEpoch,
+        batchesPerEpoch,
+        loss: lossValue,
+        lr,
+        gradNorm: norm,
+        examplesPerSecond: sessionSeconds > 0 ? (trainExamples - sessionStart.examples) / sessionSeconds : 0,
+      });
+      if (o.signal?.aborted && !epochEnds) {
+        throw new TrainingInterrupted(globalStep, saved ? lastCheckpoint : checkpoint(false));
+      }
+    }
+
+    // End of the epoch: validate, record, keep the best weights, checkpoint.
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      train_loss: epochLossBatches > 0 ? epochLossSum / epochLossBatches : 0,
+      seconds: 0,
+    };
+    const tEval = performance.now();
+    if (o.val && o.val.length > 0) {
+      const m = evaluate(model, o.val, evalOptions('val'));
+      record.val = { accuracy: m.accuracy, f1_weighted: m.f1_weighted, f1_macro: m.f1_macro, loss: m.loss };
+      if (best === null || m.f1_weighted > best.f1_weighted) {
+        best = { epoch: epoch + 1, f1_weighted: m.f1_weighted };
+        bestWeights = snapshot();
+      }
+    }
+    record.seconds = epochSeconds + (performance.now() - tEval) / 1000;
+    history.push(record);
+    order = null;
+    o.onEpochEnd?.(record);
+    const dir = checkpoint(true);
+    if (o.signal?.aborted && epoch + 1 < epochs && globalStep < totalSteps) {
+      throw new TrainingInterrupted(globalStep, dir);
+    }
+  }
+
+  // Keep the best epoch's weights (without validation: the last epoch's, already in place).
+  let bestEpoch = history.length > 0 ? history[history.length - 1].epoch : 0;
+  if (best && bestWeights) {
+    restoreWeights(params, bestWeights, 'the best epoch');
+    bestEpoch = best.epoch;
+  }
+
+  const tTest = performance.now();
+  const test: Metrics = evaluate(model, o.test, evalOptions('test'));
+  const evalSeconds = (performance.now() - tTest) / 1000;
+
+  return {
+    method: o.run.method,
+    name: o.run.name,
+    seed: o.seed,
+    trainable_params: countParameters(model, true),
+    total_params: countParameters(model),
+    config: {
+      ...o.run.config,
+      epochs: o.epochs,
+      batch_size: o.batchSize,
+      max_steps: o.maxSteps,
+      total_steps: totalSteps,
+      lr: o.lr,
+      weight_decay: o.weightDecay,
+      schedule: o.schedule,
+      warmup_steps: schedule.warmupSteps,
+      max_grad_norm: o.maxGradNorm,
+      train_examples: n,
+      val_examples: o.val?.length ?? 0,
+      test_examples: o.test.length,
+    },
+    history,
+    best_epoch: bestEpoch,
+    test,
+    timing: {
+      train_seconds: trainSeconds,
+      eval_seconds: evalSeconds,
+      train_examples_per_second: trainSeconds > 0 ? trainExamples / trainSeconds : 0,
+      eval_examples_per_second: evalSeconds > 0 ? o.test.length / evalSeconds : 0,
+    },
+    ...(o.run.data_source !== undefined ? { data_source: o.run.data_source } : {}),
+    ...(o.run.base_model !== undefined ? { base_model: o.run.base_model } : {}),
+    ...(o.run.threads !== undefined ? { threads: o.run.threads } : {}),
+    created_at: new Date().toISOString(),
+  };
+}
+
+interface Normalised<E> extends TrainOptions<E> {
+  evalBatchSize: number;
+  maxSteps: number;
+  weightDecay: number;
+  betas: readonly [number, number];
+  eps: number;
+  schedule: ScheduleKind;
+  warmupRatio: number;
+  maxGradNorm: number | null;
+  saveSteps: number;
+}
+
+function normalise<E>(options: TrainOptions<E>): Normalised<E> {
+  const o: Normalised<E> = {
+    ...options,
+    evalBatchSize: options.evalBatchSize ?? options.batchSize,
+    maxSteps: options.maxSteps ?? 0,
+    weightDecay: options.weightDecay ?? 0.01,
+    betas: options.betas ?? [0.9, 0.999],
+    eps: options.eps ?? 1e-8,
+    schedule: options.schedule ?? 'constant',
+    warmupRatio: options.warmupRatio ?? 0,
+    maxGradNorm: options.maxGradNorm ?? null,
+    saveSteps: options.saveSteps ?? 0,
+  };
+  const wholeAtLeast = (what: string, v: number, min: number): void => {
+    if (!Number.isInteger(v) || v < min)
+      throw new UserError(`${what} must be a whole number of at least ${min}, not ${v}.`);
+  };
+  wholeAtLeast('The batch size', o.batchSize, 1);
+  wholeAtLeast('The evaluation batch size', o.evalBatchSize, 1);
+  wholeAtLeast('The number of epochs', o.epochs, o.maxSteps > 0 ? 0 : 1);
+  wholeAtLeast('The maximum number of steps', o.maxSteps, 0);
+  wholeAtLeast('The checkpoint interval (save steps)', o.saveSteps, 0);
+  if (o.saveTotalLimit !== undefined) wholeAtLeast('The number of checkpoints to keep', o.saveTotalLimit, 0);
+  if (!(o.lr > 0 && Number.isFinite(o.lr)))
+    throw new UserError(`The learning rate must be a positive number, not ${o.lr}.`);
+  if (o.maxGradNorm !== null && !(o.maxGradNorm > 0)) {
+    throw new UserError(`The gradient-clipping norm must be a positive number, not ${o.maxGradNorm}.`);
+  }
+  if (o.train.length === 0) throw new UserError('The training split is empty; there is nothing to train on.');
+  if (o.test.length === 0) throw new UserError('The test split is empty; there is nothing to evaluate.');
+  if (o.resume === true && !o.checkpointDir)
+    throw new UserError('Resuming needs the checkpoint folder of the interrupted run.');
+  return o;
+}
+
+function resolveResume<E>(o: Normalised<E>): string | null {
+  if (!o.resume) return null;
+  if (typeof o.resume === 'string') return o.resume;
+  const dir = latestCheckpoint(o.checkpointDir!);
+  if (!dir) throw new UserError(`There is no complete checkpoint in ${o.checkpointDir} to resume from.`);
+  return dir;
+}
+
+function checkFingerprint(ckpt: CheckpointContents, current: Record<string, unknown>): void {
+  const saved = ckpt.state.fingerprint;
+  for (const [key, value] of Object.entries(current)) {
+    if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
+      const what =
+        key === 'trainable'
+          ? 'a different set of trainable parameters'
+          : `${key} = ${JSON.stringify(saved[key])}`;
+      const now = key === 'trainable' ? 'this model' : `this run has ${JSON.stringify(value)}`;
+      throw new UserError(
+        `The checkpoint ${ckpt.dir} was written with ${what}, but ${now}; resume with the interrupted run's settings or start afresh.`,
+      );
+    }
+  }
+}
+
+function restoreWeights(params: readonly [string, Tensor][], weights: StateDict, source: string): void {
+  for (const [name, p] of params) {
+    const w = weights.get(name);
+    if (!w || w.data.length !== p.size) {
+      throw new UserError(`The weights of ${source} lack ${name} or have another shape than the model's.`);
+    }
+    p.data.set(w.data);
+  }
+}
