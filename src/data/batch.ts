@@ -1,0 +1,73 @@
+import { IntTensor } from '../tensor/tensor.js';
+import type { Rng } from '../tensor/random.js';
+import { padSequences } from '../text/pad.js';
+import type { TokenizedDataset, TokenizedExample } from './dataset.js';
+
+/** What the training loop consumes: B examples padded to the longest of them. */
+export interface Batch {
+  /** [B, T] token ids, padded with the tokenizer's [PAD] id. */
+  inputIds: IntTensor;
+  /** [B, T] 1 for tokens, 0 for padding. */
+  attentionMask: IntTensor;
+  /** [B, T] zeros (single-segment inputs). */
+  tokenTypeIds: IntTensor;
+  /** [B] class ids. */
+  labels: IntTensor;
+  /** B: the last batch of an epoch may be smaller than batchSize. */
+  size: number;
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Shuffle the order with `rng` (required then); each call draws a new order. */
+  shuffle?: boolean;
+  rng?: Rng;
+  /** Drop a final batch smaller than batchSize. Default false. */
+  dropLast?: boolean;
+  /** Pad id; default the dataset's, else 0 ([PAD] in BERT vocabularies). */
+  padId?: number;
+  /** Cap on T; sequences are cut keeping [CLS] … [SEP]. Default the dataset's maxLength, else none. */
+  maxLength?: number;
+}
+
+export function countBatches(examples: number, batchSize: number, dropLast = false): number {
+  return dropLast ? Math.floor(examples / batchSize) : Math.ceil(examples / batchSize);
+}
+
+/**
+ * Batches of tokenized examples, each padded to its own longest sequence (capped at maxLength), so
+ * short texts cost short batches. Deterministic for a given rng state.
+ */
+export function* makeBatches(data: TokenizedDataset | readonly TokenizedExample[], options: BatchOptions): Generator<Batch> {
+  const examples = Array.isArray(data) ? (data as readonly TokenizedExample[]) : (data as TokenizedDataset).examples;
+  const dataset = Array.isArray(data) ? undefined : (data as TokenizedDataset);
+  const { batchSize, shuffle = false, rng, dropLast = false } = options;
+  const padId = options.padId ?? dataset?.padId ?? 0;
+  const maxLength = options.maxLength ?? dataset?.maxLength;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);
+  if (maxLength !== undefined && maxLength < 2) throw new RangeError(`maxLength must be at least 2, got ${maxLength}.`);
+  if (shuffle && !rng) throw new Error('makeBatches needs an rng to shuffle.');
+
+  const order = Array.from({ length: examples.length }, (_, i) => i);
+  if (shuffle) (rng as Rng).shuffle(order);
+  const batches = countBatches(examples.length, batchSize, dropLast);
+  for (let b = 0; b < batches; b++) {
+    const members = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => examples[i]);
+    const sequences = members.map((example) => capSequence(example.ids, maxLength));
+    const longest = sequences.reduce((m, s) => Math.max(m, s.length), 0);
+    const padded = padSequences(sequences, longest, padId);
+    yield {
+      ...padded,
+      labels: IntTensor.from(members.map((example) => example.label), [members.length]),
+      size: members.length,
+    };
+  }
+}
+
+/** Cuts a [CLS] … [SEP] sequence to maxLength, keeping its last id ([SEP]) at the end. */
+function capSequence(ids: Int32Array, maxLength: number | undefined): Int32Array {
+  if (maxLength === undefined || ids.length <= maxLength) return ids;
+  const out = ids.slice(0, maxLength);
+  out[maxLength - 1] = ids[ids.length - 1];
+  return out;
+}

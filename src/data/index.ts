@@ -1,0 +1,41 @@
+export { readCsvRecords, formatCsv, csvField, type CsvRecord, type CsvReadOptions } from './csv.js';
+export {
+  readComplaintsCsv,
+  openComplaintsCsv,
+  mapColumns,
+  normalizeColumnName,
+  EXPORT_COLUMNS,
+  type ComplaintRow,
+  type ComplaintTable,
+  type ComplaintStream,
+  type ColumnMap,
+  type CsvLayout,
+} from './complaints.js';
+export { STUDY_PRODUCT_MERGE, mergeProduct } from './merge.js';
+export { LabelMap, compareCodePoints } from './label-map.js';
+export { stratifiedSplit, allocate, type SplitIndices, type SplitOptions } from './split.js';
+export {
+  preprocessComplaints,
+  resolvePreprocessOptions,
+  PREPROCESS_DEFAULTS,
+  PREPROCESS_STEPS,
+  type PreprocessOptions,
+  type PreprocessResult,
+  type PreprocessSummary,
+  type ClassSummary,
+  type SplitRow,
+} from './preprocess.js';
+export { formatSummary } from './summary-text.js';
+export {
+  writePreprocessed,
+  readSplit,
+  loadPreprocessed,
+  formatSplitCsv,
+  SPLIT_FILES,
+  LABEL_MAP_FILE,
+  SUMMARY_FILE,
+  type PreprocessedData,
+} from './split-files.js';
+export { tokenizeDataset, type Example, type TokenizedExample, type TokenizedDataset, type TokenizerLike } from './dataset.js';
+export { makeBatches, countBatches, type Batch, type BatchOptions } from './batch.js';
+export { downloadComplaints, DEFAULT_CFPB_API, MAX_DOWNLOAD_SIZE, type DownloadOptions, type DownloadResult } from './download.js';

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+
+/**
+ * Class name ↔ id. `fromClasses` gives ids in sorted order of the names (by code point, as sklearn's
+ * LabelEncoder sorts); a loaded map keeps the ids it was saved with. Saved as label_map.json: `{ "label2id": {name: id}, "id2label": {"id": name} }`, the
+ * field names of a HF config.json, so they can be copied into a saved model as they are.
+ */
+export class LabelMap {
+  readonly names: readonly string[];
+  private readonly ids: Map<string, number>;
+
+  /** `names[id]` is the class of id `id`; names must be distinct. */
+  constructor(names: readonly string[]) {
+    if (new Set(names).size !== names.length) throw new UserError(`Class names must be distinct, got ${JSON.stringify(names)}.`);
+    this.names = Object.freeze([...names]);
+    this.ids = new Map(names.map((name, id) => [name, id]));
+  }
+
+  /** Ids by sorted class name, whatever the order or repetition of `classes`. */
+  static fromClasses(classes: Iterable<string>): LabelMap {
+    return new LabelMap([...new Set(classes)].sort(compareCodePoints));
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  idOf(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  nameOf(id: number): string | undefined {
+    return this.names[id];
+  }
+
+  toJSON(): { label2id: Record<string, number>; id2label: Record<string, string> } {
+    return {
+      label2id: Object.fromEntries(this.names.map((name, id) => [name, id])),
+      id2label: Object.fromEntries(this.names.map((name, id) => [String(id), name])),
+    };
+  }
+
+  save(path: string): void {
+    writeJsonAtomic(path, this.toJSON());
+  }
+
+  static load(path: string): LabelMap {
+    if (!existsSync(path)) throw new UserError(`Label map ${path} does not exist; preprocess writes it next to the splits.`);
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new UserError(`${path} is not valid JSON (${(error as Error).message}).`);
+    }
+    const id2label = (value as { id2label?: unknown } | null)?.id2label;
+    if (!id2label || typeof id2label !== 'object') throw new UserError(`${path} has no "id2label" object, so it is not a label map.`);
+    const entries = Object.entries(id2label as Record<string, unknown>);
+    const names: string[] = [];
+    for (const [key, name] of entries) {
+      const id = Number(key);
+      if (!Number.isInteger(id) || id < 0 || id >= entries.length || typeof name !== 'string') {
+        throw new UserError(`${path} maps ${JSON.stringify(key)} to ${JSON.stringify(name)}, but ids must run from 0 to ${entries.length - 1} and names be strings.`);
+      }
+      names[id] = name;
+    }
+    if (new Set(names).size !== names.length) throw new UserError(`${path} names a class twice.`);
+    return new LabelMap(names);
+  }
+}
+
+/** Code-point order (numpy's sort of str), unlike `localeCompare` and unlike UTF-16 order for astral characters. */
+export function compareCodePoints(a: string, b: string): number {
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const x = ia.next();
+    const y = ib.next();
+    if (x.done) return y.done ? 0 : -1;
+    if (y.done) return 1;
+    const d = (x.value.codePointAt(0) as number) - (y.value.codePointAt(0) as number);
+    if (d !== 0) return d;
+  }
+}

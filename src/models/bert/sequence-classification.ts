@@ -1,0 +1,61 @@
+import { UserError } from '../../errors.js';
+import { Dropout, Linear, Module } from '../../nn/index.js';
+import { crossEntropy } from '../../tensor/ops/cross-entropy.js';
+import type { Rng } from '../../tensor/random.js';
+import type { IntTensor, Tensor } from '../../tensor/tensor.js';
+import type { BertConfig } from './config.js';
+import { initBertParameter } from './init.js';
+import { BertModel } from './model.js';
+
+/**
+ * HF's BertForSequenceClassification: BertModel, dropout on the pooled output, and a `classifier`
+ * Linear to one logit per label. Parameter names are HF's (`bert.encoder.layer.0…`, `classifier.weight`).
+ */
+export class BertForSequenceClassification extends Module {
+  readonly bert: BertModel;
+  readonly dropout: Dropout;
+  readonly classifier: Linear;
+
+  /**
+   * `rng` initialises the weights (unless `initialize` is false, for a caller that loads them all
+   * anyway) and drives every dropout of the model.
+   */
+  constructor(
+    readonly config: BertConfig,
+    rng: Rng,
+    options: { initialize?: boolean } = {},
+  ) {
+    super();
+    this.bert = this.registerModule('bert', new BertModel(config, rng));
+    this.dropout = this.registerModule('dropout', new Dropout(config.classifierDropoutProb, rng));
+    this.classifier = this.registerModule('classifier', new Linear(config.hiddenSize, config.numLabels));
+    if (options.initialize !== false) this.initWeights(rng);
+  }
+
+  /** HF's initialisation of the named parameters (all of them by default), in parameter order. */
+  initWeights(rng: Rng, names?: Iterable<string>): void {
+    const only = names ? new Set(names) : null;
+    for (const [name, p] of this.namedParameters()) {
+      if (!only || only.has(name)) initBertParameter(name, p, this.config, rng);
+    }
+  }
+
+  /** ids, mask and optional token types [B, T] → logits [B, numLabels]. */
+  forward(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds?: IntTensor): Tensor {
+    const { pooledOutput } = this.bert.forward(inputIds, attentionMask, tokenTypeIds);
+    return this.classifier.forward(this.dropout.forward(pooledOutput));
+  }
+
+  /** Mean cross-entropy of logits [B, numLabels] against label ids [B] (HF's single_label_classification); −100 is ignored. */
+  loss(logits: Tensor, labels: IntTensor): Tensor {
+    const n = this.config.numLabels;
+    for (let i = 0; i < labels.data.length; i++) {
+      const label = labels.data[i];
+      // −100 is PyTorch's ignore_index, which crossEntropy skips.
+      if (label !== -100 && (label < 0 || label >= n)) {
+        throw new UserError(`Label id ${label} is outside the model's ${n} labels.`);
+      }
+    }
+    return crossEntropy(logits, labels);
+  }
+}
