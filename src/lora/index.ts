@@ -1,0 +1,25 @@
+export {
+  ADAPTER_CONFIG_NAME,
+  DEFAULT_BERT_TARGETS,
+  cloneLoraConfig,
+  createLoraConfig,
+  loraConfigToJson,
+  loraScaling,
+  parseLoraConfig,
+  serializeLoraConfig,
+  validateLoraConfig,
+  type LoraConfig,
+  type LoraConfigInit,
+} from './config.js';
+export { LoRALinear, type LoRALinearOptions } from './lora-linear.js';
+export { ALL_LINEAR, applyLora, loraLayers, planLora, type LoraPlan, type LoraTarget } from './inject.js';
+export { matchesTarget, rankAndAlphaFor } from './target-match.js';
+export { SEQ_CLS_HEAD_NAMES, effectiveModulesToSave, findModulesToSave } from './modules-to-save.js';
+export { freezeAll, markOnlyLoraTrainable } from './trainable.js';
+export { mergeAndUnload, mergeLayer, mergeLora, unloadLora, unmergeLayer, unmergeLora } from './merge.js';
+export {
+  formatTrainableParameters,
+  trainableParameterReport,
+  type TrainableParameterReport,
+} from './report.js';
+export { loraStateOf, type LoraState } from './state.js';
