@@ -38,14 +38,21 @@ export function countBatches(examples: number, batchSize: number, dropLast = fal
  * Batches of tokenized examples, each padded to its own longest sequence (capped at maxLength), so
  * short texts cost short batches. Deterministic for a given rng state.
  */
-export function* makeBatches(data: TokenizedDataset | readonly TokenizedExample[], options: BatchOptions): Generator<Batch> {
-  const examples = Array.isArray(data) ? (data as readonly TokenizedExample[]) : (data as TokenizedDataset).examples;
+export function* makeBatches(
+  data: TokenizedDataset | readonly TokenizedExample[],
+  options: BatchOptions,
+): Generator<Batch> {
+  const examples = Array.isArray(data)
+    ? (data as readonly TokenizedExample[])
+    : (data as TokenizedDataset).examples;
   const dataset = Array.isArray(data) ? undefined : (data as TokenizedDataset);
   const { batchSize, shuffle = false, rng, dropLast = false } = options;
   const padId = options.padId ?? dataset?.padId ?? 0;
   const maxLength = options.maxLength ?? dataset?.maxLength;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);
-  if (maxLength !== undefined && maxLength < 2) throw new RangeError(`maxLength must be at least 2, got ${maxLength}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);
+  if (maxLength !== undefined && maxLength < 2)
+    throw new RangeError(`maxLength must be at least 2, got ${maxLength}.`);
   if (shuffle && !rng) throw new Error('makeBatches needs an rng to shuffle.');
 
   const order = Array.from({ length: examples.length }, (_, i) => i);
@@ -58,7 +65,10 @@ export function* makeBatches(data: TokenizedDataset | readonly TokenizedExample[
     const padded = padSequences(sequences, longest, padId);
     yield {
       ...padded,
-      labels: IntTensor.from(members.map((example) => example.label), [members.length]),
+      labels: IntTensor.from(
+        members.map((example) => example.label),
+        [members.length],
+      ),
       size: members.length,
     };
   }

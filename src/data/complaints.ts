@@ -32,7 +32,14 @@ export interface ComplaintTable {
 }
 
 /** The export's column names, in the export's order, as `download-data` writes them. */
-export const EXPORT_COLUMNS = ['Date received', 'Product', 'Sub-product', 'Issue', 'Consumer complaint narrative', 'Complaint ID'] as const;
+export const EXPORT_COLUMNS = [
+  'Date received',
+  'Product',
+  'Sub-product',
+  'Issue',
+  'Consumer complaint narrative',
+  'Complaint ID',
+] as const;
 
 type Field = 'product' | 'narrative' | 'subProduct' | 'issue' | 'dateReceived' | 'complaintId';
 
@@ -47,7 +54,11 @@ const ALIASES: Record<Field, readonly string[]> = {
 };
 
 export function normalizeColumnName(name: string): string {
-  return name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
 export interface ColumnMap {
@@ -88,7 +99,11 @@ export function mapColumns(header: string[], path: string): ColumnMap {
       `${path} has ${missing} (expected "Product" and "Consumer complaint narrative", their snake_case forms, or "text" and "label"); its columns are ${existing}.`,
     );
   }
-  return { layout: 'export', header, index: { ...index, product: index.product, narrative: index.narrative } };
+  return {
+    layout: 'export',
+    header,
+    index: { ...index, product: index.product, narrative: index.narrative },
+  };
 }
 
 export interface ComplaintStream {
@@ -100,7 +115,10 @@ export interface ComplaintStream {
  * Opens a complaints CSV (either layout) and streams its rows; the header is read and checked
  * before this returns. Fields a short record lacks are empty strings.
  */
-export async function openComplaintsCsv(path: string, options: CsvReadOptions = {}): Promise<ComplaintStream> {
+export async function openComplaintsCsv(
+  path: string,
+  options: CsvReadOptions = {},
+): Promise<ComplaintStream> {
   const records = readCsvRecords(path, options);
   const first = await records.next();
   if (first.done || first.value.fields.every((field) => field.trim() === '')) {

@@ -58,7 +58,10 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
     },
   });
   const source = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const feeding = pipeline(Readable.from(decodeUtf8Chunks(source, path, totalBytes, options.onProgress)), parser);
+  const feeding = pipeline(
+    Readable.from(decodeUtf8Chunks(source, path, totalBytes, options.onProgress)),
+    parser,
+  );
   feeding.catch(() => undefined); // the same failure surfaces through the iteration below
   try {
     for await (const record of parser as AsyncIterable<CsvRecord>) yield record;
@@ -79,15 +82,21 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
 function csvUserError(path: string, error: CsvError, line: number): UserError {
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return new UserError(`${path} has an unbalanced quote: a quoted field in the record that starts on line ${line} is never closed.`);
+      return new UserError(
+        `${path} has an unbalanced quote: a quoted field in the record that starts on line ${line} is never closed.`,
+      );
     case 'CSV_INVALID_CLOSING_QUOTE':
-      return new UserError(`${path} has a stray quote in the record that starts on line ${line}: a closing quote must be followed by a comma or a line break.`);
+      return new UserError(
+        `${path} has a stray quote in the record that starts on line ${line}: a closing quote must be followed by a comma or a line break.`,
+      );
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
       const found = Array.isArray(error.record) ? `${error.record.length} fields` : 'more fields';
       return new UserError(`${path} line ${line} has ${found}, more than its header.`);
     }
     default:
-      return new UserError(`${path} could not be read as CSV near line ${line}: ${error.message.replace(/\.$/, '')}.`);
+      return new UserError(
+        `${path} could not be read as CSV near line ${line}: ${error.message.replace(/\.$/, '')}.`,
+      );
   }
 }
 
@@ -136,7 +145,13 @@ async function* decodeUtf8Chunks(
   }
 }
 
-function decodePiece(decoder: InstanceType<typeof TextDecoder>, piece: Uint8Array, path: string, offset: number, newlines: number): string {
+function decodePiece(
+  decoder: InstanceType<typeof TextDecoder>,
+  piece: Uint8Array,
+  path: string,
+  offset: number,
+  newlines: number,
+): string {
   try {
     return decoder.decode(piece);
   } catch {

@@ -30,13 +30,18 @@ export interface TokenizeDatasetOptions {
   progressEvery?: number;
 }
 
-export function tokenizeDataset(tokenizer: TokenizerLike, examples: readonly Example[], options: TokenizeDatasetOptions): TokenizedDataset {
+export function tokenizeDataset(
+  tokenizer: TokenizerLike,
+  examples: readonly Example[],
+  options: TokenizeDatasetOptions,
+): TokenizedDataset {
   const { maxLength, onProgress, progressEvery = 256 } = options;
   const tokenized: TokenizedExample[] = new Array(examples.length);
   for (let i = 0; i < examples.length; i++) {
     const { text, label } = examples[i];
     tokenized[i] = { ids: Int32Array.from(tokenizer.encode(text, { maxLength, truncation: true })), label };
-    if (onProgress && ((i + 1) % progressEvery === 0 || i + 1 === examples.length)) onProgress(i + 1, examples.length);
+    if (onProgress && ((i + 1) % progressEvery === 0 || i + 1 === examples.length))
+      onProgress(i + 1, examples.length);
   }
   return { examples: tokenized, maxLength, padId: tokenizer.padId };
 }

@@ -3,7 +3,8 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { EXPORT_COLUMNS } from './complaints.js';
 import { formatCsv } from './csv.js';
 
-export const DEFAULT_CFPB_API = 'https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/';
+export const DEFAULT_CFPB_API =
+  'https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/';
 
 /** The search API pages through at most 10,000 hits (Elasticsearch's result window). */
 export const MAX_DOWNLOAD_SIZE = 10_000;
@@ -76,13 +77,21 @@ export async function downloadComplaints(options: DownloadOptions): Promise<Down
       const id = text(source.complaint_id);
       if (narrative.trim() === '' || (id !== '' && seen.has(id))) continue;
       if (id !== '') seen.add(id);
-      rows.push([text(source.date_received).slice(0, 10), text(source.product), text(source.sub_product), text(source.issue), narrative, id]);
+      rows.push([
+        text(source.date_received).slice(0, 10),
+        text(source.product),
+        text(source.sub_product),
+        text(source.issue),
+        narrative,
+        id,
+      ]);
       if (rows.length === size) break;
     }
     options.onProgress?.(rows.length, size);
     if (hits.length < pageSize) break; // the last page
   }
-  if (rows.length === 0) throw new UserError(`The CFPB API at ${base.origin} returned no complaints with a narrative.`);
+  if (rows.length === 0)
+    throw new UserError(`The CFPB API at ${base.origin} returned no complaints with a narrative.`);
   writeFileAtomic(options.to, formatCsv(EXPORT_COLUMNS, rows, '\r\n'));
   return { path: options.to, rows: rows.length, endpoint: base.href };
 }
@@ -90,14 +99,21 @@ export async function downloadComplaints(options: DownloadOptions): Promise<Down
 async function fetchHits(url: URL, timeoutMs: number): Promise<ComplaintSource[]> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new UserError(`Could not reach the CFPB complaint API at ${url.origin} (${reason}); check the network or set CFPB_API.`);
+    throw new UserError(
+      `Could not reach the CFPB complaint API at ${url.origin} (${reason}); check the network or set CFPB_API.`,
+    );
   }
   if (!response.ok) {
-    throw new UserError(`The CFPB complaint API answered ${response.status} ${response.statusText} for ${url.origin}${url.pathname}.`);
+    throw new UserError(
+      `The CFPB complaint API answered ${response.status} ${response.statusText} for ${url.origin}${url.pathname}.`,
+    );
   }
   let body: unknown;
   try {
@@ -107,8 +123,15 @@ async function fetchHits(url: URL, timeoutMs: number): Promise<ComplaintSource[]
   }
   // The search response is {hits: {hits: [{_source}]}}; the json export is a list of hits.
   const list = Array.isArray(body) ? body : (body as { hits?: { hits?: unknown } } | null)?.hits?.hits;
-  if (!Array.isArray(list)) throw new UserError(`The CFPB complaint API at ${url.origin} sent JSON without a list of complaints (hits.hits).`);
-  return list.map((hit) => ((hit && typeof hit === 'object' && '_source' in hit ? (hit as { _source: unknown })._source : hit) ?? {}) as ComplaintSource);
+  if (!Array.isArray(list))
+    throw new UserError(
+      `The CFPB complaint API at ${url.origin} sent JSON without a list of complaints (hits.hits).`,
+    );
+  return list.map(
+    (hit) =>
+      ((hit && typeof hit === 'object' && '_source' in hit ? (hit as { _source: unknown })._source : hit) ??
+        {}) as ComplaintSource,
+  );
 }
 
 function text(value: unknown): string {

@@ -36,6 +36,18 @@ export {
   SUMMARY_FILE,
   type PreprocessedData,
 } from './split-files.js';
-export { tokenizeDataset, type Example, type TokenizedExample, type TokenizedDataset, type TokenizerLike } from './dataset.js';
+export {
+  tokenizeDataset,
+  type Example,
+  type TokenizedExample,
+  type TokenizedDataset,
+  type TokenizerLike,
+} from './dataset.js';
 export { makeBatches, countBatches, type Batch, type BatchOptions } from './batch.js';
-export { downloadComplaints, DEFAULT_CFPB_API, MAX_DOWNLOAD_SIZE, type DownloadOptions, type DownloadResult } from './download.js';
+export {
+  downloadComplaints,
+  DEFAULT_CFPB_API,
+  MAX_DOWNLOAD_SIZE,
+  type DownloadOptions,
+  type DownloadResult,
+} from './download.js';

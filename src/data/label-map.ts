@@ -13,7 +13,8 @@ export class LabelMap {
 
   /** `names[id]` is the class of id `id`; names must be distinct. */
   constructor(names: readonly string[]) {
-    if (new Set(names).size !== names.length) throw new UserError(`Class names must be distinct, got ${JSON.stringify(names)}.`);
+    if (new Set(names).size !== names.length)
+      throw new UserError(`Class names must be distinct, got ${JSON.stringify(names)}.`);
     this.names = Object.freeze([...names]);
     this.ids = new Map(names.map((name, id) => [name, id]));
   }
@@ -47,7 +48,8 @@ export class LabelMap {
   }
 
   static load(path: string): LabelMap {
-    if (!existsSync(path)) throw new UserError(`Label map ${path} does not exist; preprocess writes it next to the splits.`);
+    if (!existsSync(path))
+      throw new UserError(`Label map ${path} does not exist; preprocess writes it next to the splits.`);
     let value: unknown;
     try {
       value = JSON.parse(readFileSync(path, 'utf8'));
@@ -55,13 +57,16 @@ export class LabelMap {
       throw new UserError(`${path} is not valid JSON (${(error as Error).message}).`);
     }
     const id2label = (value as { id2label?: unknown } | null)?.id2label;
-    if (!id2label || typeof id2label !== 'object') throw new UserError(`${path} has no "id2label" object, so it is not a label map.`);
+    if (!id2label || typeof id2label !== 'object')
+      throw new UserError(`${path} has no "id2label" object, so it is not a label map.`);
     const entries = Object.entries(id2label as Record<string, unknown>);
     const names: string[] = [];
     for (const [key, name] of entries) {
       const id = Number(key);
       if (!Number.isInteger(id) || id < 0 || id >= entries.length || typeof name !== 'string') {
-        throw new UserError(`${path} maps ${JSON.stringify(key)} to ${JSON.stringify(name)}, but ids must run from 0 to ${entries.length - 1} and names be strings.`);
+        throw new UserError(
+          `${path} maps ${JSON.stringify(key)} to ${JSON.stringify(name)}, but ids must run from 0 to ${entries.length - 1} and names be strings.`,
+        );
       }
       names[id] = name;
     }

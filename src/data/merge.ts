@@ -18,6 +18,9 @@ export const STUDY_PRODUCT_MERGE: Readonly<Record<string, string>> = Object.free
   'Prepaid card': 'Credit card or prepaid card',
 });
 
-export function mergeProduct(product: string, mapping: Readonly<Record<string, string>> = STUDY_PRODUCT_MERGE): string {
+export function mergeProduct(
+  product: string,
+  mapping: Readonly<Record<string, string>> = STUDY_PRODUCT_MERGE,
+): string {
   return Object.hasOwn(mapping, product) ? mapping[product] : product;
 }

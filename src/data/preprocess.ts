@@ -67,7 +67,14 @@ export interface ClassSummary {
 
 export interface PreprocessSummary {
   input: string;
-  options: { sampleFrac: number; classThreshold: number; minWords: number; testSize: number; valSize: number; seed: number };
+  options: {
+    sampleFrac: number;
+    classThreshold: number;
+    minWords: number;
+    testSize: number;
+    valSize: number;
+    seed: number;
+  };
   steps: readonly string[];
   rows: {
     read: number;
@@ -105,13 +112,34 @@ export function resolvePreprocessOptions(options: PreprocessOptions): Preprocess
   const check = (ok: boolean, message: string): void => {
     if (!ok) throw new UserError(message);
   };
-  check(o.sampleFrac > 0 && o.sampleFrac <= 1, `The sample fraction must be above 0 and at most 1, got ${o.sampleFrac}.`);
-  check(Number.isInteger(o.classThreshold) && o.classThreshold >= 1, `The class threshold must be a whole number of at least 1, got ${o.classThreshold}.`);
-  check(Number.isInteger(o.minWords) && o.minWords >= 0, `The minimum word count must be a whole number of at least 0, got ${o.minWords}.`);
-  check(o.testSize > 0 && o.testSize < 1, `The test size must be between 0 and 1 (exclusive), got ${o.testSize}.`);
-  check(o.valSize >= 0 && o.valSize < 1, `The validation size must be at least 0 and below 1, got ${o.valSize}.`);
-  check(o.testSize + o.valSize < 1, `The test and validation sizes must add up to less than 1, got ${o.testSize} + ${o.valSize}.`);
-  check(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff, `The seed must be a whole number from 0 to 4294967295, got ${o.seed}.`);
+  check(
+    o.sampleFrac > 0 && o.sampleFrac <= 1,
+    `The sample fraction must be above 0 and at most 1, got ${o.sampleFrac}.`,
+  );
+  check(
+    Number.isInteger(o.classThreshold) && o.classThreshold >= 1,
+    `The class threshold must be a whole number of at least 1, got ${o.classThreshold}.`,
+  );
+  check(
+    Number.isInteger(o.minWords) && o.minWords >= 0,
+    `The minimum word count must be a whole number of at least 0, got ${o.minWords}.`,
+  );
+  check(
+    o.testSize > 0 && o.testSize < 1,
+    `The test size must be between 0 and 1 (exclusive), got ${o.testSize}.`,
+  );
+  check(
+    o.valSize >= 0 && o.valSize < 1,
+    `The validation size must be at least 0 and below 1, got ${o.valSize}.`,
+  );
+  check(
+    o.testSize + o.valSize < 1,
+    `The test and validation sizes must add up to less than 1, got ${o.testSize} + ${o.valSize}.`,
+  );
+  check(
+    Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff,
+    `The seed must be a whole number from 0 to 4294967295, got ${o.seed}.`,
+  );
   const { sampleFrac, classThreshold, minWords, testSize, valSize, seed } = o;
   return { sampleFrac, classThreshold, minWords, testSize, valSize, seed };
 }
@@ -122,7 +150,10 @@ export function resolvePreprocessOptions(options: PreprocessOptions): Preprocess
  * count, once to draw exactly round(frac·N) rows by selection sampling), so memory holds only the
  * sample. Nothing is written here: see writePreprocessed.
  */
-export async function preprocessComplaints(inputPath: string, options: PreprocessOptions = {}): Promise<PreprocessResult> {
+export async function preprocessComplaints(
+  inputPath: string,
+  options: PreprocessOptions = {},
+): Promise<PreprocessResult> {
   const resolved = resolvePreprocessOptions(options);
   const { sampleFrac, classThreshold, minWords, testSize, valSize, seed } = resolved;
   const mapping = options.merge ?? STUDY_PRODUCT_MERGE;
@@ -196,15 +227,25 @@ export async function preprocessComplaints(inputPath: string, options: Preproces
   }
   const labelMap = LabelMap.fromClasses(kept.map((c) => c.label));
   if (labelMap.size < 2) {
-    throw new UserError(`Only one class (${labelMap.names[0]}) of ${inputPath} is left after preprocessing, and a classifier needs at least two; lower the class threshold.`);
+    throw new UserError(
+      `Only one class (${labelMap.names[0]}) of ${inputPath} is left after preprocessing, and a classifier needs at least two; lower the class threshold.`,
+    );
   }
 
   const labels = kept.map((c) => labelMap.idOf(c.label) as number);
   const indices = stratifiedSplit(labels, { testSize, valSize, rng });
-  const toRows = (which: number[]): SplitRow[] => which.map((i) => ({ text: kept[i].text, label: kept[i].label }));
+  const toRows = (which: number[]): SplitRow[] =>
+    which.map((i) => ({ text: kept[i].text, label: kept[i].label }));
   const splits = { train: toRows(indices.train), val: toRows(indices.val), test: toRows(indices.test) };
 
-  const classes: ClassSummary[] = labelMap.names.map((name, id) => ({ name, id, rows: 0, train: 0, val: 0, test: 0 }));
+  const classes: ClassSummary[] = labelMap.names.map((name, id) => ({
+    name,
+    id,
+    rows: 0,
+    train: 0,
+    val: 0,
+    test: 0,
+  }));
   for (const split of ['train', 'val', 'test'] as const) {
     for (const i of indices[split]) {
       const summary = classes[labels[i]];

@@ -17,7 +17,10 @@ export const LABEL_MAP_FILE = 'label_map.json';
 export const SUMMARY_FILE = 'summary.json';
 
 export function formatSplitCsv(rows: readonly SplitRow[]): string {
-  return formatCsv(['text', 'label'], rows.map((row) => [row.text, row.label]));
+  return formatCsv(
+    ['text', 'label'],
+    rows.map((row) => [row.text, row.label]),
+  );
 }
 
 /** Writes the processed directory, every file atomically, summary.json last. Returns the paths. */
@@ -44,12 +47,16 @@ export function writePreprocessed(outputDir: string, result: PreprocessResult): 
 export async function readSplit(path: string, labelMap: LabelMap): Promise<Example[]> {
   const table = await readComplaintsCsv(path);
   if (table.layout !== 'split') {
-    throw new UserError(`${path} is a raw complaints export, not a processed split with columns text,label; run preprocess on it first.`);
+    throw new UserError(
+      `${path} is a raw complaints export, not a processed split with columns text,label; run preprocess on it first.`,
+    );
   }
   return table.rows.map((row) => {
     const label = labelMap.idOf(row.product);
     if (label === undefined) {
-      throw new UserError(`${path} line ${row.line} has the label ${JSON.stringify(row.product)}, which the label map does not know (it knows ${labelMap.names.map((n) => JSON.stringify(n)).join(', ')}).`);
+      throw new UserError(
+        `${path} line ${row.line} has the label ${JSON.stringify(row.product)}, which the label map does not know (it knows ${labelMap.names.map((n) => JSON.stringify(n)).join(', ')}).`,
+      );
     }
     return { text: row.narrative, label };
   });
@@ -65,7 +72,8 @@ export interface PreprocessedData {
 
 /** Loads a directory written by writePreprocessed (or `lora-lab preprocess`). */
 export async function loadPreprocessed(dir: string): Promise<PreprocessedData> {
-  if (!existsSync(dir)) throw new UserError(`Data directory ${dir} does not exist; run preprocess to create it.`);
+  if (!existsSync(dir))
+    throw new UserError(`Data directory ${dir} does not exist; run preprocess to create it.`);
   const labelMap = LabelMap.load(join(dir, LABEL_MAP_FILE));
   const valPath = join(dir, SPLIT_FILES.val);
   return {

@@ -27,14 +27,21 @@ const EPSILON = 1e-9;
  */
 export function stratifiedSplit(labels: readonly number[], options: SplitOptions): SplitIndices {
   const { testSize, valSize = 0, rng } = options;
-  if (!(testSize > 0 && testSize < 1)) throw new UserError(`The test size must be between 0 and 1 (exclusive), got ${testSize}.`);
-  if (!(valSize >= 0 && valSize < 1)) throw new UserError(`The validation size must be at least 0 and below 1, got ${valSize}.`);
-  if (testSize + valSize >= 1) throw new UserError(`The test and validation sizes must add up to less than 1, got ${testSize} + ${valSize}.`);
+  if (!(testSize > 0 && testSize < 1))
+    throw new UserError(`The test size must be between 0 and 1 (exclusive), got ${testSize}.`);
+  if (!(valSize >= 0 && valSize < 1))
+    throw new UserError(`The validation size must be at least 0 and below 1, got ${valSize}.`);
+  if (testSize + valSize >= 1)
+    throw new UserError(
+      `The test and validation sizes must add up to less than 1, got ${testSize} + ${valSize}.`,
+    );
   const n = labels.length;
   const nTest = Math.ceil(testSize * n - EPSILON);
   const nVal = valSize > 0 ? Math.ceil(valSize * n - EPSILON) : 0;
   if (n - nTest - nVal < 1) {
-    throw new UserError(`${n} rows are too few for a test split of ${testSize} and a validation split of ${valSize}: no row would be left to train on.`);
+    throw new UserError(
+      `${n} rows are too few for a test split of ${testSize} and a validation split of ${valSize}: no row would be left to train on.`,
+    );
   }
 
   const byClass = new Map<number, number[]>();
@@ -46,7 +53,11 @@ export function stratifiedSplit(labels: readonly number[], options: SplitOptions
   const classes = [...byClass.keys()].sort((a, b) => a - b);
   const counts = classes.map((c) => (byClass.get(c) as number[]).length);
   const testShare = allocate(counts, nTest, counts);
-  const valShare = allocate(counts, nVal, counts.map((count, k) => count - testShare[k]));
+  const valShare = allocate(
+    counts,
+    nVal,
+    counts.map((count, k) => count - testShare[k]),
+  );
 
   const split: SplitIndices = { train: [], val: [], test: [] };
   classes.forEach((c, k) => {
@@ -70,7 +81,12 @@ export function allocate(counts: readonly number[], total: number, capacity: rea
   let left = total - share.reduce((a, b) => a + b, 0);
   const order = counts
     .map((_, k) => k)
-    .sort((a, b) => quotas[b] - Math.floor(quotas[b]) - (quotas[a] - Math.floor(quotas[a])) || counts[b] - counts[a] || a - b);
+    .sort(
+      (a, b) =>
+        quotas[b] - Math.floor(quotas[b]) - (quotas[a] - Math.floor(quotas[a])) ||
+        counts[b] - counts[a] ||
+        a - b,
+    );
   while (left > 0) {
     let gave = false;
     for (const k of order) {

@@ -7,10 +7,13 @@ export function formatSummary(summary: PreprocessSummary): string {
   const lines: string[] = [];
   lines.push(`Read ${n(rows.read)} rows from ${summary.input}.`);
   const dropped: string[] = [];
-  if (rows.missingProductOrNarrative > 0) dropped.push(`${n(rows.missingProductOrNarrative)} without product or narrative`);
+  if (rows.missingProductOrNarrative > 0)
+    dropped.push(`${n(rows.missingProductOrNarrative)} without product or narrative`);
   if (rows.notSampled > 0) dropped.push(`${n(rows.notSampled)} not sampled (fraction ${options.sampleFrac})`);
   if (rows.inDroppedClasses > 0) {
-    const which = Object.entries(summary.droppedClasses).map(([name, count]) => `${name} ${n(count)}`).join(', ');
+    const which = Object.entries(summary.droppedClasses)
+      .map(([name, count]) => `${name} ${n(count)}`)
+      .join(', ');
     dropped.push(`${n(rows.inDroppedClasses)} in classes under ${n(options.classThreshold)} rows (${which})`);
   }
   if (rows.tooShort > 0) dropped.push(`${n(rows.tooShort)} under ${options.minWords} words`);
@@ -19,10 +22,20 @@ export function formatSummary(summary: PreprocessSummary): string {
   lines.push('');
   const header = ['id', 'class', 'rows', 'train', 'val', 'test'];
   const body = summary.classes.map((c) => [String(c.id), c.name, n(c.rows), n(c.train), n(c.val), n(c.test)]);
-  body.push(['', 'total', n(rows.kept), n(summary.splits.train), n(summary.splits.val), n(summary.splits.test)]);
+  body.push([
+    '',
+    'total',
+    n(rows.kept),
+    n(summary.splits.train),
+    n(summary.splits.val),
+    n(summary.splits.test),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const render = (cells: string[]): string =>
-    cells.map((cell, i) => (i === 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   lines.push(render(header));
   for (const row of body) lines.push(render(row));
   return `${lines.join('\n')}\n`;

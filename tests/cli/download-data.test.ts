@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerDownloadData } from '../../src/cli/download-data.js';
+import { runCommand } from './run-command.js';
+
+test('download-data writes the CSV from a (local, fake) CFPB API and reports it', async () => {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const size = Number(url.searchParams.get('size'));
+    const hits = Array.from({ length: size }, (_, i) => ({
+      _source: {
+        date_received: '2024-01-02T12:00:00-05:00',
+        product: 'Mortgage',
+        sub_product: '',
+        issue: 'x',
+        complaint_what_happened: `story ${i}`,
+        complaint_id: i + 1,
+      },
+    }));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ hits: { hits } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/`;
+  const dir = mkdtempSync(join(tmpdir(), 'lora-lab-cli-dl-'));
+  try {
+    const to = join(dir, 'data', 'raw', 'complaints.csv');
+    const { stdout } = await runCommand(registerDownloadData, [
+      'download-data',
+      '--to',
+      to,
+      '--size',
+      '4',
+      '--endpoint',
+      endpoint,
+    ]);
+    assert.equal(stdout, `Downloaded 4 complaints with narratives from ${endpoint} to ${to}.\n`);
+    const lines = readFileSync(to, 'utf8').split('\r\n');
+    assert.equal(
+      lines[0],
+      'Date received,Product,Sub-product,Issue,Consumer complaint narrative,Complaint ID',
+    );
+    assert.equal(lines[1], '2024-01-02,Mortgage,,x,story 0,1');
+    await assert.rejects(
+      runCommand(registerDownloadData, [
+        'download-data',
+        '--to',
+        join(dir, 'x.csv'),
+        '--size',
+        '20000',
+        '--endpoint',
+        endpoint,
+      ]),
+      {
+        name: 'UserError',
+        message: '--size must be between 1 and 10000, got 20000.',
+      },
+    );
+    assert.equal(existsSync(join(dir, 'x.csv')), false);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tokenizeDataset, type Example } from '../../src/data/dataset.js';
+import { makeBatches, countBatches } from '../../src/data/batch.js';
+import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const tokenizer = BertTokenizer.fromVocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c']);
+const examples: Example[] = [
+  { text: 'a', label: 0 },
+  { text: 'a b c a b c', label: 1 },
+  { text: 'b c', label: 2 },
+  { text: 'c c c', label: 0 },
+  { text: '', label: 1 },
+];
+
+test('tokenizeDataset tokenizes once, truncating to maxLength', () => {
+  const progress: number[] = [];
+  const data = tokenizeDataset(tokenizer, examples, {
+    maxLength: 6,
+    onProgress: (done) => progress.push(done),
+    progressEvery: 2,
+  });
+  assert.deepEqual(Array.from(data.examples[0].ids), [2, 5, 3]);
+  assert.deepEqual(Array.from(data.examples[1].ids), [2, 5, 6, 7, 5, 3]);
+  assert.deepEqual(progress, [2, 4, 5]);
+  assert.equal(data.padId, 0);
+});
+
+test('batches pad to their own longest sequence, with masks, token types and labels', () => {
+  const data = tokenizeDataset(tokenizer, examples, { maxLength: 6 });
+  const batches = [...makeBatches(data, { batchSize: 2 })];
+  assert.equal(batches.length, 3);
+  assert.equal(countBatches(5, 2), 3);
+  const [first, second, last] = batches;
+  assert.deepEqual(first.inputIds.shape, [2, 6]);
+  assert.deepEqual(Array.from(first.inputIds.data), [2, 5, 3, 0, 0, 0, 2, 5, 6, 7, 5, 3]);
+  assert.deepEqual(Array.from(first.attentionMask.data), [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(first.labels.data), [0, 1]);
+  assert.deepEqual(first.labels.shape, [2]);
+  assert.deepEqual(second.inputIds.shape, [2, 5]);
+  assert.deepEqual(Array.from(second.tokenTypeIds.data), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(last.size, 1);
+  assert.deepEqual(Array.from(last.inputIds.data), [2, 3]);
+  assert.equal([...makeBatches(data, { batchSize: 2, dropLast: true })].length, 2);
+});
+
+test('a maxLength cap keeps [CLS] … [SEP]', () => {
+  const data = tokenizeDataset(tokenizer, examples, { maxLength: 16 });
+  const [batch] = makeBatches(data.examples, { batchSize: 5, maxLength: 4 });
+  assert.deepEqual(batch.inputIds.shape, [5, 4]);
+  assert.deepEqual(Array.from(batch.inputIds.data.slice(4, 8)), [2, 5, 6, 3]);
+});
+
+test('shuffling is seeded, covers every example once, and differs between epochs', () => {
+  const data = tokenizeDataset(tokenizer, examples, { maxLength: 8 });
+  const sizes = (rng: Rng): number[] =>
+    [...makeBatches(data, { batchSize: 2, shuffle: true, rng })].map((b) => b.size);
+  const order = (rng: Rng): string[] =>
+    [...makeBatches(data, { batchSize: 1, shuffle: true, rng })].map((b) =>
+      Array.from(b.inputIds.data).join(','),
+    );
+  const rngA = new Rng(5);
+  const rngB = new Rng(5);
+  const first = order(rngA);
+  assert.deepEqual(first, order(rngB));
+  assert.deepEqual([...first].sort(), data.examples.map((e) => Array.from(e.ids).join(',')).sort());
+  const epochs = Array.from({ length: 4 }, () => order(rngA).join('|'));
+  assert.ok(new Set(epochs).size > 1);
+  assert.deepEqual(sizes(new Rng(1)), [2, 2, 1]);
+  assert.throws(() => [...makeBatches(data, { batchSize: 2, shuffle: true })], /needs an rng/);
+  assert.throws(() => [...makeBatches(data, { batchSize: 0 })], RangeError);
+});
