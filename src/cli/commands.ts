@@ -1,4 +1,23 @@
 import type { Command } from 'commander';
+import { registerBench } from './bench.js';
+import { registerDownloadData } from './download-data.js';
+import { registerDownloadModel } from './download-model.js';
+import { registerExperiments } from './experiments.js';
+import { registerPredict } from './predict.js';
+import { registerPreprocess } from './preprocess.js';
+import { registerReport } from './report.js';
+import { registerTokenize } from './tokenize.js';
+import { registerTrain } from './train.js';
 
-/** Every command lives in its own file and registers itself here. */
-export function registerCommands(_program: Command): void {}
+/** Every command lives in its own file and registers itself here, in the order of the data flow. */
+export function registerCommands(program: Command): void {
+  registerDownloadData(program);
+  registerDownloadModel(program);
+  registerPreprocess(program);
+  registerTokenize(program);
+  registerTrain(program);
+  registerPredict(program);
+  registerExperiments(program);
+  registerReport(program);
+  registerBench(program);
+}

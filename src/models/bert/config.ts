@@ -138,7 +138,9 @@ export class BertConfig implements BertConfigFields {
     }
     const o = json as Record<string, unknown>;
     if (o.model_type !== undefined && o.model_type !== 'bert') {
-      throw new UserError(`${source}: model_type is "${String(o.model_type)}", but only "bert" is supported.`);
+      throw new UserError(
+        `${source}: model_type is "${String(o.model_type)}", but only "bert" is supported.`,
+      );
     }
     const positionType = o.position_embedding_type;
     if (positionType !== undefined && positionType !== null && positionType !== 'absolute') {
@@ -147,7 +149,9 @@ export class BertConfig implements BertConfigFields {
       );
     }
     if (o.is_decoder === true || o.add_cross_attention === true) {
-      throw new UserError(`${source}: decoder BERT models (is_decoder, add_cross_attention) are not supported.`);
+      throw new UserError(
+        `${source}: decoder BERT models (is_decoder, add_cross_attention) are not supported.`,
+      );
     }
     const hiddenAct = o.hidden_act ?? HF_DEFAULTS.hidden_act;
     if (hiddenAct !== 'gelu') {
@@ -155,8 +159,10 @@ export class BertConfig implements BertConfigFields {
         `${source}: hidden_act ${JSON.stringify(hiddenAct)} is not supported; only "gelu" (the exact erf form) is.`,
       );
     }
-    const int = (key: keyof typeof HF_DEFAULTS): number => readInt(o, key, HF_DEFAULTS[key] as number, source);
-    const num = (key: keyof typeof HF_DEFAULTS): number => readNumber(o, key, HF_DEFAULTS[key] as number, source);
+    const int = (key: keyof typeof HF_DEFAULTS): number =>
+      readInt(o, key, HF_DEFAULTS[key] as number, source);
+    const num = (key: keyof typeof HF_DEFAULTS): number =>
+      readNumber(o, key, HF_DEFAULTS[key] as number, source);
     const classifierDropout =
       o.classifier_dropout === undefined || o.classifier_dropout === null ? null : num('classifier_dropout');
     const padTokenId = o.pad_token_id === null ? null : int('pad_token_id');
@@ -289,7 +295,9 @@ function readLabels(o: Record<string, unknown>, source: string): string[] {
     for (const [key, name] of entries) {
       const id = Number(key);
       if (!/^\d+$/.test(key) || id >= entries.length || labels[id] !== undefined) {
-        throw new UserError(`${source}: id2label must have the ids 0 to ${entries.length - 1}, but has "${key}".`);
+        throw new UserError(
+          `${source}: id2label must have the ids 0 to ${entries.length - 1}, but has "${key}".`,
+        );
       }
       if (typeof name !== 'string') throw new UserError(`${source}: id2label["${key}"] must be a string.`);
       labels[id] = name;
@@ -315,14 +323,16 @@ function validate(c: BertConfig, source: string): void {
     ['type_vocab_size', c.typeVocabSize],
   ];
   for (const [key, v] of positive) {
-    if (!Number.isInteger(v) || v < 1) throw new UserError(`${source}: ${key} must be a positive whole number, got ${v}.`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new UserError(`${source}: ${key} must be a positive whole number, got ${v}.`);
   }
   if (c.hiddenSize % c.numAttentionHeads !== 0) {
     throw new UserError(
       `${source}: hidden_size ${c.hiddenSize} is not divisible by num_attention_heads ${c.numAttentionHeads}.`,
     );
   }
-  if (!(c.layerNormEps > 0)) throw new UserError(`${source}: layer_norm_eps must be positive, got ${c.layerNormEps}.`);
+  if (!(c.layerNormEps > 0))
+    throw new UserError(`${source}: layer_norm_eps must be positive, got ${c.layerNormEps}.`);
   if (!(c.initializerRange > 0)) {
     throw new UserError(`${source}: initializer_range must be positive, got ${c.initializerRange}.`);
   }
@@ -332,13 +342,19 @@ function validate(c: BertConfig, source: string): void {
     ['classifier_dropout', c.classifierDropout],
   ];
   for (const [key, p] of probabilities) {
-    if (p !== null && !(p >= 0 && p < 1)) throw new UserError(`${source}: ${key} must be in [0, 1), got ${p}.`);
+    if (p !== null && !(p >= 0 && p < 1))
+      throw new UserError(`${source}: ${key} must be in [0, 1), got ${p}.`);
   }
   if (c.hiddenAct !== 'gelu') {
     throw new UserError(`${source}: hidden_act "${String(c.hiddenAct)}" is not supported; only "gelu" is.`);
   }
-  if (c.padTokenId !== null && (!Number.isInteger(c.padTokenId) || c.padTokenId < 0 || c.padTokenId >= c.vocabSize)) {
-    throw new UserError(`${source}: pad_token_id ${c.padTokenId} is outside the vocabulary of ${c.vocabSize} tokens.`);
+  if (
+    c.padTokenId !== null &&
+    (!Number.isInteger(c.padTokenId) || c.padTokenId < 0 || c.padTokenId >= c.vocabSize)
+  ) {
+    throw new UserError(
+      `${source}: pad_token_id ${c.padTokenId} is outside the vocabulary of ${c.vocabSize} tokens.`,
+    );
   }
   if (c.labels.length < 1) throw new UserError(`${source}: a classifier needs at least one label.`);
   const seen = new Set<string>();

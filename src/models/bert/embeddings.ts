@@ -17,7 +17,10 @@ export class BertEmbeddings extends Module {
   constructor(config: BertConfig, rng: Rng) {
     super();
     this.paddingIdx = config.padTokenId;
-    this.wordEmbeddings = this.registerModule('word_embeddings', new Embedding(config.vocabSize, config.hiddenSize));
+    this.wordEmbeddings = this.registerModule(
+      'word_embeddings',
+      new Embedding(config.vocabSize, config.hiddenSize),
+    );
     this.positionEmbeddings = this.registerModule(
       'position_embeddings',
       new Embedding(config.maxPositionEmbeddings, config.hiddenSize),
@@ -33,7 +36,10 @@ export class BertEmbeddings extends Module {
   /** ids and token types [B, T] → [B, T, H]; positions are 0…T−1 for every row. */
   forward(inputIds: IntTensor, tokenTypeIds: IntTensor): Tensor {
     const seqLen = inputIds.shape[1];
-    const positions = new IntTensor(Int32Array.from({ length: seqLen }, (_, i) => i), [seqLen]);
+    const positions = new IntTensor(
+      Int32Array.from({ length: seqLen }, (_, i) => i),
+      [seqLen],
+    );
     const words = wordEmbedding(inputIds, this.wordEmbeddings.weight, this.paddingIdx);
     const types = this.tokenTypeEmbeddings.forward(tokenTypeIds);
     // HF's order of summation: (words + token types) + positions, the last broadcast over the batch.

@@ -43,7 +43,9 @@ export class BertModel extends Module {
 
 function checkInputs(config: BertConfig, ids: IntTensor, mask: IntTensor, types: IntTensor): void {
   if (ids.shape.length !== 2 || ids.shape[0] < 1 || ids.shape[1] < 1) {
-    throw new UserError(`BERT expects input ids of shape [batch, length], but got ${shapeToString(ids.shape)}.`);
+    throw new UserError(
+      `BERT expects input ids of shape [batch, length], but got ${shapeToString(ids.shape)}.`,
+    );
   }
   for (const [what, t] of [
     ['attention mask', mask],

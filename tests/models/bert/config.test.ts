@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { requireShared } from '../../helpers/shared.js';
 import { UserError } from '../../../src/errors.js';
-import { BertConfig, bertTinyConfig, defaultLabels, smallBertConfig } from '../../../src/models/bert/config.js';
+import {
+  BertConfig,
+  bertTinyConfig,
+  defaultLabels,
+  smallBertConfig,
+} from '../../../src/models/bert/config.js';
 
 const tinyJson = (): Record<string, unknown> => bertTinyConfig(3).toJSON();
 
@@ -51,22 +56,52 @@ test('missing fields take HF defaults; labels come from id2label, else num_label
 });
 
 test('invalid configs are refused in one sentence', () => {
-  rejects({ ...tinyJson(), hidden_size: 130, num_attention_heads: 4 }, 'config.json: hidden_size 130 is not divisible by num_attention_heads 4.');
-  rejects({ ...tinyJson(), hidden_act: 'relu' }, 'config.json: hidden_act "relu" is not supported; only "gelu" (the exact erf form) is.');
-  rejects({ ...tinyJson(), hidden_act: 'gelu_new' }, 'config.json: hidden_act "gelu_new" is not supported; only "gelu" (the exact erf form) is.');
+  rejects(
+    { ...tinyJson(), hidden_size: 130, num_attention_heads: 4 },
+    'config.json: hidden_size 130 is not divisible by num_attention_heads 4.',
+  );
+  rejects(
+    { ...tinyJson(), hidden_act: 'relu' },
+    'config.json: hidden_act "relu" is not supported; only "gelu" (the exact erf form) is.',
+  );
+  rejects(
+    { ...tinyJson(), hidden_act: 'gelu_new' },
+    'config.json: hidden_act "gelu_new" is not supported; only "gelu" (the exact erf form) is.',
+  );
   rejects({ ...tinyJson(), vocab_size: '30522' }, 'config.json: vocab_size must be a number, got "30522".');
-  rejects({ ...tinyJson(), num_hidden_layers: 2.5 }, 'config.json: num_hidden_layers must be a whole number, got 2.5.');
-  rejects({ ...tinyJson(), num_hidden_layers: 0 }, 'config.json: num_hidden_layers must be a positive whole number, got 0.');
-  rejects({ ...tinyJson(), hidden_dropout_prob: 1 }, 'config.json: hidden_dropout_prob must be in [0, 1), got 1.');
+  rejects(
+    { ...tinyJson(), num_hidden_layers: 2.5 },
+    'config.json: num_hidden_layers must be a whole number, got 2.5.',
+  );
+  rejects(
+    { ...tinyJson(), num_hidden_layers: 0 },
+    'config.json: num_hidden_layers must be a positive whole number, got 0.',
+  );
+  rejects(
+    { ...tinyJson(), hidden_dropout_prob: 1 },
+    'config.json: hidden_dropout_prob must be in [0, 1), got 1.',
+  );
   rejects({ ...tinyJson(), layer_norm_eps: 0 }, 'config.json: layer_norm_eps must be positive, got 0.');
-  rejects({ ...tinyJson(), pad_token_id: 40000 }, 'config.json: pad_token_id 40000 is outside the vocabulary of 30522 tokens.');
-  rejects({ ...tinyJson(), model_type: 'roberta' }, 'config.json: model_type is "roberta", but only "bert" is supported.');
+  rejects(
+    { ...tinyJson(), pad_token_id: 40000 },
+    'config.json: pad_token_id 40000 is outside the vocabulary of 30522 tokens.',
+  );
+  rejects(
+    { ...tinyJson(), model_type: 'roberta' },
+    'config.json: model_type is "roberta", but only "bert" is supported.',
+  );
   rejects(
     { ...tinyJson(), position_embedding_type: 'relative_key' },
     'config.json: position_embedding_type "relative_key" is not supported; only "absolute" is.',
   );
-  rejects({ ...tinyJson(), id2label: { '0': 'a', '2': 'b' } }, 'config.json: id2label must have the ids 0 to 1, but has "2".');
-  rejects({ ...tinyJson(), id2label: { '0': 'a', '1': 'a' }, label2id: undefined }, 'config.json: the label "a" appears twice.');
+  rejects(
+    { ...tinyJson(), id2label: { '0': 'a', '2': 'b' } },
+    'config.json: id2label must have the ids 0 to 1, but has "2".',
+  );
+  rejects(
+    { ...tinyJson(), id2label: { '0': 'a', '1': 'a' }, label2id: undefined },
+    'config.json: the label "a" appears twice.',
+  );
   rejects([1, 2], 'config.json: expected a JSON object.');
   rejects(null, 'config.json: expected a JSON object.');
 });
@@ -93,7 +128,13 @@ test('presets: bert-tiny and Small-BERT', () => {
   );
   const small = smallBertConfig(9);
   assert.deepEqual(
-    [small.numHiddenLayers, small.hiddenSize, small.numAttentionHeads, small.intermediateSize, small.vocabSize],
+    [
+      small.numHiddenLayers,
+      small.hiddenSize,
+      small.numAttentionHeads,
+      small.intermediateSize,
+      small.vocabSize,
+    ],
     [4, 256, 4, 512, 30522],
   );
   assert.deepEqual([small.maxPositionEmbeddings, small.typeVocabSize], [512, 2]);

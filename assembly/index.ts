@@ -1,0 +1,45 @@
+// Entry points of the kernel module. Every thread instantiates this module over one shared memory;
+// the main thread writes a job block (see job.ts) and each participating thread calls `runJob` on it.
+// Nothing here allocates: the JavaScript side owns the memory layout (src/kernels/wasm/heap.ts).
+
+import { jobOp } from './job';
+import { gemmJob } from './gemm';
+import { geluBackwardJob, geluJob } from './gelu';
+import { softmaxBackwardJob, softmaxJob } from './softmax';
+import { layerNormBackwardJob, layerNormJob } from './layer-norm';
+import { embeddingBackwardJob, embeddingJob } from './embedding';
+import { adamwJob } from './adamw';
+
+export { gemmScratchBytes } from './gemm';
+
+// Operation codes, exported as globals so the JavaScript side reads them instead of repeating them.
+export const OP_GEMM: i32 = 1;
+export const OP_GELU: i32 = 2;
+export const OP_GELU_BACKWARD: i32 = 3;
+export const OP_SOFTMAX: i32 = 4;
+export const OP_SOFTMAX_BACKWARD: i32 = 5;
+export const OP_LAYER_NORM: i32 = 6;
+export const OP_LAYER_NORM_BACKWARD: i32 = 7;
+export const OP_EMBEDDING: i32 = 8;
+export const OP_EMBEDDING_BACKWARD: i32 = 9;
+export const OP_ADAMW: i32 = 10;
+
+/** First byte past the module's own static data; the JavaScript heap starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function runJob(job: usize, thread: i32): void {
+  const op = jobOp(job);
+  if (op == OP_GEMM) gemmJob(job, thread);
+  else if (op == OP_GELU) geluJob(job);
+  else if (op == OP_GELU_BACKWARD) geluBackwardJob(job);
+  else if (op == OP_SOFTMAX) softmaxJob(job);
+  else if (op == OP_SOFTMAX_BACKWARD) softmaxBackwardJob(job);
+  else if (op == OP_LAYER_NORM) layerNormJob(job);
+  else if (op == OP_LAYER_NORM_BACKWARD) layerNormBackwardJob(job);
+  else if (op == OP_EMBEDDING) embeddingJob(job);
+  else if (op == OP_EMBEDDING_BACKWARD) embeddingBackwardJob(job);
+  else if (op == OP_ADAMW) adamwJob(job);
+  else unreachable();
+}

@@ -1,0 +1,49 @@
+// A job is a block of 32-bit slots in shared memory. The main thread fills it before waking the
+// workers; every participating thread (the main one included) then runs `runJob` on the same block
+// and pulls task numbers from one shared counter, so a thread that starts late simply takes fewer.
+
+const SLOT_OP: usize = 0;
+const SLOT_THREADS: usize = 1;
+const SLOT_NEXT_TASK: usize = 2;
+const SLOT_CALL_ID: usize = 3;
+const SLOT_ARGS: usize = 4;
+
+export function jobOp(job: usize): i32 {
+  return load<i32>(job + (SLOT_OP << 2));
+}
+
+/** How many threads take part in this job (1 when the main thread runs it alone). */
+export function jobThreads(job: usize): i32 {
+  return load<i32>(job + (SLOT_THREADS << 2));
+}
+
+/** Increases on every GEMM call, so a packed panel cached by a thread is never reused across calls. */
+export function jobCallId(job: usize): i32 {
+  return load<i32>(job + (SLOT_CALL_ID << 2));
+}
+
+export function argI(job: usize, i: usize): i32 {
+  return load<i32>(job + ((SLOT_ARGS + i) << 2));
+}
+
+export function argP(job: usize, i: usize): usize {
+  return load<u32>(job + ((SLOT_ARGS + i) << 2));
+}
+
+export function argF(job: usize, i: usize): f32 {
+  return load<f32>(job + ((SLOT_ARGS + i) << 2));
+}
+
+/** The next unclaimed task number; numbers at or past the task count mean "no more work". */
+export function claimTask(job: usize): i32 {
+  return atomic.add<i32>(job + (SLOT_NEXT_TASK << 2), 1);
+}
+
+/** Splits `total` items into chunks of at least `minChunk` (a multiple of `align`), about four per thread. */
+export function chunkSize(total: i32, threads: i32, minChunk: i32, align: i32): i32 {
+  if (threads <= 1) return max(total, 1);
+  let chunk = (total + threads * 4 - 1) / (threads * 4);
+  if (chunk < minChunk) chunk = minChunk;
+  chunk = ((chunk + align - 1) / align) * align;
+  return chunk;
+}

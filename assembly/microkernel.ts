@@ -1,0 +1,90 @@
+// The GEMM inner kernel: a 4×8 tile of C kept in eight f32x4 registers while k runs.
+//
+// Why 4×8: V8 on x64 hands out 15 of the 16 XMM registers (one is its scratch), and its scheduler
+// issues all of a step's loads first, so a step holds its accumulators, both B vectors and every
+// row's broadcast A value at once. 4×8 needs 8 + 2 + 4 + 1 product temporary = 15 and measured at
+// the machine's no-FMA peak (two mul and two add pipes: 16 flops per cycle); 5×8 and 6×8 spill
+// accumulators to the stack every step and ran at 2/3 of that, and unrolling k spills the same way.
+// Without fused multiply-add (relaxed SIMD needs a flag on Node 20) each step is a mul then an add.
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+
+/**
+ * C[0..4, 0..8] = alpha · Σ_p A[r, p] · B[p, :] + beta · C (beta 0 never reads C, so NaN there is ignored).
+ * A[r, p] lives at a + r·rs + p·cs (bytes), which serves both a packed panel (rs 4, cs 16) and rows of
+ * an untransposed A read in place (rs = row pitch, cs 4). B is a packed panel: 8 floats per k step.
+ */
+export function kernel4x8(
+  a: usize,
+  rs: usize,
+  cs: usize,
+  b: usize,
+  c: usize,
+  ldc: usize,
+  kc: i32,
+  alpha: f32,
+  beta: f32,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  let a0 = a;
+  let a1 = a + rs;
+  let a2 = a1 + rs;
+  let a3 = a2 + rs;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a1);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a2);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a3);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a0 += cs;
+    a1 += cs;
+    a2 += cs;
+    a3 += cs;
+    b += 32;
+  }
+  const va = f32x4.splat(alpha);
+  if (beta == 0) {
+    v128.store(c, f32x4.mul(c00, va));
+    v128.store(c, f32x4.mul(c01, va), 16);
+    c += ldc;
+    v128.store(c, f32x4.mul(c10, va));
+    v128.store(c, f32x4.mul(c11, va), 16);
+    c += ldc;
+    v128.store(c, f32x4.mul(c20, va));
+    v128.store(c, f32x4.mul(c21, va), 16);
+    c += ldc;
+    v128.store(c, f32x4.mul(c30, va));
+    v128.store(c, f32x4.mul(c31, va), 16);
+  } else {
+    const vb = f32x4.splat(beta);
+    updateRow(c, c00, c01, va, vb);
+    c += ldc;
+    updateRow(c, c10, c11, va, vb);
+    c += ldc;
+    updateRow(c, c20, c21, va, vb);
+    c += ldc;
+    updateRow(c, c30, c31, va, vb);
+  }
+}
+
+function updateRow(c: usize, lo: v128, hi: v128, va: v128, vb: v128): void {
+  v128.store(c, f32x4.add(f32x4.mul(lo, va), f32x4.mul(v128.load(c), vb)));
+  v128.store(c, f32x4.add(f32x4.mul(hi, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+}

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface CompareCase {
+  model: 'tiny' | 'small';
+  method: 'full' | 'lora';
+  mode: 'train' | 'infer';
+}
+
+/** The cases of the speed issue: bert-tiny full/LoRA training and inference, Small-BERT full/LoRA training. */
+export const COMPARE_CASES: readonly CompareCase[] = [
+  { model: 'tiny', method: 'full', mode: 'train' },
+  { model: 'tiny', method: 'lora', mode: 'train' },
+  { model: 'tiny', method: 'full', mode: 'infer' },
+  { model: 'small', method: 'full', mode: 'train' },
+  { model: 'small', method: 'lora', mode: 'train' },
+];
+
+export interface CompareRow extends CompareCase {
+  ours: number | null;
+  pytorch: number | null;
+  ratio: number | null;
+  ours_peak_rss_mb: number | null;
+  pytorch_peak_rss_mb: number | null;
+}
+
+export interface CompareOptions {
+  batch: number;
+  seq: number;
+  threads: number;
+  steps: number;
+  python?: string;
+}
+
+const root = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
+
+/** A Python that has torch: $PYTHON, else python3, else Debian's /usr/bin/python3 (python3-torch). */
+export function findTorchPython(preferred?: string): { python: string; version: string } | null {
+  const candidates = [preferred, process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (c): c is string => !!c,
+  );
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+function runJson(command: string, args: string[]): Record<string, unknown> | null {
+  const r = spawnSync(command, args, { encoding: 'utf8', cwd: root, maxBuffer: 1 << 24 });
+  if (r.status !== 0) return null;
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Each case in a fresh process (so peak memory is the case's own), ours then PyTorch's, same shapes,
+ * steps and threads.
+ */
+export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => void): CompareRow[] {
+  const torch = findTorchPython(o.python);
+  const rows: CompareRow[] = [];
+  const common = ['--batch', String(o.batch), '--seq', String(o.seq), '--steps', String(o.steps)];
+  for (const c of COMPARE_CASES) {
+    const ours = runJson(process.execPath, [
+      join(root, 'bin', 'lora-lab.js'),
+      'bench',
+      c.mode,
+      '--model',
+      c.model,
+      '--method',
+      c.method,
+      '--threads',
+      String(o.threads),
+      ...common,
+      '--json',
+    ]);
+    const theirs = torch
+      ? runJson(torch.python, [
+          join(root, 'bench', 'pytorch_reference.py'),
+          '--model',
+          c.model,
+          '--method',
+          c.method,
+          '--mode',
+          c.mode,
+          '--threads',
+          String(o.threads),
+          ...common,
+        ])
+      : null;
+    const a = (ours?.examples_per_second as number | undefined) ?? null;
+    const b = (theirs?.examples_per_second as number | undefined) ?? null;
+    const row: CompareRow = {
+      ...c,
+      ours: a,
+      pytorch: b,
+      ratio: a !== null && b !== null ? a / b : null,
+      ours_peak_rss_mb: (ours?.peak_rss_mb as number | undefined) ?? null,
+      pytorch_peak_rss_mb: (theirs?.peak_rss_mb as number | undefined) ?? null,
+    };
+    rows.push(row);
+    onRow?.(row);
+  }
+  return rows;
+}
+
+export function formatComparison(rows: readonly CompareRow[]): string {
+  const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
+  const lines = [
+    '| case | ours (examples/s) | PyTorch (examples/s) | ours / PyTorch | ours peak MB | PyTorch peak MB |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const name = `${r.model === 'tiny' ? 'bert-tiny' : 'Small-BERT'}, ${r.method}, ${r.mode}`;
+    lines.push(
+      `| ${name} | ${f(r.ours)} | ${f(r.pytorch)} | ${f(r.ratio, 2)}× | ${f(r.ours_peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,101 @@
+import { kernels } from '../src/kernels/active.js';
+import { createLoraConfig } from '../src/lora/config.js';
+import { applyLora } from '../src/lora/inject.js';
+import { bertTinyConfig, smallBertConfig, type BertConfig } from '../src/models/bert/config.js';
+import { BertForSequenceClassification } from '../src/models/bert/sequence-classification.js';
+import { countParameters } from '../src/nn/module.js';
+import { AdamW } from '../src/optim/adamw.js';
+import { backward, noGrad } from '../src/tensor/autograd.js';
+import { crossEntropy } from '../src/tensor/ops/cross-entropy.js';
+import { Rng } from '../src/tensor/random.js';
+import { IntTensor } from '../src/tensor/tensor.js';
+
+export interface ModelBenchOptions {
+  model: 'tiny' | 'small';
+  method: 'full' | 'lora';
+  mode: 'train' | 'infer';
+  batch: number;
+  seq: number;
+  steps: number;
+  warmup: number;
+}
+
+export interface ModelBenchResult extends ModelBenchOptions {
+  impl: 'lora-lab';
+  backend: string;
+  threads: number;
+  trainable_params: number;
+  total_params: number;
+  examples_per_second: number;
+  seconds_per_step: number;
+  /** Useful flops per step over time: forward, ×3 for full training, ×2 (plus LoRA's own) for LoRA. */
+  gflops_effective: number;
+  peak_rss_mb: number;
+}
+
+const NUM_LABELS = 9;
+
+/** Forward flops of the encoder + head for one batch (matmuls only; they are nearly all of it). */
+export function forwardFlops(c: BertConfig, batch: number, seq: number): number {
+  const tokens = batch * seq;
+  const h = c.hiddenSize;
+  const perLayer = tokens * 2 * (4 * h * h + 2 * h * c.intermediateSize) + batch * 2 * 2 * seq * seq * h;
+  return c.numHiddenLayers * perLayer + batch * 2 * (h * h + h * c.numLabels);
+}
+
+/**
+ * Times training steps (forward, cross-entropy, backward, AdamW) or inference forwards of bert-tiny or
+ * Small-BERT on random token ids, after warm-up steps, on the active kernels. The same cases run in
+ * PyTorch through bench/pytorch_reference.py.
+ */
+export function benchModel(o: ModelBenchOptions): ModelBenchResult {
+  const rng = new Rng(0);
+  const config = o.model === 'tiny' ? bertTinyConfig(NUM_LABELS) : smallBertConfig(NUM_LABELS);
+  const model = new BertForSequenceClassification(config, rng);
+  if (o.method === 'lora') {
+    applyLora(
+      model,
+      createLoraConfig({ task_type: 'SEQ_CLS', r: 8, lora_alpha: 16, target_modules: ['query', 'value'] }),
+      rng,
+    );
+  }
+  const ids = new Int32Array(o.batch * o.seq);
+  for (let i = 0; i < ids.length; i++) ids[i] = rng.int(config.vocabSize);
+  const inputIds = new IntTensor(ids, [o.batch, o.seq]);
+  const mask = new IntTensor(new Int32Array(o.batch * o.seq).fill(1), [o.batch, o.seq]);
+  const labels = new IntTensor(Int32Array.from({ length: o.batch }, () => rng.int(NUM_LABELS)), [o.batch]);
+  const params = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
+  const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0.01 });
+
+  const step = (): void => {
+    if (o.mode === 'train') {
+      model.train();
+      const loss = crossEntropy(model.forward(inputIds, mask), labels);
+      backward(loss);
+      optimizer.step();
+      model.zeroGrad();
+    } else {
+      model.eval();
+      noGrad(() => model.forward(inputIds, mask));
+    }
+  };
+  for (let i = 0; i < o.warmup; i++) step();
+  const start = performance.now();
+  for (let i = 0; i < o.steps; i++) step();
+  const seconds = (performance.now() - start) / 1000;
+
+  const forward = forwardFlops(config, o.batch, o.seq);
+  const factor = o.mode === 'infer' ? 1 : o.method === 'full' ? 3 : 2;
+  return {
+    impl: 'lora-lab',
+    ...o,
+    backend: kernels().name,
+    threads: kernels().threads,
+    trainable_params: countParameters(model, true),
+    total_params: countParameters(model),
+    examples_per_second: (o.batch * o.steps) / seconds,
+    seconds_per_step: seconds / o.steps,
+    gflops_effective: (factor * forward * o.steps) / seconds / 1e9,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+}

@@ -1,0 +1,82 @@
+import type { ScheduleKind } from '../optim/schedule.js';
+import type { Method } from '../train/results.js';
+import type { LoraSettings } from './train-run.js';
+
+/** The settings of one method within a preset. */
+export interface MethodSettings {
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  maxLen: number;
+  weightDecay: number;
+  schedule: ScheduleKind;
+  warmupRatio: number;
+  lora?: LoraSettings;
+}
+
+export interface Preset {
+  name: PresetName;
+  description: string;
+  /** Fraction of the data held out for choosing the best epoch (0: none, the last epoch is kept). */
+  valSize: number;
+  testSize: number;
+  methods: Record<Method, MethodSettings>;
+}
+
+export type PresetName = 'tuned' | 'study' | 'reference';
+
+const common = { weightDecay: 0.01, batchSize: 16 } as const;
+const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] };
+
+/** The published study's settings (its learning rates, LoRA r 8 alpha 32, batch 16, 3 epochs, length 512). */
+const STUDY: Preset = {
+  name: 'study',
+  description: "the study's own settings: lr 5e-5 / 2e-5 / 2e-5, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 512",
+  valSize: 0.1,
+  testSize: 0.2,
+  methods: {
+    scratch: { ...common, lr: 5e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0 },
+    full: { ...common, lr: 2e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0 },
+    lora: { ...common, lr: 2e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0, lora: studyLora },
+  },
+};
+
+/**
+ * Exactly the PyTorch reference runs of ../shared/anchors (their better learning rates, length 128, no
+ * validation split, constant rate): our numbers are held against theirs with this preset.
+ */
+const REFERENCE: Preset = {
+  name: 'reference',
+  description: 'the PyTorch reference setup: lr 1e-4 / 1e-4 / 1e-3, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 128, no validation split',
+  valSize: 0,
+  testSize: 0.2,
+  methods: {
+    scratch: { ...common, lr: 1e-4, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0 },
+    full: { ...common, lr: 1e-4, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0 },
+    lora: { ...common, lr: 1e-3, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0, lora: studyLora },
+  },
+};
+
+/** Chosen on the validation split (see README, "Tuning"). */
+const TUNED: Preset = {
+  name: 'tuned',
+  description: 'settings chosen on the validation split (README, "Tuning")',
+  valSize: 0.1,
+  testSize: 0.2,
+  methods: {
+    scratch: { ...common, lr: 2e-4, epochs: 6, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
+    full: { ...common, lr: 3e-4, epochs: 6, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
+    lora: {
+      ...common,
+      lr: 3e-3,
+      epochs: 8,
+      maxLen: 128,
+      schedule: 'linear',
+      warmupRatio: 0.1,
+      lora: { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] },
+    },
+  },
+};
+
+export const PRESETS: Record<PresetName, Preset> = { tuned: TUNED, study: STUDY, reference: REFERENCE };
+export const METHODS: readonly Method[] = ['scratch', 'full', 'lora'];

@@ -1,0 +1,221 @@
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { loadPreprocessed } from '../data/split-files.js';
+import { tokenizeDataset } from '../data/dataset.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import { loadBertForSequenceClassification, saveHfDirectory } from '../io/hf-directory.js';
+import { savePeftAdapter } from '../io/peft-adapter.js';
+import { BertConfig, smallBertConfig } from '../models/bert/config.js';
+import { BertForSequenceClassification } from '../models/bert/sequence-classification.js';
+import { applyLora } from '../lora/inject.js';
+import { createLoraConfig } from '../lora/config.js';
+import { Rng } from '../tensor/random.js';
+import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { collateTokenized } from '../train/collate.js';
+import type { RunResults, Method, EpochRecord } from '../train/results.js';
+import { trainClassifier, type TrainProgress } from '../train/trainer.js';
+import type { ScheduleKind } from '../optim/schedule.js';
+
+/** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
+export interface ScratchShape {
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  intermediateSize: number;
+}
+
+export const DEFAULT_SCRATCH_SHAPE: ScratchShape = {
+  hiddenSize: 256,
+  numLayers: 4,
+  numHeads: 4,
+  intermediateSize: 512,
+};
+
+export interface LoraSettings {
+  r: number;
+  alpha: number;
+  dropout: number;
+  targets: string[];
+}
+
+export interface TrainRunOptions {
+  method: Method;
+  dataDir: string;
+  outputDir: string;
+  /** The pre-trained checkpoint (full, lora) and the tokenizer's source (all methods). */
+  baseModel: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  maxLen: number;
+  weightDecay: number;
+  schedule: ScheduleKind;
+  warmupRatio: number;
+  seed: number;
+  maxSteps?: number;
+  lora: LoraSettings;
+  scratch: ScratchShape;
+  saveSteps?: number;
+  saveTotalLimit?: number;
+  resume?: boolean;
+  signal?: AbortSignal;
+  threads?: number;
+  /** For results.json and the report. */
+  dataSource?: string;
+  baseModelDescription?: string;
+  onProgress?: (p: TrainProgress) => void;
+  onEvalProgress?: (split: 'val' | 'test', done: number, total: number) => void;
+  /** Human-readable lines (also appended to `train.log`). */
+  log?: (line: string) => void;
+}
+
+export function displayName(method: Method, options: Pick<TrainRunOptions, 'lora' | 'scratch'>): string {
+  switch (method) {
+    case 'scratch':
+      return `Small-BERT from scratch (${options.scratch.numLayers} layers, hidden ${options.scratch.hiddenSize})`;
+    case 'full':
+      return 'bert-tiny, full fine-tuning';
+    case 'lora':
+      return `bert-tiny + LoRA (r=${options.lora.r}, ${options.lora.targets.join('+')})`;
+  }
+}
+
+/**
+ * One training run of the study: load the splits and the tokenizer, build the model the method calls
+ * for, train (checkpointing into outputDir/checkpoints), then write the model (an HF directory, or a
+ * PEFT adapter naming its base for LoRA), `results.json` and `train.log` into outputDir.
+ */
+export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
+  const outputDir = resolve(o.outputDir);
+  mkdirSync(outputDir, { recursive: true });
+  const logPath = join(outputDir, 'train.log');
+  const log = (line: string): void => {
+    appendFileSync(logPath, `${new Date().toISOString()} ${line}\n`);
+    o.log?.(line);
+  };
+
+  const data = await loadPreprocessed(resolve(o.dataDir));
+  const labels = data.labelMap.names;
+  if (data.train.length === 0) throw new UserError(`${o.dataDir} has an empty training split.`);
+  if (data.test.length === 0) throw new UserError(`${o.dataDir} has an empty test split.`);
+  const tokenizer = BertTokenizer.fromDirectory(o.baseModel);
+  const rng = new Rng(o.seed);
+
+  let model: BertForSequenceClassification;
+  if (o.method === 'scratch') {
+    const preset = smallBertConfig(labels);
+    const config = new BertConfig({
+      ...preset.fields(),
+      vocabSize: tokenizer.vocabSize,
+      hiddenSize: o.scratch.hiddenSize,
+      numHiddenLayers: o.scratch.numLayers,
+      numAttentionHeads: o.scratch.numHeads,
+      intermediateSize: o.scratch.intermediateSize,
+      maxPositionEmbeddings: Math.max(512, o.maxLen),
+    });
+    model = new BertForSequenceClassification(config, rng);
+  } else {
+    const loaded = await loadBertForSequenceClassification(o.baseModel, {
+      labels: [...labels],
+      rng,
+      ignoreMismatchedSizes: true,
+    });
+    model = loaded.model;
+    if (loaded.initialized.length > 0) log(`newly initialised from the base model: ${loaded.initialized.join(', ')}`);
+    if (o.maxLen > model.config.maxPositionEmbeddings) {
+      throw new UserError(
+        `--max-len ${o.maxLen} exceeds the base model's ${model.config.maxPositionEmbeddings} positions.`,
+      );
+    }
+  }
+  if (o.method === 'lora') {
+    applyLora(
+      model,
+      createLoraConfig({
+        task_type: 'SEQ_CLS',
+        r: o.lora.r,
+        lora_alpha: o.lora.alpha,
+        lora_dropout: o.lora.dropout,
+        target_modules: [...o.lora.targets],
+        base_model_name_or_path: o.baseModel,
+      }),
+      rng,
+    );
+  }
+
+  const maxLength = o.maxLen;
+  log(`tokenizing ${data.train.length} train, ${data.val.length} val, ${data.test.length} test examples`);
+  const train = tokenizeDataset(tokenizer, data.train, { maxLength });
+  const val = data.val.length > 0 ? tokenizeDataset(tokenizer, data.val, { maxLength }) : null;
+  const test = tokenizeDataset(tokenizer, data.test, { maxLength });
+
+  const name = displayName(o.method, o);
+  log(`training ${name}: ${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`);
+  const results = trainClassifier({
+    model,
+    labels,
+    train: train.examples,
+    val: val?.examples ?? null,
+    test: test.examples,
+    collate: collateTokenized(train),
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    maxSteps: o.maxSteps,
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    schedule: o.schedule,
+    warmupRatio: o.warmupRatio,
+    rng,
+    seed: o.seed,
+    checkpointDir: join(outputDir, 'checkpoints'),
+    saveSteps: o.saveSteps,
+    saveTotalLimit: o.saveTotalLimit ?? 2,
+    resume: o.resume ?? false,
+    overwriteCheckpoints: !o.resume,
+    signal: o.signal,
+    onProgress: o.onProgress,
+    onEvalProgress: o.onEvalProgress,
+    onEpochEnd: (record: EpochRecord) => log(describeEpoch(record)),
+    run: {
+      method: o.method,
+      name,
+      config: {
+        max_len: maxLength,
+        data_dir: resolve(o.dataDir),
+        ...(o.method === 'lora' ? { lora_r: o.lora.r, lora_alpha: o.lora.alpha, lora_dropout: o.lora.dropout, lora_targets: o.lora.targets } : {}),
+        ...(o.method === 'scratch' ? { ...o.scratch } : {}),
+      },
+      data_source: o.dataSource,
+      base_model: o.method === 'scratch' ? `none (random init; tokenizer from ${o.baseModel})` : (o.baseModelDescription ?? o.baseModel),
+      threads: o.threads,
+    },
+  });
+
+  if (o.method === 'lora') {
+    const adapterDir = join(outputDir, 'adapter');
+    savePeftAdapter(model, adapterDir, undefined, { baseModelNameOrPath: resolve(o.baseModel) });
+    data.labelMap.save(join(adapterDir, 'label_map.json'));
+    log(`adapter saved to ${adapterDir}`);
+  } else {
+    const modelDir = join(outputDir, 'model');
+    await saveHfDirectory(model, modelDir, { tokenizer, labels });
+    log(`model saved to ${modelDir}`);
+  }
+  writeJsonAtomic(join(outputDir, 'results.json'), results);
+  const t = results.test;
+  log(
+    `test: accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, F1 macro ${t.f1_macro.toFixed(4)} ` +
+      `(best epoch ${results.best_epoch}, ${results.timing.train_seconds.toFixed(1)} s training)`,
+  );
+  return results;
+}
+
+function describeEpoch(r: EpochRecord): string {
+  const val = r.val ? `, val F1 weighted ${r.val.f1_weighted.toFixed(4)}, accuracy ${r.val.accuracy.toFixed(4)}` : '';
+  return `epoch ${r.epoch}: train loss ${r.train_loss.toFixed(4)}${val} (${r.seconds.toFixed(1)} s)`;
+}
+
+export function hasResults(dir: string): boolean {
+  return existsSync(join(dir, 'results.json'));
+}

@@ -1,0 +1,34 @@
+// LoRA Lab's public API, in the order data flows:
+// text → tokens → batches → model (ops → kernels) → loss → gradients → optimizer → metrics → report.
+export { UserError } from './errors.js';
+export * from './text/index.js';
+export * from './data/index.js';
+export * from './kernels/index.js';
+export * from './tensor/index.js';
+export * from './nn/index.js';
+export * from './models/bert/index.js';
+export * from './lora/index.js';
+export * from './optim/index.js';
+export * from './train/index.js';
+export { writeReport, loadRuns, groupRuns, type ReportOptions, type ReportResult, type RunGroup } from './report/index.js';
+export {
+  readSafetensors,
+  writeSafetensors,
+} from './io/safetensors.js';
+export { readPytorchBin } from './io/pytorch-pickle.js';
+export { readStateDictFile } from './io/tensor-file.js';
+export type { StateDict, TensorEntry } from './io/state-dict.js';
+export { loadBertForSequenceClassification, saveHfDirectory } from './io/hf-directory.js';
+export {
+  savePeftAdapter,
+  loadPeftAdapter,
+  readPeftAdapter,
+  peftAdapterStateDict,
+  fromPeftParameterName,
+} from './io/peft-adapter.js';
+export { downloadModel } from './io/hub-download.js';
+export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write.js';
+export { sharedDir, sharedPath } from './io/shared-dir.js';
+export { runTraining, type TrainRunOptions } from './experiments/train-run.js';
+export { runExperiments, type ExperimentsOptions } from './experiments/runner.js';
+export { PRESETS, type Preset, type PresetName } from './experiments/presets.js';

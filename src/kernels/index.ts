@@ -1,0 +1,57 @@
+import { availableParallelism } from 'node:os';
+import { UserError } from '../errors.js';
+import type { Kernels } from './kernels.js';
+import { createReferenceKernels } from './reference/index.js';
+import { createWasmKernels } from './wasm/index.js';
+import { kernelWasmBuilt } from './wasm/locate.js';
+
+export type {
+  AdamWSpec,
+  GemmSpec,
+  Kernels,
+  LayerNormBackwardSpec,
+  LayerNormSpec,
+  SoftmaxSpec,
+} from './kernels.js';
+export { kernels, useKernels } from './active.js';
+export { createReferenceKernels } from './reference/index.js';
+export { allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';
+
+export const MAX_THREADS = 256;
+
+export interface CreateKernelsOptions {
+  backend?: 'wasm' | 'reference';
+  /** Default: LORA_LAB_THREADS when set, else the number of cores. Ignored by the reference backend. */
+  threads?: number;
+}
+
+function checkThreads(value: number, source: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new UserError(`${source} must be a whole number from 1 to ${MAX_THREADS}, not ${value}.`);
+  }
+  return value;
+}
+
+function defaultThreads(): number {
+  const env = process.env.LORA_LAB_THREADS;
+  if (env !== undefined && env.trim() !== '') {
+    return checkThreads(Number(env.trim()), 'LORA_LAB_THREADS');
+  }
+  return Math.min(availableParallelism(), MAX_THREADS);
+}
+
+/** The kernels to compute with: the fast WebAssembly backend unless the reference one is asked for. */
+export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Kernels> {
+  const backend = opts.backend ?? 'wasm';
+  if (backend === 'reference') return createReferenceKernels();
+  if (backend !== 'wasm')
+    throw new UserError(`The kernel backend must be "wasm" or "reference", not "${String(backend)}".`);
+  const threads =
+    opts.threads === undefined ? defaultThreads() : checkThreads(opts.threads, 'The thread count');
+  if (!kernelWasmBuilt()) {
+    throw new UserError(
+      'The WebAssembly kernels are not built; run "npm run build:wasm" or use the reference backend.',
+    );
+  }
+  return createWasmKernels({ threads });
+}

@@ -1,0 +1,150 @@
+/**
+ * The layout of the one shared WebAssembly memory all kernel threads work on:
+ *
+ *   [module statics][control block][job block][persistent blocks ...][arena →]
+ *
+ * The control and job blocks are fixed. Persistent blocks (`allocF32`) are handed to callers who want
+ * their arrays to live in wasm memory, so kernels use them in place. The arena above them is scratch
+ * for one kernel call: operands copied in from ordinary arrays and per-thread packing buffers. It is
+ * reset after every call; a persistent block is carved from its bottom, which is why the arena always
+ * sits on top.
+ */
+
+import type { WasmMemory } from './wasm-api.js';
+
+export type WordArray = Float32Array | Int32Array;
+
+const PAGE = 65536;
+const ALIGN = 64;
+/** 4 GiB, the most a 32-bit memory can address; the module declares the same maximum. */
+export const MAX_PAGES = 65536;
+export const CONTROL_SLOTS = 16;
+export const JOB_SLOTS = 64;
+
+function align(x: number): number {
+  return Math.ceil(x / ALIGN) * ALIGN;
+}
+
+interface PendingCopy {
+  array: WordArray;
+  offset: number;
+  length: number;
+  ptr: number;
+}
+
+export class WasmHeap {
+  readonly memory: WasmMemory;
+  readonly controlPtr: number;
+  readonly jobPtr: number;
+  private f32: Float32Array;
+  private i32: Int32Array;
+  /** Every buffer object the memory has shown us; an array on one of them is already in wasm memory. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private arenaBase: number;
+  private arenaTop: number;
+  private readonly pending: PendingCopy[] = [];
+
+  constructor(memory: WasmMemory, heapBase: number) {
+    this.memory = memory;
+    this.controlPtr = align(Math.max(heapBase, ALIGN));
+    this.jobPtr = align(this.controlPtr + CONTROL_SLOTS * 4);
+    this.arenaBase = align(this.jobPtr + JOB_SLOTS * 4);
+    this.arenaTop = this.arenaBase;
+    this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
+  }
+
+  /** True when the array is a view on this memory, so its byteOffset is its wasm address. */
+  owns(array: WordArray): boolean {
+    return this.buffers.has(array.buffer);
+  }
+
+  /** Grows the memory so that addresses below `end` exist. Shared memory never detaches old views. */
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const havePages = have / PAGE;
+    const needPages = Math.ceil(end / PAGE);
+    if (needPages > MAX_PAGES) {
+      throw new RangeError(`The kernels need ${end} bytes of WebAssembly memory, more than the 4 GiB limit.`);
+    }
+    // Grow at least by half again, so a run of slightly larger calls does not grow every time.
+    const pages = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
+    this.memory.grow(pages - havePages);
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Scratch bytes for the current call, 64-byte aligned. */
+  scratch(bytes: number): number {
+    const ptr = this.arenaTop;
+    this.arenaTop = align(ptr + Math.max(bytes, 0));
+    this.ensure(this.arenaTop);
+    return ptr;
+  }
+
+  /** A zeroed Float32Array living in wasm memory until the backend is disposed. */
+  allocF32(n: number): Float32Array {
+    if (this.arenaTop !== this.arenaBase) throw new Error('allocF32 was called during a kernel call.');
+    const ptr = this.arenaBase;
+    this.arenaBase = align(ptr + n * 4);
+    this.arenaTop = this.arenaBase;
+    this.ensure(this.arenaBase);
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    view.fill(0);
+    return view;
+  }
+
+  private view(array: WordArray): WordArray {
+    return array instanceof Float32Array ? this.f32 : this.i32;
+  }
+
+  /**
+   * The wasm address of elements [offset, offset + length) of `array`: the array itself when it lives
+   * in wasm memory, else a scratch copy.
+   */
+  input(array: WordArray, offset: number, length: number): number {
+    checkRange(array, offset, length);
+    if (this.owns(array)) return array.byteOffset + offset * 4;
+    const ptr = this.scratch(length * 4);
+    if (length > 0) this.view(array).set(array.subarray(offset, offset + length), ptr >>> 2);
+    return ptr;
+  }
+
+  /**
+   * Like `input` for an array the kernel writes: a scratch copy is copied back by `finish`. `load`
+   * false skips copying in when the kernel overwrites every element without reading it.
+   */
+  output(array: WordArray, offset: number, length: number, load: boolean): number {
+    checkRange(array, offset, length);
+    if (this.owns(array)) return array.byteOffset + offset * 4;
+    const ptr = this.scratch(length * 4);
+    if (length > 0) {
+      if (load) this.view(array).set(array.subarray(offset, offset + length), ptr >>> 2);
+      this.pending.push({ array, offset, length, ptr });
+    }
+    return ptr;
+  }
+
+  /** Copies outputs back to their arrays and frees the arena. Call in a `finally`. */
+  finish(ok: boolean): void {
+    if (ok) {
+      for (const p of this.pending) {
+        const w = p.ptr >>> 2;
+        p.array.set(this.view(p.array).subarray(w, w + p.length), p.offset);
+      }
+    }
+    this.pending.length = 0;
+    this.arenaTop = this.arenaBase;
+  }
+}
+
+function checkRange(array: WordArray, offset: number, length: number): void {
+  if (!(offset >= 0 && length >= 0 && offset + length <= array.length)) {
+    throw new RangeError(
+      `A kernel operand needs elements ${offset}..${offset + length} but its array has ${array.length}.`,
+    );
+  }
+}

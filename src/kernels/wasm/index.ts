@@ -1,0 +1,398 @@
+import type {
+  AdamWSpec,
+  GemmSpec,
+  Kernels,
+  LayerNormBackwardSpec,
+  LayerNormSpec,
+  SoftmaxSpec,
+} from '../kernels.js';
+import { WasmHeap, MAX_PAGES } from './heap.js';
+import { JobWriter } from './job.js';
+import { loadKernelModule } from './locate.js';
+import { ThreadPool } from './pool.js';
+import { createReferenceKernels } from '../reference/index.js';
+import { WebAssemblyApi } from './wasm-api.js';
+
+interface KernelModuleExports {
+  runJob(job: number, thread: number): void;
+  heapBase(): number;
+  gemmScratchBytes(batch: number, m: number, n: number, k: number, cStride: number, threads: number): number;
+  OP_GEMM: { value: number };
+  OP_GELU: { value: number };
+  OP_GELU_BACKWARD: { value: number };
+  OP_SOFTMAX: { value: number };
+  OP_SOFTMAX_BACKWARD: { value: number };
+  OP_LAYER_NORM: { value: number };
+  OP_LAYER_NORM_BACKWARD: { value: number };
+  OP_EMBEDDING: { value: number };
+  OP_EMBEDDING_BACKWARD: { value: number };
+  OP_ADAMW: { value: number };
+}
+
+/** Below this many flops a GEMM runs on the main thread alone: waking a worker costs more. */
+const GEMM_PARALLEL_FLOPS = 2e6;
+/** The same for element-wise and row-wise kernels, in elements. */
+const PARALLEL_MIN_ELEMENTS = 32768;
+
+export interface WasmKernelOptions {
+  threads: number;
+}
+
+export class WasmKernels implements Kernels {
+  readonly name = 'wasm';
+  readonly threads: number;
+  private readonly heap: WasmHeap;
+  private readonly pool: ThreadPool;
+  private readonly exports: KernelModuleExports;
+  private readonly job: JobWriter;
+  private readonly op: Record<
+    | 'gemm'
+    | 'gelu'
+    | 'geluBackward'
+    | 'softmax'
+    | 'softmaxBackward'
+    | 'layerNorm'
+    | 'layerNormBackward'
+    | 'embedding'
+    | 'embeddingBackward'
+    | 'adamw',
+    number
+  >;
+  private readonly ref = createReferenceKernels();
+  private disposed = false;
+
+  constructor(heap: WasmHeap, pool: ThreadPool, exports: KernelModuleExports) {
+    this.heap = heap;
+    this.pool = pool;
+    this.exports = exports;
+    this.threads = pool.threads;
+    this.job = new JobWriter(heap.memory.buffer, heap.jobPtr);
+    this.op = {
+      gemm: exports.OP_GEMM.value,
+      gelu: exports.OP_GELU.value,
+      geluBackward: exports.OP_GELU_BACKWARD.value,
+      softmax: exports.OP_SOFTMAX.value,
+      softmaxBackward: exports.OP_SOFTMAX_BACKWARD.value,
+      layerNorm: exports.OP_LAYER_NORM.value,
+      layerNormBackward: exports.OP_LAYER_NORM_BACKWARD.value,
+      embedding: exports.OP_EMBEDDING.value,
+      embeddingBackward: exports.OP_EMBEDDING_BACKWARD.value,
+      adamw: exports.OP_ADAMW.value,
+    };
+  }
+
+  /** A zeroed array inside wasm memory: kernels read and write it in place, without copies. */
+  allocF32(n: number): Float32Array {
+    return this.heap.allocF32(n);
+  }
+
+  private run(threads: number): void {
+    if (threads > 1) this.pool.run(this.exports, this.heap.jobPtr);
+    else this.exports.runJob(this.heap.jobPtr, 0);
+  }
+
+  /** Threads for an element-wise or row-wise job over `elements` floats. */
+  private threadsFor(elements: number): number {
+    return elements >= PARALLEL_MIN_ELEMENTS ? this.threads : 1;
+  }
+
+  /** Stages operands and writes the job (in `prepare`), runs it, copies results back. */
+  private call(prepare: () => void): void {
+    if (this.disposed) throw new Error('The kernel backend was disposed.');
+    let ok = false;
+    try {
+      prepare();
+      this.run(this.job.threads);
+      ok = true;
+    } finally {
+      this.heap.finish(ok);
+    }
+  }
+
+  gemm = (s: GemmSpec): void => {
+    const { batch, m, n, k } = s;
+    if (batch <= 0 || m <= 0 || n <= 0) return;
+    if (k === 0) {
+      this.ref.gemm(s);
+      return;
+    }
+    this.call(() => {
+      const h = this.heap;
+      const a = h.input(s.a, s.aOffset, (batch - 1) * s.aStride + m * k);
+      const b = h.input(s.b, s.bOffset, (batch - 1) * s.bStride + k * n);
+      // beta 0 overwrites C, so its old contents need not be copied in, unless the batch's C matrices
+      // have gaps between them: those must come back unchanged.
+      const gaps = batch > 1 && s.cStride > m * n;
+      const c = h.output(s.c, s.cOffset, (batch - 1) * s.cStride + m * n, s.beta !== 0 || gaps);
+      const threads = 2 * batch * m * n * k >= GEMM_PARALLEL_FLOPS ? this.threads : 1;
+      const perThread = this.exports.gemmScratchBytes(batch, m, n, k, s.cStride, threads);
+      const scratch = h.scratch(perThread * threads);
+      this.job
+        .begin(this.op.gemm, threads)
+        .int(batch)
+        .int(m)
+        .int(n)
+        .int(k)
+        .int(s.transA ? 1 : 0)
+        .int(s.transB ? 1 : 0)
+        .ptr(a)
+        .int(s.aStride)
+        .ptr(b)
+        .int(s.bStride)
+        .ptr(c)
+        .int(s.cStride)
+        .float(s.alpha)
+        .float(s.beta)
+        .ptr(scratch)
+        .ptr(perThread);
+    });
+  };
+
+  gelu = (x: Float32Array, y: Float32Array, n: number): void => {
+    if (n <= 0) return;
+    this.call(() => {
+      const xp = this.heap.input(x, 0, n);
+      const yp = this.heap.output(y, 0, n, false);
+      this.job.begin(this.op.gelu, this.threadsFor(n)).ptr(xp).ptr(yp).int(n);
+    });
+  };
+
+  geluBackward = (x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void => {
+    if (n <= 0) return;
+    this.call(() => {
+      const xp = this.heap.input(x, 0, n);
+      const dyp = this.heap.input(dy, 0, n);
+      const dxp = this.heap.output(dx, 0, n, true);
+      this.job.begin(this.op.geluBackward, this.threadsFor(n)).ptr(xp).ptr(dyp).ptr(dxp).int(n);
+    });
+  };
+
+  softmax = (s: SoftmaxSpec): void => {
+    const { rows, cols } = s;
+    if (rows <= 0 || cols <= 0) return;
+    const rowsPerBias = s.rowsPerBias ?? rows;
+    this.call(() => {
+      const x = this.heap.input(s.x, 0, rows * cols);
+      const bias = s.bias ? this.heap.input(s.bias, 0, (Math.floor((rows - 1) / rowsPerBias) + 1) * cols) : 0;
+      const y = this.heap.output(s.y, 0, rows * cols, false);
+      this.job
+        .begin(this.op.softmax, this.threadsFor(rows * cols))
+        .int(rows)
+        .int(cols)
+        .ptr(x)
+        .ptr(y)
+        .ptr(bias)
+        .int(rowsPerBias);
+    });
+  };
+
+  softmaxBackward = (
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+  ): void => {
+    if (rows <= 0 || cols <= 0) return;
+    this.call(() => {
+      const n = rows * cols;
+      const yp = this.heap.input(y, 0, n);
+      const dyp = this.heap.input(dy, 0, n);
+      const dxp = this.heap.output(dx, 0, n, true);
+      this.job
+        .begin(this.op.softmaxBackward, this.threadsFor(n))
+        .ptr(yp)
+        .ptr(dyp)
+        .ptr(dxp)
+        .int(rows)
+        .int(cols);
+    });
+  };
+
+  layerNorm = (s: LayerNormSpec): void => {
+    const { rows, cols } = s;
+    if (rows <= 0 || cols <= 0) return;
+    this.call(() => {
+      const h = this.heap;
+      const x = h.input(s.x, 0, rows * cols);
+      const gamma = h.input(s.gamma, 0, cols);
+      const beta = h.input(s.beta, 0, cols);
+      const y = h.output(s.y, 0, rows * cols, false);
+      const mean = h.output(s.mean, 0, rows, false);
+      const rstd = h.output(s.rstd, 0, rows, false);
+      this.job
+        .begin(this.op.layerNorm, this.threadsFor(rows * cols))
+        .int(rows)
+        .int(cols)
+        .float(s.eps)
+        .ptr(x)
+        .ptr(gamma)
+        .ptr(beta)
+        .ptr(y)
+        .ptr(mean)
+        .ptr(rstd);
+    });
+  };
+
+  layerNormBackward = (s: LayerNormBackwardSpec): void => {
+    const { rows, cols } = s;
+    if (rows <= 0 || cols <= 0 || (!s.dx && !s.dgamma && !s.dbeta)) return;
+    this.call(() => {
+      const h = this.heap;
+      const n = rows * cols;
+      const x = h.input(s.x, 0, n);
+      const gamma = h.input(s.gamma, 0, cols);
+      const mean = h.input(s.mean, 0, rows);
+      const rstd = h.input(s.rstd, 0, rows);
+      const dy = h.input(s.dy, 0, n);
+      const dx = s.dx ? h.output(s.dx, 0, n, true) : 0;
+      const dgamma = s.dgamma ? h.output(s.dgamma, 0, cols, true) : 0;
+      const dbeta = s.dbeta ? h.output(s.dbeta, 0, cols, true) : 0;
+      this.job
+        .begin(this.op.layerNormBackward, this.threadsFor(n))
+        .int(rows)
+        .int(cols)
+        .ptr(x)
+        .ptr(gamma)
+        .ptr(mean)
+        .ptr(rstd)
+        .ptr(dy)
+        .ptr(dx)
+        .ptr(dgamma)
+        .ptr(dbeta);
+    });
+  };
+
+  /**
+   * Runs in wasm only when the table and the output already live there: otherwise copying a whole
+   * table in (30k × 768 floats for BERT) to gather a few rows would cost far more than the gather.
+   */
+  embedding = (ids: Int32Array, table: Float32Array, out: Float32Array, count: number, dim: number): void => {
+    if (count <= 0 || dim <= 0) return;
+    checkIds(ids, count, table.length / dim);
+    if (!this.heap.owns(table) || !this.heap.owns(out)) {
+      for (let i = 0; i < count; i++) {
+        const src = ids[i] * dim;
+        out.set(table.subarray(src, src + dim), i * dim);
+      }
+      return;
+    }
+    this.call(() => {
+      const h = this.heap;
+      const idp = h.input(ids, 0, count);
+      const tp = h.input(table, 0, table.length);
+      const op = h.output(out, 0, count * dim, false);
+      this.job
+        .begin(this.op.embedding, this.threadsFor(count * dim))
+        .ptr(idp)
+        .ptr(tp)
+        .ptr(op)
+        .int(count)
+        .int(dim);
+    });
+  };
+
+  /** In wasm only when dTable and dOut live there, for the reason given at `embedding`. */
+  embeddingBackward = (
+    ids: Int32Array,
+    dOut: Float32Array,
+    dTable: Float32Array,
+    count: number,
+    dim: number,
+  ): void => {
+    if (count <= 0 || dim <= 0) return;
+    checkIds(ids, count, dTable.length / dim);
+    if (!this.heap.owns(dTable) || !this.heap.owns(dOut)) {
+      for (let i = 0; i < count; i++) {
+        const dst = ids[i] * dim;
+        const src = i * dim;
+        for (let d = 0; d < dim; d++) dTable[dst + d] += dOut[src + d];
+      }
+      return;
+    }
+    this.call(() => {
+      const h = this.heap;
+      const idp = h.input(ids, 0, count);
+      const dop = h.input(dOut, 0, count * dim);
+      const dtp = h.output(dTable, 0, dTable.length, true);
+      this.job
+        .begin(this.op.embeddingBackward, this.threadsFor(count * dim))
+        .ptr(idp)
+        .ptr(dop)
+        .ptr(dtp)
+        .int(count)
+        .int(dim);
+    });
+  };
+
+  adamw = (s: AdamWSpec): void => {
+    const n = s.n;
+    if (n <= 0) return;
+    // Scalars in double precision, as the reference computes them, then rounded once.
+    const bc1 = 1 - Math.pow(s.beta1, s.step);
+    const bc2 = 1 - Math.pow(s.beta2, s.step);
+    this.call(() => {
+      const h = this.heap;
+      const grad = h.input(s.grad, 0, n);
+      const param = h.output(s.param, 0, n, true);
+      const m = h.output(s.m, 0, n, true);
+      const v = h.output(s.v, 0, n, true);
+      this.job
+        .begin(this.op.adamw, this.threadsFor(n))
+        .int(n)
+        .ptr(param)
+        .ptr(grad)
+        .ptr(m)
+        .ptr(v)
+        .float(1 - s.lr * s.weightDecay)
+        .float(s.beta1)
+        .float(1 - s.beta1)
+        .float(s.beta2)
+        .float(1 - s.beta2)
+        .float(s.lr / bc1)
+        .float(Math.sqrt(bc2))
+        .float(s.eps);
+    });
+  };
+
+  dispose = (): void => {
+    this.disposed = true;
+    this.pool.dispose();
+  };
+}
+
+/** The fast backend: WebAssembly SIMD kernels on `threads` threads (the caller's thread is one of them). */
+export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKernels> {
+  const module = await loadKernelModule();
+  const memory = new WebAssemblyApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+  const instance = await WebAssemblyApi.instantiate(module, {
+    env: {
+      memory,
+      abort() {
+        throw new Error('The kernel module aborted.');
+      },
+    },
+  });
+  const exports = instance.exports as unknown as KernelModuleExports;
+  const heap = new WasmHeap(memory, exports.heapBase());
+  const pool = await ThreadPool.create(module, memory, heap.controlPtr, opts.threads);
+  return new WasmKernels(heap, pool, exports);
+}
+
+/**
+ * A Float32Array that kernels of `kernels` use without copying: inside wasm memory for the wasm
+ * backend, an ordinary array otherwise.
+ */
+export function allocWasmF32(kernels: Kernels, n: number): Float32Array {
+  return kernels instanceof WasmKernels ? kernels.allocF32(n) : new Float32Array(n);
+}
+
+function checkIds(ids: Int32Array, count: number, rows: number): void {
+  if (ids.length < count) throw new RangeError(`Embedding lookup of ${count} ids got only ${ids.length}.`);
+  for (let i = 0; i < count; i++) {
+    const id = ids[i];
+    if (!(id >= 0 && id < rows)) {
+      throw new RangeError(`Token id ${id} is outside the embedding table of ${rows} rows.`);
+    }
+  }
+}

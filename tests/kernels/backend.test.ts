@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../src/errors.js';
+import { allocWasmF32, createKernels } from '../../src/kernels/index.js';
+import { gemmReference } from '../../src/kernels/reference/gemm.js';
+import type { GemmSpec } from '../../src/kernels/kernels.js';
+
+const kernelsIndex = fileURLToPath(new URL('../../src/kernels/index.ts', import.meta.url));
+
+test('createKernels: wasm by default, reference on request, threads as asked', async () => {
+  const fast = await createKernels({ threads: 2 });
+  try {
+    assert.equal(fast.name, 'wasm');
+    assert.equal(fast.threads, 2);
+  } finally {
+    fast.dispose();
+  }
+  const ref = await createKernels({ backend: 'reference' });
+  assert.equal(ref.name, 'reference');
+});
+
+test('createKernels: the default thread count comes from LORA_LAB_THREADS', async () => {
+  const saved = process.env.LORA_LAB_THREADS;
+  try {
+    process.env.LORA_LAB_THREADS = '1';
+    const k = await createKernels();
+    assert.equal(k.threads, 1);
+    k.dispose();
+    process.env.LORA_LAB_THREADS = 'lots';
+    await assert.rejects(
+      createKernels(),
+      (e: unknown) => e instanceof UserError && /LORA_LAB_THREADS/.test(e.message),
+    );
+  } finally {
+    if (saved === undefined) delete process.env.LORA_LAB_THREADS;
+    else process.env.LORA_LAB_THREADS = saved;
+  }
+});
+
+test('createKernels: a thread count outside 1..256 is a UserError naming the range', async () => {
+  for (const threads of [0, -1, 1.5, 257, Number.NaN]) {
+    await assert.rejects(
+      createKernels({ threads }),
+      (e: unknown) => e instanceof UserError && /from 1 to 256/.test(e.message),
+      `threads ${threads}`,
+    );
+  }
+});
+
+test('arrays from allocWasmF32 are used in place and stay valid when the memory grows', async () => {
+  const k = await createKernels({ threads: 2 });
+  try {
+    const n = 64;
+    const a = allocWasmF32(k, n * n);
+    const b = allocWasmF32(k, n * n);
+    for (let i = 0; i < n * n; i++) {
+      a[i] = (i % 7) - 3;
+      b[i] = (i % 5) - 2;
+    }
+    // Forces the memory to grow well past where a and b were placed.
+    const big = allocWasmF32(k, 40_000_000);
+    assert.equal(big[big.length - 1], 0);
+    const c = allocWasmF32(k, n * n);
+    const spec = (cc: Float32Array): GemmSpec => ({
+      batch: 1,
+      m: n,
+      n,
+      k: n,
+      transA: false,
+      transB: false,
+      a,
+      aOffset: 0,
+      aStride: 0,
+      b,
+      bOffset: 0,
+      bStride: 0,
+      c: cc,
+      cOffset: 0,
+      cStride: 0,
+      alpha: 1,
+      beta: 0,
+    });
+    k.gemm(spec(c));
+    const want = new Float32Array(n * n);
+    gemmReference(spec(want));
+    assert.deepEqual(Float32Array.from(c), want);
+    // The reference backend gets ordinary arrays.
+    const ref = await createKernels({ backend: 'reference' });
+    assert.ok(!(allocWasmF32(ref, 4).buffer instanceof SharedArrayBuffer));
+  } finally {
+    k.dispose();
+  }
+});
+
+test('a disposed backend refuses work', async () => {
+  const k = await createKernels({ threads: 2 });
+  k.dispose();
+  const x = new Float32Array(100_000);
+  assert.throws(() => k.gelu(x, x, x.length), /disposed/);
+});
+
+/** Runs a script in a fresh Node (with tsx) and returns how it ended. */
+function runScript(body: string): { status: number | null; stderr: string; timedOut: boolean } {
+  const script = `import { createKernels } from ${JSON.stringify(kernelsIndex)};\n${body}`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: r.status, stderr: r.stderr, timedOut: r.error !== undefined };
+}
+
+const WORK = `
+const k = await createKernels({ threads: 2 });
+const x = new Float32Array(200000).fill(0.5);
+k.gelu(x, x, x.length);
+if (Math.abs(x[0] - 0.345731) > 1e-5) throw new Error('wrong gelu ' + x[0]);
+`;
+
+test('the process exits after dispose, and also when dispose is forgotten', () => {
+  for (const body of [`${WORK}\nk.dispose();`, WORK]) {
+    const r = runScript(body);
+    assert.equal(r.timedOut, false, 'the process hung');
+    assert.equal(r.status, 0, r.stderr);
+  }
+});

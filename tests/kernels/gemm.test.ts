@@ -1,0 +1,264 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/tensor/random.js';
+import type { GemmSpec, Kernels } from '../../src/kernels/kernels.js';
+import { gemmReference } from '../../src/kernels/reference/gemm.js';
+import { allocWasmF32 } from '../../src/kernels/wasm/index.js';
+import { THREAD_COUNTS, randomArray, wasmBackends } from './helpers.js';
+
+interface Case {
+  batch?: number;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  alpha?: number;
+  beta?: number;
+  aOffset?: number;
+  bOffset?: number;
+  cOffset?: number;
+  /** Defaults: one matrix after another. */
+  aStride?: number;
+  bStride?: number;
+  cStride?: number;
+  /** Put these operands in wasm memory, so the backend uses them in place. */
+  inWasm?: ('a' | 'b' | 'c')[];
+}
+
+const TRANS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
+
+/**
+ * Runs one GEMM on the backend and on the reference and compares every element of C's whole array
+ * (so writes outside C's matrices are caught too). The error allowed for an element scales with
+ * √k and with the magnitude of its terms, Σ|alpha·a·b| + |beta·c|, which the reference computes on
+ * absolute values.
+ */
+function check(kernels: Kernels, rng: Rng, c: Case): void {
+  const batch = c.batch ?? 1;
+  const { m, k, n } = c;
+  const aStride = c.aStride ?? m * k;
+  const bStride = c.bStride ?? k * n;
+  const cStride = c.cStride ?? m * n;
+  const aOffset = c.aOffset ?? 0;
+  const bOffset = c.bOffset ?? 0;
+  const cOffset = c.cOffset ?? 0;
+  const alpha = c.alpha ?? 1;
+  const beta = c.beta ?? 0;
+  const aLen = aOffset + (batch - 1) * aStride + m * k + 3;
+  const bLen = bOffset + (batch - 1) * bStride + k * n + 3;
+  const cLen = cOffset + (batch - 1) * cStride + m * n + 3;
+  const inWasm = new Set(c.inWasm ?? []);
+  const place = (name: 'a' | 'b' | 'c', data: Float32Array): Float32Array => {
+    if (!inWasm.has(name)) return data;
+    const w = allocWasmF32(kernels, data.length);
+    w.set(data);
+    return w;
+  };
+  const a = randomArray(rng, aLen);
+  const b = randomArray(rng, bLen);
+  const c0 = randomArray(rng, cLen);
+  // beta 0 must ignore C entirely, NaN included.
+  if (beta === 0) c0.fill(NaN, cOffset, cLen - 3);
+  const spec = (aa: Float32Array, bb: Float32Array, cc: Float32Array, al: number, be: number): GemmSpec => ({
+    batch,
+    m,
+    n,
+    k,
+    transA: c.transA,
+    transB: c.transB,
+    a: aa,
+    aOffset,
+    aStride,
+    b: bb,
+    bOffset,
+    bStride,
+    c: cc,
+    cOffset,
+    cStride,
+    alpha: al,
+    beta: be,
+  });
+  const got = place('c', Float32Array.from(c0));
+  kernels.gemm(spec(place('a', a), place('b', b), got, alpha, beta));
+  const want = Float32Array.from(c0);
+  gemmReference(spec(a, b, want, alpha, beta));
+  const mag = Float32Array.from(c0, Math.abs);
+  gemmReference(spec(a.map(Math.abs), b.map(Math.abs), mag, Math.abs(alpha), Math.abs(beta)));
+  const tol = 1e-6 * (Math.sqrt(k) + 1);
+  const label = JSON.stringify({ ...c, inWasm: undefined });
+  for (let i = 0; i < cLen; i++) {
+    const g = got[i];
+    const w = want[i];
+    if (Number.isNaN(w) && Number.isNaN(g)) continue;
+    if (!(Math.abs(g - w) <= tol * mag[i] + 1e-30)) {
+      assert.fail(`gemm ${label}: C[${i}] is ${g}, expected ${w}`);
+    }
+  }
+}
+
+// Shapes around the blocking of the wasm GEMM (5×8 tiles, k in steps of 256, blocks of up to 240 rows
+// and 512 columns): 1, primes, one past and one short of the block sizes.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 3, 17],
+  [3, 17, 1],
+  [17, 1, 3],
+  [5, 8, 8],
+  [127, 129, 17],
+  [129, 127, 3],
+  [17, 300, 129],
+  [250, 17, 127],
+  [3, 129, 530],
+  [129, 260, 127],
+];
+
+describe('wasm gemm matches the reference', () => {
+  let backends: Map<number, Kernels>;
+  before(async () => {
+    backends = await wasmBackends();
+  });
+  after(() => {
+    for (const k of backends.values()) k.dispose();
+  });
+
+  for (const threads of THREAD_COUNTS) {
+    test(`shapes × transposes × alpha/beta, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(11 + threads);
+      const scalings = [
+        { alpha: 1, beta: 0 },
+        { alpha: 1, beta: 1 },
+        { alpha: 0.5, beta: -0.75 },
+      ];
+      let i = 0;
+      for (const [m, k, n] of SHAPES) {
+        for (const [transA, transB] of TRANS) {
+          const s = scalings[i++ % scalings.length];
+          check(kernels, rng, { m, k, n, transA, transB, ...s });
+        }
+      }
+    });
+
+    test(`offsets and operands already in wasm memory, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(21 + threads);
+      for (const [transA, transB] of TRANS) {
+        const base = { m: 37, k: 41, n: 43, transA, transB, aOffset: 7, bOffset: 3, cOffset: 5 };
+        check(kernels, rng, { ...base, beta: 0 });
+        check(kernels, rng, { ...base, beta: 1, inWasm: ['a', 'c'] });
+        check(kernels, rng, { ...base, m: 130, k: 70, n: 129, alpha: 2, inWasm: ['a', 'b', 'c'] });
+      }
+    });
+
+    test(`batches: strides, broadcast (stride 0), summing into one C, gaps, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(31 + threads);
+      for (const [transA, transB] of TRANS) {
+        const t = { transA, transB };
+        check(kernels, rng, { ...t, batch: 3, m: 17, k: 9, n: 13, aStride: 0 });
+        check(kernels, rng, { ...t, batch: 4, m: 6, k: 129, n: 11, bStride: 0, beta: 1, cOffset: 2 });
+        // The gradient of a weight shared across the batch: every product added into one C.
+        check(kernels, rng, { ...t, batch: 3, m: 7, k: 5, n: 9, cStride: 0, beta: 1 });
+        check(kernels, rng, { ...t, batch: 3, m: 40, k: 60, n: 50, cStride: 0, beta: 1, aStride: 0 });
+        // Partly overlapping C matrices: each product must see the previous one's result, in order.
+        check(kernels, rng, { ...t, batch: 3, m: 40, k: 300, n: 130, cStride: 130, beta: 0.5 });
+        // Gaps between the C matrices must be left alone even with beta 0.
+        check(kernels, rng, { ...t, batch: 2, m: 5, k: 7, n: 9, cStride: 5 * 9 + 4, aOffset: 1 });
+        // Many small products, as attention makes: split by batch across threads.
+        check(kernels, rng, { ...t, batch: 24, m: 33, k: 64, n: 31, alpha: 0.125 });
+      }
+    });
+  }
+
+  test('k = 0 scales C by beta, and empty products leave C alone', () => {
+    const kernels = backends.get(2)!;
+    const rng = new Rng(41);
+    check(kernels, rng, { m: 3, k: 0, n: 4, transA: false, transB: false, beta: 0.5 });
+    check(kernels, rng, { m: 3, k: 0, n: 4, transA: true, transB: false, beta: 0 });
+    const c = new Float32Array([1, 2, 3]);
+    kernels.gemm({
+      batch: 1,
+      m: 0,
+      n: 3,
+      k: 5,
+      transA: false,
+      transB: false,
+      a: new Float32Array(0),
+      aOffset: 0,
+      aStride: 0,
+      b: new Float32Array(15),
+      bOffset: 0,
+      bStride: 0,
+      c,
+      cOffset: 0,
+      cStride: 0,
+      alpha: 1,
+      beta: 0,
+    });
+    assert.deepEqual(Array.from(c), [1, 2, 3]);
+  });
+
+  test('an operand shorter than its shape needs is refused', () => {
+    const kernels = backends.get(1)!;
+    const spec: GemmSpec = {
+      batch: 1,
+      m: 4,
+      n: 4,
+      k: 4,
+      transA: false,
+      transB: false,
+      a: new Float32Array(15),
+      aOffset: 0,
+      aStride: 0,
+      b: new Float32Array(16),
+      bOffset: 0,
+      bStride: 0,
+      c: new Float32Array(16),
+      cOffset: 0,
+      cStride: 0,
+      alpha: 1,
+      beta: 0,
+    };
+    assert.throws(() => kernels.gemm(spec), RangeError);
+  });
+
+  test('the same numbers on 1 and 2 threads', () => {
+    // Each C element is summed by one thread in the same order whatever the split.
+    const rng = new Rng(51);
+    const m = 300;
+    const k = 280;
+    const n = 130;
+    const a = randomArray(rng, m * k);
+    const b = randomArray(rng, k * n);
+    const results = THREAD_COUNTS.map((threads) => {
+      const c = new Float32Array(m * n);
+      backends.get(threads)!.gemm({
+        batch: 1,
+        m,
+        n,
+        k,
+        transA: false,
+        transB: true,
+        a,
+        aOffset: 0,
+        aStride: 0,
+        b,
+        bOffset: 0,
+        bStride: 0,
+        c,
+        cOffset: 0,
+        cStride: 0,
+        alpha: 1,
+        beta: 0,
+      });
+      return c;
+    });
+    assert.deepEqual(results[0], results[1]);
+  });
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/tensor/random.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { createWasmKernels } from '../../src/kernels/wasm/index.js';
+
+/** The thread counts every fast kernel is tested with. */
+export const THREAD_COUNTS = [1, 2] as const;
+
+export function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rng.uniform() * 2 - 1) * scale;
+  return a;
+}
+
+export function normalArray(rng: Rng, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * scale;
+  return a;
+}
+
+/**
+ * Asserts |actual − expected| ≤ atol + rtol·|expected| element-wise (NaN must match NaN), naming the
+ * first element that fails.
+ */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    const ok = Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok) assert.fail(`${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Creates a wasm backend per thread count for a test file; dispose them in `after`. */
+export async function wasmBackends(): Promise<Map<number, Kernels>> {
+  const map = new Map<number, Kernels>();
+  for (const threads of THREAD_COUNTS) map.set(threads, await createWasmKernels({ threads }));
+  return map;
+}

@@ -1,0 +1,178 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireShared } from '../helpers/shared.js';
+import { loadBertForSequenceClassification, saveHfDirectory } from '../../src/io/hf-directory.js';
+import type { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import { useKernels } from '../../src/kernels/active.js';
+import { createKernels } from '../../src/kernels/index.js';
+import { kernelWasmBuilt } from '../../src/kernels/wasm/locate.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { backward, noGrad } from '../../src/tensor/autograd.js';
+import { Rng } from '../../src/tensor/random.js';
+import { IntTensor } from '../../src/tensor/tensor.js';
+
+interface Golden {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids: number[][];
+  labels: number[];
+  logits: number[][];
+  loss: number;
+  grads: Record<string, { norm: number; first: number[] }>;
+}
+
+function batchOf(g: Golden): { ids: IntTensor; mask: IntTensor; types: IntTensor; labels: IntTensor } {
+  const shape = [g.input_ids.length, g.input_ids[0].length];
+  return {
+    ids: IntTensor.from(g.input_ids.flat(), shape),
+    mask: IntTensor.from(g.attention_mask.flat(), shape),
+    types: IntTensor.from(g.token_type_ids.flat(), shape),
+    labels: IntTensor.from(g.labels, [g.labels.length]),
+  };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function l2(x: Float32Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return Math.sqrt(s);
+}
+
+/** The WebAssembly backend on two threads, or null (after saying why) when its module is not built. */
+async function fastKernels(t: TestContext): Promise<Kernels | null> {
+  if (!kernelWasmBuilt()) {
+    const message = 'the WebAssembly kernels are not built (npm run build:wasm)';
+    if (process.env.CI === 'true') throw new Error(message);
+    t.skip(message);
+    return null;
+  }
+  return createKernels({ backend: 'wasm', threads: 2 });
+}
+
+async function checkGolden(t: TestContext): Promise<void> {
+  const dir = requireShared(t, 'fixtures', 'bert-tiny-cls');
+  const goldenPath = requireShared(t, 'fixtures', 'forward_backward_golden.json');
+  if (!dir || !goldenPath) return;
+  const golden = JSON.parse(readFileSync(goldenPath, 'utf8')) as Golden;
+  const { model, missing, unexpected } = await loadBertForSequenceClassification(dir, { rng: new Rng(0) });
+  assert.deepEqual(missing, []);
+  assert.deepEqual(unexpected, []);
+  model.eval();
+  const { ids, mask, types, labels } = batchOf(golden);
+
+  const logits = model.forward(ids, mask, types);
+  const logitDiff = maxAbsDiff(logits.data, golden.logits.flat());
+  const loss = model.loss(logits, labels);
+  const lossDiff = Math.abs(loss.data[0] - golden.loss);
+  backward(loss);
+
+  const names = [...model.namedParameters()].map(([n]) => n);
+  assert.deepEqual(
+    [...names].sort(),
+    Object.keys(golden.grads).sort(),
+    'golden gradients cover exactly our parameters',
+  );
+  let worstNorm = 0;
+  let worstFirst = 0;
+  for (const [name, p] of model.namedParameters()) {
+    const ref = golden.grads[name];
+    assert.ok(p.grad, `${name} received no gradient`);
+    const norm = l2(p.grad);
+    // The key biases' true gradient is exactly zero (a shift of every key score by q·b cancels in the
+    // softmax); both sides hold only float32 rounding noise of order 1e-9 there, so the relative test
+    // gets an absolute floor far below any real gradient in this model (smallest real norm ≈ 1e-3).
+    const normTol = 1e-3 * ref.norm + 1e-7;
+    assert.ok(Math.abs(norm - ref.norm) <= normTol, `${name}: gradient norm ${norm} vs ${ref.norm}`);
+    if (ref.norm > 1e-6) worstNorm = Math.max(worstNorm, Math.abs(norm - ref.norm) / ref.norm);
+    const firstDiff = maxAbsDiff(p.grad.subarray(0, 8), ref.first);
+    assert.ok(firstDiff <= 1e-4, `${name}: first gradient values differ by ${firstDiff}`);
+    worstFirst = Math.max(worstFirst, firstDiff);
+  }
+  t.diagnostic(
+    `logits max |Δ| ${logitDiff.toExponential(2)}, loss |Δ| ${lossDiff.toExponential(2)}, ` +
+      `worst relative gradient-norm error ${worstNorm.toExponential(2)}, worst first-8 |Δ| ${worstFirst.toExponential(2)}`,
+  );
+  assert.ok(logitDiff <= 1e-4, `logits differ by ${logitDiff}`);
+  assert.ok(lossDiff <= 1e-5, `loss differs by ${lossDiff}`);
+}
+
+test('bert-tiny-cls matches PyTorch: logits, loss and every gradient (reference kernels)', async (t) => {
+  await checkGolden(t);
+});
+
+test('bert-tiny-cls matches PyTorch on the fast backend', async (t) => {
+  const fast = await fastKernels(t);
+  if (!fast) return;
+  const previous = useKernels(fast);
+  try {
+    await checkGolden(t);
+  } finally {
+    useKernels(previous);
+    fast.dispose();
+  }
+});
+
+function evalLogits(model: BertForSequenceClassification, g: Golden): Float32Array {
+  model.eval();
+  const { ids, mask, types } = batchOf(g);
+  return noGrad(() => model.forward(ids, mask, types)).data;
+}
+
+test('bert-tiny-mlm loads from model.safetensors and from pytorch_model.bin with identical logits', async (t) => {
+  const dir = requireShared(t, 'models', 'bert-tiny-mlm');
+  const goldenPath = requireShared(t, 'fixtures', 'forward_backward_golden.json');
+  if (!dir || !goldenPath) return;
+  const golden = JSON.parse(readFileSync(goldenPath, 'utf8')) as Golden;
+  const binDir = mkdtempSync(join(tmpdir(), 'lora-lab-bin-'));
+  try {
+    symlinkSync(join(dir, 'config.json'), join(binDir, 'config.json'));
+    symlinkSync(join(dir, 'pytorch_model.bin'), join(binDir, 'pytorch_model.bin'));
+    const fromSafetensors = await loadBertForSequenceClassification(dir, { numLabels: 9, rng: new Rng(7) });
+    const fromBin = await loadBertForSequenceClassification(binDir, { numLabels: 9, rng: new Rng(7) });
+    for (const loaded of [fromSafetensors, fromBin]) {
+      assert.deepEqual(loaded.initialized, ['classifier.weight', 'classifier.bias']);
+      assert.deepEqual(loaded.missing, ['classifier.weight', 'classifier.bias']);
+      assert.ok(
+        loaded.unexpected.length > 0 && loaded.unexpected.every((k) => k.startsWith('cls.')),
+        'only cls.* unused',
+      );
+    }
+    const a = fromSafetensors.model.stateDict();
+    for (const [name, p] of fromBin.model.stateDict()) assert.deepEqual(p.data, a.get(name)!.data, name);
+    assert.deepEqual(evalLogits(fromBin.model, golden), evalLogits(fromSafetensors.model, golden));
+  } finally {
+    rmSync(binDir, { recursive: true, force: true });
+  }
+});
+
+test('save → load round trip preserves logits exactly', async (t) => {
+  const dir = requireShared(t, 'fixtures', 'bert-tiny-cls');
+  const goldenPath = requireShared(t, 'fixtures', 'forward_backward_golden.json');
+  if (!dir || !goldenPath) return;
+  const golden = JSON.parse(readFileSync(goldenPath, 'utf8')) as Golden;
+  const out = mkdtempSync(join(tmpdir(), 'lora-lab-save-'));
+  try {
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const { model } = await loadBertForSequenceClassification(dir, { labels, rng: new Rng(1) });
+    await saveHfDirectory(model, out, { labels });
+    const reloaded = await loadBertForSequenceClassification(out, { rng: new Rng(2) });
+    assert.deepEqual(reloaded.config.labels, labels);
+    assert.deepEqual(reloaded.missing, []);
+    assert.deepEqual(reloaded.unexpected, []);
+    const before: Float32Array = evalLogits(model, golden);
+    const after: Float32Array = evalLogits(reloaded.model, golden);
+    assert.deepEqual(after, before);
+    assert.ok(before.length === 72 && before.every((v: number) => Number.isFinite(v)));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
