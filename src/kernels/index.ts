@@ -21,13 +21,13 @@ export const MAX_THREADS = 256;
 
 export interface CreateKernelsOptions {
   backend?: 'wasm' | 'reference';
-  /** Default: LORA_LAB_THREADS when set, else the number of cores. Ignored by the reference backend. */
+  /** Default: LORA_LAB_THREADS when set, else the number of cores. The reference backend has one. */
   threads?: number;
 }
 
-function checkThreads(value: number, source: string): number {
+function checkThreads(value: number, source: string, shown: string = String(value)): number {
   if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
-    throw new UserError(`${source} must be a whole number from 1 to ${MAX_THREADS}, not ${value}.`);
+    throw new UserError(`${source} must be a whole number from 1 to ${MAX_THREADS}, not "${shown}".`);
   }
   return value;
 }
@@ -35,7 +35,7 @@ function checkThreads(value: number, source: string): number {
 function defaultThreads(): number {
   const env = process.env.LORA_LAB_THREADS;
   if (env !== undefined && env.trim() !== '') {
-    return checkThreads(Number(env.trim()), 'LORA_LAB_THREADS');
+    return checkThreads(Number(env.trim()), 'LORA_LAB_THREADS', env);
   }
   return Math.min(availableParallelism(), MAX_THREADS);
 }
@@ -43,11 +43,13 @@ function defaultThreads(): number {
 /** The kernels to compute with: the fast WebAssembly backend unless the reference one is asked for. */
 export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Kernels> {
   const backend = opts.backend ?? 'wasm';
-  if (backend === 'reference') return createReferenceKernels();
-  if (backend !== 'wasm')
+  if (backend !== 'wasm' && backend !== 'reference') {
     throw new UserError(`The kernel backend must be "wasm" or "reference", not "${String(backend)}".`);
+  }
+  // Checked for both backends, so a bad flag fails the same way whichever backend is picked.
   const threads =
     opts.threads === undefined ? defaultThreads() : checkThreads(opts.threads, 'The thread count');
+  if (backend === 'reference') return createReferenceKernels();
   if (!kernelWasmBuilt()) {
     throw new UserError(
       'The WebAssembly kernels are not built; run "npm run build:wasm" or use the reference backend.',

@@ -39,9 +39,14 @@ export function assertClose(
   }
 }
 
-/** Creates a wasm backend per thread count for a test file; dispose them in `after`. */
+/**
+ * A wasm backend per thread count for a test file (dispose them in `after`). With more than one
+ * thread every job goes through the workers, however small: the test data is small.
+ */
 export async function wasmBackends(): Promise<Map<number, Kernels>> {
   const map = new Map<number, Kernels>();
-  for (const threads of THREAD_COUNTS) map.set(threads, await createWasmKernels({ threads }));
+  for (const threads of THREAD_COUNTS) {
+    map.set(threads, await createWasmKernels({ threads, parallelMinNs: threads > 1 ? 0 : undefined }));
+  }
   return map;
 }

@@ -29,13 +29,32 @@ interface KernelModuleExports {
   OP_ADAMW: { value: number };
 }
 
-/** Below this many flops a GEMM runs on the main thread alone: waking a worker costs more. */
-const GEMM_PARALLEL_FLOPS = 2e6;
-/** The same for element-wise and row-wise kernels, in elements. */
-const PARALLEL_MIN_ELEMENTS = 32768;
+/**
+ * A job estimated to take less than this on one thread runs on the main thread alone: waking a
+ * worker and waiting for it costs tens of microseconds.
+ */
+const PARALLEL_MIN_NS = 40_000;
+/** Rough single-thread costs, measured on the 2-core development machine, for that estimate. */
+const NS_PER_FLOP = 1 / 36;
+const NS_PER_ELEMENT = {
+  gelu: 2.6,
+  geluBackward: 4,
+  softmax: 1.7,
+  softmaxBackward: 0.4,
+  layerNorm: 0.6,
+  layerNormBackward: 0.8,
+  embedding: 0.1,
+  embeddingBackward: 0.15,
+  adamw: 0.8,
+} as const;
 
 export interface WasmKernelOptions {
   threads: number;
+  /**
+   * Jobs estimated below this many nanoseconds on one thread stay on the main thread (default
+   * 40 µs). Tests set 0 to send every job through the workers.
+   */
+  parallelMinNs?: number;
 }
 
 export class WasmKernels implements Kernels {
@@ -59,10 +78,12 @@ export class WasmKernels implements Kernels {
     number
   >;
   private readonly ref = createReferenceKernels();
+  private readonly parallelMinNs: number;
   private disposed = false;
 
-  constructor(heap: WasmHeap, pool: ThreadPool, exports: KernelModuleExports) {
+  constructor(heap: WasmHeap, pool: ThreadPool, exports: KernelModuleExports, parallelMinNs: number) {
     this.heap = heap;
+    this.parallelMinNs = parallelMinNs;
     this.pool = pool;
     this.exports = exports;
     this.threads = pool.threads;
@@ -91,9 +112,9 @@ export class WasmKernels implements Kernels {
     else this.exports.runJob(this.heap.jobPtr, 0);
   }
 
-  /** Threads for an element-wise or row-wise job over `elements` floats. */
-  private threadsFor(elements: number): number {
-    return elements >= PARALLEL_MIN_ELEMENTS ? this.threads : 1;
+  /** Threads for a job of `units` elements (or flops) at `nsPerUnit` each. */
+  private threadsFor(units: number, nsPerUnit: number): number {
+    return units * nsPerUnit >= this.parallelMinNs ? this.threads : 1;
   }
 
   /** Stages operands and writes the job (in `prepare`), runs it, copies results back. */
@@ -124,7 +145,7 @@ export class WasmKernels implements Kernels {
       // have gaps between them: those must come back unchanged.
       const gaps = batch > 1 && s.cStride > m * n;
       const c = h.output(s.c, s.cOffset, (batch - 1) * s.cStride + m * n, s.beta !== 0 || gaps);
-      const threads = 2 * batch * m * n * k >= GEMM_PARALLEL_FLOPS ? this.threads : 1;
+      const threads = this.threadsFor(2 * batch * m * n * k, NS_PER_FLOP);
       const perThread = this.exports.gemmScratchBytes(batch, m, n, k, s.cStride, threads);
       const scratch = h.scratch(perThread * threads);
       this.job
@@ -153,7 +174,7 @@ export class WasmKernels implements Kernels {
     this.call(() => {
       const xp = this.heap.input(x, 0, n);
       const yp = this.heap.output(y, 0, n, false);
-      this.job.begin(this.op.gelu, this.threadsFor(n)).ptr(xp).ptr(yp).int(n);
+      this.job.begin(this.op.gelu, this.threadsFor(n, NS_PER_ELEMENT.gelu)).ptr(xp).ptr(yp).int(n);
     });
   };
 
@@ -163,7 +184,12 @@ export class WasmKernels implements Kernels {
       const xp = this.heap.input(x, 0, n);
       const dyp = this.heap.input(dy, 0, n);
       const dxp = this.heap.output(dx, 0, n, true);
-      this.job.begin(this.op.geluBackward, this.threadsFor(n)).ptr(xp).ptr(dyp).ptr(dxp).int(n);
+      this.job
+        .begin(this.op.geluBackward, this.threadsFor(n, NS_PER_ELEMENT.geluBackward))
+        .ptr(xp)
+        .ptr(dyp)
+        .ptr(dxp)
+        .int(n);
     });
   };
 
@@ -176,7 +202,7 @@ export class WasmKernels implements Kernels {
       const bias = s.bias ? this.heap.input(s.bias, 0, (Math.floor((rows - 1) / rowsPerBias) + 1) * cols) : 0;
       const y = this.heap.output(s.y, 0, rows * cols, false);
       this.job
-        .begin(this.op.softmax, this.threadsFor(rows * cols))
+        .begin(this.op.softmax, this.threadsFor(rows * cols, NS_PER_ELEMENT.softmax))
         .int(rows)
         .int(cols)
         .ptr(x)
@@ -200,7 +226,7 @@ export class WasmKernels implements Kernels {
       const dyp = this.heap.input(dy, 0, n);
       const dxp = this.heap.output(dx, 0, n, true);
       this.job
-        .begin(this.op.softmaxBackward, this.threadsFor(n))
+        .begin(this.op.softmaxBackward, this.threadsFor(n, NS_PER_ELEMENT.softmaxBackward))
         .ptr(yp)
         .ptr(dyp)
         .ptr(dxp)
@@ -221,7 +247,7 @@ export class WasmKernels implements Kernels {
       const mean = h.output(s.mean, 0, rows, false);
       const rstd = h.output(s.rstd, 0, rows, false);
       this.job
-        .begin(this.op.layerNorm, this.threadsFor(rows * cols))
+        .begin(this.op.layerNorm, this.threadsFor(rows * cols, NS_PER_ELEMENT.layerNorm))
         .int(rows)
         .int(cols)
         .float(s.eps)
@@ -249,7 +275,7 @@ export class WasmKernels implements Kernels {
       const dgamma = s.dgamma ? h.output(s.dgamma, 0, cols, true) : 0;
       const dbeta = s.dbeta ? h.output(s.dbeta, 0, cols, true) : 0;
       this.job
-        .begin(this.op.layerNormBackward, this.threadsFor(n))
+        .begin(this.op.layerNormBackward, this.threadsFor(n, NS_PER_ELEMENT.layerNormBackward))
         .int(rows)
         .int(cols)
         .ptr(x)
@@ -283,7 +309,7 @@ export class WasmKernels implements Kernels {
       const tp = h.input(table, 0, table.length);
       const op = h.output(out, 0, count * dim, false);
       this.job
-        .begin(this.op.embedding, this.threadsFor(count * dim))
+        .begin(this.op.embedding, this.threadsFor(count * dim, NS_PER_ELEMENT.embedding))
         .ptr(idp)
         .ptr(tp)
         .ptr(op)
@@ -316,7 +342,7 @@ export class WasmKernels implements Kernels {
       const dop = h.input(dOut, 0, count * dim);
       const dtp = h.output(dTable, 0, dTable.length, true);
       this.job
-        .begin(this.op.embeddingBackward, this.threadsFor(count * dim))
+        .begin(this.op.embeddingBackward, this.threadsFor(count * dim, NS_PER_ELEMENT.embeddingBackward))
         .ptr(idp)
         .ptr(dop)
         .ptr(dtp)
@@ -338,7 +364,7 @@ export class WasmKernels implements Kernels {
       const m = h.output(s.m, 0, n, true);
       const v = h.output(s.v, 0, n, true);
       this.job
-        .begin(this.op.adamw, this.threadsFor(n))
+        .begin(this.op.adamw, this.threadsFor(n, NS_PER_ELEMENT.adamw))
         .int(n)
         .ptr(param)
         .ptr(grad)
@@ -376,7 +402,7 @@ export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKe
   const exports = instance.exports as unknown as KernelModuleExports;
   const heap = new WasmHeap(memory, exports.heapBase());
   const pool = await ThreadPool.create(module, memory, heap.controlPtr, opts.threads);
-  return new WasmKernels(heap, pool, exports);
+  return new WasmKernels(heap, pool, exports, opts.parallelMinNs ?? PARALLEL_MIN_NS);
 }
 
 /**

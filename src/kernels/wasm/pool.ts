@@ -9,18 +9,23 @@ import type { WasmMemory, WasmModule } from './wasm-api.js';
 export const CONTROL = {
   /** Bumped once per job; workers sleep on it. */
   generation: 0,
-  /** Workers that finished the current job; the main thread sleeps on it. */
-  done: 1,
-  quit: 2,
+  /** The last generation the main thread has closed: a worker waking later skips that job. */
+  closed: 1,
+  /** Workers inside a job; the main thread sleeps on it. */
+  active: 2,
+  quit: 3,
   /** Set by a worker whose job threw. */
-  failed: 3,
+  failed: 4,
   /** Byte address of the job block. */
-  job: 4,
+  job: 5,
 } as const;
 
-/** How long a worker polls for the next job before it sleeps: kernels come in quick bursts. */
-const WORKER_SPINS = 20000;
-const MAIN_SPINS = 20000;
+/**
+ * How long (ms) a worker polls for the next job before it sleeps (kernel calls come in bursts with
+ * some JavaScript between them), and how long the main thread polls for the workers to finish.
+ */
+const WORKER_SPIN_MS = 0.1;
+const MAIN_SPIN_MS = 0.05;
 
 interface KernelExports {
   runJob(job: number, thread: number): void;
@@ -30,6 +35,13 @@ interface KernelExports {
  * threads − 1 workers, each with its own instance of the kernel module over the shared memory. The
  * main thread is thread 0: `run` wakes the workers, does its share of the job, then waits for them
  * with Atomics.wait, so every kernel call is synchronous for its caller.
+ *
+ * Work is pulled from a shared task counter, so the main thread alone finishes a job whose workers
+ * were slow to wake (on a machine shared with other work, a woken thread can wait milliseconds for
+ * a core). It then waits only for workers already inside the job: it marks the job closed, and a
+ * worker that enters afterwards turns back. A worker announces itself (`active` + 1) before it checks
+ * `closed`, and the main thread writes `closed` before it reads `active`; with sequentially
+ * consistent atomics one of the two always sees the other.
  */
 export class ThreadPool {
   private readonly workers: Worker[];
@@ -55,7 +67,7 @@ export class ThreadPool {
     for (let index = 1; index < threads; index++) {
       // execArgv [] keeps a TypeScript loader of the parent (tsx) out of the plain-JS worker.
       const worker = new Worker(script, {
-        workerData: { module, memory, controlPtr, index, slots: CONTROL, spins: WORKER_SPINS },
+        workerData: { module, memory, controlPtr, index, slots: CONTROL, spinMs: WORKER_SPIN_MS },
         execArgv: [],
       });
       // A forgotten dispose() must not keep the process alive.
@@ -86,29 +98,33 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
-  /** Runs the job in `jobPtr` on every thread and returns when all are done. */
+  /** Runs the job in `jobPtr` on every thread that gets to it and returns when all are done. */
   run(exports: KernelExports, jobPtr: number): void {
     if (this.disposed) throw new Error('The kernel backend was disposed.');
     const c = this.control;
-    const workers = this.workers.length;
-    if (workers === 0) {
+    if (this.workers.length === 0) {
       exports.runJob(jobPtr, 0);
       return;
     }
     Atomics.store(c, CONTROL.job, jobPtr);
-    Atomics.store(c, CONTROL.done, 0);
     Atomics.store(c, CONTROL.failed, 0);
-    Atomics.add(c, CONTROL.generation, 1);
+    const generation = Atomics.add(c, CONTROL.generation, 1) + 1;
     Atomics.notify(c, CONTROL.generation);
     try {
       exports.runJob(jobPtr, 0);
     } finally {
-      // Even when our share threw, the workers may still be writing into memory: wait for them.
-      let done = Atomics.load(c, CONTROL.done);
-      for (let i = 0; done < workers && i < MAIN_SPINS; i++) done = Atomics.load(c, CONTROL.done);
-      while (done < workers) {
-        Atomics.wait(c, CONTROL.done, done);
-        done = Atomics.load(c, CONTROL.done);
+      // Even when our share threw, workers inside the job may still be writing: wait for them.
+      Atomics.store(c, CONTROL.closed, generation);
+      let active = Atomics.load(c, CONTROL.active);
+      if (active > 0) {
+        const until = performance.now() + MAIN_SPIN_MS;
+        while (active > 0 && performance.now() < until) {
+          for (let i = 0; i < 64 && active > 0; i++) active = Atomics.load(c, CONTROL.active);
+        }
+      }
+      while (active > 0) {
+        Atomics.wait(c, CONTROL.active, active);
+        active = Atomics.load(c, CONTROL.active);
       }
     }
     if (Atomics.load(c, CONTROL.failed) !== 0) throw new Error('A kernel worker failed while running a job.');

@@ -1,9 +1,10 @@
 // A kernel worker: one more instance of the kernel module over the shared memory. Plain JavaScript,
 // so it runs the same under tsx and from the compiled dist/ without a TypeScript loader.
-// It sleeps on the control block's generation slot, runs each job as thread `index`, and reports.
+// It sleeps on the control block's generation slot and runs each job as thread `index`; the
+// protocol (closed / active) is explained in pool.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { module, memory, controlPtr, index, slots, spins } = workerData;
+const { module, memory, controlPtr, index, slots, spinMs } = workerData;
 const instance = new WebAssembly.Instance(module, {
   env: {
     memory,
@@ -21,19 +22,29 @@ parentPort.postMessage('ready');
 for (;;) {
   let generation = Atomics.load(control, slots.generation);
   // Poll briefly first: the next kernel call usually follows within microseconds, and waking from
-  // Atomics.wait costs tens of them.
-  for (let i = 0; generation === seen && i < spins; i++) generation = Atomics.load(control, slots.generation);
+  // Atomics.wait costs tens of them (more when the idle virtual CPU was parked).
+  if (generation === seen) {
+    const until = performance.now() + spinMs;
+    while (generation === seen && performance.now() < until) {
+      for (let i = 0; i < 64 && generation === seen; i++)
+        generation = Atomics.load(control, slots.generation);
+    }
+  }
   while (generation === seen) {
     Atomics.wait(control, slots.generation, seen);
     generation = Atomics.load(control, slots.generation);
   }
   seen = generation;
   if (Atomics.load(control, slots.quit) !== 0) break;
-  try {
-    runJob(Atomics.load(control, slots.job), index);
-  } catch {
-    Atomics.store(control, slots.failed, 1);
+  Atomics.add(control, slots.active, 1);
+  // A job the main thread already closed is finished (or being finished by those inside it).
+  if (Atomics.load(control, slots.closed) !== generation) {
+    try {
+      runJob(Atomics.load(control, slots.job), index);
+    } catch {
+      Atomics.store(control, slots.failed, 1);
+    }
   }
-  Atomics.add(control, slots.done, 1);
-  Atomics.notify(control, slots.done);
+  Atomics.sub(control, slots.active, 1);
+  Atomics.notify(control, slots.active);
 }
