@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerDownloadData } from './download-data.js';
 import { registerDownloadModel } from './download-model.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerExperiments } from './experiments.js';
 import { registerPredict } from './predict.js';
 import { registerPreprocess } from './preprocess.js';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerPreprocess(program);
   registerTokenize(program);
   registerTrain(program);
+  registerEvaluate(program);
   registerPredict(program);
   registerExperiments(program);
   registerReport(program);

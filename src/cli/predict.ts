@@ -1,15 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { normalizeColumnName } from '../data/complaints.js';
 import { readCsvRecords } from '../data/csv.js';
 import { UserError } from '../errors.js';
-import { loadBertForSequenceClassification } from '../io/hf-directory.js';
-import { fromPeftParameterName, loadPeftAdapter, readPeftAdapter } from '../io/peft-adapter.js';
-import type { BertForSequenceClassification } from '../models/bert/sequence-classification.js';
-import { noGrad } from '../tensor/autograd.js';
-import { Rng } from '../tensor/random.js';
-import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { loadClassifier, predictTexts, type Prediction } from '../experiments/classifier.js';
 import { cleanText } from '../text/clean.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
@@ -23,12 +16,6 @@ interface PredictFlags extends EngineOptions {
   batchSize: number;
   clean: boolean;
   json?: boolean;
-}
-
-export interface Prediction {
-  label: string;
-  probs: number[];
-  logits: number[];
 }
 
 /** Column names that hold the text to classify, best first (normalised: lower_snake_case). */
@@ -61,7 +48,7 @@ export function registerPredict(
   addEngineOptions(command).action(async (flags: PredictFlags) => {
     await withEngine(flags, async () => {
       const texts = await readTexts(flags);
-      const { model, labels, tokenizer } = await loadPredictor(flags);
+      const { model, labels, tokenizer } = await loadClassifier(flags);
       if (flags.maxLen > model.config.maxPositionEmbeddings) {
         throw new UserError(
           `--max-len ${flags.maxLen} exceeds the model's ${model.config.maxPositionEmbeddings} positions.`,
@@ -79,44 +66,6 @@ export function registerPredict(
       }
     });
   });
-}
-
-/**
- * Logits, softmax probabilities and the arg-max label of each text, batch by batch (each padded to its
- * longest row), in eval mode and without a graph.
- */
-export function* predictTexts(
-  model: BertForSequenceClassification,
-  tokenizer: BertTokenizer,
-  labels: readonly string[],
-  texts: readonly string[],
-  options: { maxLen: number; batchSize: number },
-): Generator<Prediction> {
-  model.eval();
-  const n = labels.length;
-  for (let start = 0; start < texts.length; start += options.batchSize) {
-    const chunk = texts.slice(start, start + options.batchSize);
-    const batch = tokenizer.encodeBatch(chunk, {
-      maxLength: options.maxLen,
-      truncation: true,
-      padding: 'longest',
-    });
-    const logits = noGrad(() => model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds));
-    for (let b = 0; b < chunk.length; b++) {
-      const row = Array.from(logits.data.subarray(b * n, (b + 1) * n));
-      const probs = softmax(row);
-      let best = 0;
-      for (let j = 1; j < n; j++) if (row[j] > row[best]) best = j;
-      yield { label: labels[best], probs, logits: row };
-    }
-  }
-}
-
-function softmax(logits: readonly number[]): number[] {
-  const max = Math.max(...logits);
-  const exps = logits.map((v) => Math.exp(v - max));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
 }
 
 async function readTexts(flags: PredictFlags): Promise<string[]> {
@@ -146,73 +95,6 @@ async function readTexts(flags: PredictFlags): Promise<string[]> {
   if (column === -1) throw new UserError(`${path} is empty: it has no header line.`);
   if (texts.length === 0) throw new UserError(`${path} has a header but no rows to classify.`);
   return texts;
-}
-
-/**
- * The model (with the adapter applied), its label names and the tokenizer. An adapter that carries a
- * classifier of its own (modules_to_save) fixes the label count; a head that nothing trained is refused,
- * since its predictions would be random.
- */
-async function loadPredictor(
-  flags: PredictFlags,
-): Promise<{ model: BertForSequenceClassification; labels: string[]; tokenizer: BertTokenizer }> {
-  const adapterCovers = new Set<string>();
-  let adapterHeadSize: number | undefined;
-  if (flags.adapter) {
-    const files = readPeftAdapter(flags.adapter);
-    for (const [key, entry] of files.tensors) {
-      const name = fromPeftParameterName(key);
-      adapterCovers.add(name);
-      if (name === 'classifier.weight') adapterHeadSize = entry.shape[0];
-    }
-  }
-  const loaded = await loadBertForSequenceClassification(flags.model, {
-    rng: new Rng(0),
-    ...(adapterHeadSize !== undefined ? { numLabels: adapterHeadSize, ignoreMismatchedSizes: true } : {}),
-  });
-  const untrained = loaded.initialized.filter((name) => !adapterCovers.has(name));
-  if (untrained.length > 0) {
-    throw new UserError(
-      `${flags.model} has no trained ${untrained[0].startsWith('classifier.') ? 'classifier head' : untrained[0]}${flags.adapter ? ' and the adapter brings none' : ''}, so its predictions would be random; give a fine-tuned model${flags.adapter ? '' : ' or an --adapter that carries one'}.`,
-    );
-  }
-  if (flags.adapter) loadPeftAdapter(loaded.model, flags.adapter);
-  const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
-  let labels = loaded.config.labels;
-  if (adapterLabels) {
-    if (adapterLabels.length !== labels.length) {
-      throw new UserError(
-        `${join(flags.adapter!, 'config.json')} names ${adapterLabels.length} labels, but the classifier has ${labels.length}.`,
-      );
-    }
-    labels = adapterLabels;
-  }
-  const tokenizerDir =
-    !hasTokenizer(flags.model) && flags.adapter && hasTokenizer(flags.adapter) ? flags.adapter : flags.model;
-  return { model: loaded.model, labels, tokenizer: BertTokenizer.fromDirectory(tokenizerDir) };
-}
-
-function hasTokenizer(dir: string): boolean {
-  return existsSync(join(dir, 'tokenizer.json')) || existsSync(join(dir, 'vocab.txt'));
-}
-
-/** id2label of a config.json beside an adapter (PEFT's own files carry no label names), if any. */
-function readLabelNames(dir: string): string[] | undefined {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) return undefined;
-  let id2label: unknown;
-  try {
-    id2label = (JSON.parse(readFileSync(path, 'utf8')) as { id2label?: unknown }).id2label;
-  } catch {
-    throw new UserError(`${path} is not valid JSON.`);
-  }
-  if (typeof id2label !== 'object' || id2label === null) return undefined;
-  const entries = Object.entries(id2label as Record<string, unknown>);
-  const labels = entries.map((_, i) => (id2label as Record<string, unknown>)[String(i)]);
-  if (!labels.every((l): l is string => typeof l === 'string')) {
-    throw new UserError(`${path}: id2label must map the ids 0 to ${entries.length - 1} to label names.`);
-  }
-  return labels;
 }
 
 function formatPrediction(index: number, text: string, p: Prediction, labels: readonly string[]): string {

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { loadClassifier } from '../experiments/classifier.js';
+import { evaluateFile, type FileEvaluation } from '../experiments/evaluate-file.js';
+import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
+import { intInRange } from './options.js';
+import { createProgress } from './progress.js';
+
+interface EvaluateFlags extends EngineOptions {
+  model: string;
+  adapter?: string;
+  input: string;
+  maxLen: number;
+  batchSize: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** `write` receives the output (stdout by default; tests collect it). */
+export function registerEvaluate(
+  program: Command,
+  write: (text: string) => void = (text) => void process.stdout.write(text),
+): void {
+  const command = program
+    .command('evaluate')
+    .description(
+      'Score a saved model (optionally with a LoRA adapter) on a raw CFPB export or a processed split: accuracy, F1 (weighted, macro), per class, confusion matrix.',
+    )
+    .requiredOption('--model <dir>', 'Hugging Face model directory (for an adapter: its base model)')
+    .option('--adapter <dir>', 'PEFT LoRA adapter directory to apply to the model')
+    .requiredOption('--input <csv>', 'a CFPB export (classes merged as the study does) or a split written by preprocess')
+    .option('--max-len <n>', 'tokens per text at most, [CLS] and [SEP] included', intInRange(2, 100_000), 128)
+    .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 64)
+    .option('--json', 'print the result as one JSON object')
+    .option('--quiet', 'no progress output');
+  addEngineOptions(command).action(async (flags: EvaluateFlags) => {
+    await withEngine(flags, async () => {
+      const classifier = await loadClassifier(flags);
+      if (flags.maxLen > classifier.model.config.maxPositionEmbeddings) {
+        throw new UserError(
+          `--max-len ${flags.maxLen} exceeds the model's ${classifier.model.config.maxPositionEmbeddings} positions.`,
+        );
+      }
+      const progress = createProgress({ quiet: flags.quiet });
+      let started = false;
+      const result = await evaluateFile(classifier, flags.input, {
+        maxLen: flags.maxLen,
+        batchSize: flags.batchSize,
+        onProgress: (done, total) => {
+          if (!started) progress.start('evaluate', total);
+          started = true;
+          progress.update({ done, total });
+        },
+      });
+      progress.stop();
+      write(flags.json ? `${JSON.stringify(result)}\n` : formatEvaluation(result));
+    });
+  });
+}
+
+function formatEvaluation(r: FileEvaluation): string {
+  const m = r.metrics;
+  const lines = [
+    `${r.input}: ${r.scored} of ${r.rows} rows scored (${r.layout === 'export' ? 'raw export' : 'processed split'}), ${r.examples_per_second.toFixed(1)} examples/s`,
+    `accuracy ${m.accuracy.toFixed(4)}  F1 weighted ${m.f1_weighted.toFixed(4)}  F1 macro ${m.f1_macro.toFixed(4)}  precision weighted ${m.precision_weighted.toFixed(4)}  recall weighted ${m.recall_weighted.toFixed(4)}`,
+  ];
+  const unknown = Object.entries(r.unknown_classes);
+  if (unknown.length > 0) {
+    lines.push(`not scored, class unknown to the model: ${unknown.map(([c, n]) => `${c} (${n})`).join(', ')}`);
+  }
+  if (r.without_text > 0) lines.push(`not scored, no narrative: ${r.without_text}`);
+  const width = Math.max(...m.labels.map((l) => l.length));
+  lines.push('', `${'class'.padEnd(width)}  precision  recall      f1  support`);
+  for (const label of m.labels) {
+    const c = m.per_class[label];
+    lines.push(
+      `${label.padEnd(width)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
