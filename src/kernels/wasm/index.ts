@@ -295,7 +295,7 @@ export class WasmKernels implements Kernels {
    */
   embedding = (ids: Int32Array, table: Float32Array, out: Float32Array, count: number, dim: number): void => {
     if (count <= 0 || dim <= 0) return;
-    checkIds(ids, count, table.length / dim);
+    checkIds(ids, count, Math.floor(table.length / dim));
     if (!this.heap.owns(table) || !this.heap.owns(out)) {
       for (let i = 0; i < count; i++) {
         const src = ids[i] * dim;
@@ -327,7 +327,7 @@ export class WasmKernels implements Kernels {
     dim: number,
   ): void => {
     if (count <= 0 || dim <= 0) return;
-    checkIds(ids, count, dTable.length / dim);
+    checkIds(ids, count, Math.floor(dTable.length / dim));
     if (!this.heap.owns(dTable) || !this.heap.owns(dOut)) {
       for (let i = 0; i < count; i++) {
         const dst = ids[i] * dim;
