@@ -63,7 +63,10 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   for (let i = 0; i < ids.length; i++) ids[i] = rng.int(config.vocabSize);
   const inputIds = new IntTensor(ids, [o.batch, o.seq]);
   const mask = new IntTensor(new Int32Array(o.batch * o.seq).fill(1), [o.batch, o.seq]);
-  const labels = new IntTensor(Int32Array.from({ length: o.batch }, () => rng.int(NUM_LABELS)), [o.batch]);
+  const labels = new IntTensor(
+    Int32Array.from({ length: o.batch }, () => rng.int(NUM_LABELS)),
+    [o.batch],
+  );
   const params = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
   const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0.01 });
 

@@ -10,11 +10,15 @@ export * from './models/bert/index.js';
 export * from './lora/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
-export { writeReport, loadRuns, groupRuns, type ReportOptions, type ReportResult, type RunGroup } from './report/index.js';
 export {
-  readSafetensors,
-  writeSafetensors,
-} from './io/safetensors.js';
+  writeReport,
+  loadRuns,
+  groupRuns,
+  type ReportOptions,
+  type ReportResult,
+  type RunGroup,
+} from './report/index.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { readPytorchBin } from './io/pytorch-pickle.js';
 export { readStateDictFile } from './io/tensor-file.js';
 export type { StateDict, TensorEntry } from './io/state-dict.js';

@@ -5,7 +5,10 @@ import { downloadModel } from '../io/hub-download.js';
 export async function ensureBaseModel(flag: string | undefined, quiet?: boolean): Promise<ResolvedSource> {
   const source = resolveBaseModel(flag);
   if (source.kind === 'download') {
-    if (!quiet) process.stderr.write(`No base model found locally; downloading ${DEFAULT_HUB_MODEL} to ${source.path}…\n`);
+    if (!quiet)
+      process.stderr.write(
+        `No base model found locally; downloading ${DEFAULT_HUB_MODEL} to ${source.path}…\n`,
+      );
     await downloadModel(DEFAULT_HUB_MODEL, { to: source.path });
   }
   return source;

@@ -28,11 +28,17 @@ interface ModelFlags extends EngineOptions {
 
 function print(result: object, json: boolean | undefined): void {
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'number' ? +v.toFixed(3) : v}\n`);
+  else
+    for (const [k, v] of Object.entries(result))
+      process.stdout.write(`${k}: ${typeof v === 'number' ? +v.toFixed(3) : v}\n`);
 }
 
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('Benchmarks (JSON with --json): matmul kernels, training and inference throughput, PyTorch comparison.');
+  const bench = program
+    .command('bench')
+    .description(
+      'Benchmarks (JSON with --json): matmul kernels, training and inference throughput, PyTorch comparison.',
+    );
 
   addEngineOptions(
     bench
@@ -64,9 +70,21 @@ export function registerBench(program: Command): void {
     addEngineOptions(
       bench
         .command(mode)
-        .description(`${mode === 'train' ? 'Training' : 'Inference'} throughput of bert-tiny or Small-BERT on random ids (examples/s).`)
-        .option('--model <name>', 'tiny (bert-tiny) | small (Small-BERT)', oneOf(['tiny', 'small'] as const), 'tiny')
-        .option('--method <name>', 'full | lora (r 8 on query and value)', oneOf(['full', 'lora'] as const), 'full')
+        .description(
+          `${mode === 'train' ? 'Training' : 'Inference'} throughput of bert-tiny or Small-BERT on random ids (examples/s).`,
+        )
+        .option(
+          '--model <name>',
+          'tiny (bert-tiny) | small (Small-BERT)',
+          oneOf(['tiny', 'small'] as const),
+          'tiny',
+        )
+        .option(
+          '--method <name>',
+          'full | lora (r 8 on query and value)',
+          oneOf(['full', 'lora'] as const),
+          'full',
+        )
         .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
         .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
         .option('--steps <n>', 'timed steps', intInRange(1, 100000), 10)
@@ -74,37 +92,70 @@ export function registerBench(program: Command): void {
         .option('--json', 'one JSON object'),
     ).action(async (f: ModelFlags) => {
       await withEngine(f, async () => {
-        print(benchModel({ model: f.model, method: f.method, mode, batch: f.batch, seq: f.seq, steps: f.steps, warmup: f.warmup }), f.json);
+        print(
+          benchModel({
+            model: f.model,
+            method: f.method,
+            mode,
+            batch: f.batch,
+            seq: f.seq,
+            steps: f.steps,
+            warmup: f.warmup,
+          }),
+          f.json,
+        );
       });
     });
   }
 
   bench
     .command('compare')
-    .description('Ours against plain PyTorch on the same machine, shapes, steps and threads: one table of ratios.')
+    .description(
+      'Ours against plain PyTorch on the same machine, shapes, steps and threads: one table of ratios.',
+    )
     .option('--threads <n>', 'threads for both', intInRange(1, 256))
     .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
     .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
     .option('--steps <n>', 'timed steps per case', intInRange(1, 1000), 10)
     .option('--python <path>', 'a Python with torch (default: $PYTHON, python3, /usr/bin/python3)')
     .option('--json', 'JSON rows instead of the table')
-    .action((f: { threads?: number; batch: number; seq: number; steps: number; python?: string; json?: boolean }) => {
-      const torch = findTorchPython(f.python);
-      if (!torch) {
-        process.stderr.write(
-          'PyTorch was not found (tried $PYTHON, python3, /usr/bin/python3); only our numbers are shown. ' +
-            "On Debian, 'apt-get install python3-torch' gives PyTorch 1.13.\n",
+    .action(
+      (f: {
+        threads?: number;
+        batch: number;
+        seq: number;
+        steps: number;
+        python?: string;
+        json?: boolean;
+      }) => {
+        const torch = findTorchPython(f.python);
+        if (!torch) {
+          process.stderr.write(
+            'PyTorch was not found (tried $PYTHON, python3, /usr/bin/python3); only our numbers are shown. ' +
+              "On Debian, 'apt-get install python3-torch' gives PyTorch 1.13.\n",
+          );
+        } else if (!f.json) {
+          process.stderr.write(`PyTorch ${torch.version} (${torch.python})\n`);
+        }
+        const threads = f.threads ?? defaultThreads();
+        const rows = runComparison(
+          { batch: f.batch, seq: f.seq, threads, steps: f.steps, python: f.python },
+          (row) => {
+            if (!f.json)
+              process.stderr.write(
+                `${row.model} ${row.method} ${row.mode}: ours ${row.ours?.toFixed(1) ?? '—'}, PyTorch ${row.pytorch?.toFixed(1) ?? '—'} examples/s\n`,
+              );
+          },
         );
-      } else if (!f.json) {
-        process.stderr.write(`PyTorch ${torch.version} (${torch.python})\n`);
-      }
-      const threads = f.threads ?? defaultThreads();
-      const rows = runComparison({ batch: f.batch, seq: f.seq, threads, steps: f.steps, python: f.python }, (row) => {
-        if (!f.json) process.stderr.write(`${row.model} ${row.method} ${row.mode}: ours ${row.ours?.toFixed(1) ?? '—'}, PyTorch ${row.pytorch?.toFixed(1) ?? '—'} examples/s\n`);
-      });
-      if (f.json) for (const r of rows) process.stdout.write(`${JSON.stringify({ ...r, threads, batch: f.batch, seq: f.seq })}\n`);
-      else process.stdout.write(`\n${threads} threads, batch ${f.batch}, length ${f.seq}\n\n${formatComparison(rows)}\n`);
-    });
+        if (f.json)
+          for (const r of rows)
+            process.stdout.write(`${JSON.stringify({ ...r, threads, batch: f.batch, seq: f.seq })}\n`);
+        else
+          process.stdout.write(
+            `\n${threads} threads, batch ${f.batch}, length ${f.seq}\n\n${formatComparison(rows)}\n`,
+          );
+      },
+    );
 }
 
 function defaultThreads(): number {

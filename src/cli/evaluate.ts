@@ -28,7 +28,10 @@ export function registerEvaluate(
     )
     .requiredOption('--model <dir>', 'Hugging Face model directory (for an adapter: its base model)')
     .option('--adapter <dir>', 'PEFT LoRA adapter directory to apply to the model')
-    .requiredOption('--input <csv>', 'a CFPB export (classes merged as the study does) or a split written by preprocess')
+    .requiredOption(
+      '--input <csv>',
+      'a CFPB export (classes merged as the study does) or a split written by preprocess',
+    )
     .option('--max-len <n>', 'tokens per text at most, [CLS] and [SEP] included', intInRange(2, 100_000), 128)
     .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 64)
     .option('--json', 'print the result as one JSON object')
@@ -66,7 +69,9 @@ function formatEvaluation(r: FileEvaluation): string {
   ];
   const unknown = Object.entries(r.unknown_classes);
   if (unknown.length > 0) {
-    lines.push(`not scored, class unknown to the model: ${unknown.map(([c, n]) => `${c} (${n})`).join(', ')}`);
+    lines.push(
+      `not scored, class unknown to the model: ${unknown.map(([c, n]) => `${c} (${n})`).join(', ')}`,
+    );
   }
   if (r.without_text > 0) lines.push(`not scored, no narrative: ${r.without_text}`);
   const width = Math.max(...m.labels.map((l) => l.length));

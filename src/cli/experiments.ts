@@ -27,20 +27,43 @@ export function registerExperiments(program: Command): void {
     .description(
       'The whole study in one go: preprocess the complaints, train Small-BERT from scratch, bert-tiny fully fine-tuned and bert-tiny with LoRA, then write the comparison report.',
     )
-    .option('--input <csv>', 'complaints CSV (default: data/raw/complaints.csv, else the shared copy, else a download)')
-    .option('--base-model <dir>', 'pre-trained BERT directory (default: models/bert-tiny, else the shared bert-tiny-mlm, else a download of prajjwal1/bert-tiny)')
+    .option(
+      '--input <csv>',
+      'complaints CSV (default: data/raw/complaints.csv, else the shared copy, else a download)',
+    )
+    .option(
+      '--base-model <dir>',
+      'pre-trained BERT directory (default: models/bert-tiny, else the shared bert-tiny-mlm, else a download of prajjwal1/bert-tiny)',
+    )
     .option('--output-dir <dir>', 'where data, runs and the report go', 'runs/study')
-    .option('--preset <name>', `settings: ${Object.keys(PRESETS).join(' | ')}`, oneOf(Object.keys(PRESETS) as PresetName[]), 'tuned')
-    .option('--seeds <n>', 'repeat every training with this many seeds (numbers become mean ± std)', intInRange(1, 100), 1)
+    .option(
+      '--preset <name>',
+      `settings: ${Object.keys(PRESETS).join(' | ')}`,
+      oneOf(Object.keys(PRESETS) as PresetName[]),
+      'tuned',
+    )
+    .option(
+      '--seeds <n>',
+      'repeat every training with this many seeds (numbers become mean ± std)',
+      intInRange(1, 100),
+      1,
+    )
     .option('--first-seed <n>', 'seed of the first repetition', intInRange(0, 2 ** 32 - 1), 42)
     .option('--methods <list>', 'which methods to run', commaList, [...METHODS])
     .option('--resume', 'keep finished runs (with results.json) and run only the rest')
-    .option('--max-steps <n>', 'cap every training at N steps (a quick smoke run; 0: no cap)', intInRange(0), 0)
+    .option(
+      '--max-steps <n>',
+      'cap every training at N steps (a quick smoke run; 0: no cap)',
+      intInRange(0),
+      0,
+    )
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: ExperimentsFlags) => {
     const unknown = flags.methods.filter((m) => !(METHODS as readonly string[]).includes(m));
     if (unknown.length > 0) {
-      throw new UserError(`--methods accepts ${METHODS.join(', ')}; ${unknown.join(', ')} is not one of them.`);
+      throw new UserError(
+        `--methods accepts ${METHODS.join(', ')}; ${unknown.join(', ')} is not one of them.`,
+      );
     }
     const baseModel = await ensureBaseModel(flags.baseModel, flags.quiet);
     await withEngine(flags, async (threads) => {
@@ -48,7 +71,9 @@ export function registerExperiments(program: Command): void {
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);
-        progress.log('Interrupted: saving a checkpoint; rerun with --resume to continue (Ctrl-C again to quit now)…');
+        progress.log(
+          'Interrupted: saving a checkpoint; rerun with --resume to continue (Ctrl-C again to quit now)…',
+        );
         controller.abort();
       };
       process.on('SIGINT', onSigint);
@@ -76,11 +101,17 @@ export function registerExperiments(program: Command): void {
               if (current) progress.start(`train ${current}`, p.totalSteps);
               current = '';
             }
-            progress.update({ done: p.step, total: p.totalSteps, status: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}` });
+            progress.update({
+              done: p.step,
+              total: p.totalSteps,
+              status: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`,
+            });
           },
         });
         progress.stop();
-        process.stdout.write(`Study finished: ${outcome.runs.length} runs; report in ${flags.outputDir}/report.html and comparison.md\n`);
+        process.stdout.write(
+          `Study finished: ${outcome.runs.length} runs; report in ${flags.outputDir}/report.html and comparison.md\n`,
+        );
       } finally {
         process.off('SIGINT', onSigint);
       }

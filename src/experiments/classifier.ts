@@ -126,4 +126,3 @@ function softmax(logits: readonly number[]): number[] {
   const total = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / total);
 }
-

@@ -31,13 +31,22 @@ const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: ['quer
 /** The published study's settings (its learning rates, LoRA r 8 alpha 32, batch 16, 3 epochs, length 512). */
 const STUDY: Preset = {
   name: 'study',
-  description: "the study's own settings: lr 5e-5 / 2e-5 / 2e-5, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 512",
+  description:
+    "the study's own settings: lr 5e-5 / 2e-5 / 2e-5, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 512",
   valSize: 0.1,
   testSize: 0.2,
   methods: {
     scratch: { ...common, lr: 5e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0 },
     full: { ...common, lr: 2e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0 },
-    lora: { ...common, lr: 2e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0, lora: studyLora },
+    lora: {
+      ...common,
+      lr: 2e-5,
+      epochs: 3,
+      maxLen: 512,
+      schedule: 'constant',
+      warmupRatio: 0,
+      lora: studyLora,
+    },
   },
 };
 
@@ -47,13 +56,22 @@ const STUDY: Preset = {
  */
 const REFERENCE: Preset = {
   name: 'reference',
-  description: 'the PyTorch reference setup: lr 1e-4 / 1e-4 / 1e-3, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 128, no validation split',
+  description:
+    'the PyTorch reference setup: lr 1e-4 / 1e-4 / 1e-3, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 128, no validation split',
   valSize: 0,
   testSize: 0.2,
   methods: {
     scratch: { ...common, lr: 1e-4, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0 },
     full: { ...common, lr: 1e-4, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0 },
-    lora: { ...common, lr: 1e-3, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0, lora: studyLora },
+    lora: {
+      ...common,
+      lr: 1e-3,
+      epochs: 3,
+      maxLen: 128,
+      schedule: 'constant',
+      warmupRatio: 0,
+      lora: studyLora,
+    },
   },
 };
 

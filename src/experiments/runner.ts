@@ -70,7 +70,9 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   });
   writePreprocessed(dataDir, processed);
   const s = processed.summary.splits;
-  log(`preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${processed.labelMap.names.length} classes`);
+  log(
+    `preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${processed.labelMap.names.length} classes`,
+  );
 
   const firstSeed = o.firstSeed ?? 42;
   const methods = o.methods ?? METHODS;

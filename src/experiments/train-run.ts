@@ -122,7 +122,8 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       ignoreMismatchedSizes: true,
     });
     model = loaded.model;
-    if (loaded.initialized.length > 0) log(`newly initialised from the base model: ${loaded.initialized.join(', ')}`);
+    if (loaded.initialized.length > 0)
+      log(`newly initialised from the base model: ${loaded.initialized.join(', ')}`);
     if (o.maxLen > model.config.maxPositionEmbeddings) {
       throw new UserError(
         `--max-len ${o.maxLen} exceeds the base model's ${model.config.maxPositionEmbeddings} positions.`,
@@ -151,7 +152,9 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const test = tokenizeDataset(tokenizer, data.test, { maxLength });
 
   const name = displayName(o.method, o);
-  log(`training ${name}: ${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`);
+  log(
+    `training ${name}: ${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
+  );
   const results = trainClassifier({
     model,
     labels,
@@ -183,11 +186,21 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       config: {
         max_len: maxLength,
         data_dir: resolve(o.dataDir),
-        ...(o.method === 'lora' ? { lora_r: o.lora.r, lora_alpha: o.lora.alpha, lora_dropout: o.lora.dropout, lora_targets: o.lora.targets } : {}),
+        ...(o.method === 'lora'
+          ? {
+              lora_r: o.lora.r,
+              lora_alpha: o.lora.alpha,
+              lora_dropout: o.lora.dropout,
+              lora_targets: o.lora.targets,
+            }
+          : {}),
         ...(o.method === 'scratch' ? { ...o.scratch } : {}),
       },
       data_source: o.dataSource,
-      base_model: o.method === 'scratch' ? `none (random init; tokenizer from ${o.baseModel})` : (o.baseModelDescription ?? o.baseModel),
+      base_model:
+        o.method === 'scratch'
+          ? `none (random init; tokenizer from ${o.baseModel})`
+          : (o.baseModelDescription ?? o.baseModel),
       threads: o.threads,
     },
   });
@@ -212,7 +225,9 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 }
 
 function describeEpoch(r: EpochRecord): string {
-  const val = r.val ? `, val F1 weighted ${r.val.f1_weighted.toFixed(4)}, accuracy ${r.val.accuracy.toFixed(4)}` : '';
+  const val = r.val
+    ? `, val F1 weighted ${r.val.f1_weighted.toFixed(4)}, accuracy ${r.val.accuracy.toFixed(4)}`
+    : '';
   return `epoch ${r.epoch}: train loss ${r.train_loss.toFixed(4)}${val} (${r.seconds.toFixed(1)} s)`;
 }
 

@@ -4,6 +4,7 @@ import type { Kernels } from './kernels.js';
 import { createReferenceKernels } from './reference/index.js';
 import { createWasmKernels } from './wasm/index.js';
 import { kernelWasmBuilt } from './wasm/locate.js';
+import { profiledKernels, profiler } from './profile.js';
 
 export type {
   AdamWSpec,
@@ -15,6 +16,8 @@ export type {
 } from './kernels.js';
 export { kernels, useKernels } from './active.js';
 export { createReferenceKernels } from './reference/index.js';
+export { formatProfile, profiledKernels, profiler } from './profile.js';
+export type { ProfileEntry } from './profile.js';
 export { allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';
 
 export const MAX_THREADS = 256;
@@ -49,11 +52,17 @@ export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Ke
   // Checked for both backends, so a bad flag fails the same way whichever backend is picked.
   const threads =
     opts.threads === undefined ? defaultThreads() : checkThreads(opts.threads, 'The thread count');
-  if (backend === 'reference') return createReferenceKernels();
+  const profile = process.env.LORA_LAB_PROFILE === '1';
+  if (profile) profiler.enabled = true;
+  if (backend === 'reference') {
+    const ref = createReferenceKernels();
+    return profile ? profiledKernels(ref) : ref;
+  }
   if (!kernelWasmBuilt()) {
     throw new UserError(
       'The WebAssembly kernels are not built; run "npm run build:wasm" or use the reference backend.',
     );
   }
-  return createWasmKernels({ threads });
+  const wasm = await createWasmKernels({ threads });
+  return profile ? profiledKernels(wasm) : wasm;
 }

@@ -54,12 +54,9 @@ export abstract class Module {
   /** The module at a dotted path, or undefined. */
   getSubmodule(path: string): Module | undefined {
     if (path === '') return this;
-    let current: Module | undefined = this;
-    for (const part of path.split('.')) {
-      current = current?.children.get(part);
-      if (!current) return undefined;
-    }
-    return current;
+    const [first, ...rest] = path.split('.');
+    const child = this.children.get(first);
+    return child && (rest.length === 0 ? child : child.getSubmodule(rest.join('.')));
   }
 
   train(mode = true): this {

@@ -1,3 +1,4 @@
+import { profiler } from '../kernels/profile.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -41,6 +42,7 @@ export function record(
   inputs: readonly Tensor[],
   backward: (g: Float32Array) => void,
 ): Tensor {
+  if (profiler.enabled) profiler.lap(`fwd:${name}`);
   if (needsGrad(...inputs)) {
     output.requiresGrad = true;
     output.gradFn = { name, inputs, backward };
@@ -82,7 +84,13 @@ export function backward(root: Tensor, gradient?: Float32Array): void {
   for (const t of topologicalOrder(root)) {
     const fn = t.gradFn;
     if (!fn || !t.grad) continue;
-    fn.backward(t.grad);
+    if (profiler.enabled) {
+      profiler.mark();
+      fn.backward(t.grad);
+      profiler.lap(`bwd:${fn.name}`);
+    } else {
+      fn.backward(t.grad);
+    }
     t.grad = null;
     t.gradFn = null;
   }

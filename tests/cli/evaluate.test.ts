@@ -19,7 +19,9 @@ async function evaluate(args: string[]): Promise<FileEvaluation> {
   const chunks: string[] = [];
   const program = new Command().exitOverride();
   registerEvaluate(program, (text) => chunks.push(text));
-  await program.parseAsync(['evaluate', '--backend', 'reference', '--quiet', '--json', ...args], { from: 'user' });
+  await program.parseAsync(['evaluate', '--backend', 'reference', '--quiet', '--json', ...args], {
+    from: 'user',
+  });
   return JSON.parse(chunks.join('')) as FileEvaluation;
 }
 
@@ -42,5 +44,8 @@ test('evaluate scores a split with the golden logits’ predictions and counts u
   assert.equal(result.scored, golden.texts.length);
   assert.deepEqual(result.unknown_classes, { 'Vehicle loan or lease': 1 });
   assert.equal(result.metrics.accuracy, correct / golden.texts.length);
-  assert.equal(result.metrics.confusion.flat().reduce((a, b) => a + b, 0), golden.texts.length);
+  assert.equal(
+    result.metrics.confusion.flat().reduce((a, b) => a + b, 0),
+    golden.texts.length,
+  );
 });
