@@ -215,7 +215,8 @@ function packAEdge(a: usize, pitch: usize, mrEff: i32, kc: i32, dst: usize): voi
 
 /**
  * Job arguments: batch, m, n, k, transA, transB, a, aStride, b, bStride, c, cStride, alpha, beta,
- * scratch, scratchStride. Pointers are byte addresses (offsets already added), strides are elements.
+ * scratch, scratchStride, bias (0: none; n floats added to every row of every C, with the first k
+ * step). Pointers are byte addresses (offsets already added), strides are elements.
  */
 export function gemmJob(job: usize, thread: i32): void {
   const batch = argI(job, 0);
@@ -233,6 +234,7 @@ export function gemmJob(job: usize, thread: i32): void {
   const alpha = argF(job, 12);
   const beta = argF(job, 13);
   const scratch = argP(job, 14) + <usize>thread * argP(job, 15);
+  const bias = argP(job, 16);
   const callId = jobCallId(job);
 
   makePlan(batch, m, n, cStride, jobThreads(job));
@@ -268,6 +270,7 @@ export function gemmJob(job: usize, thread: i32): void {
       for (let p0 = 0; p0 < k; p0 += KC) {
         const kc = min(KC, k - p0);
         const betaStep: f32 = p0 == 0 ? beta : 1;
+        const biasStep: usize = p0 == 0 ? bias : 0;
         if (transA) packATransposed(aB, m, i0, mc, p0, kc, packedA);
         for (let ir = 0; ir < mc; ir += MR) {
           const mrEff = min(MR, mc - ir);
@@ -292,14 +295,16 @@ export function gemmJob(job: usize, thread: i32): void {
             const nrEff = min(NR, nc - jr);
             const bPanel = packedB + <usize>(jr / NR) * strip + <usize>p0 * 32;
             const cp = cB + <usize>(i0 + ir) * ldc + ((<usize>(j0 + jr)) << 2);
+            const bp: usize = biasStep != 0 ? biasStep + ((<usize>(j0 + jr)) << 2) : 0;
             if (mrEff == MR && nrEff == NR) {
-              kernel4x8(ap, rs, cs, bPanel, cp, ldc, kc, alpha, betaStep);
+              kernel4x8(ap, rs, cs, bPanel, cp, ldc, kc, alpha, betaStep, bp);
             } else {
-              kernel4x8(ap, rs, cs, bPanel, tile, NR * 4, kc, 1, 0);
+              kernel4x8(ap, rs, cs, bPanel, tile, NR * 4, kc, 1, 0, 0);
               for (let r = 0; r < mrEff; r++) {
                 for (let j = 0; j < nrEff; j++) {
                   const dst = cp + <usize>r * ldc + ((<usize>j) << 2);
-                  const v = alpha * load<f32>(tile + <usize>((r * NR + j) << 2));
+                  let v = alpha * load<f32>(tile + <usize>((r * NR + j) << 2));
+                  if (bp != 0) v += load<f32>(bp + ((<usize>j) << 2));
                   store<f32>(dst, betaStep == 0 ? v : v + betaStep * load<f32>(dst));
                 }
               }

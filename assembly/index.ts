@@ -9,6 +9,7 @@ import { softmaxBackwardJob, softmaxJob } from './softmax';
 import { layerNormBackwardJob, layerNormJob } from './layer-norm';
 import { embeddingBackwardJob, embeddingJob } from './embedding';
 import { adamwJob } from './adamw';
+import { dropoutJob } from './dropout';
 
 export { gemmScratchBytes } from './gemm';
 
@@ -23,6 +24,7 @@ export const OP_LAYER_NORM_BACKWARD: i32 = 7;
 export const OP_EMBEDDING: i32 = 8;
 export const OP_EMBEDDING_BACKWARD: i32 = 9;
 export const OP_ADAMW: i32 = 10;
+export const OP_DROPOUT: i32 = 11;
 
 /** First byte past the module's own static data; the JavaScript heap starts above it. */
 export function heapBase(): usize {
@@ -41,5 +43,6 @@ export function runJob(job: usize, thread: i32): void {
   else if (op == OP_EMBEDDING) embeddingJob(job);
   else if (op == OP_EMBEDDING_BACKWARD) embeddingBackwardJob(job);
   else if (op == OP_ADAMW) adamwJob(job);
+  else if (op == OP_DROPOUT) dropoutJob(job);
   else unreachable();
 }

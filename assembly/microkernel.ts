@@ -11,7 +11,8 @@ export const MR: i32 = 4;
 export const NR: i32 = 8;
 
 /**
- * C[0..4, 0..8] = alpha · Σ_p A[r, p] · B[p, :] + beta · C (beta 0 never reads C, so NaN there is ignored).
+ * C[0..4, 0..8] = alpha · Σ_p A[r, p] · B[p, :] (+ bias[0..8] when bias ≠ 0) + beta · C (beta 0 never
+ * reads C, so NaN there is ignored).
  * A[r, p] lives at a + r·rs + p·cs (bytes), which serves both a packed panel (rs 4, cs 16) and rows of
  * an untransposed A read in place (rs = row pitch, cs 4). B is a packed panel: 8 floats per k step.
  */
@@ -25,6 +26,7 @@ export function kernel4x8(
   kc: i32,
   alpha: f32,
   beta: f32,
+  bias: usize,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -60,31 +62,51 @@ export function kernel4x8(
     b += 32;
   }
   const va = f32x4.splat(alpha);
+  c00 = f32x4.mul(c00, va);
+  c01 = f32x4.mul(c01, va);
+  c10 = f32x4.mul(c10, va);
+  c11 = f32x4.mul(c11, va);
+  c20 = f32x4.mul(c20, va);
+  c21 = f32x4.mul(c21, va);
+  c30 = f32x4.mul(c30, va);
+  c31 = f32x4.mul(c31, va);
+  if (bias != 0) {
+    const b0 = v128.load(bias);
+    const b1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, b0);
+    c01 = f32x4.add(c01, b1);
+    c10 = f32x4.add(c10, b0);
+    c11 = f32x4.add(c11, b1);
+    c20 = f32x4.add(c20, b0);
+    c21 = f32x4.add(c21, b1);
+    c30 = f32x4.add(c30, b0);
+    c31 = f32x4.add(c31, b1);
+  }
   if (beta == 0) {
-    v128.store(c, f32x4.mul(c00, va));
-    v128.store(c, f32x4.mul(c01, va), 16);
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
     c += ldc;
-    v128.store(c, f32x4.mul(c10, va));
-    v128.store(c, f32x4.mul(c11, va), 16);
+    v128.store(c, c10);
+    v128.store(c, c11, 16);
     c += ldc;
-    v128.store(c, f32x4.mul(c20, va));
-    v128.store(c, f32x4.mul(c21, va), 16);
+    v128.store(c, c20);
+    v128.store(c, c21, 16);
     c += ldc;
-    v128.store(c, f32x4.mul(c30, va));
-    v128.store(c, f32x4.mul(c31, va), 16);
+    v128.store(c, c30);
+    v128.store(c, c31, 16);
   } else {
     const vb = f32x4.splat(beta);
-    updateRow(c, c00, c01, va, vb);
+    updateRow(c, c00, c01, vb);
     c += ldc;
-    updateRow(c, c10, c11, va, vb);
+    updateRow(c, c10, c11, vb);
     c += ldc;
-    updateRow(c, c20, c21, va, vb);
+    updateRow(c, c20, c21, vb);
     c += ldc;
-    updateRow(c, c30, c31, va, vb);
+    updateRow(c, c30, c31, vb);
   }
 }
 
-function updateRow(c: usize, lo: v128, hi: v128, va: v128, vb: v128): void {
-  v128.store(c, f32x4.add(f32x4.mul(lo, va), f32x4.mul(v128.load(c), vb)));
-  v128.store(c, f32x4.add(f32x4.mul(hi, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+function updateRow(c: usize, lo: v128, hi: v128, vb: v128): void {
+  v128.store(c, f32x4.add(lo, f32x4.mul(v128.load(c), vb)));
+  v128.store(c, f32x4.add(hi, f32x4.mul(v128.load(c, 16), vb)), 16);
 }

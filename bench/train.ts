@@ -1,4 +1,5 @@
-import { kernels } from '../src/kernels/active.js';
+import { kernels, useKernels } from '../src/kernels/active.js';
+import { profiledKernels, profiler, type ProfileEntry } from '../src/kernels/profile.js';
 import { createLoraConfig } from '../src/lora/config.js';
 import { applyLora } from '../src/lora/inject.js';
 import { bertTinyConfig, smallBertConfig, type BertConfig } from '../src/models/bert/config.js';
@@ -18,9 +19,11 @@ export interface ModelBenchOptions {
   seq: number;
   steps: number;
   warmup: number;
+  /** Time every op and kernel of the timed steps (slows them a little) and return the split. */
+  profile?: boolean;
 }
 
-export interface ModelBenchResult extends ModelBenchOptions {
+export interface ModelBenchResult extends Omit<ModelBenchOptions, 'profile'> {
   impl: 'lora-lab';
   backend: string;
   threads: number;
@@ -31,6 +34,8 @@ export interface ModelBenchResult extends ModelBenchOptions {
   /** Useful flops per step over time: forward, ×3 for full training, ×2 (plus LoRA's own) for LoRA. */
   gflops_effective: number;
   peak_rss_mb: number;
+  /** With `profile`: time per op (fwd:/bwd:, optimizer, other; these add up to the step) and per kernel (nested in the ops), summed over the timed steps. */
+  profile?: ProfileEntry[];
 }
 
 const NUM_LABELS = 9;
@@ -71,27 +76,47 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0.01 });
 
   const step = (): void => {
+    profiler.mark();
     if (o.mode === 'train') {
       model.train();
       const loss = crossEntropy(model.forward(inputIds, mask), labels);
+      profiler.lap('other');
       backward(loss);
+      profiler.lap('other');
       optimizer.step();
+      profiler.lap('optimizer');
       model.zeroGrad();
     } else {
       model.eval();
       noGrad(() => model.forward(inputIds, mask));
     }
+    profiler.lap('other');
   };
   for (let i = 0; i < o.warmup; i++) step();
+  const wasProfiling = profiler.enabled;
+  const previous = o.profile && !wasProfiling ? useKernels(profiledKernels(kernels())) : null;
+  if (o.profile) profiler.enabled = true;
+  profiler.reset();
   const start = performance.now();
-  for (let i = 0; i < o.steps; i++) step();
+  try {
+    for (let i = 0; i < o.steps; i++) step();
+  } finally {
+    if (previous) useKernels(previous);
+    profiler.enabled = wasProfiling;
+  }
   const seconds = (performance.now() - start) / 1000;
 
   const forward = forwardFlops(config, o.batch, o.seq);
   const factor = o.mode === 'infer' ? 1 : o.method === 'full' ? 3 : 2;
   return {
     impl: 'lora-lab',
-    ...o,
+    model: o.model,
+    method: o.method,
+    mode: o.mode,
+    batch: o.batch,
+    seq: o.seq,
+    steps: o.steps,
+    warmup: o.warmup,
     backend: kernels().name,
     threads: kernels().threads,
     trainable_params: countParameters(model, true),
@@ -100,5 +125,6 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
     seconds_per_step: seconds / o.steps,
     gflops_effective: (factor * forward * o.steps) / seconds / 1e9,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...(o.profile || wasProfiling ? { profile: profiler.entries() } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { benchMatmul } from '../../bench/matmul.js';
 import { benchModel } from '../../bench/train.js';
 import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
+import { formatProfile } from '../kernels/profile.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange, oneOf } from './options.js';
 import { availableParallelism } from 'node:os';
@@ -24,6 +25,7 @@ interface ModelFlags extends EngineOptions {
   steps: number;
   warmup: number;
   json?: boolean;
+  profile?: boolean;
 }
 
 function print(result: object, json: boolean | undefined): void {
@@ -89,21 +91,34 @@ export function registerBench(program: Command): void {
         .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
         .option('--steps <n>', 'timed steps', intInRange(1, 100000), 10)
         .option('--warmup <n>', 'untimed steps first', intInRange(0, 1000), 2)
-        .option('--json', 'one JSON object'),
+        .option('--json', 'one JSON object')
+        .option('--profile', 'time every op and kernel; the split goes to stderr (and into the JSON)'),
     ).action(async (f: ModelFlags) => {
       await withEngine(f, async () => {
-        print(
-          benchModel({
-            model: f.model,
-            method: f.method,
-            mode,
-            batch: f.batch,
-            seq: f.seq,
-            steps: f.steps,
-            warmup: f.warmup,
-          }),
-          f.json,
-        );
+        const result = benchModel({
+          model: f.model,
+          method: f.method,
+          mode,
+          batch: f.batch,
+          seq: f.seq,
+          steps: f.steps,
+          warmup: f.warmup,
+          profile: !!f.profile,
+        });
+        const { profile, ...rest } = result;
+        if (profile) {
+          const totalMs = result.seconds_per_step * 1000 * f.steps;
+          const nested = (e: { name: string }) => e.name.startsWith('kernel:') || e.name.startsWith('wasm:');
+          const ops = profile.filter((e) => !nested(e));
+          const kernelRows = profile.filter(nested);
+          process.stderr.write(
+            `Per step (${f.steps} steps, ${(totalMs / f.steps).toFixed(1)} ms each). Ops, adding up to the step:\n` +
+              `${formatProfile(ops, totalMs, f.steps)}\n\n` +
+              `Kernels (inside the ops above, staging copies included):\n` +
+              `${formatProfile(kernelRows, totalMs, f.steps)}\n`,
+          );
+        }
+        print(f.json ? result : rest, f.json);
       });
     });
   }

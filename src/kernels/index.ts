@@ -8,6 +8,7 @@ import { profiledKernels, profiler } from './profile.js';
 
 export type {
   AdamWSpec,
+  DropoutSpec,
   GemmSpec,
   Kernels,
   LayerNormBackwardSpec,
@@ -16,6 +17,7 @@ export type {
 } from './kernels.js';
 export { kernels, useKernels } from './active.js';
 export { createReferenceKernels } from './reference/index.js';
+export { dropoutHash, dropoutThreshold } from './reference/dropout.js';
 export { formatProfile, profiledKernels, profiler } from './profile.js';
 export type { ProfileEntry } from './profile.js';
 export { allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';

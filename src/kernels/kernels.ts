@@ -27,6 +27,9 @@ export interface GemmSpec {
   alpha: number;
   /** 0 overwrites C (its old contents, even NaN, are ignored); 1 accumulates. */
   beta: number;
+  /** Optional n values added to every row of every C matrix: C = alpha·op(A)·op(B) + bias + beta·C. */
+  bias?: Float32Array | null;
+  biasOffset?: number;
 }
 
 export interface SoftmaxSpec {
@@ -81,6 +84,22 @@ export interface AdamWSpec {
   step: number;
 }
 
+/**
+ * Inverted dropout with a mask drawn from (seed0, seed1): element i is kept when
+ * hash(seed0, seed1, i) >>> 8 ≥ threshold (see reference/dropout.ts; threshold = ⌈p·2²⁴⌉).
+ * y[i] = kept ? x[i]·scale : 0, or added into y with `accumulate` (the backward). x may be y.
+ */
+export interface DropoutSpec {
+  n: number;
+  x: Float32Array;
+  y: Float32Array;
+  seed0: number;
+  seed1: number;
+  threshold: number;
+  scale: number;
+  accumulate: boolean;
+}
+
 export interface Kernels {
   readonly name: string;
   readonly threads: number;
@@ -105,6 +124,7 @@ export interface Kernels {
     count: number,
     dim: number,
   ): void;
+  dropout(spec: DropoutSpec): void;
   /** Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW. */
   adamw(spec: AdamWSpec): void;
   /** Frees workers and memory; the backend is unusable afterwards. */

@@ -4,6 +4,7 @@ import { Rng } from '../../src/tensor/random.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
 import { allocWasmF32 } from '../../src/kernels/wasm/index.js';
+import { dropoutThreshold } from '../../src/kernels/reference/dropout.js';
 import { THREAD_COUNTS, assertClose, normalArray, randomArray, wasmBackends } from './helpers.js';
 
 const ref = createReferenceKernels();
@@ -232,6 +233,45 @@ describe('wasm element-wise and row-wise kernels match the reference', () => {
         () => kernels.embedding(ids, new Float32Array(10), new Float32Array(4), 2, 2),
         RangeError,
       );
+    });
+
+    test(`dropout masks match the reference bit for bit, copied, accumulated and in place, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(23 + threads);
+      for (const n of LENGTHS) {
+        for (const p of [0, 0.1, 0.5, 1]) {
+          const mask = {
+            seed0: rng.nextUint32(),
+            seed1: rng.nextUint32(),
+            threshold: dropoutThreshold(p),
+            scale: p === 1 ? 0 : 1 / (1 - p),
+          };
+          const x = normalArray(rng, n);
+          if (n > 3) x[3] = NaN;
+          const y = new Float32Array(n).fill(NaN);
+          const yRef = new Float32Array(n);
+          kernels.dropout({ n, x, y, ...mask, accumulate: false });
+          ref.dropout({ n, x, y: yRef, ...mask, accumulate: false });
+          assert.deepEqual(y, yRef, `dropout n=${n} p=${p}`);
+          if (n === 100_003) {
+            let kept = 0;
+            for (let i = 0; i < n; i++) if (y[i] !== 0) kept++;
+            assert.ok(Math.abs(kept / n - (1 - p)) < 0.01, `kept fraction ${kept / n} for p=${p}`);
+          }
+          const acc = normalArray(rng, n);
+          const accRef = copy(acc);
+          kernels.dropout({ n, x, y: acc, ...mask, accumulate: true });
+          ref.dropout({ n, x, y: accRef, ...mask, accumulate: true });
+          assert.deepEqual(acc, accRef, `dropout accumulate n=${n} p=${p}`);
+          const inPlace = copy(x);
+          kernels.dropout({ n, x: inPlace, y: inPlace, ...mask, accumulate: false });
+          assert.deepEqual(inPlace, yRef, `dropout in place n=${n} p=${p}`);
+          const resident = allocWasmF32(kernels, n);
+          resident.set(x);
+          kernels.dropout({ n, x: resident, y: resident, ...mask, accumulate: false });
+          assert.deepEqual(resident, yRef, `dropout in wasm memory n=${n} p=${p}`);
+        }
+      }
     });
 
     test(`adamw over several steps, ${threads} thread(s)`, () => {

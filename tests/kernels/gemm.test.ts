@@ -22,8 +22,10 @@ interface Case {
   aStride?: number;
   bStride?: number;
   cStride?: number;
+  /** Add a bias row (at offset 2 of its array) in the epilogue. */
+  bias?: boolean;
   /** Put these operands in wasm memory, so the backend uses them in place. */
-  inWasm?: ('a' | 'b' | 'c')[];
+  inWasm?: ('a' | 'b' | 'c' | 'bias')[];
 }
 
 const TRANS = [
@@ -54,7 +56,7 @@ function check(kernels: Kernels, rng: Rng, c: Case): void {
   const bLen = bOffset + (batch - 1) * bStride + k * n + 3;
   const cLen = cOffset + (batch - 1) * cStride + m * n + 3;
   const inWasm = new Set(c.inWasm ?? []);
-  const place = (name: 'a' | 'b' | 'c', data: Float32Array): Float32Array => {
+  const place = (name: 'a' | 'b' | 'c' | 'bias', data: Float32Array): Float32Array => {
     if (!inWasm.has(name)) return data;
     const w = allocWasmF32(kernels, data.length);
     w.set(data);
@@ -63,9 +65,17 @@ function check(kernels: Kernels, rng: Rng, c: Case): void {
   const a = randomArray(rng, aLen);
   const b = randomArray(rng, bLen);
   const c0 = randomArray(rng, cLen);
+  const bias = c.bias ? randomArray(rng, n + 2) : null;
   // beta 0 must ignore C entirely, NaN included.
   if (beta === 0) c0.fill(NaN, cOffset, cLen - 3);
-  const spec = (aa: Float32Array, bb: Float32Array, cc: Float32Array, al: number, be: number): GemmSpec => ({
+  const spec = (
+    aa: Float32Array,
+    bb: Float32Array,
+    cc: Float32Array,
+    al: number,
+    be: number,
+    bi: Float32Array | null = bias,
+  ): GemmSpec => ({
     batch,
     m,
     n,
@@ -83,13 +93,16 @@ function check(kernels: Kernels, rng: Rng, c: Case): void {
     cStride,
     alpha: al,
     beta: be,
+    ...(bi ? { bias: bi, biasOffset: 2 } : {}),
   });
   const got = place('c', Float32Array.from(c0));
-  kernels.gemm(spec(place('a', a), place('b', b), got, alpha, beta));
+  kernels.gemm(spec(place('a', a), place('b', b), got, alpha, beta, bias && place('bias', bias)));
   const want = Float32Array.from(c0);
   gemmReference(spec(a, b, want, alpha, beta));
   const mag = Float32Array.from(c0, Math.abs);
-  gemmReference(spec(a.map(Math.abs), b.map(Math.abs), mag, Math.abs(alpha), Math.abs(beta)));
+  gemmReference(
+    spec(a.map(Math.abs), b.map(Math.abs), mag, Math.abs(alpha), Math.abs(beta), bias && bias.map(Math.abs)),
+  );
   const tol = 1e-6 * (Math.sqrt(k) + 1);
   const label = JSON.stringify({ ...c, inWasm: undefined });
   for (let i = 0; i < cLen; i++) {
@@ -153,6 +166,18 @@ describe('wasm gemm matches the reference', () => {
         check(kernels, rng, { ...base, beta: 0 });
         check(kernels, rng, { ...base, beta: 1, inWasm: ['a', 'c'] });
         check(kernels, rng, { ...base, m: 130, k: 70, n: 129, alpha: 2, inWasm: ['a', 'b', 'c'] });
+      }
+    });
+
+    test(`bias added in the epilogue, with alpha/beta, k past one block, batches, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(41 + threads);
+      for (const [transA, transB] of TRANS) {
+        const t = { transA, transB, bias: true };
+        check(kernels, rng, { ...t, m: 37, k: 41, n: 43 });
+        check(kernels, rng, { ...t, m: 130, k: 300, n: 129, alpha: 0.5, beta: 1, inWasm: ['a', 'bias'] });
+        check(kernels, rng, { ...t, m: 3, k: 1, n: 17, beta: -0.75, inWasm: ['bias', 'c'] });
+        check(kernels, rng, { ...t, batch: 3, m: 17, k: 9, n: 13, cOffset: 1 });
       }
     });
 

@@ -3,6 +3,9 @@ import type { GemmSpec } from '../kernels.js';
 /** Plain triple loop in double precision accumulation: slow, obviously correct. */
 export function gemmReference(s: GemmSpec): void {
   const { m, n, k } = s;
+  if (s.bias && (s.biasOffset ?? 0) + n > s.bias.length) {
+    throw new RangeError(`A GEMM bias needs ${n} values but its array has ${s.bias.length}.`);
+  }
   for (let bi = 0; bi < s.batch; bi++) {
     const aBase = s.aOffset + bi * s.aStride;
     const bBase = s.bOffset + bi * s.bStride;
@@ -16,7 +19,9 @@ export function gemmReference(s: GemmSpec): void {
           sum += av * bv;
         }
         const ci = cBase + i * n + j;
-        s.c[ci] = s.beta === 0 ? s.alpha * sum : s.alpha * sum + s.beta * s.c[ci];
+        let v = s.alpha * sum;
+        if (s.bias) v += s.bias[(s.biasOffset ?? 0) + j];
+        s.c[ci] = s.beta === 0 ? v : v + s.beta * s.c[ci];
       }
     }
   }

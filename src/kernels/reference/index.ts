@@ -1,5 +1,6 @@
 import type { Kernels } from '../kernels.js';
 import { adamwReference } from './adamw.js';
+import { dropoutReference } from './dropout.js';
 import { embeddingBackwardReference, embeddingReference } from './embedding.js';
 import { gemmReference } from './gemm.js';
 import { geluBackwardReference, geluReference } from './gelu.js';
@@ -20,6 +21,7 @@ export function createReferenceKernels(): Kernels {
     layerNormBackward: layerNormBackwardReference,
     embedding: embeddingReference,
     embeddingBackward: embeddingBackwardReference,
+    dropout: dropoutReference,
     adamw: adamwReference,
     dispose() {},
   };

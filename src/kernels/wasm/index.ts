@@ -1,11 +1,13 @@
 import type {
   AdamWSpec,
+  DropoutSpec,
   GemmSpec,
   Kernels,
   LayerNormBackwardSpec,
   LayerNormSpec,
   SoftmaxSpec,
 } from '../kernels.js';
+import { profiler } from '../profile.js';
 import { WasmHeap, MAX_PAGES } from './heap.js';
 import { JobWriter } from './job.js';
 import { loadKernelModule } from './locate.js';
@@ -27,6 +29,7 @@ interface KernelModuleExports {
   OP_EMBEDDING: { value: number };
   OP_EMBEDDING_BACKWARD: { value: number };
   OP_ADAMW: { value: number };
+  OP_DROPOUT: { value: number };
 }
 
 /**
@@ -46,6 +49,7 @@ const NS_PER_ELEMENT = {
   embedding: 0.1,
   embeddingBackward: 0.15,
   adamw: 0.8,
+  dropout: 0.4,
 } as const;
 
 export interface WasmKernelOptions {
@@ -74,7 +78,8 @@ export class WasmKernels implements Kernels {
     | 'layerNormBackward'
     | 'embedding'
     | 'embeddingBackward'
-    | 'adamw',
+    | 'adamw'
+    | 'dropout',
     number
   >;
   private readonly ref = createReferenceKernels();
@@ -99,6 +104,7 @@ export class WasmKernels implements Kernels {
       embedding: exports.OP_EMBEDDING.value,
       embeddingBackward: exports.OP_EMBEDDING_BACKWARD.value,
       adamw: exports.OP_ADAMW.value,
+      dropout: exports.OP_DROPOUT.value,
     };
   }
 
@@ -121,6 +127,24 @@ export class WasmKernels implements Kernels {
   private call(prepare: () => void): void {
     if (this.disposed) throw new Error('The kernel backend was disposed.');
     let ok = false;
+    if (profiler.enabled) {
+      // Split each call into staging (copies in and out of wasm memory) and the job itself.
+      const t0 = performance.now();
+      let t1 = t0;
+      let t2 = t0;
+      try {
+        prepare();
+        t1 = performance.now();
+        this.run(this.job.threads);
+        t2 = performance.now();
+        ok = true;
+      } finally {
+        this.heap.finish(ok);
+        profiler.add('wasm:staging', t1 - t0 + (performance.now() - t2));
+        profiler.add(this.job.threads > 1 ? 'wasm:job (threads)' : 'wasm:job (main thread only)', t2 - t1);
+      }
+      return;
+    }
     try {
       prepare();
       this.run(this.job.threads);
@@ -145,6 +169,7 @@ export class WasmKernels implements Kernels {
       // have gaps between them: those must come back unchanged.
       const gaps = batch > 1 && s.cStride > m * n;
       const c = h.output(s.c, s.cOffset, (batch - 1) * s.cStride + m * n, s.beta !== 0 || gaps);
+      const bias = s.bias ? h.input(s.bias, s.biasOffset ?? 0, n) : 0;
       const threads = this.threadsFor(2 * batch * m * n * k, NS_PER_FLOP);
       const perThread = this.exports.gemmScratchBytes(batch, m, n, k, s.cStride, threads);
       const scratch = h.scratch(perThread * threads);
@@ -165,7 +190,8 @@ export class WasmKernels implements Kernels {
         .float(s.alpha)
         .float(s.beta)
         .ptr(scratch)
-        .ptr(perThread);
+        .ptr(perThread)
+        .ptr(bias);
     });
   };
 
@@ -348,6 +374,28 @@ export class WasmKernels implements Kernels {
         .ptr(dtp)
         .int(count)
         .int(dim);
+    });
+  };
+
+  dropout = (s: DropoutSpec): void => {
+    const n = s.n;
+    if (n <= 0) return;
+    this.call(() => {
+      const h = this.heap;
+      // In place (x is y): one staged copy serves both.
+      const inPlace = s.x === s.y;
+      const x = inPlace ? 0 : h.input(s.x, 0, n);
+      const y = h.output(s.y, 0, n, inPlace || s.accumulate);
+      this.job
+        .begin(this.op.dropout, this.threadsFor(n, NS_PER_ELEMENT.dropout))
+        .int(n)
+        .ptr(inPlace ? y : x)
+        .ptr(y)
+        .int(s.seed0 | 0)
+        .int(s.seed1 | 0)
+        .int(s.threshold)
+        .float(s.scale)
+        .int(s.accumulate ? 1 : 0);
     });
   };
 

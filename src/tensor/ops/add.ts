@@ -13,10 +13,14 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const len = plan.dims[last];
   const sa = plan.stridesA[last];
   const sb = plan.stridesB[last];
-  forEachRow(plan, (o, ia, ib) => {
-    if (sa === 1 && sb === 1) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];
-    else for (let j = 0; j < len; j++) out[o + j] = ad[ia + j * sa] + bd[ib + j * sb];
-  });
+  if (last === 0 && sa === 1 && sb === 1) {
+    // Same shapes (residuals, LoRA's sum): one flat loop, no per-row callback.
+    for (let j = 0; j < len; j++) out[j] = ad[j] + bd[j];
+  } else
+    forEachRow(plan, (o, ia, ib) => {
+      if (sa === 1 && sb === 1) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];
+      else for (let j = 0; j < len; j++) out[o + j] = ad[ia + j * sa] + bd[ib + j * sb];
+    });
   return record(y, 'add', [a, b], (dy) => {
     // b first: a may adopt dy, after which dy must not be read.
     if (b.requiresGrad) reduceBroadcastGrad(b, 'b', plan, dy, 1, false);

@@ -21,7 +21,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias) assertShape('linear', 'a bias', bias.shape, [outFeatures]);
   const rows = inFeatures === 0 ? 0 : x.size / inFeatures;
   const y = Tensor.zeros([...x.shape.slice(0, -1), outFeatures]);
-  if (bias) for (let r = 0; r < rows; r++) y.data.set(bias.data, r * outFeatures);
+  // The bias is added in the GEMM's epilogue: C is written once, never read.
   kernels().gemm({
     batch: 1,
     m: rows,
@@ -39,13 +39,15 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     cOffset: 0,
     cStride: 0,
     alpha: 1,
-    beta: bias ? 1 : 0,
+    beta: 0,
+    bias: bias ? bias.data : null,
   });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'linear', inputs, (dy) => {
     const k = kernels();
     if (x.requiresGrad) {
-      // dx [rows, in] += dy [rows, out] · W [out, in]
+      // dx [rows, in] += dy [rows, out] · W [out, in]; a first gradient is written, not added.
+      const fresh = x.grad === null;
       k.gemm({
         batch: 1,
         m: rows,
@@ -63,11 +65,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
         cOffset: 0,
         cStride: 0,
         alpha: 1,
-        beta: 1,
+        beta: fresh ? 0 : 1,
       });
     }
     if (weight.requiresGrad) {
       // dW [out, in] += dyᵀ [out, rows] · x [rows, in]
+      const fresh = weight.grad === null;
       k.gemm({
         batch: 1,
         m: outFeatures,
@@ -85,15 +88,25 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
         cOffset: 0,
         cStride: 0,
         alpha: 1,
-        beta: 1,
+        beta: fresh ? 0 : 1,
       });
     }
     if (bias && bias.requiresGrad) {
-      const db = bias.gradBuffer();
-      for (let r = 0; r < rows; r++) {
-        const o = r * outFeatures;
-        for (let j = 0; j < outFeatures; j++) db[j] += dy[o + j];
+      // Column sums in double precision, four rows per pass over the accumulator.
+      const acc = new Float64Array(outFeatures);
+      const n = outFeatures;
+      let r = 0;
+      for (; r + 4 <= rows; r += 4) {
+        const o = r * n;
+        for (let j = 0; j < n; j++)
+          acc[j] += dy[o + j] + dy[o + n + j] + (dy[o + 2 * n + j] + dy[o + 3 * n + j]);
       }
+      for (; r < rows; r++) {
+        const o = r * n;
+        for (let j = 0; j < n; j++) acc[j] += dy[o + j];
+      }
+      const db = bias.gradBuffer();
+      for (let j = 0; j < n; j++) db[j] += acc[j];
     }
   });
 }

@@ -3,7 +3,7 @@ import { UserError } from '../../errors.js';
 import { record } from '../autograd.js';
 import type { Rng } from '../random.js';
 import { Tensor, shapeToString } from '../tensor.js';
-import { drawKeepMask } from './dropout.js';
+import { applyDropoutMask, drawDropoutMask } from './dropout.js';
 import { assertRank } from './shape.js';
 
 export interface AttentionOptions {
@@ -65,7 +65,6 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const rows = bh * tq;
   const scale = 1 / Math.sqrt(dim);
   const rowsPerBias = heads * tq;
-  const keepScale = p === 1 ? 0 : 1 / (1 - p);
 
   // scores [B·H, Tq, Tk] = qh · khᵀ / √D
   const scores = new Float32Array(rows * tk);
@@ -81,10 +80,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     ...(bias ? { bias: bias.data, rowsPerBias } : {}),
   });
 
-  const keep = useDropout ? drawKeepMask(probs.length, p, opts.rng!) : null;
+  const keep = useDropout ? drawDropoutMask(p, opts.rng!) : null;
   // attn = dropout(probs); built again in the backward rather than kept alive until then.
   const dropped = (into: Float32Array): Float32Array => {
-    for (let i = 0; i < into.length; i++) into[i] = keep![i] ? probs[i] * keepScale : 0;
+    applyDropoutMask(keep!, probs, into, into.length, false);
     return into;
   };
   const attn = keep ? dropped(scores) : probs;
@@ -117,7 +116,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     const dprobs = squareBuffer();
     const vh = splitHeads(v.data, batch, tk, heads, dim);
     headGemm(bh, tq, tk, dim, false, true, dctx, vh, dprobs, 1);
-    if (keep) for (let i = 0; i < dprobs.length; i++) dprobs[i] = keep[i] ? dprobs[i] * keepScale : 0;
+    if (keep) applyDropoutMask(keep, dprobs, dprobs, dprobs.length, false);
     // d(scores + bias): the same for the scaled scores and for the bias.
     const dscores = new Float32Array(rows * tk);
     kernels().softmaxBackward(probs, dprobs, dscores, rows, tk);
