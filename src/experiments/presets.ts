@@ -75,23 +75,28 @@ const REFERENCE: Preset = {
   },
 };
 
-/** Chosen on the validation split (see README, "Tuning"). */
+/**
+ * Longer training with a linear decay and higher learning rates than the reference: each reference run
+ * was still improving at its third epoch. The best epoch is chosen on the validation split. README,
+ * "Tuning", says what was tried and measured.
+ */
 const TUNED: Preset = {
   name: 'tuned',
-  description: 'settings chosen on the validation split (README, "Tuning")',
+  description:
+    'lr 2e-4 / 2e-4 / 2e-3, 5 / 5 / 8 epochs, linear decay after 10 % warm-up, LoRA r 8 alpha 32, batch 16, max length 128, best epoch on validation',
   valSize: 0.1,
   testSize: 0.2,
   methods: {
-    scratch: { ...common, lr: 2e-4, epochs: 6, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
-    full: { ...common, lr: 3e-4, epochs: 6, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
+    scratch: { ...common, lr: 2e-4, epochs: 5, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
+    full: { ...common, lr: 2e-4, epochs: 5, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
     lora: {
       ...common,
-      lr: 3e-3,
+      lr: 2e-3,
       epochs: 8,
       maxLen: 128,
       schedule: 'linear',
       warmupRatio: 0.1,
-      lora: { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] },
+      lora: studyLora,
     },
   },
 };
