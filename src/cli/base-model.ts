@@ -1,9 +1,15 @@
 import { DEFAULT_HUB_MODEL, resolveBaseModel, type ResolvedSource } from '../experiments/sources.js';
 import { downloadModel } from '../io/hub-download.js';
+import { readBertConfig } from '../io/model-config.js';
 
-/** The base model by the usual order (flag, models/bert-tiny, shared), downloading bert-tiny as the last resort. */
+/**
+ * The base model by the usual order (flag, models/bert-tiny, shared), downloading bert-tiny as the last
+ * resort. A folder given by flag has its config.json checked at once, so that a wrong path fails before
+ * any work (and any output) rather than after preprocessing.
+ */
 export async function ensureBaseModel(flag: string | undefined, quiet?: boolean): Promise<ResolvedSource> {
   const source = resolveBaseModel(flag);
+  if (source.kind === 'flag') readBertConfig(source.path);
   if (source.kind === 'download') {
     if (!quiet)
       process.stderr.write(

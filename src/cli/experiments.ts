@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { PRESETS, METHODS, type PresetName } from '../experiments/presets.js';
-import { runExperiments } from '../experiments/runner.js';
 import type { Method } from '../train/results.js';
 import { ensureBaseModel } from './base-model.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { commaList, intInRange, oneOf } from './options.js';
 import { createProgress } from './progress.js';
+import { requireFile } from '../data/csv.js';
 import { UserError } from '../errors.js';
+import { exitOnSecondInterrupt } from './failure.js';
 
 interface ExperimentsFlags extends EngineOptions {
   input?: string;
@@ -65,12 +66,19 @@ export function registerExperiments(program: Command): void {
         `--methods accepts ${METHODS.join(', ')}; ${unknown.join(', ')} is not one of them.`,
       );
     }
+    // A wrong --input fails here, before the output folder is made.
+    if (flags.input !== undefined) requireFile(flags.input);
     const baseModel = await ensureBaseModel(flags.baseModel, flags.quiet);
+    // Loaded on use: the runner brings the chart renderer, slow to load for every other command.
+    const { runExperiments } = await import('../experiments/runner.js');
     await withEngine(flags, async (threads) => {
       const progress = createProgress({ quiet: flags.quiet });
       const controller = new AbortController();
       const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
+        if (controller.signal.aborted) {
+          progress.stop();
+          exitOnSecondInterrupt();
+        }
         progress.log(
           'Interrupted: saving a checkpoint; rerun with --resume to continue (Ctrl-C again to quit now)…',
         );

@@ -1,23 +1,10 @@
-import { Command, CommanderError } from 'commander';
-import { registerCommands } from './commands.js';
-import { reportFailure } from './failure.js';
+import { runCli } from './run.js';
 
-const program = new Command();
-program
-  .name('lora-lab')
-  .description('Parameter-efficient fine-tuning of BERT encoders: train, evaluate, compare, report.')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+// A reader that stops early (`lora-lab predict … | head`) closes the pipe: that ends the output, it is
+// no failure, and it must not surface as an uncaught 'error' event with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
-registerCommands(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander has already printed its one-line message (or the help text).
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else {
-    process.exitCode = reportFailure(error);
-  }
-}
+process.exitCode = await runCli(process.argv);

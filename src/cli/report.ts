@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { writeReport } from '../report/write-report.js';
+import { UserError } from '../errors.js';
 
 interface ReportFlags {
   runs: string;
@@ -22,6 +23,12 @@ export function registerReport(program: Command): void {
       'PyTorch reference results to compare with, e.g. ../shared/anchors/pytorch_reference.json',
     )
     .action(async (flags: ReportFlags) => {
+      // Checked before the runs are read and the charts drawn, which take a while.
+      if (flags.anchors !== undefined && !existsSync(flags.anchors)) {
+        throw new UserError(`The anchors file ${flags.anchors} does not exist.`);
+      }
+      // Loaded on use: the chart renderer takes a while to load, and every other command starts faster without it.
+      const { writeReport } = await import('../report/write-report.js');
       const { files } = await writeReport({
         runsDir: flags.runs,
         outputDir: flags.outputDir,

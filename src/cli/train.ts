@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../experiments/train-run.js';
 import type { Method } from '../train/results.js';
-import { TrainingInterrupted } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { commaList, floatInRange, intInRange, oneOf, positiveFloat } from './options.js';
 import { createProgress } from './progress.js';
 import { ensureBaseModel } from './base-model.js';
+import { exitOnSecondInterrupt } from './failure.js';
 
 interface TrainFlags extends EngineOptions {
   method: Method;
@@ -116,7 +116,10 @@ export function registerTrain(program: Command): void {
       const controller = new AbortController();
       // Ctrl-C: checkpoint at the next step boundary, then exit cleanly; a second Ctrl-C exits at once.
       const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
+        if (controller.signal.aborted) {
+          progress.stop();
+          exitOnSecondInterrupt();
+        }
         progress.log('Interrupted: saving a checkpoint (Ctrl-C again to quit now)…');
         controller.abort();
       };
@@ -175,15 +178,9 @@ export function registerTrain(program: Command): void {
             `F1 macro ${t.f1_macro.toFixed(4)}; ${results.trainable_params.toLocaleString('en-US')} trainable parameters; ` +
             `results in ${flags.outputDir}/results.json\n`,
         );
-      } catch (error) {
-        progress.stop();
-        if (error instanceof TrainingInterrupted) {
-          process.stderr.write(`lora-lab: ${error.message}\n`);
-          process.exitCode = 130;
-          return;
-        }
-        throw error;
       } finally {
+        // An interruption (TrainingInterrupted) reaches reportFailure, which exits with 130.
+        progress.stop();
         process.off('SIGINT', onSigint);
       }
     });

@@ -7,6 +7,7 @@ import { writeJsonAtomic } from '../io/atomic-write.js';
 import { sharedPath } from '../io/shared-dir.js';
 import { writeReport } from '../report/index.js';
 import type { RunResults, Method } from '../train/results.js';
+import { latestCheckpoint } from '../train/checkpoint.js';
 import type { TrainProgress } from '../train/trainer.js';
 import { METHODS, PRESETS, type PresetName } from './presets.js';
 import { resolveDataSource, type ResolvedSource } from './sources.js';
@@ -107,6 +108,8 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
         lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] },
         scratch: DEFAULT_SCRATCH_SHAPE,
         saveTotalLimit: 1,
+        // An interrupted run continues from its checkpoint rather than starting over.
+        resume: o.skipCompleted === true && latestCheckpoint(join(runDir, 'checkpoints')) !== null,
         threads: o.threads,
         signal: o.signal,
         log,

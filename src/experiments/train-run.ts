@@ -12,9 +12,10 @@ import { applyLora } from '../lora/inject.js';
 import { createLoraConfig } from '../lora/config.js';
 import { Rng } from '../tensor/random.js';
 import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { latestCheckpoint } from '../train/checkpoint.js';
 import { collateTokenized } from '../train/collate.js';
 import type { RunResults, Method, EpochRecord } from '../train/results.js';
-import { trainClassifier, type TrainProgress } from '../train/trainer.js';
+import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
@@ -88,12 +89,22 @@ export function displayName(method: Method, options: Pick<TrainRunOptions, 'lora
  */
 export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const outputDir = resolve(o.outputDir);
-  mkdirSync(outputDir, { recursive: true });
   const logPath = join(outputDir, 'train.log');
+  // Lines are held back until the inputs have been checked: a run refused for a bad file, flag or
+  // model leaves no output folder behind.
+  let held: string[] | null = [];
   const log = (line: string): void => {
-    appendFileSync(logPath, `${new Date().toISOString()} ${line}\n`);
+    const stamped = `${new Date().toISOString()} ${line}\n`;
+    if (held) held.push(stamped);
+    else appendFileSync(logPath, stamped);
     o.log?.(line);
   };
+  const checkpointDir = join(outputDir, 'checkpoints');
+  const resumeFrom = o.resume ? latestCheckpoint(checkpointDir) : null;
+  if (o.resume && !resumeFrom) {
+    throw new UserError(`There is no complete checkpoint in ${checkpointDir} to resume from.`);
+  }
+  if (resumeFrom) log(`resuming from ${resumeFrom}`);
 
   const data = await loadPreprocessed(resolve(o.dataDir));
   const labels = data.labelMap.names;
@@ -145,6 +156,10 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     );
   }
 
+  mkdirSync(outputDir, { recursive: true });
+  appendFileSync(logPath, held.join(''));
+  held = null;
+
   const maxLength = o.maxLen;
   log(`tokenizing ${data.train.length} train, ${data.val.length} val, ${data.test.length} test examples`);
   const train = tokenizeDataset(tokenizer, data.train, { maxLength });
@@ -155,7 +170,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   log(
     `training ${name}: ${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
   );
-  const results = trainClassifier({
+  const results = await trainClassifierAsync({
     model,
     labels,
     train: train.examples,
@@ -171,7 +186,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     warmupRatio: o.warmupRatio,
     rng,
     seed: o.seed,
-    checkpointDir: join(outputDir, 'checkpoints'),
+    checkpointDir,
     saveSteps: o.saveSteps,
     saveTotalLimit: o.saveTotalLimit ?? 2,
     resume: o.resume ?? false,

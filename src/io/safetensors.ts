@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { DTYPE_SIZE, decodeToFloat32, isTensorDtype } from './dtype.js';
@@ -20,13 +19,14 @@ export interface SafetensorsContents {
  * which the tensors must cover exactly and without overlap. F16/BF16/F64 and integer tensors become
  * float32; integer ones keep their dtype so that loaders can skip them.
  *
- * @param name How error messages name the data when bytes are given (the path's base name otherwise).
+ * @param name How error messages name the data (by default the path, or "the safetensors data" for bytes).
  */
 export function readSafetensors(source: Uint8Array | string, name?: string): SafetensorsContents {
   let bytes: Uint8Array;
   let label: string;
   if (typeof source === 'string') {
-    label = name ?? basename(source);
+    // The whole path: "model.safetensors is not valid" would not say which of several.
+    label = name ?? source;
     bytes = readWholeFile(source, label);
   } else {
     label = name ?? 'the safetensors data';
@@ -40,8 +40,15 @@ function readWholeFile(path: string, label: string): Uint8Array {
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`Cannot read ${label}: there is no file at ${path}.`);
-    if (code === 'EISDIR') throw new UserError(`Cannot read ${label}: ${path} is a folder, not a file.`);
+    const named = label !== path;
+    if (code === 'ENOENT') {
+      throw new UserError(
+        named ? `Cannot read ${label}: there is no file at ${path}.` : `There is no file at ${path}.`,
+      );
+    }
+    if (code === 'EISDIR') {
+      throw new UserError(`${named ? `Cannot read ${label}: ` : ''}${path} is a folder, not a file.`);
+    }
     throw error;
   }
 }

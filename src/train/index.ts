@@ -1,5 +1,6 @@
 export {
   trainClassifier,
+  trainClassifierAsync,
   TrainingDiverged,
   TrainingInterrupted,
   type RunInfo,

@@ -176,6 +176,29 @@ export class TrainingDiverged extends UserError {
  * across an interruption and `resume`.
  */
 export function trainClassifier<E>(options: TrainOptions<E>): RunResults {
+  const steps = trainingSteps(options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * trainClassifier that gives the event loop a turn after every optimizer step, so that a signal
+ * handler (Ctrl-C aborting `signal`), timers and I/O run during a long training: a synchronous loop
+ * would only see them once the whole run is over.
+ */
+export async function trainClassifierAsync<E>(options: TrainOptions<E>): Promise<RunResults> {
+  const steps = trainingSteps(options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training run, pausing (yield) after each step and each epoch's checkpoint; see trainClassifier. */
+function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunResults, undefined> {
   const o = normalise(options);
   const { model, rng } = o;
   const params: [string, Tensor][] = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
@@ -387,6 +410,7 @@ export function trainClassifier<E>(options: TrainOptions<E>): RunResults {
         gradNorm: norm,
         examplesPerSecond: sessionSeconds > 0 ? (trainExamples - sessionStart.examples) / sessionSeconds : 0,
       });
+      yield;
       if (o.signal?.aborted && !epochEnds) {
         throw new TrainingInterrupted(globalStep, saved ? lastCheckpoint : checkpoint(false));
       }
@@ -412,6 +436,7 @@ export function trainClassifier<E>(options: TrainOptions<E>): RunResults {
     order = null;
     o.onEpochEnd?.(record);
     const dir = checkpoint(true);
+    yield;
     if (o.signal?.aborted && epoch + 1 < epochs && globalStep < totalSteps) {
       throw new TrainingInterrupted(globalStep, dir);
     }

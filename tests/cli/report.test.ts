@@ -17,8 +17,10 @@ function program(): Command {
 async function capture(body: () => Promise<unknown>): Promise<string> {
   const original = process.stdout.write.bind(process.stdout);
   let text = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    text += String(chunk);
+  // Strings are the command's; the test runner's own messages (bytes) pass through.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (typeof chunk !== 'string') return original(chunk, ...rest);
+    text += chunk;
     return true;
   }) as typeof process.stdout.write;
   try {

@@ -23,7 +23,7 @@ const SHARED_WORDS = ['i', 'my', 'the', 'was', 'and', 'to', 'a', 'on', 'for', 'n
 
 export const TINY_LABELS = Object.keys(TINY_CLASSES).sort();
 
-/** [PAD] … [MASK], the data's words, and a few sub-words and letters so that unknown words split. */
+/** [PAD] … [MASK], the data's words, a few more, and some sub-words and letters so that unknown words split. */
 export const TINY_VOCAB: readonly string[] = [
   '[PAD]',
   '[UNK]',
@@ -32,6 +32,7 @@ export const TINY_VOCAB: readonly string[] = [
   '[MASK]',
   ...SHARED_WORDS,
   ...Object.values(TINY_CLASSES).flat(),
+  ...['account', 'credit', 'report', 'dispute', 'late', 'phone', 'company', 'money', 'told', 'paid'],
   ...['##s', '##ed', '##ing', 'e', 'o', 't', '##e', '##o', '##t', '.', ','],
 ];
 
@@ -39,16 +40,21 @@ export interface TinyModelOptions {
   /** Keep a classifier head (LABEL_0…) in the weights; default false, as a pre-trained MLM base. */
   head?: boolean;
   seed?: number;
+  /** Position embeddings (default 64; the experiment presets need 128). */
+  maxPositions?: number;
 }
 
-export function tinyBertConfig(labels: readonly string[] = ['LABEL_0', 'LABEL_1', 'LABEL_2']): BertConfig {
+export function tinyBertConfig(
+  labels: readonly string[] = ['LABEL_0', 'LABEL_1', 'LABEL_2'],
+  maxPositions = 64,
+): BertConfig {
   return new BertConfig({
     vocabSize: TINY_VOCAB.length,
     hiddenSize: 16,
     numHiddenLayers: 1,
     numAttentionHeads: 2,
     intermediateSize: 32,
-    maxPositionEmbeddings: 64,
+    maxPositionEmbeddings: maxPositions,
     typeVocabSize: 2,
     layerNormEps: 1e-12,
     hiddenDropoutProb: 0.1,
@@ -68,7 +74,7 @@ export function tinyTokenizer(): BertTokenizer {
 /** Writes config.json, model.safetensors and the tokenizer files of a tiny random BERT into `dir`. */
 export async function writeTinyModel(dir: string, options: TinyModelOptions = {}): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const config = tinyBertConfig();
+  const config = tinyBertConfig(undefined, options.maxPositions);
   const model = new BertForSequenceClassification(config, new Rng(options.seed ?? 1));
   await saveHfDirectory(model, dir, { tokenizer: tinyTokenizer(), labels: config.labels });
   if (!options.head) {
@@ -85,15 +91,15 @@ export interface TinyRow {
   label: string;
 }
 
-/** `count` rows cycling through the classes, each 4–9 words, about half of them the class's own. */
-export function tinyRows(count: number, seed = 3): TinyRow[] {
+/** `count` rows cycling through the classes, each minWords to minWords + 5 words, half of them the class's own. */
+export function tinyRows(count: number, seed = 3, minWords = 4): TinyRow[] {
   const rng = new Rng(seed);
   const rows: TinyRow[] = [];
   for (let i = 0; i < count; i++) {
     const label = TINY_LABELS[i % TINY_LABELS.length];
     const own = TINY_CLASSES[label];
     const words: string[] = [];
-    const length = 4 + rng.int(6);
+    const length = minWords + rng.int(6);
     for (let w = 0; w < length; w++) {
       words.push(w % 2 === 0 ? own[rng.int(own.length)] : SHARED_WORDS[rng.int(SHARED_WORDS.length)]);
     }
@@ -115,7 +121,13 @@ export function writeTinyData(dir: string, options: TinyDataOptions = {}): strin
   mkdirSync(dir, { recursive: true });
   const rows = tinyRows(train + val + test, seed);
   const write = (name: string, part: TinyRow[]): void => {
-    writeFileSync(join(dir, name), formatCsv(['text', 'label'], part.map((r) => [r.text, r.label])));
+    writeFileSync(
+      join(dir, name),
+      formatCsv(
+        ['text', 'label'],
+        part.map((r) => [r.text, r.label]),
+      ),
+    );
   };
   write(SPLIT_FILES.train, rows.slice(0, train));
   if (val > 0) write(SPLIT_FILES.val, rows.slice(train, train + val));
@@ -125,11 +137,11 @@ export function writeTinyData(dir: string, options: TinyDataOptions = {}): strin
 }
 
 /**
- * A raw complaints export (the CFPB's column names) of `count` rows with narratives of 4–9 words:
- * what `preprocess` reads. `extra` rows are appended as they are (for broken or odd rows).
+ * A raw complaints export (the CFPB's column names) of `count` rows with narratives of minWords to
+ * minWords + 5 words: what `preprocess` reads.
  */
-export function tinyComplaintsCsv(count = 60, seed = 5): string {
-  const rows = tinyRows(count, seed).map((r, i) => [
+export function tinyComplaintsCsv(count = 60, seed = 5, minWords = 4): string {
+  const rows = tinyRows(count, seed, minWords).map((r, i) => [
     `2024-01-${String((i % 28) + 1).padStart(2, '0')}`,
     r.label,
     '',

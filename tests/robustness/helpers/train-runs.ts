@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCli, waitForFile, type CliOptions, type CliResult } from './cli.js';
+
+/**
+ * `lora-lab train` on the tiny model and data: 40 examples in batches of 4 (10 steps an epoch), two
+ * epochs, a checkpoint every 3 steps, one thread. The reference kernels keep these tests independent
+ * of the fast kernels' state; what is tested is the trainer, the CLI and the files.
+ */
+export function trainArgs(
+  method: 'full' | 'lora',
+  ws: { data: string; model: string },
+  outputDir: string,
+  ...more: string[]
+): string[] {
+  return [
+    'train',
+    '--method',
+    method,
+    '--data-dir',
+    ws.data,
+    '--base-model',
+    ws.model,
+    '--output-dir',
+    outputDir,
+    '--epochs',
+    '2',
+    '--batch-size',
+    '4',
+    '--save-steps',
+    '3',
+    '--threads',
+    '1',
+    '--backend',
+    'reference',
+    '--quiet',
+    '--seed',
+    '7',
+    '--max-len',
+    '32',
+    ...more,
+  ];
+}
+
+export interface PauseAt {
+  on: 'rename' | 'write';
+  /** Regular expression on the path (forward slashes). */
+  match: string;
+}
+
+/**
+ * Starts the CLI with the pause hook and waits until it has paused at `at`; the caller then signals
+ * it. `proceed()` lets a paused (not killed) process continue.
+ */
+export async function startPaused(
+  args: string[],
+  at: PauseAt,
+  marker: string,
+  options: CliOptions = {},
+): Promise<{
+  pid: number;
+  kill: (signal: NodeJS.Signals) => void;
+  proceed: () => void;
+  done: Promise<CliResult>;
+}> {
+  const { child, done } = startCli(args, {
+    ...options,
+    pause: true,
+    env: { ...options.env, LORA_LAB_TEST_PAUSE: JSON.stringify({ ...at, marker }) },
+  });
+  let exited = false;
+  void done.then(() => (exited = true));
+  try {
+    await waitForFile(marker, 60_000, () => exited);
+  } catch (error) {
+    const result = await Promise.race([done, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+    throw new Error(`${(error as Error).message}; stderr: ${result?.stderr ?? '(still running)'}`);
+  }
+  return {
+    pid: child.pid!,
+    kill: (signal) => void child.kill(signal),
+    proceed: () => void import('node:fs').then((fs) => fs.writeFileSync(`${marker}.go`, '')),
+    done,
+  };
+}
+
+interface Results {
+  test: unknown;
+  history: { seconds: number }[];
+  best_epoch: number;
+  trainable_params: number;
+  config: Record<string, unknown>;
+}
+
+function readResults(dir: string): Results {
+  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+}
+
+/**
+ * Two finished runs of the same settings agree bit for bit: the saved model (or adapter) bytes, the
+ * test metrics, every epoch's loss and validation metrics (all but the timings).
+ */
+export function assertSameRun(expectedDir: string, actualDir: string, method: 'full' | 'lora'): void {
+  const files =
+    method === 'lora'
+      ? ['adapter/adapter_model.safetensors', 'adapter/adapter_config.json']
+      : ['model/model.safetensors', 'model/config.json'];
+  for (const file of files) {
+    assert.ok(existsSync(join(actualDir, file)), `${file} is missing from ${actualDir}`);
+    const same = readFileSync(join(expectedDir, file)).equals(readFileSync(join(actualDir, file)));
+    assert.ok(same, `${file} differs from the uninterrupted run's`);
+  }
+  const expected = readResults(expectedDir);
+  const actual = readResults(actualDir);
+  assert.deepEqual(actual.test, expected.test);
+  const untimed = (r: Results) => r.history.map(({ seconds: _, ...rest }) => rest);
+  assert.deepEqual(untimed(actual), untimed(expected));
+  assert.equal(actual.best_epoch, expected.best_epoch);
+  assert.equal(actual.trainable_params, expected.trainable_params);
+  // The same settings; the data folder may sit elsewhere.
+  const settings = (r: Results) => ({ ...r.config, data_dir: undefined });
+  assert.deepEqual(settings(actual), settings(expected));
+}
