@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
-import { loadClassifier } from '../experiments/classifier.js';
+import { loadClassifier, resolveMaxLen } from '../experiments/classifier.js';
 import { evaluateFile, type FileEvaluation } from '../experiments/evaluate-file.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
@@ -10,7 +9,7 @@ interface EvaluateFlags extends EngineOptions {
   model: string;
   adapter?: string;
   input: string;
-  maxLen: number;
+  maxLen?: number;
   batchSize: number;
   json?: boolean;
   quiet?: boolean;
@@ -32,22 +31,22 @@ export function registerEvaluate(
       '--input <csv>',
       'a CFPB export (classes merged as the study does) or a split written by preprocess',
     )
-    .option('--max-len <n>', 'tokens per text at most, [CLS] and [SEP] included', intInRange(2, 100_000), 128)
+    .option(
+      '--max-len <n>',
+      "tokens per text at most, [CLS] and [SEP] included (default: 128, or the model's limit if lower)",
+      intInRange(2, 100_000),
+    )
     .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 64)
     .option('--json', 'print the result as one JSON object')
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: EvaluateFlags) => {
     await withEngine(flags, async () => {
       const classifier = await loadClassifier(flags);
-      if (flags.maxLen > classifier.model.config.maxPositionEmbeddings) {
-        throw new UserError(
-          `--max-len ${flags.maxLen} exceeds the model's ${classifier.model.config.maxPositionEmbeddings} positions.`,
-        );
-      }
+      const maxLen = resolveMaxLen(flags.maxLen, classifier.model);
       const progress = createProgress({ quiet: flags.quiet });
       let started = false;
       const result = await evaluateFile(classifier, flags.input, {
-        maxLen: flags.maxLen,
+        maxLen,
         batchSize: flags.batchSize,
         onProgress: (done, total) => {
           if (!started) progress.start('evaluate', total);

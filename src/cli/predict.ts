@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { normalizeColumnName } from '../data/complaints.js';
 import { readCsvRecords } from '../data/csv.js';
 import { UserError } from '../errors.js';
-import { loadClassifier, predictTexts, type Prediction } from '../experiments/classifier.js';
+import { loadClassifier, predictTexts, resolveMaxLen, type Prediction } from '../experiments/classifier.js';
 import { cleanText } from '../text/clean.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
@@ -12,7 +12,7 @@ interface PredictFlags extends EngineOptions {
   adapter?: string;
   text?: string[];
   input?: string;
-  maxLen: number;
+  maxLen?: number;
   batchSize: number;
   clean: boolean;
   json?: boolean;
@@ -38,9 +38,8 @@ export function registerPredict(
     )
     .option(
       '--max-len <n>',
-      'tokens per text at most, [CLS] and [SEP] included',
+      "tokens per text at most, [CLS] and [SEP] included (default: 128, or the model's limit if lower)",
       intInRange(2, 1_000_000),
-      128,
     )
     .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 32)
     .option('--no-clean', "classify texts as given, without the study's cleaning (letters, digits, spaces)")
@@ -49,14 +48,13 @@ export function registerPredict(
     await withEngine(flags, async () => {
       const texts = await readTexts(flags);
       const { model, labels, tokenizer } = await loadClassifier(flags);
-      if (flags.maxLen > model.config.maxPositionEmbeddings) {
-        throw new UserError(
-          `--max-len ${flags.maxLen} exceeds the model's ${model.config.maxPositionEmbeddings} positions.`,
-        );
-      }
+      const maxLen = resolveMaxLen(flags.maxLen, model);
       const inputs = flags.clean ? texts.map(cleanText) : texts;
       let index = 0;
-      for (const prediction of predictTexts(model, tokenizer, labels, inputs, flags)) {
+      for (const prediction of predictTexts(model, tokenizer, labels, inputs, {
+        maxLen,
+        batchSize: flags.batchSize,
+      })) {
         write(
           flags.json
             ? `${JSON.stringify(prediction)}\n`

@@ -126,3 +126,13 @@ function softmax(logits: readonly number[]): number[] {
   const total = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / total);
 }
+
+/** The sequence cap: the flag's value (refused beyond the model's positions), else 128 or the model's limit if lower. */
+export function resolveMaxLen(requested: number | undefined, model: BertForSequenceClassification): number {
+  const positions = model.config.maxPositionEmbeddings;
+  if (requested === undefined) return Math.min(128, positions);
+  if (requested > positions) {
+    throw new UserError(`--max-len ${requested} exceeds the model's ${positions} positions.`);
+  }
+  return requested;
+}

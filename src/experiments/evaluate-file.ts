@@ -30,6 +30,7 @@ export async function evaluateFile(
   options: { maxLen: number; batchSize: number; onProgress?: (done: number, total: number) => void },
 ): Promise<FileEvaluation> {
   const table = await readComplaintsCsv(input);
+  if (table.rows.length === 0) throw new UserError(`${input} has a header but no rows to score.`);
   const known = new Map(classifier.labels.map((name, id) => [name, id]));
   const texts: string[] = [];
   const truth: number[] = [];
