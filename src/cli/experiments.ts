@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
+import { withTrainingSession } from './training-session.js';
 import { PRESETS, METHODS, type PresetName } from '../experiments/presets.js';
 import type { Method } from '../train/results.js';
 import { ensureBaseModel } from './base-model.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { commaList, intInRange, oneOf } from './options.js';
-import { createProgress } from './progress.js';
 import { requireFile } from '../data/csv.js';
 import { UserError } from '../errors.js';
-import { exitOnSecondInterrupt } from './failure.js';
 
 interface ExperimentsFlags extends EngineOptions {
   input?: string;
@@ -72,57 +71,35 @@ export function registerExperiments(program: Command): void {
     // Loaded on use: the runner brings the chart renderer, slow to load for every other command.
     const { runExperiments } = await import('../experiments/runner.js');
     await withEngine(flags, async (threads) => {
-      const progress = createProgress({ quiet: flags.quiet });
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) {
-          progress.stop();
-          exitOnSecondInterrupt();
-        }
-        progress.log(
-          'Interrupted: saving a checkpoint; rerun with --resume to continue (Ctrl-C again to quit now)…',
-        );
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      let current = '';
-      try {
-        const outcome = await runExperiments({
-          input: flags.input,
-          baseModel,
-          outputDir: flags.outputDir,
-          preset: flags.preset,
-          seeds: flags.seeds,
-          firstSeed: flags.firstSeed,
-          methods: flags.methods as Method[],
-          skipCompleted: flags.resume,
-          maxSteps: flags.maxSteps,
-          threads,
-          signal: controller.signal,
-          log: (line) => progress.log(line),
-          onTrainStart: (label) => {
-            progress.stop();
-            current = label;
-          },
-          onProgress: (p) => {
-            if (p.step === 1 || current) {
-              if (current) progress.start(`train ${current}`, p.totalSteps);
-              current = '';
-            }
-            progress.update({
-              done: p.step,
-              total: p.totalSteps,
-              status: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`,
-            });
-          },
-        });
-        progress.stop();
-        process.stdout.write(
-          `Study finished: ${outcome.runs.length} runs; report in ${flags.outputDir}/report.html and comparison.md\n`,
-        );
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      await withTrainingSession(
+        {
+          quiet: flags.quiet,
+          interruptMessage:
+            'Interrupted: saving a checkpoint; rerun with --resume to continue (Ctrl-C again to quit now)…',
+        },
+        async (session) => {
+          const outcome = await runExperiments({
+            input: flags.input,
+            baseModel,
+            outputDir: flags.outputDir,
+            preset: flags.preset,
+            seeds: flags.seeds,
+            firstSeed: flags.firstSeed,
+            methods: flags.methods as Method[],
+            skipCompleted: flags.resume,
+            maxSteps: flags.maxSteps,
+            threads,
+            signal: session.signal,
+            log: (line) => session.progress.log(line),
+            onTrainStart: (label) => session.beginTraining(`train ${label}`),
+            onProgress: (p) => session.onProgress(p),
+          });
+          session.progress.stop();
+          process.stdout.write(
+            `Study finished: ${outcome.runs.length} runs; report in ${flags.outputDir}/report.html and comparison.md\n`,
+          );
+        },
+      );
     });
   });
 }

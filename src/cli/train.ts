@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
+import { withTrainingSession } from './training-session.js';
 import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../experiments/train-run.js';
 import type { Method } from '../train/results.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { commaList, floatInRange, intInRange, oneOf, positiveFloat } from './options.js';
-import { createProgress } from './progress.js';
 import { ensureBaseModel } from './base-model.js';
-import { exitOnSecondInterrupt } from './failure.js';
 
 interface TrainFlags extends EngineOptions {
   method: Method;
@@ -112,77 +111,57 @@ export function registerTrain(program: Command): void {
   addEngineOptions(command).action(async (flags: TrainFlags) => {
     const base = await ensureBaseModel(flags.baseModel, flags.quiet);
     await withEngine(flags, async (threads) => {
-      const progress = createProgress({ quiet: flags.quiet });
-      const controller = new AbortController();
-      // Ctrl-C: checkpoint at the next step boundary, then exit cleanly; a second Ctrl-C exits at once.
-      const onSigint = () => {
-        if (controller.signal.aborted) {
-          progress.stop();
-          exitOnSecondInterrupt();
-        }
-        progress.log('Interrupted: saving a checkpoint (Ctrl-C again to quit now)…');
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      let started = false;
-      try {
-        const results = await runTraining({
-          method: flags.method,
-          dataDir: flags.dataDir,
-          outputDir: flags.outputDir,
-          baseModel: base.path,
-          baseModelDescription: base.description,
-          epochs: flags.epochs,
-          batchSize: flags.batchSize,
-          lr: flags.lr ?? DEFAULT_LR[flags.method],
-          maxLen: flags.maxLen,
-          weightDecay: flags.weightDecay,
-          schedule: flags.schedule,
-          warmupRatio: flags.warmupRatio,
-          seed: flags.seed,
-          maxSteps: flags.maxSteps,
-          lora: {
-            r: flags.loraR,
-            alpha: flags.loraAlpha,
-            dropout: flags.loraDropout,
-            targets: flags.loraTargets,
-          },
-          scratch: {
-            hiddenSize: flags.hiddenSize,
-            numLayers: flags.numLayers,
-            numHeads: flags.numHeads,
-            intermediateSize: flags.intermediateSize,
-          },
-          saveSteps: flags.saveSteps,
-          saveTotalLimit: flags.saveTotalLimit,
-          resume: flags.resume,
-          signal: controller.signal,
-          threads,
-          log: (line) => progress.log(line),
-          onProgress: (p) => {
-            if (!started) {
-              progress.start(`train ${flags.method}`, p.totalSteps);
-              started = true;
-            }
-            progress.update({
-              done: p.step,
-              total: p.totalSteps,
-              status: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`,
-            });
-          },
-        });
-        progress.stop();
-        const t = results.test;
-        process.stdout.write(
-          `${results.name}: test accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, ` +
-            `F1 macro ${t.f1_macro.toFixed(4)}; ${results.trainable_params.toLocaleString('en-US')} trainable parameters; ` +
-            `results in ${flags.outputDir}/results.json\n`,
-        );
-      } finally {
-        // An interruption (TrainingInterrupted) reaches reportFailure, which exits with 130.
-        progress.stop();
-        process.off('SIGINT', onSigint);
-      }
+      await withTrainingSession(
+        {
+          quiet: flags.quiet,
+          interruptMessage: 'Interrupted: saving a checkpoint (Ctrl-C again to quit now)…',
+        },
+        async (session) => {
+          session.beginTraining(`train ${flags.method}`);
+          const results = await runTraining({
+            method: flags.method,
+            dataDir: flags.dataDir,
+            outputDir: flags.outputDir,
+            baseModel: base.path,
+            baseModelDescription: base.description,
+            epochs: flags.epochs,
+            batchSize: flags.batchSize,
+            lr: flags.lr ?? DEFAULT_LR[flags.method],
+            maxLen: flags.maxLen,
+            weightDecay: flags.weightDecay,
+            schedule: flags.schedule,
+            warmupRatio: flags.warmupRatio,
+            seed: flags.seed,
+            maxSteps: flags.maxSteps,
+            lora: {
+              r: flags.loraR,
+              alpha: flags.loraAlpha,
+              dropout: flags.loraDropout,
+              targets: flags.loraTargets,
+            },
+            scratch: {
+              hiddenSize: flags.hiddenSize,
+              numLayers: flags.numLayers,
+              numHeads: flags.numHeads,
+              intermediateSize: flags.intermediateSize,
+            },
+            saveSteps: flags.saveSteps,
+            saveTotalLimit: flags.saveTotalLimit,
+            resume: flags.resume,
+            signal: session.signal,
+            threads,
+            log: (line) => session.progress.log(line),
+            onProgress: (p) => session.onProgress(p),
+          });
+          session.progress.stop();
+          const t = results.test;
+          process.stdout.write(
+            `${results.name}: test accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, ` +
+              `F1 macro ${t.f1_macro.toFixed(4)}; ${results.trainable_params.toLocaleString('en-US')} trainable parameters; ` +
+              `results in ${flags.outputDir}/results.json\n`,
+          );
+        },
+      );
     });
   });
 }

@@ -1,0 +1,61 @@
+import type { TrainProgress } from '../train/trainer.js';
+import { exitOnSecondInterrupt } from './failure.js';
+import { createProgress, type Progress } from './progress.js';
+
+export interface TrainingSession {
+  progress: Progress;
+  /** Aborted by the first Ctrl-C: the trainer checkpoints at the next step boundary and stops. */
+  signal: AbortSignal;
+  /** Starts a new bar for the next training (label shown in front of it). */
+  beginTraining(label: string): void;
+  /** The trainer's onProgress. */
+  onProgress(p: TrainProgress): void;
+}
+
+/**
+ * Progress and Ctrl-C handling shared by the commands that train: the first Ctrl-C asks for a
+ * checkpoint and a clean stop, a second one quits at once.
+ */
+export async function withTrainingSession<T>(
+  options: { quiet?: boolean; interruptMessage: string },
+  fn: (session: TrainingSession) => Promise<T>,
+): Promise<T> {
+  const progress = createProgress({ quiet: options.quiet });
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      progress.stop();
+      exitOnSecondInterrupt();
+    }
+    progress.log(options.interruptMessage);
+    controller.abort();
+  };
+  let pending: string | null = 'train';
+  const session: TrainingSession = {
+    progress,
+    signal: controller.signal,
+    beginTraining(label) {
+      progress.stop();
+      pending = label;
+    },
+    onProgress(p) {
+      if (pending !== null) {
+        progress.start(pending, p.totalSteps);
+        pending = null;
+      }
+      progress.update({
+        done: p.step,
+        total: p.totalSteps,
+        status: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`,
+      });
+    },
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(session);
+  } finally {
+    // An interruption (TrainingInterrupted) reaches reportFailure, which exits with 130.
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
