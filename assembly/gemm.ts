@@ -46,14 +46,18 @@ function roundUp(a: i32, b: i32): i32 {
   return ceilDiv(a, b) * b;
 }
 
-function makePlan(batch: i32, m: i32, n: i32, cStride: i32, threads: i32): void {
-  // C matrices that overlap (stride 0 sums a batch into one C) must be done one after another.
-  const disjoint = batch == 1 || cStride >= m * n;
+// How the batch's C matrices lie (decided on the JavaScript side, see src/kernels/gemm-layout.ts).
+const C_DISJOINT: i32 = 0;
+const C_SUM: i32 = 1;
+
+function makePlan(batch: i32, m: i32, n: i32, cLayout: i32, threads: i32): void {
+  // C matrices that overlap (one C for the whole batch sums it) must be done one after another.
+  const disjoint = batch == 1 || cLayout == C_DISJOINT;
   planGroups = disjoint ? batch : 1;
   planSeqBatch = !disjoint;
   let nb = ceilDiv(n, NC_MAX);
   let mb = ceilDiv(m, MC_MAX);
-  if (!disjoint && cStride != 0) {
+  if (!disjoint && cLayout != C_SUM) {
     // Partly overlapping C matrices: one task, which walks the batch in order like the reference.
     mb = 1;
     nb = 1;
@@ -98,8 +102,8 @@ const EDGE_A_BYTES: usize = <usize>(MR * KC * 4);
 const TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /** Bytes of scratch each thread needs for this GEMM. */
-export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, cStride: i32, threads: i32): usize {
-  makePlan(batch, m, n, cStride, threads);
+export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, cLayout: i32, threads: i32): usize {
+  makePlan(batch, m, n, cLayout, threads);
   return packedBBytes(k) + packedABytes() + EDGE_A_BYTES + TILE_BYTES;
 }
 
@@ -109,11 +113,11 @@ export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, cStride: i3
  * memory once (strip by strip would re-read a B larger than L2 once per strip). Transposed B
  * ([n, k]) is read 8 rows at a time, each a sequential stream, through 4×4 transposes.
  */
-function packB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, dst: usize): void {
+function packB(b: usize, transB: bool, ldb: i32, k: i32, j0: i32, nc: i32, dst: usize): void {
   const strip = stripBytes(k);
   const full = nc & ~(NR - 1);
   if (!transB) {
-    const pitch = <usize>n * 4;
+    const pitch = <usize>ldb * 4;
     let src = b + ((<usize>j0) << 2);
     for (let p = 0; p < k; p++) {
       let o = dst + <usize>p * 32;
@@ -132,7 +136,7 @@ function packB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, dst: us
     }
     return;
   }
-  const pitch = <usize>k * 4;
+  const pitch = <usize>ldb * 4;
   for (let jr = 0; jr < nc; jr += NR) {
     const nrEff = min(NR, nc - jr);
     const out = dst + <usize>(jr / NR) * strip;
@@ -181,8 +185,8 @@ function transpose4(src: usize, pitch: usize, dst: usize): void {
  * Packs rows i0..i0+mc, k columns p0..p0+kc of a transposed A ([k, m]) into MR-row panels: each
  * stored row of A is read once, sequentially, and spread over the panels.
  */
-function packATransposed(a: usize, m: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
-  const pitch = <usize>m * 4;
+function packATransposed(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  const pitch = <usize>lda * 4;
   const panel = panelBytes(kc);
   const full = mc & ~(MR - 1);
   let src = a + <usize>p0 * pitch + ((<usize>i0) << 2);
@@ -216,7 +220,9 @@ function packAEdge(a: usize, pitch: usize, mrEff: i32, kc: i32, dst: usize): voi
 /**
  * Job arguments: batch, m, n, k, transA, transB, a, aStride, b, bStride, c, cStride, alpha, beta,
  * scratch, scratchStride, bias (0: none; n floats added to every row of every C, with the first k
- * step). Pointers are byte addresses (offsets already added), strides are elements.
+ * step), lda, ldb, ldc, group, aGroupStride, bGroupStride, cGroupStride, cLayout. Matrix i of an
+ * operand starts at ⌊i / group⌋·groupStride + (i mod group)·stride. Pointers are byte addresses
+ * (offsets already added), strides are elements.
  */
 export function gemmJob(job: usize, thread: i32): void {
   const batch = argI(job, 0);
@@ -230,21 +236,31 @@ export function gemmJob(job: usize, thread: i32): void {
   const b = argP(job, 8);
   const bStride = <usize>argI(job, 9) * 4;
   const c = argP(job, 10);
-  const cStride = argI(job, 11);
+  const cStride = <usize>argI(job, 11) * 4;
   const alpha = argF(job, 12);
   const beta = argF(job, 13);
   const scratch = argP(job, 14) + <usize>thread * argP(job, 15);
   const bias = argP(job, 16);
+  const lda = argI(job, 17);
+  const ldb = argI(job, 18);
+  const ldcElems = argI(job, 19);
+  const group = argI(job, 20);
+  const aGroupStride = <usize>argI(job, 21) * 4;
+  const bGroupStride = <usize>argI(job, 22) * 4;
+  const cGroupStride = <usize>argI(job, 23) * 4;
+  const cLayout = argI(job, 24);
   const callId = jobCallId(job);
 
-  makePlan(batch, m, n, cStride, jobThreads(job));
+  makePlan(batch, m, n, cLayout, jobThreads(job));
   const packedB = scratch;
   const packedA = packedB + packedBBytes(k);
   const edgeA = packedA + packedABytes();
   const tile = edgeA + EDGE_A_BYTES;
   const tasks = planGroups * planNb * planMb;
   const strip = stripBytes(k);
-  const ldc = <usize>n * 4;
+  const ldc = <usize>ldcElems * 4;
+  const rowA = <usize>lda * 4;
+  const sameB = bStride == 0 && bGroupStride == 0;
 
   for (let t = claimTask(job); t < tasks; t = claimTask(job)) {
     const ib = t % planMb;
@@ -257,12 +273,14 @@ export function gemmJob(job: usize, thread: i32): void {
     const bFirst = planSeqBatch ? 0 : g;
     const bLast = planSeqBatch ? batch : g + 1;
     for (let bi = bFirst; bi < bLast; bi++) {
-      const aB = a + <usize>bi * aStride;
-      const bB = b + <usize>bi * bStride;
-      const cB = c + <usize>bi * <usize>cStride * 4;
-      const bKey = bStride == 0 ? 0 : bi;
+      const gi = <usize>(bi / group);
+      const ii = <usize>(bi % group);
+      const aB = a + gi * aGroupStride + ii * aStride;
+      const bB = b + gi * bGroupStride + ii * bStride;
+      const cB = c + gi * cGroupStride + ii * cStride;
+      const bKey = sameB ? 0 : bi;
       if (cachedCall != callId || cachedB != bKey || cachedJb != jb) {
-        packB(bB, transB, n, k, j0, nc, packedB);
+        packB(bB, transB, ldb, k, j0, nc, packedB);
         cachedCall = callId;
         cachedB = bKey;
         cachedJb = jb;
@@ -271,7 +289,7 @@ export function gemmJob(job: usize, thread: i32): void {
         const kc = min(KC, k - p0);
         const betaStep: f32 = p0 == 0 ? beta : 1;
         const biasStep: usize = p0 == 0 ? bias : 0;
-        if (transA) packATransposed(aB, m, i0, mc, p0, kc, packedA);
+        if (transA) packATransposed(aB, lda, i0, mc, p0, kc, packedA);
         for (let ir = 0; ir < mc; ir += MR) {
           const mrEff = min(MR, mc - ir);
           let ap: usize;
@@ -282,11 +300,11 @@ export function gemmJob(job: usize, thread: i32): void {
             rs = 4;
             cs = MR * 4;
           } else if (mrEff == MR) {
-            ap = aB + (<usize>(i0 + ir) * <usize>k + <usize>p0) * 4;
-            rs = <usize>k * 4;
+            ap = aB + <usize>(i0 + ir) * rowA + <usize>p0 * 4;
+            rs = rowA;
             cs = 4;
           } else {
-            packAEdge(aB + (<usize>(i0 + ir) * <usize>k + <usize>p0) * 4, <usize>k * 4, mrEff, kc, edgeA);
+            packAEdge(aB + <usize>(i0 + ir) * rowA + <usize>p0 * 4, rowA, mrEff, kc, edgeA);
             ap = edgeA;
             rs = 4;
             cs = MR * 4;

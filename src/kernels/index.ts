@@ -20,7 +20,7 @@ export { createReferenceKernels } from './reference/index.js';
 export { dropoutHash, dropoutThreshold } from './reference/dropout.js';
 export { formatProfile, profiledKernels, profiler } from './profile.js';
 export type { ProfileEntry } from './profile.js';
-export { allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';
+export { allocCollectedWasmF32, allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';
 
 export const MAX_THREADS = 256;
 

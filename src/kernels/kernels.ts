@@ -30,6 +30,23 @@ export interface GemmSpec {
   /** Optional n values added to every row of every C matrix: C = alpha·op(A)·op(B) + bias + beta·C. */
   bias?: Float32Array | null;
   biasOffset?: number;
+  /**
+   * Row strides (leading dimensions) in elements of the matrices as stored; default contiguous (A:
+   * k, or m with transA; B: n, or k with transB; C: n). With a larger stride a matrix is read or
+   * written in place inside a wider one, e.g. one attention head's columns of [T, H·D].
+   */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  /**
+   * A second batch level: matrix i starts at offset + ⌊i / group⌋·groupStride + (i mod group)·stride,
+   * so [B, T, H·D] addresses head (b, h) as i = b·H + h with group H, stride D, groupStride T·H·D.
+   * Default: one group of `batch` (the group strides are then unused).
+   */
+  group?: number;
+  aGroupStride?: number;
+  bGroupStride?: number;
+  cGroupStride?: number;
 }
 
 export interface SoftmaxSpec {

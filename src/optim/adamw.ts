@@ -1,4 +1,5 @@
 import { kernels } from '../kernels/active.js';
+import { allocCollectedWasmF32 } from '../kernels/wasm/index.js';
 import { UserError } from '../errors.js';
 import { shapeToString, type Tensor } from '../tensor/tensor.js';
 
@@ -37,6 +38,17 @@ export interface AdamWStateDict {
   step: number;
   /** Keyed by parameter name; parameters never stepped are absent. */
   params: Map<string, AdamWParamState>;
+}
+
+/**
+ * A moment buffer where the active kernels use it in place (wasm memory for the wasm backend), so a
+ * step copies only the parameter and its gradient, not m and v in and out as well. Its memory is
+ * reused once the optimizer that holds it is garbage collected.
+ */
+function moment(n: number, from?: ArrayLike<number>): Float32Array {
+  const a = allocCollectedWasmF32(kernels(), n);
+  if (from) a.set(from);
+  return a;
 }
 
 interface Slot {
@@ -99,9 +111,7 @@ export class AdamW {
       const { param } = slot;
       const grad = param.grad;
       if (!grad) continue;
-      if (!slot.state) {
-        slot.state = { step: 0, m: new Float32Array(param.size), v: new Float32Array(param.size) };
-      }
+      if (!slot.state) slot.state = { step: 0, m: moment(param.size), v: moment(param.size) };
       const state = slot.state;
       state.step++;
       k.adamw({
@@ -155,7 +165,11 @@ export class AdamW {
           `The optimizer state for ${slot.name} has ${saved.m.length} values but the parameter has shape ${shapeToString(slot.param.shape)}.`,
         );
       }
-      slot.state = { step: saved.step, m: Float32Array.from(saved.m), v: Float32Array.from(saved.v) };
+      slot.state = {
+        step: saved.step,
+        m: moment(saved.m.length, saved.m),
+        v: moment(saved.v.length, saved.v),
+      };
     }
     this.steps = state.step;
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import type { GemmSpec, Kernels } from '../../src/kernels/kernels.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
+import { operandExtent } from '../../src/kernels/gemm-layout.js';
 import { allocWasmF32 } from '../../src/kernels/wasm/index.js';
 import { THREAD_COUNTS, randomArray, wasmBackends } from './helpers.js';
 
@@ -22,6 +23,15 @@ interface Case {
   aStride?: number;
   bStride?: number;
   cStride?: number;
+  /** Row strides; default contiguous. */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  /** Second batch level (GemmSpec.group); group strides default to group × stride. */
+  group?: number;
+  aGroupStride?: number;
+  bGroupStride?: number;
+  cGroupStride?: number;
   /** Add a bias row (at offset 2 of its array) in the epilogue. */
   bias?: boolean;
   /** Put these operands in wasm memory, so the backend uses them in place. */
@@ -44,17 +54,34 @@ const TRANS = [
 function check(kernels: Kernels, rng: Rng, c: Case): void {
   const batch = c.batch ?? 1;
   const { m, k, n } = c;
-  const aStride = c.aStride ?? m * k;
-  const bStride = c.bStride ?? k * n;
-  const cStride = c.cStride ?? m * n;
+  const rowsA = c.transA ? k : m;
+  const rowsB = c.transB ? n : k;
+  const lda = c.lda ?? (c.transA ? m : k);
+  const ldb = c.ldb ?? (c.transB ? k : n);
+  const ldc = c.ldc ?? n;
+  const group = c.group ?? batch;
+  const aStride = c.aStride ?? rowsA * lda;
+  const bStride = c.bStride ?? rowsB * ldb;
+  const cStride = c.cStride ?? m * ldc;
+  const aGroupStride = c.aGroupStride ?? group * aStride;
+  const bGroupStride = c.bGroupStride ?? group * bStride;
+  const cGroupStride = c.cGroupStride ?? group * cStride;
+  const layout = {
+    ...(c.lda !== undefined ? { lda } : {}),
+    ...(c.ldb !== undefined ? { ldb } : {}),
+    ...(c.ldc !== undefined ? { ldc } : {}),
+    ...(c.group !== undefined ? { group, aGroupStride, bGroupStride, cGroupStride } : {}),
+  };
   const aOffset = c.aOffset ?? 0;
   const bOffset = c.bOffset ?? 0;
   const cOffset = c.cOffset ?? 0;
   const alpha = c.alpha ?? 1;
   const beta = c.beta ?? 0;
-  const aLen = aOffset + (batch - 1) * aStride + m * k + 3;
-  const bLen = bOffset + (batch - 1) * bStride + k * n + 3;
-  const cLen = cOffset + (batch - 1) * cStride + m * n + 3;
+  const extent = (stride: number, groupStride: number, rows: number, cols: number, ld: number): number =>
+    operandExtent(batch, group, stride, groupStride, rows, cols, ld);
+  const aLen = aOffset + extent(aStride, aGroupStride, rowsA, c.transA ? m : k, lda) + 3;
+  const bLen = bOffset + extent(bStride, bGroupStride, rowsB, c.transB ? k : n, ldb) + 3;
+  const cLen = cOffset + extent(cStride, cGroupStride, m, n, ldc) + 3;
   const inWasm = new Set(c.inWasm ?? []);
   const place = (name: 'a' | 'b' | 'c' | 'bias', data: Float32Array): Float32Array => {
     if (!inWasm.has(name)) return data;
@@ -66,8 +93,14 @@ function check(kernels: Kernels, rng: Rng, c: Case): void {
   const b = randomArray(rng, bLen);
   const c0 = randomArray(rng, cLen);
   const bias = c.bias ? randomArray(rng, n + 2) : null;
-  // beta 0 must ignore C entirely, NaN included.
-  if (beta === 0) c0.fill(NaN, cOffset, cLen - 3);
+  // beta 0 must ignore C entirely, NaN included: every element of every C matrix is NaN (gaps between
+  // rows and matrices keep their numbers, and must come back unchanged).
+  if (beta === 0) {
+    for (let bi = 0; bi < batch; bi++) {
+      const o = cOffset + Math.floor(bi / group) * cGroupStride + (bi % group) * cStride;
+      for (let i = 0; i < m; i++) c0.fill(NaN, o + i * ldc, o + i * ldc + n);
+    }
+  }
   const spec = (
     aa: Float32Array,
     bb: Float32Array,
@@ -93,6 +126,7 @@ function check(kernels: Kernels, rng: Rng, c: Case): void {
     cStride,
     alpha: al,
     beta: be,
+    ...layout,
     ...(bi ? { bias: bi, biasOffset: 2 } : {}),
   });
   const got = place('c', Float32Array.from(c0));
@@ -198,6 +232,144 @@ describe('wasm gemm matches the reference', () => {
         // Many small products, as attention makes: split by batch across threads.
         check(kernels, rng, { ...t, batch: 24, m: 33, k: 64, n: 31, alpha: 0.125 });
       }
+    });
+  }
+
+  for (const threads of THREAD_COUNTS) {
+    test(`row strides (lda, ldb, ldc), odd ones included, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(61 + threads);
+      let i = 0;
+      for (const [transA, transB] of TRANS) {
+        const t = { transA, transB };
+        // m 37, k 41, n 43: stored A is [37, 41] or [41, 37]; B is [41, 43] or [43, 41].
+        const s = { m: 37, k: 41, n: 43, ...t };
+        const wideA = transA ? 37 : 41;
+        const wideB = transB ? 41 : 43;
+        check(kernels, rng, { ...s, lda: wideA + 3, ldb: wideB + 5, ldc: 43 + 7 });
+        check(kernels, rng, { ...s, lda: wideA + 1, ldb: wideB, ldc: 43 + 1, beta: 1, aOffset: 3 });
+        check(kernels, rng, {
+          ...s,
+          lda: wideA,
+          ldb: wideB + 9,
+          ldc: 43,
+          alpha: 0.5,
+          beta: -0.75,
+          bias: true,
+        });
+        // Past the blocking (k over 256, m over a block), operands in wasm memory.
+        check(kernels, rng, {
+          ...t,
+          m: 130,
+          k: 300,
+          n: 129,
+          lda: (transA ? 130 : 300) + 2,
+          ldb: (transB ? 300 : 129) + 3,
+          ldc: 131,
+          inWasm: i++ % 2 === 0 ? ['a', 'b', 'c'] : ['c'],
+        });
+        // Batches of strided matrices, stacked one after another.
+        check(kernels, rng, { ...t, batch: 3, m: 9, k: 7, n: 11, lda: 13, ldb: 17, ldc: 19, beta: 1 });
+      }
+    });
+
+    test(`attention heads in place: a second batch level over [B, T, H·D], ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(71 + threads);
+      // B 3, H 4, T 13, D 6: head (b, h) of [B, T, H·D] starts at b·T·H·D + h·D, rows H·D apart.
+      const [B, H, T, D] = [3, 4, 13, 6];
+      const HD = H * D;
+      const head = { batch: B * H, group: H };
+      const inHeads = (ld: number) => ({ stride: D, groupStride: T * HD, ld });
+      const q = inHeads(HD);
+      for (const beta of [0, 1]) {
+        // scores = q·kᵀ: both read in place, C contiguous [B·H, T, T].
+        check(kernels, rng, {
+          ...head,
+          m: T,
+          k: D,
+          n: T,
+          transA: false,
+          transB: true,
+          lda: HD,
+          ldb: HD,
+          aStride: q.stride,
+          aGroupStride: q.groupStride,
+          bStride: D,
+          bGroupStride: T * HD,
+          cStride: T * T,
+          cGroupStride: H * T * T,
+          alpha: 0.25,
+          beta,
+        });
+        // context = attn·v, written straight into [B, T, H·D].
+        check(kernels, rng, {
+          ...head,
+          m: T,
+          k: T,
+          n: D,
+          transA: false,
+          transB: false,
+          ldb: HD,
+          ldc: HD,
+          aStride: T * T,
+          aGroupStride: H * T * T,
+          bStride: D,
+          bGroupStride: T * HD,
+          cStride: D,
+          cGroupStride: T * HD,
+          beta,
+          inWasm: beta ? ['c'] : [],
+        });
+        // dk = dscoresᵀ·q, accumulated into [B, T, H·D].
+        check(kernels, rng, {
+          ...head,
+          m: T,
+          k: T,
+          n: D,
+          transA: true,
+          transB: false,
+          ldb: HD,
+          ldc: HD,
+          aStride: T * T,
+          aGroupStride: H * T * T,
+          bStride: D,
+          bGroupStride: T * HD,
+          cStride: D,
+          cGroupStride: T * HD,
+          beta,
+        });
+      }
+      // Heads side by side with a gap after each row (ldc past H·D), and an odd group split.
+      check(kernels, rng, {
+        batch: 6,
+        group: 3,
+        m: 5,
+        k: 7,
+        n: 3,
+        transA: false,
+        transB: false,
+        ldc: 11,
+        cStride: 3,
+        cGroupStride: 5 * 11,
+        ldb: 10,
+        bStride: 3,
+        bGroupStride: 7 * 10,
+      });
+      // Overlapping C matrices the layout check cannot prove disjoint: walked in order.
+      check(kernels, rng, {
+        batch: 4,
+        group: 2,
+        m: 6,
+        k: 5,
+        n: 4,
+        transA: false,
+        transB: false,
+        ldc: 5,
+        cStride: 2,
+        cGroupStride: 3,
+        beta: 0.5,
+      });
     });
   }
 

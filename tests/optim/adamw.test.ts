@@ -130,3 +130,46 @@ test('hfNoDecay exempts biases and LayerNorm weights, and AdamW then skips their
   close(w.data, [2 * (1 - 0.05)]);
   close(bias.data, [2]);
 });
+
+test('AdamW on the wasm backend (moments kept in wasm memory) gives the bits of the staged kernel, and resumes', async () => {
+  const { createWasmKernels } = await import('../../src/kernels/wasm/index.js');
+  const { useKernels } = await import('../../src/kernels/active.js');
+  const fast = await createWasmKernels({ threads: 2, parallelMinNs: 0 });
+  const previous = useKernels(fast);
+  try {
+    const n = 1037;
+    const init = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    const gradAt = (t: number) => Float32Array.from({ length: n }, (_, i) => Math.cos(i * (t + 1)) * 0.1);
+    const hyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+    // The kernel on ordinary arrays (each call staged in and out), step by step.
+    const param = Float32Array.from(init);
+    const m = new Float32Array(n);
+    const v = new Float32Array(n);
+    const p = new Tensor(Float32Array.from(init), [n], true);
+    const opt = new AdamW([['w', p]], { lr: hyper.lr, weightDecay: hyper.weightDecay });
+    for (let t = 0; t < 3; t++) {
+      const grad = gradAt(t);
+      fast.adamw({ ...hyper, n, param, grad, m, v, step: t + 1 });
+      p.grad = Float32Array.from(grad);
+      opt.step();
+      opt.zeroGrad();
+      assert.deepEqual(p.data, param, `step ${t + 1}`);
+    }
+    const saved = opt.stateDict();
+    assert.deepEqual(saved.params.get('w')!.m, m);
+    assert.deepEqual(saved.params.get('w')!.v, v);
+    assert.ok(!(saved.params.get('w')!.m.buffer instanceof SharedArrayBuffer), 'stateDict copies out');
+    // A resumed optimizer carries on with the same bits.
+    const p2 = new Tensor(Float32Array.from(p.data), [n], true);
+    const opt2 = new AdamW([['w', p2]], { lr: hyper.lr, weightDecay: hyper.weightDecay });
+    opt2.loadStateDict(saved);
+    const grad = gradAt(3);
+    fast.adamw({ ...hyper, n, param, grad, m, v, step: 4 });
+    p2.grad = Float32Array.from(grad);
+    opt2.step();
+    assert.deepEqual(p2.data, param);
+  } finally {
+    useKernels(previous);
+    fast.dispose();
+  }
+});

@@ -123,3 +123,53 @@ test('attention rejects bad shapes, head counts and a missing rng', () => {
     /rng/,
   );
 });
+
+test('attention on the wasm backend (heads read in place) matches the reference, gradients accumulated', async () => {
+  const { createWasmKernels } = await import('../../src/kernels/wasm/index.js');
+  const { backward } = await import('../../src/tensor/autograd.js');
+  const { sum } = await import('../../src/tensor/ops/sum.js');
+  const { mul } = await import('../../src/tensor/ops/mul.js');
+  for (const threads of [1, 2]) {
+    const fast = await createWasmKernels({ threads, parallelMinNs: 0 });
+    try {
+      // 3 batches, 4 heads of 5, 7 queries against 9 keys; x serves as both k and v (one tensor twice).
+      const [b, tq, tk, heads] = [3, 7, 9, 4];
+      const hidden = heads * 5;
+      const m = new Int32Array(b * tk).fill(1);
+      m.fill(0, tk - 2, tk);
+      const bias = attentionBias(new IntTensor(m, [b, tk]));
+      const weights = randomTensor([b, tq, hidden], 30, false);
+      const run = (p: number, preset: boolean) => {
+        const q = randomTensor([b, tq, hidden], 31);
+        const x = randomTensor([b, tk, hidden], 32);
+        // On the fast backend, a gradient already there must be added to, not overwritten.
+        if (preset) x.grad = Float32Array.from({ length: x.size }, (_, i) => (i % 7) * 0.25);
+        const y = scaledDotProductAttention(q, x, x, {
+          numHeads: heads,
+          bias,
+          dropoutP: p,
+          rng: new Rng(5),
+          training: true,
+        });
+        backward(sum(mul(y, weights)));
+        return { y: y.data, dq: q.grad!, dx: x.grad! };
+      };
+      for (const p of [0, 0.25]) {
+        const want = run(p, false);
+        want.dx.forEach((g, i) => (want.dx[i] = g + (i % 7) * 0.25));
+        const previous = useKernels(fast);
+        let got;
+        try {
+          got = run(p, true);
+        } finally {
+          useKernels(previous);
+        }
+        assertClose(got.y, want.y, 1e-5, `y (p ${p}, ${threads} threads)`);
+        assertClose(got.dq, want.dq, 1e-5, `dq (p ${p}, ${threads} threads)`);
+        assertClose(got.dx, want.dx, 1e-5, `dx (p ${p}, ${threads} threads)`);
+      }
+    } finally {
+      fast.dispose();
+    }
+  }
+});

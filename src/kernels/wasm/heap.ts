@@ -4,7 +4,9 @@
  *   [module statics][control block][job block][persistent blocks ...][arena →]
  *
  * The control and job blocks are fixed. Persistent blocks (`allocF32`) are handed to callers who want
- * their arrays to live in wasm memory, so kernels use them in place. The arena above them is scratch
+ * their arrays to live in wasm memory, so kernels use them in place; one given back (`freeF32`) is
+ * reused by a later `allocF32` of its size or less, and the topmost returns to the arena. The arena
+ * above them is scratch
  * for one kernel call: operands copied in from ordinary arrays and per-thread packing buffers. It is
  * reset after every call; a persistent block is carved from its bottom, which is why the arena always
  * sits on top.
@@ -43,6 +45,8 @@ export class WasmHeap {
   private arenaBase: number;
   private arenaTop: number;
   private readonly pending: PendingCopy[] = [];
+  /** Freed persistent blocks below arenaBase, by address, neighbours merged. */
+  private readonly freeBlocks: { ptr: number; bytes: number }[] = [];
 
   constructor(memory: WasmMemory, heapBase: number) {
     this.memory = memory;
@@ -85,16 +89,60 @@ export class WasmHeap {
     return ptr;
   }
 
-  /** A zeroed Float32Array living in wasm memory until the backend is disposed. */
+  /** A zeroed Float32Array living in wasm memory until `freeF32` or the backend's disposal. */
   allocF32(n: number): Float32Array {
     if (this.arenaTop !== this.arenaBase) throw new Error('allocF32 was called during a kernel call.');
-    const ptr = this.arenaBase;
-    this.arenaBase = align(ptr + n * 4);
-    this.arenaTop = this.arenaBase;
-    this.ensure(this.arenaBase);
+    const bytes = align(n * 4);
+    let ptr = -1;
+    // First fit among freed blocks; the rest of the block stays free.
+    for (let i = 0; i < this.freeBlocks.length && bytes > 0; i++) {
+      const f = this.freeBlocks[i];
+      if (f.bytes < bytes) continue;
+      ptr = f.ptr;
+      if (f.bytes === bytes) this.freeBlocks.splice(i, 1);
+      else this.freeBlocks[i] = { ptr: f.ptr + bytes, bytes: f.bytes - bytes };
+      break;
+    }
+    if (ptr < 0) {
+      ptr = this.arenaBase;
+      this.arenaBase = ptr + bytes;
+      this.arenaTop = this.arenaBase;
+      this.ensure(this.arenaBase);
+    }
     const view = new Float32Array(this.memory.buffer, ptr, n);
     view.fill(0);
     return view;
+  }
+
+  /**
+   * Gives back the block of `n` floats at byte address `ptr`, made by `allocF32(n)`. The caller
+   * promises no view on it is used again.
+   */
+  freeF32(ptr: number, n: number): void {
+    if (this.arenaTop !== this.arenaBase) throw new Error('freeF32 was called during a kernel call.');
+    const bytes = align(n * 4);
+    if (bytes === 0) return;
+    const blocks = this.freeBlocks;
+    let i = 0;
+    while (i < blocks.length && blocks[i].ptr < ptr) i++;
+    blocks.splice(i, 0, { ptr, bytes });
+    // Merge with the next block, then with the previous one.
+    if (i + 1 < blocks.length && blocks[i].ptr + blocks[i].bytes === blocks[i + 1].ptr) {
+      blocks[i].bytes += blocks[i + 1].bytes;
+      blocks.splice(i + 1, 1);
+    }
+    if (i > 0 && blocks[i - 1].ptr + blocks[i - 1].bytes === blocks[i].ptr) {
+      blocks[i - 1].bytes += blocks[i].bytes;
+      blocks.splice(i, 1);
+      i--;
+    }
+    // The topmost block goes back to the arena.
+    const last = blocks[blocks.length - 1];
+    if (last.ptr + last.bytes === this.arenaBase) {
+      blocks.pop();
+      this.arenaBase = last.ptr;
+      this.arenaTop = this.arenaBase;
+    }
   }
 
   private view(array: WordArray): WordArray {

@@ -7,6 +7,7 @@ import type {
   LayerNormSpec,
   SoftmaxSpec,
 } from '../kernels.js';
+import { gemmLayout, operandExtent, type GemmLayout } from '../gemm-layout.js';
 import { profiler } from '../profile.js';
 import { WasmHeap, MAX_PAGES } from './heap.js';
 import { JobWriter } from './job.js';
@@ -18,7 +19,7 @@ import { WebAssemblyApi } from './wasm-api.js';
 interface KernelModuleExports {
   runJob(job: number, thread: number): void;
   heapBase(): number;
-  gemmScratchBytes(batch: number, m: number, n: number, k: number, cStride: number, threads: number): number;
+  gemmScratchBytes(batch: number, m: number, n: number, k: number, cLayout: number, threads: number): number;
   OP_GEMM: { value: number };
   OP_GELU: { value: number };
   OP_GELU_BACKWARD: { value: number };
@@ -51,6 +52,9 @@ const NS_PER_ELEMENT = {
   adamw: 0.8,
   dropout: 0.4,
 } as const;
+
+/** The codes assembly/gemm.ts reads for GemmLayout.cLayout. */
+const C_LAYOUT: Record<GemmLayout['cLayout'], number> = { disjoint: 0, sum: 1, overlap: 2 };
 
 export interface WasmKernelOptions {
   threads: number;
@@ -113,6 +117,25 @@ export class WasmKernels implements Kernels {
     return this.heap.allocF32(n);
   }
 
+  /**
+   * Blocks of arrays from `allocCollectedF32`, given back when their array is garbage collected.
+   * The callback runs as its own task, never inside a kernel call.
+   */
+  private readonly collected = new FinalizationRegistry<{ ptr: number; n: number }>(({ ptr, n }) => {
+    if (!this.disposed) this.heap.freeF32(ptr, n);
+  });
+
+  /**
+   * Like `allocF32`, but the block is reused once the returned array is garbage collected, so an
+   * owner that drops its arrays (an optimizer per training run) does not grow the memory forever.
+   * Make no other view on it (subarray) that outlives the array itself.
+   */
+  allocCollectedF32(n: number): Float32Array {
+    const view = this.heap.allocF32(n);
+    this.collected.register(view, { ptr: view.byteOffset, n });
+    return view;
+  }
+
   private run(threads: number): void {
     if (threads > 1) this.pool.run(this.exports, this.heap.jobPtr);
     else this.exports.runJob(this.heap.jobPtr, 0);
@@ -161,17 +184,24 @@ export class WasmKernels implements Kernels {
       this.ref.gemm(s);
       return;
     }
+    const l = gemmLayout(s);
     this.call(() => {
       const h = this.heap;
-      const a = h.input(s.a, s.aOffset, (batch - 1) * s.aStride + m * k);
-      const b = h.input(s.b, s.bOffset, (batch - 1) * s.bStride + k * n);
-      // beta 0 overwrites C, so its old contents need not be copied in, unless the batch's C matrices
-      // have gaps between them: those must come back unchanged.
-      const gaps = batch > 1 && s.cStride > m * n;
-      const c = h.output(s.c, s.cOffset, (batch - 1) * s.cStride + m * n, s.beta !== 0 || gaps);
+      const extent = (stride: number, groupStride: number, rows: number, cols: number, ld: number): number =>
+        operandExtent(batch, l.group, stride, groupStride, rows, cols, ld);
+      const aLen = extent(s.aStride, l.aGroupStride, s.transA ? k : m, s.transA ? m : k, l.lda);
+      const bLen = extent(s.bStride, l.bGroupStride, s.transB ? n : k, s.transB ? k : n, l.ldb);
+      const cLen = extent(s.cStride, l.cGroupStride, m, n, l.ldc);
+      const a = h.input(s.a, s.aOffset, aLen);
+      const b = h.input(s.b, s.bOffset, bLen);
+      // beta 0 overwrites C, so its old contents need not be copied in, unless the C matrices leave
+      // gaps in their span (between rows or between matrices): those must come back unchanged.
+      const covered = l.cLayout === 'disjoint' ? batch * m * n : m * n;
+      const c = h.output(s.c, s.cOffset, cLen, s.beta !== 0 || covered !== cLen);
       const bias = s.bias ? h.input(s.bias, s.biasOffset ?? 0, n) : 0;
       const threads = this.threadsFor(2 * batch * m * n * k, NS_PER_FLOP);
-      const perThread = this.exports.gemmScratchBytes(batch, m, n, k, s.cStride, threads);
+      const cLayout = C_LAYOUT[l.cLayout];
+      const perThread = this.exports.gemmScratchBytes(batch, m, n, k, cLayout, threads);
       const scratch = h.scratch(perThread * threads);
       this.job
         .begin(this.op.gemm, threads)
@@ -191,7 +221,15 @@ export class WasmKernels implements Kernels {
         .float(s.beta)
         .ptr(scratch)
         .ptr(perThread)
-        .ptr(bias);
+        .ptr(bias)
+        .int(l.lda)
+        .int(l.ldb)
+        .int(l.ldc)
+        .int(l.group)
+        .int(l.aGroupStride)
+        .int(l.bGroupStride)
+        .int(l.cGroupStride)
+        .int(cLayout);
     });
   };
 
@@ -459,6 +497,14 @@ export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKe
  */
 export function allocWasmF32(kernels: Kernels, n: number): Float32Array {
   return kernels instanceof WasmKernels ? kernels.allocF32(n) : new Float32Array(n);
+}
+
+/**
+ * As `allocWasmF32`, but the wasm memory is reused after the array is garbage collected (see
+ * WasmKernels.allocCollectedF32: no subarray of it may outlive it).
+ */
+export function allocCollectedWasmF32(kernels: Kernels, n: number): Float32Array {
+  return kernels instanceof WasmKernels ? kernels.allocCollectedF32(n) : new Float32Array(n);
 }
 
 function checkIds(ids: Int32Array, count: number, rows: number): void {

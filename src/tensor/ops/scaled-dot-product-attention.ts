@@ -20,10 +20,10 @@ export interface AttentionOptions {
  * Multi-head attention, fused: q [B, Tq, H·D], k and v [B, Tk, H·D] (the projections' outputs) →
  * softmax(q·kᵀ/√D + bias) · v per head → [B, Tq, H·D], heads concatenated as HF does.
  *
- * GemmSpec has no row stride, so a head cannot be read in place from [B, T, H·D] (its rows are H·D
- * apart); q, k, v are copied once into [B, H, T, D] and the context copied back — cheap next to the
- * GEMMs. Scores and probabilities live only inside this op. The backward computes dq, dk and dv
- * only for inputs that require them (the score path is skipped entirely when only v needs one).
+ * Each head is read in place from [B, T, H·D] (rows H·D apart, head h at column h·D) by GEMMs with a
+ * row stride and a second batch level, and the context is written straight into [B, T, H·D]; no
+ * head-layout copies. Scores and probabilities live only inside this op. The backward computes dq, dk
+ * and dv only for inputs that require them (the score path is skipped entirely when only v needs one).
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Tensor {
   const op = 'scaledDotProductAttention';
@@ -65,12 +65,20 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const rows = bh * tq;
   const scale = 1 / Math.sqrt(dim);
   const rowsPerBias = heads * tq;
+  // Heads are read and written in place in [B, T, H·D]; scores-shaped buffers are [B·H, Tq, Tk].
+  const qHeads = inHeads(q.data, tq, heads, dim);
+  const kHeads = inHeads(k.data, tk, heads, dim);
+  const vHeads = inHeads(v.data, tk, heads, dim);
+  const square = (data: Float32Array, cols: number): HeadOperand => ({
+    data,
+    ld: cols,
+    stride: tq * cols,
+    groupStride: heads * tq * cols,
+  });
 
-  // scores [B·H, Tq, Tk] = qh · khᵀ / √D
-  const scores = new Float32Array(rows * tk);
-  const qh = splitHeads(q.data, batch, tq, heads, dim);
-  const kh = splitHeads(k.data, batch, tk, heads, dim);
-  headGemm(bh, tq, tk, dim, false, true, qh, kh, scores, scale);
+  // scores [B·H, Tq, Tk] = qh · khᵀ / √D; a temporary, in a buffer reused across calls.
+  const scores = scratch(0, rows * tk);
+  headGemm(bh, heads, tq, tk, dim, false, true, qHeads, kHeads, square(scores, tk), scale, 0);
   const probs = new Float32Array(rows * tk);
   kernels().softmax({
     rows,
@@ -83,42 +91,64 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const keep = useDropout ? drawDropoutMask(p, opts.rng!) : null;
   // attn = dropout(probs); built again in the backward rather than kept alive until then.
   const dropped = (into: Float32Array): Float32Array => {
-    applyDropoutMask(keep!, probs, into, into.length, false);
+    applyDropoutMask(keep!, probs, into, rows * tk, false);
     return into;
   };
   const attn = keep ? dropped(scores) : probs;
 
-  // context [B·H, Tq, D] = attn · vh
-  const ctx = new Float32Array(rows * dim);
-  const vh = splitHeads(v.data, batch, tk, heads, dim);
-  headGemm(bh, tq, dim, tk, false, false, attn, vh, ctx, 1);
+  // context [B, Tq, H·D], head by head: attn · vh
   const out = Tensor.zeros([batch, tq, hidden]);
-  mergeHeads(ctx, out.data, batch, tq, heads, dim, false);
+  headGemm(
+    bh,
+    heads,
+    tq,
+    dim,
+    tk,
+    false,
+    false,
+    square(attn, tk),
+    vHeads,
+    inHeads(out.data, tq, heads, dim),
+    1,
+    0,
+  );
 
-  // Only probs and the keep mask outlive the forward; the head-layout copies of q, k, v are made
-  // again in the backward, and only those a needed gradient reads.
+  // Only probs and the keep mask outlive the forward.
   const inputs = bias ? [q, k, v, bias] : [q, k, v];
   return record(out, op, inputs, (dOut) => {
-    const dctx = splitHeads(dOut, batch, tq, heads, dim);
-    // One head-layout scratch serves dv, dq and dk in turn (each GEMM overwrites it).
-    const scratch = new Float32Array(bh * Math.max(tq, tk) * dim);
-    // Serves attn (for dv), then dattn; allocated only if one of them is needed.
-    let square: Float32Array | null = null;
-    const squareBuffer = (): Float32Array => (square ??= new Float32Array(rows * tk));
+    const dctx = inHeads(dOut, tq, heads, dim);
+    // A first gradient is written (beta 0), a later one added: every element of it is written.
+    const betaOf = (t: Tensor): 0 | 1 => (t.grad === null ? 0 : 1);
+    // Serves attn (for dv), then dattn.
+    const sq = scratch(0, rows * tk);
     if (v.requiresGrad) {
       // dvh [Tk, D] = attnᵀ [Tk, Tq] · dctx [Tq, D]
-      headGemm(bh, tk, dim, tq, true, false, keep ? dropped(squareBuffer()) : probs, dctx, scratch, 1);
-      mergeHeads(scratch, v.gradBuffer(), batch, tk, heads, dim, true);
+      const beta = betaOf(v);
+      const attnB = keep ? dropped(sq) : probs;
+      headGemm(
+        bh,
+        heads,
+        tk,
+        dim,
+        tq,
+        true,
+        false,
+        square(attnB, tk),
+        dctx,
+        inHeads(v.gradBuffer(), tk, heads, dim),
+        1,
+        beta,
+      );
     }
     const biasGrad = bias !== null && bias.requiresGrad;
     if (!q.requiresGrad && !k.requiresGrad && !biasGrad) return;
     // dattn [Tq, Tk] = dctx [Tq, D] · vhᵀ [D, Tk], then back through dropout.
-    const dprobs = squareBuffer();
-    const vh = splitHeads(v.data, batch, tk, heads, dim);
-    headGemm(bh, tq, tk, dim, false, true, dctx, vh, dprobs, 1);
-    if (keep) applyDropoutMask(keep, dprobs, dprobs, dprobs.length, false);
+    const dprobs = sq;
+    headGemm(bh, heads, tq, tk, dim, false, true, dctx, vHeads, square(dprobs, tk), 1, 0);
+    if (keep) applyDropoutMask(keep, dprobs, dprobs, rows * tk, false);
     // d(scores + bias): the same for the scaled scores and for the bias.
-    const dscores = new Float32Array(rows * tk);
+    const dscores = scratch(1, rows * tk);
+    dscores.fill(0, 0, rows * tk);
     kernels().softmaxBackward(probs, dprobs, dscores, rows, tk);
     if (biasGrad) {
       const gb = bias!.gradBuffer();
@@ -130,34 +160,73 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     }
     if (q.requiresGrad) {
       // dqh [Tq, D] = dscores [Tq, Tk] · kh [Tk, D] / √D
-      const kh = splitHeads(k.data, batch, tk, heads, dim);
-      headGemm(bh, tq, dim, tk, false, false, dscores, kh, scratch, scale);
-      mergeHeads(scratch, q.gradBuffer(), batch, tq, heads, dim, true);
+      const beta = betaOf(q);
+      headGemm(
+        bh,
+        heads,
+        tq,
+        dim,
+        tk,
+        false,
+        false,
+        square(dscores, tk),
+        kHeads,
+        inHeads(q.gradBuffer(), tq, heads, dim),
+        scale,
+        beta,
+      );
     }
     if (k.requiresGrad) {
       // dkh [Tk, D] = dscoresᵀ [Tk, Tq] · qh [Tq, D] / √D
-      const qh = splitHeads(q.data, batch, tq, heads, dim);
-      headGemm(bh, tk, dim, tq, true, false, dscores, qh, scratch, scale);
-      mergeHeads(scratch, k.gradBuffer(), batch, tk, heads, dim, true);
+      const beta = betaOf(k);
+      headGemm(
+        bh,
+        heads,
+        tk,
+        dim,
+        tq,
+        true,
+        false,
+        square(dscores, tk),
+        qHeads,
+        inHeads(k.gradBuffer(), tk, heads, dim),
+        scale,
+        beta,
+      );
     }
   });
 }
 
 /**
- * `count` independent GEMMs over contiguous head-layout buffers ([B·H, rows, cols]), so each
- * operand's batch stride is its own matrix size. C is overwritten.
+ * One GEMM operand over all B·H heads: matrix (b, h) starts at b·groupStride + h·stride and its
+ * rows are `ld` apart.
  */
+interface HeadOperand {
+  data: Float32Array;
+  ld: number;
+  stride: number;
+  groupStride: number;
+}
+
+/** The heads of a [B, T, H·D] array, read or written in place: rows H·D apart, head h at column h·D. */
+function inHeads(data: Float32Array, len: number, heads: number, dim: number): HeadOperand {
+  return { data, ld: heads * dim, stride: dim, groupStride: len * heads * dim };
+}
+
+/** `count` GEMMs, one per (batch, head), `heads` to a group. */
 function headGemm(
   count: number,
+  heads: number,
   m: number,
   n: number,
   k: number,
   transA: boolean,
   transB: boolean,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
+  a: HeadOperand,
+  b: HeadOperand,
+  c: HeadOperand,
   alpha: number,
+  beta: 0 | 1,
 ): void {
   kernels().gemm({
     batch: count,
@@ -166,55 +235,36 @@ function headGemm(
     k,
     transA,
     transB,
-    a,
+    a: a.data,
     aOffset: 0,
-    aStride: m * k,
-    b,
+    aStride: a.stride,
+    b: b.data,
     bOffset: 0,
-    bStride: k * n,
-    c,
+    bStride: b.stride,
+    c: c.data,
     cOffset: 0,
-    cStride: m * n,
+    cStride: c.stride,
     alpha,
-    beta: 0,
+    beta,
+    lda: a.ld,
+    ldb: b.ld,
+    ldc: c.ld,
+    group: heads,
+    aGroupStride: a.groupStride,
+    bGroupStride: b.groupStride,
+    cGroupStride: c.groupStride,
   });
 }
 
-/** [B, T, H·D] → [B, H, T, D]. */
-function splitHeads(src: Float32Array, batch: number, len: number, heads: number, dim: number): Float32Array {
-  const dst = new Float32Array(src.length);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < len; t++) {
-      const so = (b * len + t) * heads * dim;
-      for (let h = 0; h < heads; h++) {
-        const s = so + h * dim;
-        const d = ((b * heads + h) * len + t) * dim;
-        for (let i = 0; i < dim; i++) dst[d + i] = src[s + i];
-      }
-    }
-  }
-  return dst;
-}
+/**
+ * Score-sized temporaries that never leave this op (scores in the forward, attn/dattn and dscores in
+ * the backward), kept between calls: allocating ~B·H·T² floats afresh for each costs page faults
+ * and zeroing every layer. Two slots, since the backward needs two at once. Only the first `n`
+ * elements of a returned buffer are meant.
+ */
+const scratchSlots: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 
-/** [B, H, T, D] → [B, T, H·D], written or (with `accumulate`) added into dst. */
-function mergeHeads(
-  src: Float32Array,
-  dst: Float32Array,
-  batch: number,
-  len: number,
-  heads: number,
-  dim: number,
-  accumulate: boolean,
-): void {
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < len; t++) {
-      const dRow = (b * len + t) * heads * dim;
-      for (let h = 0; h < heads; h++) {
-        const s = ((b * heads + h) * len + t) * dim;
-        const d = dRow + h * dim;
-        if (accumulate) for (let i = 0; i < dim; i++) dst[d + i] += src[s + i];
-        else for (let i = 0; i < dim; i++) dst[d + i] = src[s + i];
-      }
-    }
-  }
+function scratch(slot: 0 | 1, n: number): Float32Array {
+  if (scratchSlots[slot].length < n) scratchSlots[slot] = new Float32Array(n);
+  return scratchSlots[slot];
 }
