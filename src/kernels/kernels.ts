@@ -144,6 +144,12 @@ export interface Kernels {
   dropout(spec: DropoutSpec): void;
   /** Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW. */
   adamw(spec: AdamWSpec): void;
+  /**
+   * A zeroed buffer for long-lived state the kernels read and write in place (optimizer moments):
+   * the wasm backend places it in its own memory so calls need not copy it; its block is reused once
+   * the array is garbage collected, so no subarray of it may outlive it.
+   */
+  allocState(n: number): Float32Array;
   /** Frees workers and memory; the backend is unusable afterwards. */
   dispose(): void;
 }

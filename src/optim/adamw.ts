@@ -1,5 +1,4 @@
-import { kernels } from '../kernels/active.js';
-import { allocCollectedWasmF32 } from '../kernels/wasm/index.js';
+import { adamwMoments, adamwUpdate } from '../tensor/ops/adamw-update.js';
 import { UserError } from '../errors.js';
 import { shapeToString, type Tensor } from '../tensor/tensor.js';
 
@@ -38,17 +37,6 @@ export interface AdamWStateDict {
   step: number;
   /** Keyed by parameter name; parameters never stepped are absent. */
   params: Map<string, AdamWParamState>;
-}
-
-/**
- * A moment buffer where the active kernels use it in place (wasm memory for the wasm backend), so a
- * step copies only the parameter and its gradient, not m and v in and out as well. Its memory is
- * reused once the optimizer that holds it is garbage collected.
- */
-function moment(n: number, from?: ArrayLike<number>): Float32Array {
-  const a = allocCollectedWasmF32(kernels(), n);
-  if (from) a.set(from);
-  return a;
 }
 
 interface Slot {
@@ -106,20 +94,14 @@ export class AdamW {
   /** Applies one update from the gradients now held by the parameters. */
   step(): void {
     this.steps++;
-    const k = kernels();
     for (const slot of this.slots) {
       const { param } = slot;
       const grad = param.grad;
       if (!grad) continue;
-      if (!slot.state) slot.state = { step: 0, m: moment(param.size), v: moment(param.size) };
+      if (!slot.state) slot.state = { step: 0, ...adamwMoments(param.size) };
       const state = slot.state;
       state.step++;
-      k.adamw({
-        n: param.size,
-        param: param.data,
-        grad,
-        m: state.m,
-        v: state.v,
+      adamwUpdate(param, grad, state, {
         lr: this.lr,
         beta1: this.beta1,
         beta2: this.beta2,
@@ -167,8 +149,8 @@ export class AdamW {
       }
       slot.state = {
         step: saved.step,
-        m: moment(saved.m.length, saved.m),
-        v: moment(saved.v.length, saved.v),
+        // Placed where the kernels update them in place (wasm memory for the fast backend).
+        ...adamwMoments(saved.m.length, saved),
       };
     }
     this.steps = state.step;

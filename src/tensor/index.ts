@@ -22,6 +22,7 @@ export { attentionBias, MASKED_BIAS } from './ops/attention-bias.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { embedding } from './ops/embedding.js';
 export { dropout } from './ops/dropout.js';
+export { adamwMoments, adamwUpdate, type AdamWMoments } from './ops/adamw-update.js';
 export { crossEntropy } from './ops/cross-entropy.js';
 export type { CrossEntropyOptions } from './ops/cross-entropy.js';
 export { selectFirstToken } from './ops/select-first-token.js';

@@ -23,6 +23,7 @@ export function createReferenceKernels(): Kernels {
     embeddingBackward: embeddingBackwardReference,
     dropout: dropoutReference,
     adamw: adamwReference,
+    allocState: (n: number) => new Float32Array(n),
     dispose() {},
   };
 }

@@ -130,6 +130,10 @@ export class WasmKernels implements Kernels {
    * owner that drops its arrays (an optimizer per training run) does not grow the memory forever.
    * Make no other view on it (subarray) that outlives the array itself.
    */
+  allocState(n: number): Float32Array {
+    return this.allocCollectedF32(n);
+  }
+
   allocCollectedF32(n: number): Float32Array {
     const view = this.heap.allocF32(n);
     this.collected.register(view, { ptr: view.byteOffset, n });
