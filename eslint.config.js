@@ -2,7 +2,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'assembly/', 'build/', 'runs/', 'data/', 'models/', 'coverage/'] },
+  {
+    ignores: [
+      '.device-samples/',
+      'dist/',
+      'node_modules/',
+      'assembly/',
+      'build/',
+      'runs/',
+      'data/',
+      'models/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

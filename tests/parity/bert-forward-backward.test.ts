@@ -12,39 +12,12 @@ import { kernelWasmBuilt } from '../../src/kernels/wasm/locate.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
-import { IntTensor } from '../../src/tensor/tensor.js';
+import { batchOf, l2, maxAbsDiff, type GoldenInputs } from './golden.js';
 
-interface Golden {
-  input_ids: number[][];
-  attention_mask: number[][];
-  token_type_ids: number[][];
-  labels: number[];
+interface Golden extends GoldenInputs {
   logits: number[][];
   loss: number;
   grads: Record<string, { norm: number; first: number[] }>;
-}
-
-function batchOf(g: Golden): { ids: IntTensor; mask: IntTensor; types: IntTensor; labels: IntTensor } {
-  const shape = [g.input_ids.length, g.input_ids[0].length];
-  return {
-    ids: IntTensor.from(g.input_ids.flat(), shape),
-    mask: IntTensor.from(g.attention_mask.flat(), shape),
-    types: IntTensor.from(g.token_type_ids.flat(), shape),
-    labels: IntTensor.from(g.labels, [g.labels.length]),
-  };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function l2(x: Float32Array): number {
-  let s = 0;
-  for (const v of x) s += v * v;
-  return Math.sqrt(s);
 }
 
 /** The WebAssembly backend on two threads, or null (after saying why) when its module is not built. */
