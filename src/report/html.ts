@@ -151,7 +151,7 @@ export function renderHtml({ groups, charts, anchors, runsDir, generatedAt }: Ht
 <h2>Summary</h2>
 <p>${escapeHtml(spreadSentence(groups))}</p>
 ${tableHtml(comparisonTable(groups), swatches)}
-<p class="note">Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the whole run, throughput the training examples processed per second. Highlighted cells are the best in their column.</p>
+<p class="note">Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the optimizer steps (evaluation excluded), throughput the training examples processed per second. Highlighted cells are the best in their column.</p>
 </section>`);
 
   if (anchors) {

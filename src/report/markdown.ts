@@ -58,7 +58,7 @@ export function renderMarkdown({ groups, charts, anchors, generatedAt }: Markdow
   out.push(spreadSentence(groups), '');
   out.push(toMarkdownTable(comparisonTable(groups), true), '');
   out.push(
-    'Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the whole run, and throughput the training examples processed per second. Bold marks the best value in a column.',
+    'Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the optimizer steps (evaluation excluded), and throughput the training examples processed per second. Bold marks the best value in a column.',
     '',
   );
 
