@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { benchMatmul } from '../../bench/matmul.js';
 import { benchModel } from '../../bench/train.js';
 import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
+import { defaultThreads } from '../kernels/index.js';
 import { formatProfile } from '../kernels/profile.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange, oneOf } from './options.js';
-import { availableParallelism } from 'node:os';
 
 interface MatmulFlags extends EngineOptions {
   m: number;
@@ -171,9 +171,4 @@ export function registerBench(program: Command): void {
           );
       },
     );
-}
-
-function defaultThreads(): number {
-  const env = Number(process.env.LORA_LAB_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
 }

@@ -55,7 +55,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--base-model <dir>',
-      'pre-trained BERT directory (default: models/bert-tiny, else the shared bert-tiny-mlm)',
+      'pre-trained BERT directory (default: models/bert-tiny, else the shared bert-tiny-mlm, else a download of prajjwal1/bert-tiny)',
     )
     .option('--epochs <n>', 'training epochs', intInRange(1, 1000), 3)
     .option('--batch-size <n>', 'examples per step', intInRange(1, 4096), 16)

@@ -51,12 +51,12 @@ export async function loadClassifier(flags: { model: string; adapter?: string })
   const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
   let labels = loaded.config.labels;
   if (adapterLabels) {
-    if (adapterLabels.length !== labels.length) {
+    if (adapterLabels.names.length !== labels.length) {
       throw new UserError(
-        `${join(flags.adapter!, 'config.json')} names ${adapterLabels.length} labels, but the classifier has ${labels.length}.`,
+        `${adapterLabels.path} names ${adapterLabels.names.length} labels, but the classifier has ${labels.length}.`,
       );
     }
-    labels = adapterLabels;
+    labels = adapterLabels.names;
   }
   const tokenizerDir =
     !hasTokenizer(flags.model) && flags.adapter && hasTokenizer(flags.adapter) ? flags.adapter : flags.model;
@@ -67,11 +67,13 @@ function hasTokenizer(dir: string): boolean {
   return existsSync(join(dir, 'tokenizer.json')) || existsSync(join(dir, 'vocab.txt'));
 }
 
-/** id2label of a config.json beside an adapter (PEFT's own files carry no label names), if any. */
-function readLabelNames(dir: string): string[] | undefined {
-  // Our trainer writes label_map.json beside an adapter; a config.json with id2label also names them.
+/**
+ * The label names beside an adapter (PEFT's own files carry none), and the file that gave them: our
+ * trainer's label_map.json, else the id2label of a config.json; undefined when there is neither.
+ */
+function readLabelNames(dir: string): { names: string[]; path: string } | undefined {
   const labelMapPath = join(dir, 'label_map.json');
-  if (existsSync(labelMapPath)) return [...LabelMap.load(labelMapPath).names];
+  if (existsSync(labelMapPath)) return { names: [...LabelMap.load(labelMapPath).names], path: labelMapPath };
   const path = join(dir, 'config.json');
   if (!existsSync(path)) return undefined;
   let id2label: unknown;
@@ -86,7 +88,7 @@ function readLabelNames(dir: string): string[] | undefined {
   if (!labels.every((l): l is string => typeof l === 'string')) {
     throw new UserError(`${path}: id2label must map the ids 0 to ${entries.length - 1} to label names.`);
   }
-  return labels;
+  return { names: labels, path };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { preprocessComplaints } from '../data/preprocess.js';
+import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
 import { writePreprocessed } from '../data/split-files.js';
 import { downloadComplaints } from '../data/download.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
@@ -62,12 +62,9 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
 
   const dataDir = join(outputDir, 'data');
   const processed = await preprocessComplaints(data.path, {
-    sampleFrac: 1,
-    classThreshold: 50,
-    minWords: 10,
+    ...PREPROCESS_DEFAULTS,
     testSize: preset.testSize,
     valSize: preset.valSize,
-    seed: 42,
   });
   writePreprocessed(dataDir, processed);
   const s = processed.summary.splits;

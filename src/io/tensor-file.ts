@@ -4,9 +4,6 @@ import { readPytorchBin } from './pytorch-pickle.js';
 import { readSafetensors } from './safetensors.js';
 import type { StateDict } from './state-dict.js';
 
-/** The weight files a checkpoint may have, by extension. */
-export const TENSOR_FILE_EXTENSIONS = ['.safetensors', '.bin', '.pt', '.pth'] as const;
-
 /**
  * Reads a state dict from a safetensors file or a PyTorch zip/pickle checkpoint, chosen by extension.
  * Integer buffers stay in it, marked by their dtype (see `isWeight`).

@@ -37,7 +37,8 @@ function checkThreads(value: number, source: string, shown: string = String(valu
   return value;
 }
 
-function defaultThreads(): number {
+/** LORA_LAB_THREADS when set (checked), else the number of cores, at most MAX_THREADS. */
+export function defaultThreads(): number {
   const env = process.env.LORA_LAB_THREADS;
   if (env !== undefined && env.trim() !== '') {
     return checkThreads(Number(env.trim()), 'LORA_LAB_THREADS', env);

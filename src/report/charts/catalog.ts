@@ -41,7 +41,7 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
     {
       file: 'training_time.png',
       title: 'Training time',
-      caption: `Wall-clock time of each training run, labelled with training throughput in examples per second.${overSeeds}`,
+      caption: `Wall-clock time of each run's optimizer steps (evaluation excluded), labelled with training throughput in examples per second.${overSeeds}`,
       section: 'overview',
       spec: trainingTimeSpec(groups),
     },

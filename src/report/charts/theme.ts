@@ -73,8 +73,3 @@ export function groupColorScale(groups: RunGroup[]): { domain: string[]; range: 
     }),
   };
 }
-
-/** Height of a chart with one band per row. */
-export function bandHeight(rows: number, step: number): number {
-  return Math.max(1, rows) * step;
-}

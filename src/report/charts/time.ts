@@ -45,7 +45,7 @@ export function trainingTimeSpec(groups: RunGroup[]): TopLevelSpec {
     config: CHART_CONFIG,
     title: {
       text: 'Training time by model',
-      subtitle: `Wall-clock time of the whole training run${seeded ? ', mean ± 1 sd over seeds' : ''}; label: time and training throughput`,
+      subtitle: `Wall-clock time of the optimizer steps (evaluation excluded)${seeded ? ', mean ± 1 sd over seeds' : ''}; label: time and training throughput`,
     },
     width: 460,
     height: { step: 38 },
