@@ -28,6 +28,8 @@ export function createProgress(options: { quiet?: boolean; intervalMs?: number }
 function terminalProgress(): Progress {
   let bar: cliProgress.SingleBar | null = null;
   let startTime = 0;
+  // A resumed run starts counting at its checkpoint's step: rates count only what this process did.
+  let firstDone: number | null = null;
   return {
     start(label, total) {
       bar = new cliProgress.SingleBar(
@@ -41,11 +43,16 @@ function terminalProgress(): Progress {
       );
       bar.start(total, 0, { rate: '0.0', status: '' });
       startTime = performance.now();
+      firstDone = null;
     },
     update({ done, total, status }) {
       const seconds = (performance.now() - startTime) / 1000;
+      firstDone ??= done - 1;
       bar?.setTotal(total);
-      bar?.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : '0.0', status: status ?? '' });
+      bar?.update(done, {
+        rate: seconds > 0 ? ((done - firstDone) / seconds).toFixed(1) : '0.0',
+        status: status ?? '',
+      });
     },
     stop() {
       bar?.stop();
@@ -61,20 +68,24 @@ function terminalProgress(): Progress {
 function plainProgress(intervalMs: number): Progress {
   let label = '';
   let began = 0;
+  let firstDone: number | null = null;
   let lastPrint = 0;
   return {
     start(l, total) {
       label = l;
       began = performance.now();
+      firstDone = null;
       lastPrint = began;
       process.stderr.write(`${label}: 0/${total}\n`);
     },
     update({ done, total, status }) {
+      // The first update's step was done in this process, the ones before it (a resumed run) were not.
+      firstDone ??= done - 1;
       const now = performance.now();
       if (now - lastPrint < intervalMs && done < total) return;
       lastPrint = now;
       const seconds = (now - began) / 1000;
-      const rate = seconds > 0 ? done / seconds : 0;
+      const rate = seconds > 0 ? (done - firstDone) / seconds : 0;
       const left = rate > 0 ? (total - done) / rate : 0;
       process.stderr.write(
         `${label}: ${done}/${total} (${((100 * done) / total).toFixed(0)}%), ${rate.toFixed(1)}/s, ` +

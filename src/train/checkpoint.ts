@@ -133,6 +133,8 @@ export function listCheckpoints(outputDir: string): [number, string][] {
 
 /** The newest complete checkpoint's folder, or null. */
 export function latestCheckpoint(outputDir: string): string | null {
+  // A crash between a swap's two renames leaves the only copy of a step under its old name: put it back.
+  if (existsSync(outputDir)) removeLeftovers(outputDir);
   const all = listCheckpoints(outputDir);
   return all.length === 0 ? null : all[all.length - 1][1];
 }
