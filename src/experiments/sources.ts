@@ -34,12 +34,25 @@ export function resolveBaseModel(baseModel?: string): ResolvedSource {
   if (baseModel)
     return { path: resolve(baseModel), kind: 'flag', description: `${resolve(baseModel)} (--base-model)` };
   const project = resolve('models/bert-tiny');
-  if (existsSync(resolve(project, 'config.json'))) {
+  if (isCompleteModelDir(project)) {
     return { path: project, kind: 'project', description: `${project} (project models folder)` };
   }
   const shared = sharedPath('models', 'bert-tiny-mlm');
-  if (existsSync(resolve(shared, 'config.json'))) {
+  if (isCompleteModelDir(shared)) {
     return { path: shared, kind: 'shared', description: `${shared} (shared folder: bert-tiny-mlm stand-in)` };
   }
   return { path: project, kind: 'download', description: `${project} (downloaded: ${DEFAULT_HUB_MODEL})` };
+}
+
+/** A config and weights: a download cut short (config.json first) does not count as a model. */
+function isCompleteModelDir(dir: string): boolean {
+  return (
+    existsSync(resolve(dir, 'config.json')) &&
+    [
+      'model.safetensors',
+      'pytorch_model.bin',
+      'model.safetensors.index.json',
+      'pytorch_model.bin.index.json',
+    ].some((name) => existsSync(resolve(dir, name)))
+  );
 }
