@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
 import { writePreprocessed } from '../data/split-files.js';
@@ -9,7 +9,8 @@ import { writeReport } from '../report/index.js';
 import type { RunResults, Method } from '../train/results.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import type { TrainProgress } from '../train/trainer.js';
-import { METHODS, PRESETS, type PresetName } from './presets.js';
+import { METHODS, PRESETS, type MethodSettings, type PresetName } from './presets.js';
+import { UserError } from '../errors.js';
 import { resolveDataSource, type ResolvedSource } from './sources.js';
 import { DEFAULT_SCRATCH_SHAPE, hasResults, runTraining } from './train-run.js';
 
@@ -82,6 +83,7 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
       const runDir = join(outputDir, 'runs', method, `seed-${seed}`);
       const label = `${method} (seed ${seed}, ${i + 1}/${o.seeds})`;
       if (o.skipCompleted && hasResults(runDir)) {
+        assertSameSettings(runDir, settings);
         log(`${label}: already done, kept`);
         continue;
       }
@@ -132,4 +134,25 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     finished_at: new Date().toISOString(),
   });
   return { runs, reportFiles: report.files, dataDir };
+}
+
+/** A finished run kept by --resume must have been made with the settings asked for now. */
+function assertSameSettings(runDir: string, settings: MethodSettings): void {
+  const path = join(runDir, 'results.json');
+  const config =
+    (JSON.parse(readFileSync(path, 'utf8')) as { config?: Record<string, unknown> }).config ?? {};
+  const expected: Record<string, unknown> = {
+    lr: settings.lr,
+    epochs: settings.epochs,
+    batch_size: settings.batchSize,
+    max_len: settings.maxLen,
+    schedule: settings.schedule,
+  };
+  for (const [key, value] of Object.entries(expected)) {
+    if (key in config && config[key] !== value) {
+      throw new UserError(
+        `${path} was made with ${key} ${String(config[key])}, not ${String(value)} as this preset asks; use another --output-dir or remove that run.`,
+      );
+    }
+  }
 }
