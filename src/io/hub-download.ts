@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 
@@ -239,12 +239,13 @@ class HubClient {
       try {
         if (response.body) {
           for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-            await file.write(chunk);
+            await writeLocal(file, chunk, temporary);
             received += chunk.byteLength;
             progress(received, total, false);
           }
         }
       } catch (error) {
+        if (error instanceof UserError) throw error;
         if (total !== undefined && received < total) {
           throw new UserError(
             `The download of ${remote.name} from ${this.endpoint} stopped after ${received} of ${total} bytes (${networkReason(error)}); run the command again.`,
@@ -313,4 +314,16 @@ function networkReason(error: unknown): string {
     }
   }
   return reason;
+}
+
+/** A local write failure (disk full, permissions) is the user's machine, not the network: say so. */
+async function writeLocal(file: FileHandle, chunk: Uint8Array, path: string): Promise<void> {
+  try {
+    await file.write(chunk);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UserError(
+      `Could not write ${path} (${code}): check the disk space and the folder's permissions.`,
+    );
+  }
 }
