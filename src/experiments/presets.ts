@@ -25,8 +25,28 @@ export interface Preset {
 
 export type PresetName = 'tuned' | 'study' | 'reference';
 
-const common = { weightDecay: 0.01, batchSize: 16 } as const;
 const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] };
+
+/** One method's settings; every preset trains with batch 16 and AdamW's weight decay 0.01. */
+function method(
+  lr: number,
+  epochs: number,
+  maxLen: number,
+  schedule: ScheduleKind = 'constant',
+  warmupRatio = 0,
+  lora?: LoraSettings,
+): MethodSettings {
+  return {
+    lr,
+    epochs,
+    maxLen,
+    schedule,
+    warmupRatio,
+    weightDecay: 0.01,
+    batchSize: 16,
+    ...(lora ? { lora } : {}),
+  };
+}
 
 /** The published study's settings (its learning rates, LoRA r 8 alpha 32, batch 16, 3 epochs, length 512). */
 const STUDY: Preset = {
@@ -36,17 +56,9 @@ const STUDY: Preset = {
   valSize: 0.1,
   testSize: 0.2,
   methods: {
-    scratch: { ...common, lr: 5e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0 },
-    full: { ...common, lr: 2e-5, epochs: 3, maxLen: 512, schedule: 'constant', warmupRatio: 0 },
-    lora: {
-      ...common,
-      lr: 2e-5,
-      epochs: 3,
-      maxLen: 512,
-      schedule: 'constant',
-      warmupRatio: 0,
-      lora: studyLora,
-    },
+    scratch: method(5e-5, 3, 512),
+    full: method(2e-5, 3, 512),
+    lora: method(2e-5, 3, 512, 'constant', 0, studyLora),
   },
 };
 
@@ -61,17 +73,9 @@ const REFERENCE: Preset = {
   valSize: 0,
   testSize: 0.2,
   methods: {
-    scratch: { ...common, lr: 1e-4, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0 },
-    full: { ...common, lr: 1e-4, epochs: 3, maxLen: 128, schedule: 'constant', warmupRatio: 0 },
-    lora: {
-      ...common,
-      lr: 1e-3,
-      epochs: 3,
-      maxLen: 128,
-      schedule: 'constant',
-      warmupRatio: 0,
-      lora: studyLora,
-    },
+    scratch: method(1e-4, 3, 128),
+    full: method(1e-4, 3, 128),
+    lora: method(1e-3, 3, 128, 'constant', 0, studyLora),
   },
 };
 
@@ -87,17 +91,9 @@ const TUNED: Preset = {
   valSize: 0.1,
   testSize: 0.2,
   methods: {
-    scratch: { ...common, lr: 2e-4, epochs: 5, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
-    full: { ...common, lr: 2e-4, epochs: 5, maxLen: 128, schedule: 'linear', warmupRatio: 0.1 },
-    lora: {
-      ...common,
-      lr: 2e-3,
-      epochs: 8,
-      maxLen: 128,
-      schedule: 'linear',
-      warmupRatio: 0.1,
-      lora: studyLora,
-    },
+    scratch: method(2e-4, 5, 128, 'linear', 0.1),
+    full: method(2e-4, 5, 128, 'linear', 0.1),
+    lora: method(2e-3, 8, 128, 'linear', 0.1, studyLora),
   },
 };
 
