@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { requireShared } from '../helpers/shared.js';
+import { PRESETS, METHODS } from '../../src/experiments/presets.js';
+
+interface AnchorRun {
+  name: string;
+  kind: string;
+  T: number;
+  lr: number;
+  epochs: number;
+  batch: number;
+  r?: number;
+  alpha?: number;
+}
+
+test('the reference preset is the PyTorch reference runs’ setup, method by method', (t) => {
+  const path = requireShared(t, 'anchors', 'pytorch_reference.json');
+  if (!path) return;
+  const anchors = JSON.parse(readFileSync(path, 'utf8')) as { runs: AnchorRun[] };
+  const preset = PRESETS.reference;
+  assert.equal(preset.valSize, 0, 'the reference runs had no validation split');
+  const better: Record<string, string> = {
+    scratch: 'scratch_T128_lr1e-4',
+    full: 'full_T128_lr1e-4',
+    lora: 'lora_T128_lr1e-3',
+  };
+  for (const method of METHODS) {
+    const run = anchors.runs.find((r) => r.name === better[method]);
+    assert.ok(run, `anchor run ${better[method]}`);
+    const s = preset.methods[method];
+    assert.equal(s.lr, run.lr, `${method} lr`);
+    assert.equal(s.maxLen, run.T, `${method} max length`);
+    assert.equal(s.epochs, run.epochs, `${method} epochs`);
+    assert.equal(s.batchSize, run.batch, `${method} batch`);
+    assert.equal(s.schedule, 'constant');
+    assert.equal(s.warmupRatio, 0);
+    if (method === 'lora') {
+      assert.equal(s.lora?.r, run.r);
+      assert.equal(s.lora?.alpha, run.alpha);
+      assert.deepEqual(s.lora?.targets, ['query', 'value']);
+    }
+  }
+});
+
+test('the study preset keeps the published settings', () => {
+  const s = PRESETS.study.methods;
+  assert.deepEqual([s.scratch.lr, s.full.lr, s.lora.lr], [5e-5, 2e-5, 2e-5]);
+  for (const m of METHODS) {
+    assert.equal(s[m].maxLen, 512);
+    assert.equal(s[m].batchSize, 16);
+    assert.equal(s[m].epochs, 3);
+  }
+  assert.equal(s.lora.lora?.r, 8);
+  assert.equal(s.lora.lora?.alpha, 32);
+});
