@@ -3,36 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { registerDownloadModel } from '../../src/cli/download-model.js';
 import { UserError } from '../../src/errors.js';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
 import { startFakeHub } from '../io/helpers/fake-hub.js';
+import { runCommand } from './run-command.js';
 
 /** Runs `lora-lab <args>` in process and returns what it wrote to stdout and stderr. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const program = new Command().name('lora-lab').exitOverride();
-  registerDownloadModel(program);
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  // The command writes strings; the test runner's own reports (binary) pass through untouched.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
-    typeof chunk === 'string'
-      ? ((stdout += chunk), true)
-      : out(chunk, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
-    typeof chunk === 'string'
-      ? ((stderr += chunk), true)
-      : err(chunk, ...rest)) as typeof process.stderr.write;
-  try {
-    await program.parseAsync(['node', 'lora-lab', ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  return { stdout, stderr };
+function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCommand(registerDownloadModel, args);
 }
 
 const repo = {
