@@ -1,8 +1,17 @@
 import { UserError } from '../errors.js';
 import { TrainingInterrupted } from '../train/trainer.js';
 
+/** The signals that stop a training cleanly, with a checkpoint. */
+export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+export type InterruptSignal = (typeof INTERRUPT_SIGNALS)[number];
+
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;
+
+/** 128 + the signal's number, as shells report a process ended by it: 130 for SIGINT, 143 for SIGTERM. */
+function interruptedExitCode(signal: string | null): number {
+  return signal === 'SIGTERM' ? 143 : INTERRUPTED_EXIT_CODE;
+}
 
 /**
  * One line on stderr and an exit code: 1 for a user's mistake (or a file the system refused),
@@ -19,7 +28,7 @@ export function reportFailure(error: unknown): number {
           : error.message
       }\n`,
     );
-    return INTERRUPTED_EXIT_CODE;
+    return interruptedExitCode(error.signalName);
   }
   if (error instanceof UserError) {
     process.stderr.write(`lora-lab: ${oneLine(error.message)}\n`);
@@ -36,12 +45,13 @@ export function reportFailure(error: unknown): number {
   return 70;
 }
 
-/** A second Ctrl-C: stop at once, without the checkpoint the first one asked for. */
-export function exitOnSecondInterrupt(): never {
+/** A second Ctrl-C or SIGTERM: stop at once, without the checkpoint the first one asked for. */
+export function exitOnSecondInterrupt(signal: InterruptSignal): never {
+  const what = signal === 'SIGINT' ? 'Ctrl-C' : signal;
   process.stderr.write(
-    'lora-lab: Stopped at once by a second Ctrl-C; the newest checkpoint saved before it is kept, and --resume continues from there.\n',
+    `lora-lab: Stopped at once by a second ${what}; the newest checkpoint saved before it is kept, and --resume continues from there.\n`,
   );
-  process.exit(INTERRUPTED_EXIT_CODE);
+  process.exit(interruptedExitCode(signal));
 }
 
 /** A message that spans lines (a quoted file excerpt, say) still makes one line. */

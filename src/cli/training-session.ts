@@ -1,5 +1,5 @@
 import type { TrainProgress } from '../train/trainer.js';
-import { exitOnSecondInterrupt } from './failure.js';
+import { exitOnSecondInterrupt, INTERRUPT_SIGNALS, type InterruptSignal } from './failure.js';
 import { createProgress, type Progress } from './progress.js';
 
 export interface TrainingSession {
@@ -13,8 +13,9 @@ export interface TrainingSession {
 }
 
 /**
- * Progress and Ctrl-C handling shared by the commands that train: the first Ctrl-C asks for a
- * checkpoint and a clean stop, a second one quits at once.
+ * Progress and interrupt handling shared by the commands that train: the first Ctrl-C (SIGINT) or
+ * SIGTERM (a service manager, `kill`, a container stopping) asks for a checkpoint and a clean stop, a
+ * second one quits at once.
  */
 export async function withTrainingSession<T>(
   options: { quiet?: boolean; interruptMessage: string },
@@ -22,13 +23,13 @@ export async function withTrainingSession<T>(
 ): Promise<T> {
   const progress = createProgress({ quiet: options.quiet });
   const controller = new AbortController();
-  const onSigint = () => {
+  const onSignal = (signal: InterruptSignal) => {
     if (controller.signal.aborted) {
       progress.stop();
-      exitOnSecondInterrupt();
+      exitOnSecondInterrupt(signal);
     }
     progress.log(options.interruptMessage);
-    controller.abort();
+    controller.abort(signal);
   };
   let pending: string | null = 'train';
   const session: TrainingSession = {
@@ -50,12 +51,12 @@ export async function withTrainingSession<T>(
       });
     },
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of INTERRUPT_SIGNALS) process.on(signal, onSignal);
   try {
     return await fn(session);
   } finally {
-    // An interruption (TrainingInterrupted) reaches reportFailure, which exits with 130.
+    // An interruption (TrainingInterrupted) reaches reportFailure, which exits with 128 + the signal.
     progress.stop();
-    process.off('SIGINT', onSigint);
+    for (const signal of INTERRUPT_SIGNALS) process.off(signal, onSignal);
   }
 }

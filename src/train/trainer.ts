@@ -136,6 +136,8 @@ export class TrainingInterrupted extends UserError {
   constructor(
     readonly step: number,
     readonly checkpoint: string | null,
+    /** What aborted the run, when the signal's reason says (the CLI aborts with 'SIGINT' or 'SIGTERM'). */
+    readonly signalName: string | null = null,
   ) {
     super(
       checkpoint
@@ -144,6 +146,10 @@ export class TrainingInterrupted extends UserError {
     );
     this.name = 'TrainingInterrupted';
   }
+}
+
+function abortReason(signal: AbortSignal | undefined): string | null {
+  return typeof signal?.reason === 'string' ? signal.reason : null;
 }
 
 /** A loss or gradient became NaN or infinite; the weights are those of the last good step. */
@@ -412,7 +418,11 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       });
       yield;
       if (o.signal?.aborted && !epochEnds) {
-        throw new TrainingInterrupted(globalStep, saved ? lastCheckpoint : checkpoint(false));
+        throw new TrainingInterrupted(
+          globalStep,
+          saved ? lastCheckpoint : checkpoint(false),
+          abortReason(o.signal),
+        );
       }
     }
 
@@ -438,7 +448,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     const dir = checkpoint(true);
     yield;
     if (o.signal?.aborted && epoch + 1 < epochs && globalStep < totalSteps) {
-      throw new TrainingInterrupted(globalStep, dir);
+      throw new TrainingInterrupted(globalStep, dir, abortReason(o.signal));
     }
   }
 

@@ -55,3 +55,32 @@ test('the study preset keeps the published settings', () => {
   assert.equal(s.lora.lora?.r, 8);
   assert.equal(s.lora.lora?.alpha, 32);
 });
+
+test('the tuned preset is what the validation search chose (docs/tuning/summary.json)', () => {
+  const summary = JSON.parse(
+    readFileSync(new URL('../../docs/tuning/summary.json', import.meta.url), 'utf8'),
+  ) as {
+    chosen: Record<string, { lr: number; epochs: number; max_len: number; seeds: number[] }>;
+    batch: number;
+    weight_decay: number;
+    warmup_ratio: number;
+    schedule: string;
+  };
+  const preset = PRESETS.tuned;
+  assert.ok(preset.valSize > 0, 'tuned chooses its best epoch on a validation split');
+  for (const method of METHODS) {
+    const chosen = summary.chosen[method];
+    assert.ok(chosen, `the search chose settings for ${method}`);
+    assert.equal(chosen.seeds.length, 3, `${method}: chosen over 3 seeds`);
+    const s = preset.methods[method];
+    assert.equal(s.lr, chosen.lr, `${method} lr`);
+    assert.equal(s.epochs, chosen.epochs, `${method} epochs`);
+    assert.equal(s.maxLen, chosen.max_len, `${method} max length`);
+    assert.equal(s.batchSize, summary.batch);
+    assert.equal(s.weightDecay, summary.weight_decay);
+    assert.equal(s.warmupRatio, summary.warmup_ratio);
+    assert.equal(s.schedule, summary.schedule);
+  }
+  assert.deepEqual(preset.methods.lora.lora?.targets, ['query', 'value']);
+  assert.equal(preset.methods.lora.lora?.r, 8);
+});

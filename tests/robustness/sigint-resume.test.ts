@@ -8,8 +8,8 @@ import { assertOneLineFailure, runCli } from './helpers/cli.js';
 import { assertSameRun, startPaused, trainArgs } from './helpers/train-runs.js';
 
 /**
- * Ctrl-C (SIGINT) during training: the run checkpoints at the next step boundary, prints one line,
- * exits with 130, and `--resume` finishes with the bytes of an uninterrupted run. The signal arrives
+ * Ctrl-C (SIGINT) or SIGTERM during training: the run checkpoints at the next step boundary, prints one line,
+ * exits with 130 (143 for SIGTERM), and `--resume` finishes with the bytes of an uninterrupted run. The signal arrives
  * while the process is busy in a step (held there by helpers/pause-hook.ts), as it would in a long one.
  */
 
@@ -47,25 +47,30 @@ test('SIGINT: a checkpoint, one line, exit code 130; --resume finishes with the 
   assertSameRun(reference, out, 'full');
 });
 
-test('a second SIGINT stops at once with one line and 130; the checkpoint saved before it resumes', async () => {
-  const out = ws.path('interrupted-twice');
-  const run = await startPaused(trainArgs('full', ws, out), AFTER_STEP_3, ws.path('pause-2'));
-  run.kill('SIGINT');
-  await new Promise((r) => setTimeout(r, 150));
-  run.kill('SIGINT');
-  await new Promise((r) => setTimeout(r, 150));
-  run.proceed();
-  const result = await run.done;
-  assert.equal(result.code, 130, result.stderr);
-  assert.match(
-    assertOneLineFailure(result, 'second SIGINT'),
-    /^lora-lab: Stopped at once by a second Ctrl-C;/,
-  );
+for (const [signal, code, said] of [
+  ['SIGINT', 130, 'Ctrl-C'],
+  ['SIGTERM', 143, 'SIGTERM'],
+] as const) {
+  test(`a second ${signal} stops at once with one line and ${code}; the checkpoint saved before it resumes`, async () => {
+    const out = ws.path(`interrupted-twice-${signal}`);
+    const run = await startPaused(trainArgs('full', ws, out), AFTER_STEP_3, ws.path(`pause-twice-${signal}`));
+    run.kill(signal);
+    await new Promise((r) => setTimeout(r, 150));
+    run.kill(signal);
+    await new Promise((r) => setTimeout(r, 150));
+    run.proceed();
+    const result = await run.done;
+    assert.equal(result.code, code, result.stderr);
+    assert.match(
+      assertOneLineFailure(result, `second ${signal}`),
+      new RegExp(`^lora-lab: Stopped at once by a second ${said};`),
+    );
 
-  const resumed = await runCli(trainArgs('full', ws, out, '--resume'));
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assertSameRun(reference, out, 'full');
-});
+    const resumed = await runCli(trainArgs('full', ws, out, '--resume'));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assertSameRun(reference, out, 'full');
+  });
+}
 
 test('SIGINT with the WebAssembly kernels on two threads: the process still ends, with 130', async (t) => {
   if (!kernelWasmBuilt()) {
@@ -82,4 +87,25 @@ test('SIGINT with the WebAssembly kernels on two threads: the process still ends
   const result = await run.done;
   assert.equal(result.code, 130, result.stderr);
   assert.match(assertOneLineFailure(result, 'SIGINT (wasm)'), /interrupted at step 3/);
+});
+
+test('SIGTERM (a service manager or `kill`) stops like Ctrl-C: a checkpoint, one line, 143; --resume matches', async () => {
+  const out = ws.path('terminated');
+  const run = await startPaused(trainArgs('lora', ws, out), AFTER_STEP_3, ws.path('pause-4'));
+  run.kill('SIGTERM');
+  run.proceed();
+  const result = await run.done;
+  assert.equal(result.code, 143, result.stderr);
+  assert.match(
+    assertOneLineFailure(result, 'SIGTERM'),
+    /^lora-lab: Training was interrupted at step 3; its state is saved in \S+checkpoint-3, and the same command with --resume continues from there\.$/,
+  );
+  assert.deepEqual(readdirSync(join(out, 'checkpoints')), ['checkpoint-3']);
+
+  const resumed = await runCli(trainArgs('lora', ws, out, '--resume'));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const uninterrupted = ws.path('uninterrupted-lora');
+  const whole = await runCli(trainArgs('lora', ws, uninterrupted));
+  assert.equal(whole.code, 0, whole.stderr);
+  assertSameRun(uninterrupted, out, 'lora');
 });
