@@ -39,12 +39,22 @@ export interface AnchorMatch {
   notes: string[];
 }
 
+/** A group next to the best reference run of its method, whatever that run's settings. */
+export interface BestOfMethod {
+  group: RunGroup;
+  reference: AnchorRun;
+  /** Ours (mean weighted F1) minus the best reference run's. */
+  difference: number;
+}
+
 export interface AnchorComparison {
   file: string;
   about?: string;
   matches: AnchorMatch[];
   /** Groups with no reference of the same method, learning rate and max length. */
   unmatched: RunGroup[];
+  /** Every group against its method's best reference run: tuned settings are judged by this. */
+  bestOfMethod: BestOfMethod[];
 }
 
 const METHODS: readonly string[] = ['scratch', 'full', 'lora'];
@@ -143,7 +153,27 @@ export function matchAnchors(groups: RunGroup[], anchors: Anchors): AnchorCompar
       notes: differences(group, candidates[0]!),
     });
   }
-  return { file: anchors.file, about: anchors.about, matches, unmatched };
+  return {
+    file: anchors.file,
+    about: anchors.about,
+    matches,
+    unmatched,
+    bestOfMethod: bestOfMethod(groups, anchors),
+  };
+}
+
+function bestOfMethod(groups: RunGroup[], anchors: Anchors): BestOfMethod[] {
+  const out: BestOfMethod[] = [];
+  for (const group of groups) {
+    const best = anchors.runs
+      .filter((a) => a.method === group.method)
+      .reduce<AnchorRun | undefined>(
+        (b, a) => (b === undefined || a.f1Weighted > b.f1Weighted ? a : b),
+        undefined,
+      );
+    if (best) out.push({ group, reference: best, difference: group.f1Weighted.mean - best.f1Weighted });
+  }
+  return out;
 }
 
 function differences(group: RunGroup, ref: AnchorRun): string[] {

@@ -1,7 +1,13 @@
 import type { AnchorComparison } from './anchors.js';
 import { dataSentence, settingsSentence, spreadSentence } from './describe.js';
 import type { RunGroup } from './group.js';
-import { anchorNotes, anchorsTable, unmatchedSentence } from './markdown.js';
+import {
+  anchorNotes,
+  anchorsTable,
+  BEST_OF_METHOD_SENTENCE,
+  bestOfMethodTable,
+  unmatchedSentence,
+} from './markdown.js';
 import { comparisonTable, runsTable, type Table } from './table.js';
 import type { ChartFile } from './charts/catalog.js';
 import { groupColorScale } from './charts/theme.js';
@@ -167,6 +173,12 @@ ${tableHtml(anchorsTable(anchors), swatches)}`
 }
 ${notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 ${unmatched ? `<p class="note">${escapeHtml(unmatched)}</p>` : ''}
+${
+  anchors.bestOfMethod.length
+    ? `<p>${escapeHtml(BEST_OF_METHOD_SENTENCE)}</p>
+${tableHtml(bestOfMethodTable(anchors), swatches)}`
+    : ''
+}
 ${anchors.about ? `<details><summary>How the reference was produced</summary><p class="note">${escapeHtml(anchors.about)}</p></details>` : ''}
 ${charts.some((c) => c.chart.section === 'anchors') ? `<div class="charts">${figures('anchors')}</div>` : ''}
 </section>`);

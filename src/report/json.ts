@@ -45,6 +45,12 @@ export interface AnchorsJson {
     notes: string[];
   }[];
   unmatched: string[];
+  best_of_method: {
+    group: string;
+    ours_f1_weighted: Stat;
+    reference: { name: string; lr: number; max_length: number; f1_weighted: number };
+    difference: number;
+  }[];
 }
 
 const SNAKE: Record<keyof RunGroup['settings'], string> = {
@@ -125,6 +131,17 @@ export function comparisonJson(
         notes: m.notes,
       })),
       unmatched: anchors.unmatched.map((g) => g.id),
+      best_of_method: anchors.bestOfMethod.map((b) => ({
+        group: b.group.id,
+        ours_f1_weighted: b.group.f1Weighted,
+        reference: {
+          name: b.reference.name,
+          lr: b.reference.lr,
+          max_length: b.reference.maxLength,
+          f1_weighted: b.reference.f1Weighted,
+        },
+        difference: b.difference,
+      })),
     };
   }
   return json;

@@ -1,4 +1,4 @@
-import type { AnchorComparison } from './anchors.js';
+import type { AnchorComparison, AnchorRun } from './anchors.js';
 import { dataSentence, settingsSentence, spreadSentence } from './describe.js';
 import type { RunGroup } from './group.js';
 import { formatSigned, formatStat } from './format.js';
@@ -21,6 +21,42 @@ export function anchorsTable(comparison: AnchorComparison): Table {
     ]),
     best: [],
   };
+}
+
+/** Each of our models against the best reference run of its method, whatever that run's settings. */
+export function bestOfMethodTable(comparison: AnchorComparison): Table {
+  return {
+    headers: [
+      'Model',
+      'Settings',
+      'Test F1 (ours)',
+      'Best PyTorch run',
+      'Its settings',
+      'Its test F1',
+      'Difference',
+    ],
+    align: ['left', 'left', 'right', 'left', 'left', 'right', 'right'],
+    rows: comparison.bestOfMethod.map((b) => [
+      b.group.label,
+      groupSettings(b.group),
+      formatStat(b.group.f1Weighted),
+      b.reference.name,
+      referenceSettings(b.reference),
+      b.reference.f1Weighted.toFixed(3),
+      formatSigned(b.difference),
+    ]),
+    best: [],
+  };
+}
+
+export const BEST_OF_METHOD_SENTENCE =
+  'Each model against the best PyTorch run of the same method, whatever its settings; difference = ours − that run.';
+
+function referenceSettings(run: AnchorRun): string {
+  const parts = [describeSetting('lr', run.lr), describeSetting('maxLength', run.maxLength)];
+  if (run.loraR !== undefined) parts.push(describeSetting('loraR', run.loraR));
+  if (run.epochs !== undefined) parts.push(`${run.epochs} epochs`);
+  return parts.join(', ');
 }
 
 /** "lr 1e-3, max length 128, r 8": the settings that anchors are matched on. */
@@ -76,6 +112,9 @@ export function renderMarkdown({ groups, charts, anchors, generatedAt }: Markdow
     }
     const unmatched = unmatchedSentence(anchors);
     if (unmatched) out.push(unmatched, '');
+    if (anchors.bestOfMethod.length > 0) {
+      out.push(BEST_OF_METHOD_SENTENCE, '', toMarkdownTable(bestOfMethodTable(anchors)), '');
+    }
   }
 
   out.push('## Charts', '');

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerReport } from '../../src/cli/report.js';
 import { UserError } from '../../src/errors.js';
-import { writeFakeRuns } from '../report/fake-runs.js';
+import { FAKE_ANCHORS, writeFakeRuns } from '../report/fake-runs.js';
 
 function program(): Command {
   const p = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
@@ -35,7 +35,9 @@ test('report --runs writes the report beside the runs and lists the files', asyn
   const root = mkdtempSync(join(tmpdir(), 'lora-lab-cli-report-'));
   try {
     writeFakeRuns(root, { scratch: [7], full: [7], lora: [7] });
-    const printed = await capture(() => program().parseAsync(['node', 'lora-lab', 'report', '--runs', root]));
+    const printed = await capture(() =>
+      program().parseAsync(['node', 'lora-lab', 'report', '--runs', root, '--no-anchors']),
+    );
     assert.match(printed, /^Wrote 11 files:\n/);
     assert.match(printed, /report\.html/);
     for (const name of ['comparison.md', 'comparison.json', 'report.html', 'f1.png', 'confusion_lora.png']) {
@@ -68,5 +70,29 @@ test('report without --runs is a usage error, and an empty folder a UserError', 
     assert.ok(!existsSync(join(root, 'out')));
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('report compares with the shared PyTorch reference by default, and not with --no-anchors', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lora-lab-cli-report-anchors-'));
+  const shared = mkdtempSync(join(tmpdir(), 'lora-lab-cli-report-shared-'));
+  const previous = process.env.LORA_LAB_SHARED;
+  try {
+    mkdirSync(join(shared, 'anchors'));
+    writeFileSync(join(shared, 'anchors', 'pytorch_reference.json'), JSON.stringify(FAKE_ANCHORS));
+    process.env.LORA_LAB_SHARED = shared;
+    writeFakeRuns(root, { scratch: [7], full: [7], lora: [7] });
+    await capture(() => program().parseAsync(['node', 'lora-lab', 'report', '--runs', root]));
+    assert.match(readFileSync(join(root, 'comparison.md'), 'utf8'), /## Against the PyTorch reference/);
+    await capture(() => program().parseAsync(['node', 'lora-lab', 'report', '--runs', root, '--no-anchors']));
+    assert.doesNotMatch(
+      readFileSync(join(root, 'comparison.md'), 'utf8'),
+      /## Against the PyTorch reference/,
+    );
+  } finally {
+    if (previous === undefined) delete process.env.LORA_LAB_SHARED;
+    else process.env.LORA_LAB_SHARED = previous;
+    rmSync(root, { recursive: true, force: true });
+    rmSync(shared, { recursive: true, force: true });
   }
 });

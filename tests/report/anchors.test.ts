@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { UserError } from '../../src/errors.js';
 import { loadAnchors, matchAnchors, parseAnchors } from '../../src/report/anchors.js';
 import { groupRuns } from '../../src/report/group.js';
-import { anchorsTable } from '../../src/report/markdown.js';
+import { anchorsTable, bestOfMethodTable } from '../../src/report/markdown.js';
 import type { Method, RunResults } from '../../src/train/results.js';
 import { requireShared } from '../helpers/shared.js';
 import { FAKE_ANCHORS as reference, fakeResults } from './fake-runs.js';
@@ -40,6 +40,23 @@ test('groups meet the reference run of the same method, learning rate and max le
   assert.deepEqual(table.headers.slice(2, 5), ['Test F1 (ours)', 'Test F1 (PyTorch)', 'Difference']);
   assert.equal(table.rows[0]![3], '0.739');
   assert.match(table.rows[0]![4]!, /^[+\u2212]0\.\d{3}$/);
+});
+
+test('every group is also set against the best reference run of its method, whatever its settings', () => {
+  const anchors = parseAnchors(JSON.stringify(reference), 'ref.json');
+  // A learning rate no reference run used: no exact match, but still a best-of-method row.
+  const groups = groupRuns([run('full', 1, (r) => ({ ...r, config: { ...r.config, lr: 5e-4 } }))]);
+  const comparison = matchAnchors(groups, anchors);
+  assert.equal(comparison.matches.length, 0);
+  assert.equal(comparison.bestOfMethod.length, 1);
+  const best = comparison.bestOfMethod[0]!;
+  assert.equal(best.reference.name, 'full_T128_lr1e-4', 'the higher of the two full runs (0.715 over 0.702)');
+  assert.ok(Math.abs(best.difference - (best.group.f1Weighted.mean - 0.715)) < 1e-12);
+  const table = bestOfMethodTable(comparison);
+  assert.equal(table.rows.length, 1);
+  assert.equal(table.rows[0]![3], 'full_T128_lr1e-4');
+  assert.equal(table.rows[0]![5], '0.715');
+  assert.match(table.rows[0]![4]!, /max length 128/);
 });
 
 test('differences in epochs or batch are noted', () => {

@@ -142,7 +142,8 @@ describe('writeReport on three methods with several seeds', () => {
       markdown.indexOf('## Against the PyTorch reference'),
       markdown.indexOf('## Charts'),
     );
-    const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Model'));
+    const exact = section.slice(0, section.indexOf('Each model against the best PyTorch run'));
+    const rows = exact.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Model'));
     assert.deepEqual(
       rows.map((r) => r.split(' | ').at(-1)!.replace(' |', '')),
       ['scratch_T128_lr1e-4', 'full_T128_lr1e-4', 'lora_T128_lr1e-3'],
@@ -154,7 +155,9 @@ describe('writeReport on three methods with several seeds', () => {
       ),
     );
     assert.equal(json.anchors!.matches.length, 3);
+    assert.equal(json.anchors!.best_of_method.length, 3);
     assert.match(html, /<h2>Against the PyTorch reference<\/h2>/);
+    assert.match(html, /Each model against the best PyTorch run of the same method/);
   });
 
   test('report.html is self-contained and embeds every chart', () => {
