@@ -32,6 +32,8 @@ export {
 } from './io/peft-adapter.js';
 export { downloadModel } from './io/hub-download.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write.js';
+export { writeNamedFiles, type NamedFile } from './io/named-files.js';
+export { saveTokenizerFiles, type TokenizerFileContents } from './io/tokenizer-files.js';
 export { sharedDir, sharedPath } from './io/shared-dir.js';
 export { runTraining, type TrainRunOptions } from './experiments/train-run.js';
 export { runExperiments, type ExperimentsOptions } from './experiments/runner.js';

@@ -14,6 +14,7 @@ import { noGrad } from '../../src/tensor/autograd.js';
 import { normalInit } from '../../src/tensor/init.js';
 import { Rng } from '../../src/tensor/random.js';
 import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { inputTensors } from '../../src/train/batch-tensors.js';
 
 const LABELS = [
   'Debt collection',
@@ -46,8 +47,9 @@ const cases = golden.cases.map((c) => c.text);
 const texts = [...cases.slice(0, 3), ...cases.slice(-16), 'late fee'];
 
 const batch = tokenizer.encodeBatch(texts, { maxLength: MAX_LENGTH, padding: 'max_length' });
+const inputs = inputTensors(batch);
 model.eval();
-const logits = noGrad(() => model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds));
+const logits = noGrad(() => model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds));
 
 const modelDir = join(out, 'model');
 await saveHfDirectory(model, modelDir, { labels: LABELS, tokenizer });
@@ -56,9 +58,9 @@ const rows = (data: Int32Array | Float32Array, width: number): number[][] =>
 writeJsonAtomic(join(out, 'inputs.json'), {
   texts,
   max_length: MAX_LENGTH,
-  input_ids: rows(batch.inputIds.data, MAX_LENGTH),
-  attention_mask: rows(batch.attentionMask.data, MAX_LENGTH),
-  token_type_ids: rows(batch.tokenTypeIds.data, MAX_LENGTH),
+  input_ids: rows(batch.inputIds, MAX_LENGTH),
+  attention_mask: rows(batch.attentionMask, MAX_LENGTH),
+  token_type_ids: rows(batch.tokenTypeIds, MAX_LENGTH),
   logits: rows(logits.data, LABELS.length),
   labels: LABELS,
 });

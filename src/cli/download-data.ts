@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { downloadComplaints, DEFAULT_CFPB_API, MAX_DOWNLOAD_SIZE } from '../data/download.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { intInRange } from './options.js';
 import { parseFlag } from './preprocess.js';
 import { createProgress } from './progress.js';
@@ -28,7 +29,6 @@ export function registerDownloadData(program: Command): void {
       let result;
       try {
         result = await downloadComplaints({
-          to: flags.to,
           size,
           endpoint: flags.endpoint,
           onProgress: (done, wanted) => progress.update({ done, total: wanted }),
@@ -36,9 +36,10 @@ export function registerDownloadData(program: Command): void {
       } finally {
         progress.stop();
       }
+      writeFileAtomic(flags.to, result.csv);
       if (!flags.quiet) {
         process.stdout.write(
-          `Downloaded ${result.rows} complaints with narratives from ${result.endpoint} to ${result.path}.\n`,
+          `Downloaded ${result.rows} complaints with narratives from ${result.endpoint} to ${flags.to}.\n`,
         );
       }
     });

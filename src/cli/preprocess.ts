@@ -2,8 +2,10 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
-import { writePreprocessed } from '../data/split-files.js';
+import { formatPreprocessedFiles } from '../data/split-files.js';
 import { formatSummary } from '../data/summary-text.js';
+import { writeNamedFiles } from '../io/named-files.js';
+import { Rng } from '../tensor/random.js';
 import { floatInRange, intInRange } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -100,6 +102,7 @@ export function registerPreprocess(program: Command): void {
       try {
         result = await preprocessComplaints(flags.input, {
           ...options,
+          rng: new Rng(options.seed),
           onProgress: (read, total) => {
             if (total < PROGRESS_MIN_BYTES) return;
             // With --sample-frac below 1 the file is read twice (count, then sample).
@@ -115,7 +118,7 @@ export function registerPreprocess(program: Command): void {
       } finally {
         progress.stop();
       }
-      const written = writePreprocessed(flags.outputDir, result);
+      const written = writeNamedFiles(flags.outputDir, formatPreprocessedFiles(result));
       if (!flags.quiet) {
         process.stdout.write(formatSummary(result.summary));
         process.stdout.write(

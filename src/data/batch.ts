@@ -1,27 +1,22 @@
-import { IntTensor } from '../tensor/tensor.js';
-import type { Rng } from '../tensor/random.js';
-import { padSequences } from '../text/pad.js';
+import { padSequences, type PaddedBatch } from '../text/pad.js';
 import type { TokenizedDataset, TokenizedExample } from './dataset.js';
+import type { RandomSource } from './random-source.js';
 
-/** What the training loop consumes: B examples padded to the longest of them. */
-export interface Batch {
-  /** [B, T] token ids, padded with the tokenizer's [PAD] id. */
-  inputIds: IntTensor;
-  /** [B, T] 1 for tokens, 0 for padding. */
-  attentionMask: IntTensor;
-  /** [B, T] zeros (single-segment inputs). */
-  tokenTypeIds: IntTensor;
+/**
+ * What the training loop consumes: B examples padded to the longest of them, as flat [B, T] arrays
+ * (`size` is B, `length` is T); src/train/batch-tensors.ts wraps them as the model's tensors. The
+ * last batch of an epoch may be smaller than batchSize.
+ */
+export interface Batch extends PaddedBatch {
   /** [B] class ids. */
-  labels: IntTensor;
-  /** B: the last batch of an epoch may be smaller than batchSize. */
-  size: number;
+  labels: Int32Array;
 }
 
 export interface BatchOptions {
   batchSize: number;
   /** Shuffle the order with `rng` (required then); each call draws a new order. */
   shuffle?: boolean;
-  rng?: Rng;
+  rng?: RandomSource;
   /** Drop a final batch smaller than batchSize. Default false. */
   dropLast?: boolean;
   /** Pad id; default the dataset's, else 0 ([PAD] in BERT vocabularies). */
@@ -56,21 +51,14 @@ export function* makeBatches(
   if (shuffle && !rng) throw new Error('makeBatches needs an rng to shuffle.');
 
   const order = Array.from({ length: examples.length }, (_, i) => i);
-  if (shuffle) (rng as Rng).shuffle(order);
+  if (shuffle) (rng as RandomSource).shuffle(order);
   const batches = countBatches(examples.length, batchSize, dropLast);
   for (let b = 0; b < batches; b++) {
     const members = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => examples[i]);
     const sequences = members.map((example) => capSequence(example.ids, maxLength));
     const longest = sequences.reduce((m, s) => Math.max(m, s.length), 0);
     const padded = padSequences(sequences, longest, padId);
-    yield {
-      ...padded,
-      labels: IntTensor.from(
-        members.map((example) => example.label),
-        [members.length],
-      ),
-      size: members.length,
-    };
+    yield { ...padded, labels: Int32Array.from(members, (example) => example.label) };
   }
 }
 

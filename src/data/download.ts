@@ -1,5 +1,4 @@
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { EXPORT_COLUMNS } from './complaints.js';
 import { formatCsv } from './csv.js';
 
@@ -11,8 +10,6 @@ export const MAX_DOWNLOAD_SIZE = 10_000;
 const PAGE_SIZE = 1_000;
 
 export interface DownloadOptions {
-  /** Where to write the CSV (export column names). */
-  to: string;
   /** How many complaints with a narrative, 1 to 10,000. Default 1,000. */
   size?: number;
   /** API base URL; default $CFPB_API, else the CFPB's public endpoint. */
@@ -24,7 +21,8 @@ export interface DownloadOptions {
 }
 
 export interface DownloadResult {
-  path: string;
+  /** The complaints as CSV text with the export's column names (CRLF lines), for the caller to write. */
+  csv: string;
   rows: number;
   endpoint: string;
 }
@@ -41,10 +39,11 @@ interface ComplaintSource {
 
 /**
  * Downloads the newest `size` complaints that have a narrative from the CFPB complaint search API
- * and writes them, atomically, as a CSV with the export's column names (so preprocess reads it like
- * the published export). The API's `format=csv`/`json` exports ignore `size` and stream the whole
- * database, so the plain search response is paged instead: `has_narrative=true`, `size`, `frm`,
- * newest first, no aggregations or highlights.
+ * and returns them as CSV text with the export's column names (so preprocess reads it like the
+ * published export); the caller writes it, atomically, where it wants it. The API's
+ * `format=csv`/`json` exports ignore `size` and stream the whole database, so the plain search
+ * response is paged instead: `has_narrative=true`, `size`, `frm`, newest first, no aggregations or
+ * highlights.
  */
 export async function downloadComplaints(options: DownloadOptions): Promise<DownloadResult> {
   const size = options.size ?? 1_000;
@@ -92,8 +91,7 @@ export async function downloadComplaints(options: DownloadOptions): Promise<Down
   }
   if (rows.length === 0)
     throw new UserError(`The CFPB API at ${base.origin} returned no complaints with a narrative.`);
-  writeFileAtomic(options.to, formatCsv(EXPORT_COLUMNS, rows, '\r\n'));
-  return { path: options.to, rows: rows.length, endpoint: base.href };
+  return { csv: formatCsv(EXPORT_COLUMNS, rows, '\r\n'), rows: rows.length, endpoint: base.href };
 }
 
 async function fetchHits(url: URL, timeoutMs: number): Promise<ComplaintSource[]> {

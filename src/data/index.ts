@@ -27,7 +27,7 @@ export {
 } from './preprocess.js';
 export { formatSummary } from './summary-text.js';
 export {
-  writePreprocessed,
+  formatPreprocessedFiles,
   readSplit,
   loadPreprocessed,
   formatSplitCsv,
@@ -35,6 +35,7 @@ export {
   LABEL_MAP_FILE,
   SUMMARY_FILE,
   type PreprocessedData,
+  type PreprocessedFile,
 } from './split-files.js';
 export {
   tokenizeDataset,
@@ -44,6 +45,7 @@ export {
   type TokenizerLike,
 } from './dataset.js';
 export { makeBatches, countBatches, type Batch, type BatchOptions } from './batch.js';
+export type { RandomSource } from './random-source.js';
 export {
   downloadComplaints,
   DEFAULT_CFPB_API,

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 
 /**
  * Class name ↔ id. `fromClasses` gives ids in sorted order of the names (by code point, as sklearn's
- * LabelEncoder sorts); a loaded map keeps the ids it was saved with. Saved as label_map.json: `{ "label2id": {name: id}, "id2label": {"id": name} }`, the
- * field names of a HF config.json, so they can be copied into a saved model as they are.
+ * LabelEncoder sorts); a loaded map keeps the ids it was saved with. Saved as label_map.json (`toJSON`,
+ * written by the caller with io's writeJsonAtomic): `{ "label2id": {name: id}, "id2label": {"id": name} }`,
+ * the field names of a HF config.json, so they can be copied into a saved model as they are.
  */
 export class LabelMap {
   readonly names: readonly string[];
@@ -41,10 +41,6 @@ export class LabelMap {
       label2id: Object.fromEntries(this.names.map((name, id) => [name, id])),
       id2label: Object.fromEntries(this.names.map((name, id) => [String(id), name])),
     };
-  }
-
-  save(path: string): void {
-    writeJsonAtomic(path, this.toJSON());
   }
 
   static load(path: string): LabelMap {

@@ -1,10 +1,10 @@
 import { UserError } from '../errors.js';
-import { Rng } from '../tensor/random.js';
 import { cleanText, countWords } from '../text/clean.js';
 import { openComplaintsCsv } from './complaints.js';
 import type { CsvReadOptions } from './csv.js';
 import { LabelMap } from './label-map.js';
 import { mergeProduct, STUDY_PRODUCT_MERGE } from './merge.js';
+import type { RandomSource } from './random-source.js';
 import { stratifiedSplit } from './split.js';
 
 /** A row of a processed split: cleaned text and class name (train.csv, val.csv, test.csv). */
@@ -24,8 +24,13 @@ export interface PreprocessOptions {
   testSize?: number;
   /** Default 0.1; 0 for no validation split. */
   valSize?: number;
-  /** Seeds the sample and the split. Default 42. */
+  /** The seed of `rng`, recorded in the summary. Default 42. */
   seed?: number;
+  /**
+   * Draws the sample and the split. Pass `new Rng(seed)` (src/tensor/random.ts) with the same seed
+   * as `seed`: the same seed then gives the same split, and the summary names the seed that did.
+   */
+  rng: RandomSource;
   /** Raw product name → class; default the study's mapping. */
   merge?: Readonly<Record<string, string>>;
   onProgress?: CsvReadOptions['onProgress'];
@@ -107,7 +112,9 @@ interface Candidate {
 }
 
 /** Validates the numeric options (messages name the option, the range and the value). */
-export function resolvePreprocessOptions(options: PreprocessOptions): PreprocessSummary['options'] {
+export function resolvePreprocessOptions(
+  options: Omit<PreprocessOptions, 'rng'>,
+): PreprocessSummary['options'] {
   const o = { ...PREPROCESS_DEFAULTS, ...stripUndefined(options) };
   const check = (ok: boolean, message: string): void => {
     if (!ok) throw new UserError(message);
@@ -148,16 +155,16 @@ export function resolvePreprocessOptions(options: PreprocessOptions): Preprocess
  * Turns a CFPB complaints CSV into labelled, cleaned, split rows with the study's preprocessing
  * (PREPROCESS_STEPS). The file is streamed; with a sample fraction below 1 it is read twice (once to
  * count, once to draw exactly round(frac·N) rows by selection sampling), so memory holds only the
- * sample. Nothing is written here: see writePreprocessed.
+ * sample. Nothing is written here: see formatPreprocessedFiles.
  */
 export async function preprocessComplaints(
   inputPath: string,
-  options: PreprocessOptions = {},
+  options: PreprocessOptions,
 ): Promise<PreprocessResult> {
   const resolved = resolvePreprocessOptions(options);
-  const { sampleFrac, classThreshold, minWords, testSize, valSize, seed } = resolved;
+  const { sampleFrac, classThreshold, minWords, testSize, valSize } = resolved;
   const mapping = options.merge ?? STUDY_PRODUCT_MERGE;
-  const rng = new Rng(seed);
+  const { rng } = options;
   const usable = (product: string, narrative: string): boolean => product !== '' && narrative.trim() !== '';
 
   let eligible = 0;

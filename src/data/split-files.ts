@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { readComplaintsCsv } from './complaints.js';
 import { formatCsv } from './csv.js';
 import type { Example } from './dataset.js';
@@ -23,24 +22,24 @@ export function formatSplitCsv(rows: readonly SplitRow[]): string {
   );
 }
 
-/** Writes the processed directory, every file atomically, summary.json last. Returns the paths. */
-export function writePreprocessed(outputDir: string, result: PreprocessResult): string[] {
-  const written: string[] = [];
-  const write = (name: string, data: string): void => {
-    const path = join(outputDir, name);
-    writeFileAtomic(path, data);
-    written.push(path);
-  };
-  write(SPLIT_FILES.train, formatSplitCsv(result.splits.train));
-  if (result.summary.options.valSize > 0) write(SPLIT_FILES.val, formatSplitCsv(result.splits.val));
-  write(SPLIT_FILES.test, formatSplitCsv(result.splits.test));
-  const labelMapPath = join(outputDir, LABEL_MAP_FILE);
-  result.labelMap.save(labelMapPath);
-  written.push(labelMapPath);
-  const summaryPath = join(outputDir, SUMMARY_FILE);
-  writeJsonAtomic(summaryPath, result.summary);
-  written.push(summaryPath);
-  return written;
+/** One file of a processed directory: CSV text, or a value to be written as JSON. */
+export type PreprocessedFile = { name: string; text: string } | { name: string; json: unknown };
+
+/**
+ * The files of a processed directory, in the order to write them: the splits, label_map.json, and
+ * summary.json last, so a directory with a summary is a complete one. Writing them (atomically) is
+ * the caller's job, e.g. io's writeNamedFiles.
+ */
+export function formatPreprocessedFiles(result: PreprocessResult): PreprocessedFile[] {
+  const files: PreprocessedFile[] = [{ name: SPLIT_FILES.train, text: formatSplitCsv(result.splits.train) }];
+  if (result.summary.options.valSize > 0)
+    files.push({ name: SPLIT_FILES.val, text: formatSplitCsv(result.splits.val) });
+  files.push(
+    { name: SPLIT_FILES.test, text: formatSplitCsv(result.splits.test) },
+    { name: LABEL_MAP_FILE, json: result.labelMap.toJSON() },
+    { name: SUMMARY_FILE, json: result.summary },
+  );
+  return files;
 }
 
 /** Reads a processed split (`text,label`) into examples with label ids from `labelMap`. */
@@ -70,7 +69,7 @@ export interface PreprocessedData {
   test: Example[];
 }
 
-/** Loads a directory written by writePreprocessed (or `lora-lab preprocess`). */
+/** Loads a directory of formatPreprocessedFiles' files (as `lora-lab preprocess` writes it). */
 export async function loadPreprocessed(dir: string): Promise<PreprocessedData> {
   if (!existsSync(dir))
     throw new UserError(`Data directory ${dir} does not exist; run preprocess to create it.`);

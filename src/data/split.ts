@@ -1,12 +1,12 @@
 import { UserError } from '../errors.js';
-import type { Rng } from '../tensor/random.js';
+import type { RandomSource } from './random-source.js';
 
 export interface SplitOptions {
   /** Fraction of all rows for the test split, in (0, 1). */
   testSize: number;
   /** Fraction of all rows for the validation split, in [0, 1); 0 for none. */
   valSize?: number;
-  rng: Rng;
+  rng: RandomSource;
 }
 
 export interface SplitIndices {

@@ -8,6 +8,7 @@ import type { BertForSequenceClassification } from '../models/bert/sequence-clas
 import { noGrad } from '../tensor/autograd.js';
 import { Rng } from '../tensor/random.js';
 import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { inputTensors } from '../train/batch-tensors.js';
 
 export interface Prediction {
   label: string;
@@ -106,12 +107,10 @@ export function* predictTexts(
   const n = labels.length;
   for (let start = 0; start < texts.length; start += options.batchSize) {
     const chunk = texts.slice(start, start + options.batchSize);
-    const batch = tokenizer.encodeBatch(chunk, {
-      maxLength: options.maxLen,
-      truncation: true,
-      padding: 'longest',
-    });
-    const logits = noGrad(() => model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds));
+    const inputs = inputTensors(
+      tokenizer.encodeBatch(chunk, { maxLength: options.maxLen, truncation: true, padding: 'longest' }),
+    );
+    const logits = noGrad(() => model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds));
     for (let b = 0; b < chunk.length; b++) {
       const row = Array.from(logits.data.subarray(b * n, (b + 1) * n));
       const probs = softmax(row);

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
-import { writePreprocessed } from '../data/split-files.js';
+import { formatPreprocessedFiles } from '../data/split-files.js';
 import { downloadComplaints } from '../data/download.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { writeNamedFiles } from '../io/named-files.js';
 import { sharedPath } from '../io/shared-dir.js';
 import { writeReport } from '../report/index.js';
+import { Rng } from '../tensor/random.js';
 import type { RunResults, Method } from '../train/results.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import type { TrainProgress } from '../train/trainer.js';
@@ -55,7 +57,8 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   const data = resolveDataSource(o.input);
   if (data.kind === 'download') {
     log(`No complaints file found; downloading a sample to ${data.path}`);
-    await downloadComplaints({ to: data.path, size: 10_000 });
+    const downloaded = await downloadComplaints({ size: 10_000 });
+    writeFileAtomic(data.path, downloaded.csv);
   }
   log(`data: ${data.description}`);
   log(`base model: ${o.baseModel.description}`);
@@ -66,8 +69,9 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     ...PREPROCESS_DEFAULTS,
     testSize: preset.testSize,
     valSize: preset.valSize,
+    rng: new Rng(PREPROCESS_DEFAULTS.seed),
   });
-  writePreprocessed(dataDir, processed);
+  writeNamedFiles(dataDir, formatPreprocessedFiles(processed));
   const s = processed.summary.splits;
   log(
     `preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${processed.labelMap.names.length} classes`,

@@ -223,7 +223,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   if (o.method === 'lora') {
     const adapterDir = join(outputDir, 'adapter');
     savePeftAdapter(model, adapterDir, undefined, { baseModelNameOrPath: resolve(o.baseModel) });
-    data.labelMap.save(join(adapterDir, 'label_map.json'));
+    writeJsonAtomic(join(adapterDir, 'label_map.json'), data.labelMap.toJSON());
     log(`adapter saved to ${adapterDir}`);
   } else {
     const modelDir = join(outputDir, 'model');

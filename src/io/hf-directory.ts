@@ -10,6 +10,7 @@ import { readBertConfig } from './model-config.js';
 import { readPytorchBin } from './pytorch-pickle.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { isWeight, type StateDict, type TensorEntry } from './state-dict.js';
+import { saveTokenizerFiles, type TokenizerFileContents } from './tokenizer-files.js';
 
 export interface LoadBertOptions {
   /** The classifier's size when `labels` is not given; by default the checkpoint's. */
@@ -212,13 +213,9 @@ function normalizeKeys(
   return { weights, originalNames };
 }
 
-/** Anything that can write its tokenizer files into a directory (the text layer's BertTokenizer). */
-export interface SavableTokenizer {
-  saveTo(dir: string): void | Promise<void>;
-}
-
 export interface SaveHfOptions {
-  tokenizer?: SavableTokenizer;
+  /** The text layer's BertTokenizer, or anything else that gives the three tokenizer files. */
+  tokenizer?: TokenizerFileContents;
   /** Label names, index = class id; written as id2label/label2id. */
   labels: readonly string[];
 }
@@ -253,5 +250,5 @@ export async function saveHfDirectory(
   mkdirSync(dir, { recursive: true });
   writeSafetensors(join(dir, 'model.safetensors'), state, { format: 'pt' });
   writeJsonAtomic(join(dir, 'config.json'), config.toJSON());
-  if (options.tokenizer) await options.tokenizer.saveTo(dir);
+  if (options.tokenizer) saveTokenizerFiles(options.tokenizer, dir);
 }

@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import {
   bertOptionsFromConfig,
   bertTokenizerConfig,
@@ -198,14 +197,25 @@ export class BertTokenizer {
     return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true });
   }
 
-  /** Writes vocab.txt, tokenizer.json and tokenizer_config.json, each atomically. */
-  saveTo(dir: string): void {
+  /**
+   * The contents of vocab.txt, one token per line in id order. Writing the file is the io layer's job
+   * (src/io/tokenizer-files.ts), so the text layer stays free of the file system's write side.
+   */
+  vocabText(): string {
     const gap = this.tokens.findIndex((token) => token === undefined);
     if (gap !== -1)
       throw new UserError(`The vocabulary has no token for id ${gap}, so it cannot be written as vocab.txt.`);
-    writeFileAtomic(join(dir, 'vocab.txt'), formatVocab(this.tokens as string[]));
-    writeJsonAtomic(join(dir, 'tokenizer.json'), this.definition);
-    writeJsonAtomic(join(dir, 'tokenizer_config.json'), this.config);
+    return formatVocab(this.tokens as string[]);
+  }
+
+  /** The definition of tokenizer.json (HF's fast-tokenizer format), as loaded or built. */
+  get tokenizerJson(): Readonly<TokenizerDefinition> {
+    return this.definition;
+  }
+
+  /** The settings of tokenizer_config.json. */
+  get tokenizerConfig(): Readonly<Record<string, unknown>> {
+    return this.config;
   }
 
   /** Content ids (no [CLS]/[SEP]), the first `limit` of them when a limit is given. */

@@ -1,15 +1,22 @@
-import { IntTensor } from '../tensor/tensor.js';
-
+/**
+ * B sequences right-padded to a common length T, as flat row-major [B, T] arrays. Plain typed
+ * arrays, not tensors: the text layer stays free of the tensor engine, and the training layer wraps
+ * these arrays as they are (src/train/batch-tensors.ts).
+ */
 export interface PaddedBatch {
   /** [B, T] token ids, `padId` after each sequence's end. */
-  inputIds: IntTensor;
+  inputIds: Int32Array;
   /** [B, T] 1 for real tokens, 0 for padding. */
-  attentionMask: IntTensor;
+  attentionMask: Int32Array;
   /** [B, T] all 0: one segment per text. */
-  tokenTypeIds: IntTensor;
+  tokenTypeIds: Int32Array;
+  /** B, the number of sequences. */
+  size: number;
+  /** T, the padded length of every row. */
+  length: number;
 }
 
-/** Right-pads sequences (each at most `length` long) into [B, length] tensors. */
+/** Right-pads sequences (each at most `length` long) into [B, length] arrays. */
 export function padSequences(
   sequences: readonly ArrayLike<number>[],
   length: number,
@@ -30,8 +37,10 @@ export function padSequences(
     }
   }
   return {
-    inputIds: new IntTensor(ids, [batch, length]),
-    attentionMask: new IntTensor(mask, [batch, length]),
-    tokenTypeIds: new IntTensor(new Int32Array(batch * length), [batch, length]),
+    inputIds: ids,
+    attentionMask: mask,
+    tokenTypeIds: new Int32Array(batch * length),
+    size: batch,
+    length,
   };
 }

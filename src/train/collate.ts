@@ -1,5 +1,6 @@
 import { makeBatches } from '../data/batch.js';
 import type { TokenizedExample } from '../data/dataset.js';
+import { batchTensors } from './batch-tensors.js';
 import type { Collate } from './evaluate.js';
 
 /**
@@ -17,6 +18,6 @@ export function collateTokenized(
       maxLength: dataset.maxLength,
     }).next();
     if (next.done) throw new Error('collateTokenized was given no examples.');
-    return next.value;
+    return batchTensors(next.value);
   };
 }

@@ -6,8 +6,8 @@ import { argmaxRows, computeMetrics } from './metrics.js';
 import type { Metrics } from './results.js';
 
 /**
- * One batch as the data layer builds it (src/data/batch.ts's `Batch` has this shape): ids, mask and
- * token types [B, T], labels [B].
+ * One batch as the model takes it: ids, mask and token types [B, T], labels [B]. batchTensors
+ * (src/train/batch-tensors.ts) makes one from the data layer's `Batch` of plain arrays.
  */
 export interface TrainBatch {
   inputIds: IntTensor;

@@ -14,6 +14,7 @@ export {
   type EvaluateOptions,
   type TrainBatch,
 } from './evaluate.js';
+export { batchTensors, inputTensors, type InputTensors } from './batch-tensors.js';
 export { argmaxRows, computeMetrics } from './metrics.js';
 export {
   latestCheckpoint,

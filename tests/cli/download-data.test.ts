@@ -62,6 +62,21 @@ test('download-data writes the CSV from a (local, fake) CFPB API and reports it'
       },
     );
     assert.equal(existsSync(join(dir, 'x.csv')), false);
+    // A download that fails leaves no file behind, not even an empty one.
+    await assert.rejects(
+      runCommand(registerDownloadData, [
+        'download-data',
+        '--to',
+        join(dir, 'y.csv'),
+        '--size',
+        '2',
+        '--endpoint',
+        'http://127.0.0.1:9/',
+        '--quiet',
+      ]),
+      { name: 'UserError', message: /Could not reach the CFPB complaint API/ },
+    );
+    assert.equal(existsSync(join(dir, 'y.csv')), false);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenizeDataset, type Example } from '../../src/data/dataset.js';
-import { makeBatches, countBatches } from '../../src/data/batch.js';
+import { makeBatches, countBatches, type Batch } from '../../src/data/batch.js';
 import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
 import { Rng } from '../../src/tensor/random.js';
 
 const tokenizer = BertTokenizer.fromVocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c']);
+/** [B, T], checked against every array's length so the flat layout holds. */
+function shapeOf(batch: Batch): [number, number] {
+  for (const array of [batch.inputIds, batch.attentionMask, batch.tokenTypeIds])
+    assert.equal(array.length, batch.size * batch.length);
+  assert.equal(batch.labels.length, batch.size);
+  return [batch.size, batch.length];
+}
+
 const examples: Example[] = [
   { text: 'a', label: 0 },
   { text: 'a b c a b c', label: 1 },
@@ -33,23 +41,22 @@ test('batches pad to their own longest sequence, with masks, token types and lab
   assert.equal(batches.length, 3);
   assert.equal(countBatches(5, 2), 3);
   const [first, second, last] = batches;
-  assert.deepEqual(first.inputIds.shape, [2, 6]);
-  assert.deepEqual(Array.from(first.inputIds.data), [2, 5, 3, 0, 0, 0, 2, 5, 6, 7, 5, 3]);
-  assert.deepEqual(Array.from(first.attentionMask.data), [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
-  assert.deepEqual(Array.from(first.labels.data), [0, 1]);
-  assert.deepEqual(first.labels.shape, [2]);
-  assert.deepEqual(second.inputIds.shape, [2, 5]);
-  assert.deepEqual(Array.from(second.tokenTypeIds.data), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(shapeOf(first), [2, 6]);
+  assert.deepEqual(Array.from(first.inputIds), [2, 5, 3, 0, 0, 0, 2, 5, 6, 7, 5, 3]);
+  assert.deepEqual(Array.from(first.attentionMask), [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(first.labels), [0, 1]);
+  assert.deepEqual(shapeOf(second), [2, 5]);
+  assert.deepEqual(Array.from(second.tokenTypeIds), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   assert.equal(last.size, 1);
-  assert.deepEqual(Array.from(last.inputIds.data), [2, 3]);
+  assert.deepEqual(Array.from(last.inputIds), [2, 3]);
   assert.equal([...makeBatches(data, { batchSize: 2, dropLast: true })].length, 2);
 });
 
 test('a maxLength cap keeps [CLS] … [SEP]', () => {
   const data = tokenizeDataset(tokenizer, examples, { maxLength: 16 });
   const [batch] = makeBatches(data.examples, { batchSize: 5, maxLength: 4 });
-  assert.deepEqual(batch.inputIds.shape, [5, 4]);
-  assert.deepEqual(Array.from(batch.inputIds.data.slice(4, 8)), [2, 5, 6, 3]);
+  assert.deepEqual(shapeOf(batch), [5, 4]);
+  assert.deepEqual(Array.from(batch.inputIds.slice(4, 8)), [2, 5, 6, 3]);
 });
 
 test('shuffling is seeded, covers every example once, and differs between epochs', () => {
@@ -57,9 +64,7 @@ test('shuffling is seeded, covers every example once, and differs between epochs
   const sizes = (rng: Rng): number[] =>
     [...makeBatches(data, { batchSize: 2, shuffle: true, rng })].map((b) => b.size);
   const order = (rng: Rng): string[] =>
-    [...makeBatches(data, { batchSize: 1, shuffle: true, rng })].map((b) =>
-      Array.from(b.inputIds.data).join(','),
-    );
+    [...makeBatches(data, { batchSize: 1, shuffle: true, rng })].map((b) => Array.from(b.inputIds).join(','));
   const rngA = new Rng(5);
   const rngB = new Rng(5);
   const first = order(rngA);

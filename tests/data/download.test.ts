@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadComplaints } from '../../src/data/download.js';
@@ -49,10 +49,10 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-test('downloads pages of narratives and writes an export-style CSV', async () => {
+test('downloads pages of narratives as an export-style CSV', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lora-lab-dl-'));
   try {
-    const to = join(dir, 'raw', 'complaints.csv');
+    const to = join(dir, 'complaints.csv');
     await withServer(
       (url, res) => {
         const size = Number(url.searchParams.get('size'));
@@ -63,8 +63,9 @@ test('downloads pages of narratives and writes an export-style CSV', async () =>
         json(res, 200, { _meta: {}, hits: { total: { value: total }, hits } });
       },
       async (endpoint, seen) => {
-        const result = await downloadComplaints({ to, size: 3, endpoint });
+        const result = await downloadComplaints({ size: 3, endpoint });
         assert.equal(result.rows, 3);
+        assert.equal(result.endpoint, endpoint);
         assert.equal(seen.length, 1);
         assert.equal(seen[0].searchParams.get('has_narrative'), 'true');
         assert.equal(seen[0].searchParams.get('size'), '3');
@@ -74,6 +75,7 @@ test('downloads pages of narratives and writes an export-style CSV', async () =>
           null,
           'format=csv/json would export everything and ignore size',
         );
+        writeFileSync(to, result.csv);
         const table = await readComplaintsCsv(to);
         assert.deepEqual(table.header, [
           'Date received',
@@ -95,7 +97,7 @@ test('downloads pages of narratives and writes an export-style CSV', async () =>
         });
 
         // More than there are: stops at the last (short) page.
-        const all = await downloadComplaints({ to, size: 8, endpoint });
+        const all = await downloadComplaints({ size: 8, endpoint });
         assert.equal(all.rows, 5);
       },
     );
@@ -107,7 +109,7 @@ test('downloads pages of narratives and writes an export-style CSV', async () =>
         json(res, 200, { hits: { hits: Array.from({ length: size }, (_, i) => hit(from + i)) } });
       },
       async (endpoint, seen) => {
-        const result = await downloadComplaints({ to, size: 2500, endpoint });
+        const result = await downloadComplaints({ size: 2500, endpoint });
         assert.equal(result.rows, 2500);
         assert.deepEqual(
           seen.map((u) => [u.searchParams.get('frm'), u.searchParams.get('size')]),
@@ -124,16 +126,15 @@ test('downloads pages of narratives and writes an export-style CSV', async () =>
   }
 });
 
-test('CFPB_API sets the endpoint; server errors are user errors and write nothing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lora-lab-dl-'));
+// That a failed download writes no file is the writer's test (tests/cli/download-data.test.ts).
+test('CFPB_API sets the endpoint; server errors are user errors', async () => {
   const saved = process.env.CFPB_API;
   try {
-    const to = join(dir, 'complaints.csv');
     await withServer(
       (_url, res) => json(res, 503, { error: 'down' }),
       async (endpoint) => {
         process.env.CFPB_API = endpoint;
-        await assert.rejects(downloadComplaints({ to, size: 2 }), {
+        await assert.rejects(downloadComplaints({ size: 2 }), {
           name: 'UserError',
           message: /answered 503 Service Unavailable/,
         });
@@ -145,7 +146,7 @@ test('CFPB_API sets the endpoint; server errors are user errors and write nothin
         res.end('<html>maintenance</html>');
       },
       async (endpoint) => {
-        await assert.rejects(downloadComplaints({ to, endpoint }), {
+        await assert.rejects(downloadComplaints({ endpoint }), {
           name: 'UserError',
           message: /not JSON/,
         });
@@ -154,24 +155,22 @@ test('CFPB_API sets the endpoint; server errors are user errors and write nothin
     await withServer(
       (_url, res) => json(res, 200, { hits: { hits: [] } }),
       async (endpoint) => {
-        await assert.rejects(downloadComplaints({ to, endpoint }), {
+        await assert.rejects(downloadComplaints({ endpoint }), {
           name: 'UserError',
           message: /returned no complaints/,
         });
       },
     );
-    await assert.rejects(downloadComplaints({ to, size: 0, endpoint: 'http://127.0.0.1:9/' }), {
+    await assert.rejects(downloadComplaints({ size: 0, endpoint: 'http://127.0.0.1:9/' }), {
       name: 'UserError',
       message: /from 1 to 10,000/,
     });
-    await assert.rejects(downloadComplaints({ to, size: 1, endpoint: 'http://127.0.0.1:9/' }), {
+    await assert.rejects(downloadComplaints({ size: 1, endpoint: 'http://127.0.0.1:9/' }), {
       name: 'UserError',
       message: /Could not reach the CFPB complaint API/,
     });
-    assert.equal(existsSync(to), false);
   } finally {
     if (saved === undefined) delete process.env.CFPB_API;
     else process.env.CFPB_API = saved;
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabelMap, compareCodePoints } from '../../src/data/label-map.js';
@@ -28,15 +28,16 @@ test('ids follow sorted class names, like sklearn LabelEncoder', () => {
   assert.ok(compareCodePoints('\uFFFF', '😀') < 0); // code points, not UTF-16 units
 });
 
-test('save and load round-trip in HF config form; bad files are user errors', () => {
+test('toJSON and load round-trip in HF config form; bad files are user errors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lora-lab-labels-'));
   try {
     const path = join(dir, 'label_map.json');
-    LabelMap.fromClasses(['b', 'a']).save(path);
-    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), {
+    const json = LabelMap.fromClasses(['b', 'a']).toJSON();
+    assert.deepEqual(json, {
       label2id: { a: 0, b: 1 },
       id2label: { '0': 'a', '1': 'b' },
     });
+    writeFileSync(path, JSON.stringify(json));
     assert.deepEqual(LabelMap.load(path).names, ['a', 'b']);
     assert.throws(() => LabelMap.load(join(dir, 'missing.json')), {
       name: 'UserError',

@@ -4,10 +4,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preprocessComplaints } from '../../src/data/preprocess.js';
-import { writePreprocessed, loadPreprocessed } from '../../src/data/split-files.js';
+import { formatPreprocessedFiles, loadPreprocessed } from '../../src/data/split-files.js';
+import { writeNamedFiles } from '../../src/io/named-files.js';
 import { formatSummary } from '../../src/data/summary-text.js';
 import { formatCsv } from '../../src/data/csv.js';
 import { requireShared } from '../helpers/shared.js';
+import { withRng } from '../helpers/preprocess-options.js';
 
 const LONG = 'I have asked the company many times to fix this error on my account but nothing happened';
 const SHORT = 'Too short, only five words.';
@@ -49,13 +51,16 @@ test('the study preprocessing on a synthetic export: merge, threshold, clean, sh
   try {
     const input = join(dir, 'raw.csv');
     writeFileSync(input, syntheticCsv());
-    const result = await preprocessComplaints(input, {
-      classThreshold: 50,
-      minWords: 10,
-      testSize: 0.2,
-      valSize: 0.1,
-      seed: 42,
-    });
+    const result = await preprocessComplaints(
+      input,
+      withRng({
+        classThreshold: 50,
+        minWords: 10,
+        testSize: 0.2,
+        valSize: 0.1,
+        seed: 42,
+      }),
+    );
     const { summary } = result;
     assert.deepEqual(summary.rows, {
       read: 235,
@@ -103,15 +108,15 @@ test('same seed, same output; another seed, another split; exact sample sizes', 
   try {
     const input = join(dir, 'raw.csv');
     writeFileSync(input, syntheticCsv());
-    const a = await preprocessComplaints(input, { seed: 7 });
-    const b = await preprocessComplaints(input, { seed: 7 });
-    const c = await preprocessComplaints(input, { seed: 8 });
+    const a = await preprocessComplaints(input, withRng({ seed: 7 }));
+    const b = await preprocessComplaints(input, withRng({ seed: 7 }));
+    const c = await preprocessComplaints(input, withRng({ seed: 8 }));
     assert.deepEqual(a.splits, b.splits);
     assert.notDeepEqual(a.splits.test, c.splits.test);
 
-    const half = await preprocessComplaints(input, { sampleFrac: 0.5, classThreshold: 5, seed: 1 });
+    const half = await preprocessComplaints(input, withRng({ sampleFrac: 0.5, classThreshold: 5, seed: 1 }));
     assert.equal(half.summary.rows.notSampled, 233 - Math.round(0.5 * 233));
-    const again = await preprocessComplaints(input, { sampleFrac: 0.5, classThreshold: 5, seed: 1 });
+    const again = await preprocessComplaints(input, withRng({ sampleFrac: 0.5, classThreshold: 5, seed: 1 }));
     assert.deepEqual(half.splits, again.splits);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -123,9 +128,27 @@ test('written splits load back with label ids; the split format is text,label', 
   try {
     const input = join(dir, 'raw.csv');
     writeFileSync(input, syntheticCsv());
-    const result = await preprocessComplaints(input, { seed: 3 });
+    const result = await preprocessComplaints(input, withRng({ seed: 3 }));
     const out = join(dir, 'out');
-    writePreprocessed(out, result);
+    const files = formatPreprocessedFiles(result);
+    // summary.json comes last: a directory with a summary is a whole one.
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['train.csv', 'val.csv', 'test.csv', 'label_map.json', 'summary.json'],
+    );
+    assert.deepEqual(
+      files.find((f) => f.name === 'label_map.json'),
+      {
+        name: 'label_map.json',
+        json: result.labelMap.toJSON(),
+      },
+    );
+    const withoutVal = await preprocessComplaints(input, withRng({ seed: 3, valSize: 0 }));
+    assert.deepEqual(
+      formatPreprocessedFiles(withoutVal).map((f) => f.name),
+      ['train.csv', 'test.csv', 'label_map.json', 'summary.json'],
+    );
+    writeNamedFiles(out, files);
     assert.deepEqual(readdirSync(out).sort(), [
       'label_map.json',
       'summary.json',
@@ -155,20 +178,20 @@ test('nothing left, or one class left, is a user error', async () => {
   try {
     const input = join(dir, 'raw.csv');
     writeFileSync(input, syntheticCsv());
-    await assert.rejects(preprocessComplaints(input, { classThreshold: 1000 }), {
+    await assert.rejects(preprocessComplaints(input, withRng({ classThreshold: 1000 })), {
       name: 'UserError',
       message: /No rows of .* are left after preprocessing/,
     });
-    await assert.rejects(preprocessComplaints(input, { classThreshold: 58 }), {
+    await assert.rejects(preprocessComplaints(input, withRng({ classThreshold: 58 })), {
       name: 'UserError',
       message: /Only one class \(Debt collection\)/,
     });
-    await assert.rejects(preprocessComplaints(input, { sampleFrac: 0 }), {
+    await assert.rejects(preprocessComplaints(input, withRng({ sampleFrac: 0 })), {
       name: 'UserError',
       message: 'The sample fraction must be above 0 and at most 1, got 0.',
     });
     writeFileSync(input, 'Product,Consumer complaint narrative\r\n');
-    await assert.rejects(preprocessComplaints(input), {
+    await assert.rejects(preprocessComplaints(input, withRng()), {
       name: 'UserError',
       message: /has a header but no rows/,
     });
@@ -180,14 +203,17 @@ test('nothing left, or one class left, is a user error', async () => {
 test('the shared complaints.csv gives the study counts: 6,086 rows in 9 classes', async (t) => {
   const input = requireShared(t, 'data', 'cfpb', 'complaints.csv');
   if (!input) return;
-  const { summary, labelMap } = await preprocessComplaints(input, {
-    sampleFrac: 1,
-    classThreshold: 50,
-    minWords: 10,
-    testSize: 0.2,
-    valSize: 0,
-    seed: 42,
-  });
+  const { summary, labelMap } = await preprocessComplaints(
+    input,
+    withRng({
+      sampleFrac: 1,
+      classThreshold: 50,
+      minWords: 10,
+      testSize: 0.2,
+      valSize: 0,
+      seed: 42,
+    }),
+  );
   assert.deepEqual(Object.fromEntries(summary.classes.map((c) => [c.name, c.rows])), {
     'Debt collection': 1736,
     'Credit reporting': 1567,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { formatCsv } from '../../src/data/csv.js';
 import { LabelMap } from '../../src/data/label-map.js';
 import { LABEL_MAP_FILE, SPLIT_FILES } from '../../src/data/split-files.js';
+import { writeJsonAtomic } from '../../src/io/atomic-write.js';
 import { saveHfDirectory } from '../../src/io/hf-directory.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { BertConfig } from '../../src/models/bert/config.js';
@@ -132,7 +133,7 @@ export function writeTinyData(dir: string, options: TinyDataOptions = {}): strin
   write(SPLIT_FILES.train, rows.slice(0, train));
   if (val > 0) write(SPLIT_FILES.val, rows.slice(train, train + val));
   write(SPLIT_FILES.test, rows.slice(train + val));
-  LabelMap.fromClasses(TINY_LABELS).save(join(dir, LABEL_MAP_FILE));
+  writeJsonAtomic(join(dir, LABEL_MAP_FILE), LabelMap.fromClasses(TINY_LABELS).toJSON());
   return dir;
 }
 

@@ -95,12 +95,21 @@ test('save → load round trip: same weights, same logits, labels from the check
   assert.deepEqual(byCount.config.labels, LABELS);
 });
 
-test('the tokenizer writes its files into the directory when given', async (t) => {
+test("the tokenizer's files are written into the directory when given", async (t) => {
   const dir = withDir(t);
   const model = new BertForSequenceClassification(microConfig(), new Rng(1));
-  const tokenizer = { saveTo: (d: string) => writeFileSync(join(d, 'vocab.txt'), '[PAD]\n') };
+  const tokenizer = {
+    vocabText: () => '[PAD]\n',
+    tokenizerJson: { model: { type: 'WordPiece', vocab: { '[PAD]': 0 } } },
+    tokenizerConfig: { do_lower_case: true },
+  };
   await saveHfDirectory(model, dir, { labels: LABELS, tokenizer });
   assert.equal(readFileSync(join(dir, 'vocab.txt'), 'utf8'), '[PAD]\n');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), tokenizer.tokenizerJson);
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')),
+    tokenizer.tokenizerConfig,
+  );
 });
 
 test('saving refuses a wrong label count and a model with LoRA layers in it', async (t) => {

@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
+import { saveTokenizerFiles } from '../../src/io/tokenizer-files.js';
 import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
 
 interface GoldenCase {
@@ -61,7 +62,7 @@ test('a saved tokenizer directory is self-contained and encodes the same', (t) =
   if (!modelDir) return;
   const dir = mkdtempSync(join(tmpdir(), 'lora-lab-saved-tokenizer-'));
   try {
-    BertTokenizer.fromDirectory(modelDir).saveTo(dir);
+    saveTokenizerFiles(BertTokenizer.fromDirectory(modelDir), dir);
     assert.equal(
       readFileSync(join(dir, 'vocab.txt'), 'utf8'),
       readFileSync(join(modelDir, 'vocab.txt'), 'utf8'),

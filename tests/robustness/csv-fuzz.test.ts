@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { readComplaintsCsv } from '../../src/data/complaints.js';
 import { preprocessComplaints } from '../../src/data/preprocess.js';
 import { UserError } from '../../src/errors.js';
+import { withRng } from '../helpers/preprocess-options.js';
 import { tinyComplaintsCsv } from '../helpers/tiny-model.js';
 import { applyEdits, byteEdits } from '../io/helpers/mutate.js';
 
@@ -86,15 +87,19 @@ async function onlyUserErrors(bytes: Uint8Array): Promise<void> {
   try {
     for (const run of [
       () => readComplaintsCsv(path),
-      () => preprocessComplaints(path, { classThreshold: 2, minWords: 1, testSize: 0.25, valSize: 0.1 }),
       () =>
-        preprocessComplaints(path, {
-          sampleFrac: 0.5,
-          classThreshold: 1,
-          minWords: 0,
-          testSize: 0.2,
-          valSize: 0,
-        }),
+        preprocessComplaints(path, withRng({ classThreshold: 2, minWords: 1, testSize: 0.25, valSize: 0.1 })),
+      () =>
+        preprocessComplaints(
+          path,
+          withRng({
+            sampleFrac: 0.5,
+            classThreshold: 1,
+            minWords: 0,
+            testSize: 0.2,
+            valSize: 0,
+          }),
+        ),
     ]) {
       try {
         const result = await run();
@@ -123,7 +128,7 @@ test('the valid file reads and preprocesses', async () => {
   writeFileSync(path, VALID);
   const table = await readComplaintsCsv(path);
   assert.equal(table.rows.length, 24);
-  const result = await preprocessComplaints(path, { classThreshold: 2, minWords: 1 });
+  const result = await preprocessComplaints(path, withRng({ classThreshold: 2, minWords: 1 }));
   assert.equal(result.labelMap.size, 3);
 });
 
