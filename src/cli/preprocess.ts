@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
+import {
+  preprocessComplaints,
+  PREPROCESS_DEFAULTS,
+  resolvePreprocessOptions,
+  type PreprocessOptionNames,
+} from '../data/preprocess.js';
 import { formatPreprocessedFiles } from '../data/split-files.js';
 import { formatSummary } from '../data/summary-text.js';
 import { writeNamedFiles } from '../io/named-files.js';
@@ -36,6 +41,15 @@ export function parseFlag<T>(flag: string, raw: string, parser: (value: string) 
     throw error;
   }
 }
+
+const PREPROCESS_FLAG_NAMES: PreprocessOptionNames = {
+  sampleFrac: '--sample-frac',
+  classThreshold: '--class-threshold',
+  minWords: '--min-text-length',
+  testSize: '--test-size',
+  valSize: '--val-size',
+  seed: '--seed',
+};
 
 // Files smaller than this are read in well under a second: no progress bar.
 const PROGRESS_MIN_BYTES = 32e6;
@@ -84,17 +98,8 @@ export function registerPreprocess(program: Command): void {
         valSize: parseFlag('--val-size', flags.valSize, floatInRange(-Infinity, Infinity)),
         seed: parseFlag('--seed', flags.seed, intInRange(0, 0xffffffff)),
       };
-      if (!(options.sampleFrac > 0 && options.sampleFrac <= 1)) {
-        throw new UserError(`--sample-frac must be above 0 and at most 1, got ${options.sampleFrac}.`);
-      }
-      if (!(options.valSize >= 0 && options.valSize < 1)) {
-        throw new UserError(`--val-size must be at least 0 and below 1, got ${options.valSize}.`);
-      }
-      if (options.testSize + options.valSize >= 1) {
-        throw new UserError(
-          `--test-size plus --val-size must be below 1, got ${options.testSize} + ${options.valSize}.`,
-        );
-      }
+      // Ranges are checked before the file is read, in the flags' own names.
+      resolvePreprocessOptions(options, PREPROCESS_FLAG_NAMES);
       const progress = createProgress({ quiet: flags.quiet });
       let shown = false;
       let lastRead = 0;

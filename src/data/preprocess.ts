@@ -111,9 +111,22 @@ interface Candidate {
   words: number;
 }
 
+/** How validation messages name each option: in words for the library, as flags for the CLI. */
+export type PreprocessOptionNames = Record<keyof PreprocessSummary['options'], string>;
+
+const OPTION_NAMES: PreprocessOptionNames = {
+  sampleFrac: 'The sample fraction',
+  classThreshold: 'The class threshold',
+  minWords: 'The minimum word count',
+  testSize: 'The test size',
+  valSize: 'The validation size',
+  seed: 'The seed',
+};
+
 /** Validates the numeric options (messages name the option, the range and the value). */
 export function resolvePreprocessOptions(
   options: Omit<PreprocessOptions, 'rng'>,
+  names: PreprocessOptionNames = OPTION_NAMES,
 ): PreprocessSummary['options'] {
   const o = { ...PREPROCESS_DEFAULTS, ...stripUndefined(options) };
   const check = (ok: boolean, message: string): void => {
@@ -121,31 +134,31 @@ export function resolvePreprocessOptions(
   };
   check(
     o.sampleFrac > 0 && o.sampleFrac <= 1,
-    `The sample fraction must be above 0 and at most 1, got ${o.sampleFrac}.`,
+    `${names.sampleFrac} must be above 0 and at most 1, got ${o.sampleFrac}.`,
   );
   check(
     Number.isInteger(o.classThreshold) && o.classThreshold >= 1,
-    `The class threshold must be a whole number of at least 1, got ${o.classThreshold}.`,
+    `${names.classThreshold} must be a whole number of at least 1, got ${o.classThreshold}.`,
   );
   check(
     Number.isInteger(o.minWords) && o.minWords >= 0,
-    `The minimum word count must be a whole number of at least 0, got ${o.minWords}.`,
+    `${names.minWords} must be a whole number of at least 0, got ${o.minWords}.`,
   );
   check(
     o.testSize > 0 && o.testSize < 1,
-    `The test size must be between 0 and 1 (exclusive), got ${o.testSize}.`,
+    `${names.testSize} must be between 0 and 1 (exclusive), got ${o.testSize}.`,
   );
   check(
     o.valSize >= 0 && o.valSize < 1,
-    `The validation size must be at least 0 and below 1, got ${o.valSize}.`,
+    `${names.valSize} must be at least 0 and below 1, got ${o.valSize}.`,
   );
   check(
     o.testSize + o.valSize < 1,
-    `The test and validation sizes must add up to less than 1, got ${o.testSize} + ${o.valSize}.`,
+    `${names.testSize} plus ${names.valSize.replace(/^The /, 'the ')} must be below 1, got ${o.testSize} + ${o.valSize}.`,
   );
   check(
     Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff,
-    `The seed must be a whole number from 0 to 4294967295, got ${o.seed}.`,
+    `${names.seed} must be a whole number from 0 to 4294967295, got ${o.seed}.`,
   );
   const { sampleFrac, classThreshold, minWords, testSize, valSize, seed } = o;
   return { sampleFrac, classThreshold, minWords, testSize, valSize, seed };

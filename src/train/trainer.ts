@@ -228,10 +228,11 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     eps: o.eps,
     noDecay: o.noDecay,
   });
-  const fingerprint = {
-    seed: o.seed,
-    batch_size: o.batchSize,
+  // What results.json records of the run, and (with the seed and the trainable set) what a checkpoint
+  // must agree with to be resumed.
+  const settings = {
     epochs: o.epochs,
+    batch_size: o.batchSize,
     max_steps: o.maxSteps,
     lr: o.lr,
     weight_decay: o.weightDecay,
@@ -240,6 +241,10 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     max_grad_norm: o.maxGradNorm,
     train_examples: n,
     val_examples: o.val?.length ?? 0,
+  };
+  const fingerprint = {
+    seed: o.seed,
+    ...settings,
     trainable: params.map(([name, p]) => `${name}:${p.size}`).join(','),
   };
 
@@ -469,21 +474,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     seed: o.seed,
     trainable_params: countParameters(model, true),
     total_params: countParameters(model),
-    config: {
-      ...o.run.config,
-      epochs: o.epochs,
-      batch_size: o.batchSize,
-      max_steps: o.maxSteps,
-      total_steps: totalSteps,
-      lr: o.lr,
-      weight_decay: o.weightDecay,
-      schedule: o.schedule,
-      warmup_steps: schedule.warmupSteps,
-      max_grad_norm: o.maxGradNorm,
-      train_examples: n,
-      val_examples: o.val?.length ?? 0,
-      test_examples: o.test.length,
-    },
+    config: { ...o.run.config, ...settings, total_steps: totalSteps, test_examples: o.test.length },
     history,
     best_epoch: bestEpoch,
     test,

@@ -189,7 +189,17 @@ const CASES: Case[] = [
   {
     name: 'preprocess: sizes adding up to 1',
     args: (b, out) => pre(b.raw, out, '--test-size', '0.5', '--val-size', '0.5'),
-    says: /below 1/,
+    says: /--test-size plus --val-size must be below 1, got 0\.5 \+ 0\.5\./,
+  },
+  {
+    name: 'preprocess: --sample-frac 0',
+    args: (b, out) => pre(b.raw, out, '--sample-frac', '0'),
+    says: /--sample-frac must be above 0 and at most 1, got 0\./,
+  },
+  {
+    name: 'preprocess: --val-size 1',
+    args: (b, out) => pre(b.raw, out, '--val-size', '1'),
+    says: /--val-size must be at least 0 and below 1, got 1\./,
   },
   {
     name: 'preprocess: output folder is a file',
