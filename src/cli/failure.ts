@@ -6,7 +6,7 @@ export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export type InterruptSignal = (typeof INTERRUPT_SIGNALS)[number];
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-export const INTERRUPTED_EXIT_CODE = 130;
+const INTERRUPTED_EXIT_CODE = 130;
 
 /** 128 + the signal's number, as shells report a process ended by it: 130 for SIGINT, 143 for SIGTERM. */
 function interruptedExitCode(signal: string | null): number {

@@ -36,7 +36,7 @@ interface TrainFlags extends EngineOptions {
 }
 
 /** The study's learning rates per method when --lr is not given: the better ones of the PyTorch reference. */
-export const DEFAULT_LR: Record<Method, number> = { scratch: 1e-4, full: 1e-4, lora: 1e-3 };
+const DEFAULT_LR: Record<Method, number> = { scratch: 1e-4, full: 1e-4, lora: 1e-3 };
 
 export function registerTrain(program: Command): void {
   const command = program

@@ -71,7 +71,7 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
 }
 
-export function displayName(method: Method, options: Pick<TrainRunOptions, 'lora' | 'scratch'>): string {
+function displayName(method: Method, options: Pick<TrainRunOptions, 'lora' | 'scratch'>): string {
   switch (method) {
     case 'scratch':
       return `Small-BERT from scratch (${options.scratch.numLayers} layers, hidden ${options.scratch.hiddenSize})`;

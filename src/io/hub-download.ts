@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
  * only then is it renamed into place: an interrupted download never leaves a partial file behind.
  */
 
-export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
 const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'] as const;
 const TOKENIZER_FILES = [

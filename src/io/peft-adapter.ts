@@ -19,9 +19,9 @@ import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { isWeight, type StateDict } from './state-dict.js';
 
 /** PEFT's weights file inside an adapter folder. */
-export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
+const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
 /** Every saved key starts with this: PeftModel.base_model (LoraModel) .model (the transformers model). */
-export const PEFT_KEY_PREFIX = 'base_model.model.';
+const PEFT_KEY_PREFIX = 'base_model.model.';
 
 /**
  * Our parameter name for a PEFT name, saved (`base_model.model.x.lora_A.weight`) or in memory

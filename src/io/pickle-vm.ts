@@ -53,7 +53,7 @@ export interface PickleHooks {
 }
 
 /** Hooks that refuse every global and persistent id: plain data only. */
-export function dataOnlyHooks(label: string): PickleHooks {
+function dataOnlyHooks(label: string): PickleHooks {
   return {
     findGlobal(module, name) {
       throw new UserError(

@@ -16,7 +16,7 @@ export interface ZipLimits {
   ratioFloorBytes: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxTotalBytes: 8 * 1024 ** 3,
   maxRatio: 100,
   ratioFloorBytes: 1024 ** 2,

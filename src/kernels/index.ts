@@ -22,7 +22,7 @@ export { formatProfile, profiledKernels, profiler } from './profile.js';
 export type { ProfileEntry } from './profile.js';
 export { allocCollectedWasmF32, allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';
 
-export const MAX_THREADS = 256;
+const MAX_THREADS = 256;
 
 export interface CreateKernelsOptions {
   backend?: 'wasm' | 'reference';

@@ -29,7 +29,7 @@ export function isWithinModulesToSave(names: readonly string[], path: string): b
 }
 
 /** Python's `re.fullmatch(pattern, text)`. JavaScript and Python regular expressions agree on the common syntax. */
-export function fullMatch(pattern: string, text: string): boolean {
+function fullMatch(pattern: string, text: string): boolean {
   return new RegExp(`^(?:${pattern})$`, 's').test(text);
 }
 

@@ -132,7 +132,7 @@ const SETTING_SLUGS: Record<SettingName, (v: number) => string> = {
   loraAlpha: (v) => `a${v}`,
 };
 
-export const SETTING_ORDER: readonly SettingName[] = [
+const SETTING_ORDER: readonly SettingName[] = [
   'lr',
   'maxLength',
   'loraR',

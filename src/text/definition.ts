@@ -13,7 +13,7 @@ export interface SpecialTokenNames {
   mask: string;
 }
 
-export const DEFAULT_SPECIAL_TOKENS: SpecialTokenNames = {
+const DEFAULT_SPECIAL_TOKENS: SpecialTokenNames = {
   unk: '[UNK]',
   cls: '[CLS]',
   sep: '[SEP]',

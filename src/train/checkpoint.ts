@@ -15,7 +15,7 @@ import type { EpochRecord } from './results.js';
  * The folder is assembled under a hidden temporary name and renamed into place, so a folder named
  * `checkpoint-<step>` is always complete.
  */
-export const CHECKPOINT_PREFIX = 'checkpoint-';
+const CHECKPOINT_PREFIX = 'checkpoint-';
 const TEMP_PREFIX = '.tmp-checkpoint-';
 const OLD_PREFIX = '.old-checkpoint-';
 const STATE_FILE = 'trainer_state.json';

@@ -20,7 +20,7 @@ const PAGE = 65536;
 const ALIGN = 64;
 /** 4 GiB, the most a 32-bit memory can address; the module declares the same maximum. */
 export const MAX_PAGES = 65536;
-export const CONTROL_SLOTS = 16;
+const CONTROL_SLOTS = 16;
 export const JOB_SLOTS = 64;
 
 function align(x: number): number {

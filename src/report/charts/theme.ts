@@ -6,7 +6,7 @@ import type { RunGroup } from '../group.js';
  * DejaVu Sans is what the PNG renderer finds on Debian; Verdana has nearly the same metrics, so the
  * inline SVGs look alike in a browser that lacks DejaVu.
  */
-export const CHART_FONT = 'DejaVu Sans, Verdana, Geneva, sans-serif';
+const CHART_FONT = 'DejaVu Sans, Verdana, Geneva, sans-serif';
 
 const INK = '#1f2933';
 const MUTED = '#52606d';

@@ -31,7 +31,7 @@ export function maskedSoftmax(scores: Tensor, bias: Tensor): Tensor {
  * The shared backward of a softmax whose input had a per-group bias added: the gradient of the
  * pre-softmax sum goes to the scores as is and to the bias summed over each bias row's group of rows.
  */
-export function softmaxBiasBackward(
+function softmaxBiasBackward(
   y: Float32Array,
   dy: Float32Array,
   scores: Tensor,

@@ -29,7 +29,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
  * Writes (or adds, with `accumulate`) src, of shape `shape`, permuted by `perm` into dst. Walks the
  * output in order, so writes are sequential and reads strided.
  */
-export function permuteInto(
+function permuteInto(
   src: Float32Array,
   shape: Shape,
   perm: readonly number[],
