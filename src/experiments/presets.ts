@@ -81,7 +81,7 @@ const REFERENCE: Preset = {
 
 /**
  * Chosen by a search on the validation split (scripts/device/tune_search.py, its runs and ranking in
- * docs/tuning/): 264 runs over learning rate, epochs and length, 3 seeds each; for each method the cheapest
+ * docs/tuning/): 182 runs over learning rate, epochs and length, 3 seeds each; for each method the cheapest
  * setting within 0.005 of the best mean validation F1. README, "Tuning", gives the numbers.
  */
 const TUNED: Preset = {
