@@ -55,6 +55,26 @@ export function planBroadcast(op: string, a: Shape, b: Shape): BroadcastPlan {
 }
 
 /**
+ * out = combine(a, b) element by element under `plan`. `combine` is called per element: fine for the
+ * ops off the hot path; `add`, which every residual goes through, keeps its own loops.
+ */
+export function combineBroadcast(
+  plan: BroadcastPlan,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  combine: (x: number, y: number) => number,
+): void {
+  const last = plan.dims.length - 1;
+  const len = plan.dims[last];
+  const sa = plan.stridesA[last];
+  const sb = plan.stridesB[last];
+  forEachRow(plan, (o, ia, ib) => {
+    for (let j = 0; j < len; j++) out[o + j] = combine(a[ia + j * sa], b[ib + j * sb]);
+  });
+}
+
+/**
  * Calls `row(outOffset, aOffset, bOffset)` for every innermost row; the row has `plan.dims[last]`
  * elements, stepping the operands by `stridesA[last]` and `stridesB[last]`.
  */
