@@ -38,7 +38,7 @@ test('report --runs writes the report beside the runs and lists the files', asyn
     const printed = await capture(() =>
       program().parseAsync(['node', 'lora-lab', 'report', '--runs', root, '--no-anchors']),
     );
-    assert.match(printed, /^Wrote 11 files:\n/);
+    assert.match(printed, /^Wrote 12 files:\n/);
     assert.match(printed, /report\.html/);
     for (const name of ['comparison.md', 'comparison.json', 'report.html', 'f1.png', 'confusion_lora.png']) {
       assert.ok(existsSync(join(root, name)), name);

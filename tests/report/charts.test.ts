@@ -4,6 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { chartCatalog } from '../../src/report/charts/catalog.js';
 import { confusionCells, confusionSpec } from '../../src/report/charts/confusion.js';
 import { f1Spec } from '../../src/report/charts/f1.js';
+import { learningCurvesSpec } from '../../src/report/charts/learning-curves.js';
 import { placeLabels } from '../../src/report/charts/f1-vs-params.js';
 import { decades, logDomain, trainableParamsSpec } from '../../src/report/charts/params.js';
 import { classOrder } from '../../src/report/charts/per-class.js';
@@ -47,6 +48,7 @@ test('every chart of the catalog compiles without a Vega-Lite warning', () => {
       'training_time.png',
       'f1_vs_params.png',
       'per_class_f1.png',
+      'learning_curves.png',
       'confusion_scratch.png',
       'confusion_full.png',
       'confusion_lora.png',
@@ -58,6 +60,40 @@ test('every chart of the catalog compiles without a Vega-Lite warning', () => {
 test('the F1 chart draws error bars only when some model has several seeds', () => {
   assert.deepEqual(marks(f1Spec(seeded)), ['bar', 'errorbar', 'text']);
   assert.deepEqual(marks(f1Spec(single)), ['bar', 'text']);
+});
+
+test('learning curves average each epoch over seeds, and draw validation F1 only where every seed has it', () => {
+  const withVal = (method: 'full' | 'lora', seed: number, valF1: (epoch: number) => number | null) => {
+    const r = run(method, seed);
+    r.results = {
+      ...r.results,
+      history: r.results.history.map((h) => {
+        const f1 = valF1(h.epoch);
+        return f1 === null ? h : { ...h, val: { accuracy: f1, f1_weighted: f1, f1_macro: f1 } };
+      }),
+    };
+    return r;
+  };
+  const groups = groupRuns([
+    withVal('full', 1, (e) => 0.5 + 0.1 * e),
+    withVal('full', 2, (e) => 0.6 + 0.1 * e),
+    // Seed 2 of LoRA has no validation at epoch 3: that point is left out, not averaged over one seed.
+    withVal('lora', 1, (e) => 0.1 * e),
+    withVal('lora', 2, (e) => (e === 3 ? null : 0.2 * e)),
+  ]);
+  const spec = learningCurvesSpec(groups) as {
+    data: { values: { label: string; epoch: number; measure: string; value: number }[] };
+  };
+  const points = spec.data.values;
+  const at = (label: string, measure: string, epoch: number) =>
+    points.find((p) => p.label === label && p.measure === measure && p.epoch === epoch)?.value;
+  const [full, lora] = [groups[0]!.label, groups[1]!.label];
+  assert.ok(Math.abs(at(full, 'Validation F1 (weighted)', 2)! - 0.75) < 1e-12);
+  assert.ok(Math.abs(at(full, 'Training loss', 2)! - 1) < 1e-12, 'fake runs have loss 2 / epoch');
+  assert.ok(Math.abs(at(lora, 'Validation F1 (weighted)', 1)! - 0.15) < 1e-12);
+  assert.equal(at(lora, 'Validation F1 (weighted)', 3), undefined);
+  assert.equal(points.filter((p) => p.measure === 'Training loss').length, 6);
+  assert.deepEqual(compileSpec(learningCurvesSpec(groups)).warnings, []);
 });
 
 test('trainable parameters sit on a log axis with ticks at powers of ten', () => {

@@ -59,6 +59,7 @@ describe('writeReport on three methods with several seeds', () => {
       'confusion_scratch.png',
       'f1.png',
       'f1_vs_params.png',
+      'learning_curves.png',
       'per_class_f1.png',
       'report.html',
       'trainable_params.png',
@@ -163,8 +164,8 @@ describe('writeReport on three methods with several seeds', () => {
   test('report.html is self-contained and embeds every chart', () => {
     assert.doesNotMatch(html, /https?:\/\//);
     assert.doesNotMatch(html, /<(script|link|img|iframe)\b/i);
-    assert.equal((html.match(/<svg /g) ?? []).length, 9);
-    assert.equal((html.match(/<figcaption>/g) ?? []).length, 9);
+    assert.equal((html.match(/<svg /g) ?? []).length, 10);
+    assert.equal((html.match(/<figcaption>/g) ?? []).length, 10);
     assert.match(html, /<style>/);
     for (const name of [PROFILES.scratch.name, PROFILES.full.name, PROFILES.lora.name]) {
       assert.ok(html.includes(`Confusion matrix: ${name.replace(/&/g, '&amp;')}`), name);

@@ -5,6 +5,7 @@ import { anchorsSpec } from './anchors.js';
 import { confusionSpec } from './confusion.js';
 import { f1Spec } from './f1.js';
 import { f1VsParamsSpec } from './f1-vs-params.js';
+import { learningCurvesSpec } from './learning-curves.js';
 import { perClassF1Spec } from './per-class.js';
 import { trainableParamsSpec } from './params.js';
 import { trainingTimeSpec } from './time.js';
@@ -60,6 +61,15 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
         'F1 of every class on the test split, grouped by class, one bar per model; classes are ordered by their number of test examples, shown in brackets. Rare classes are where the models part ways.',
       section: 'overview',
       spec: perClassF1Spec(groups),
+    },
+    {
+      file: 'learning_curves.png',
+      title: 'Learning curves',
+      caption: `Training loss and, where there was a validation split, validation F1 after each epoch${
+        seeded ? ' (means over seeds)' : ''
+      }: the kept model is the epoch with the best validation F1.`,
+      section: 'overview',
+      spec: learningCurvesSpec(groups),
     },
     ...groups.map((g): ChartFile => ({
       file: `confusion_${g.id}.png`,
