@@ -10,8 +10,11 @@ import { layerNormBackwardJob, layerNormJob } from './layer-norm';
 import { embeddingBackwardJob, embeddingJob } from './embedding';
 import { adamwJob } from './adamw';
 import { dropoutJob } from './dropout';
+import { addJob } from './add';
+import { sumRowsJob } from './sum-rows';
 
 export { gemmScratchBytes } from './gemm';
+export { SUM_ROWS_BLOCK } from './sum-rows';
 
 // Operation codes, exported as globals so the JavaScript side reads them instead of repeating them.
 export const OP_GEMM: i32 = 1;
@@ -25,6 +28,8 @@ export const OP_EMBEDDING: i32 = 8;
 export const OP_EMBEDDING_BACKWARD: i32 = 9;
 export const OP_ADAMW: i32 = 10;
 export const OP_DROPOUT: i32 = 11;
+export const OP_ADD: i32 = 12;
+export const OP_SUM_ROWS: i32 = 13;
 
 /** First byte past the module's own static data; the JavaScript heap starts above it. */
 export function heapBase(): usize {
@@ -44,5 +49,7 @@ export function runJob(job: usize, thread: i32): void {
   else if (op == OP_EMBEDDING_BACKWARD) embeddingBackwardJob(job);
   else if (op == OP_ADAMW) adamwJob(job);
   else if (op == OP_DROPOUT) dropoutJob(job);
+  else if (op == OP_ADD) addJob(job);
+  else if (op == OP_SUM_ROWS) sumRowsJob(job);
   else unreachable();
 }

@@ -7,6 +7,7 @@ import { BertForSequenceClassification } from '../src/models/bert/sequence-class
 import { countParameters } from '../src/nn/module.js';
 import { AdamW } from '../src/optim/adamw.js';
 import { backward, noGrad } from '../src/tensor/autograd.js';
+import { tensorScope } from '../src/tensor/scope.js';
 import { crossEntropy } from '../src/tensor/ops/cross-entropy.js';
 import { Rng } from '../src/tensor/random.js';
 import { IntTensor } from '../src/tensor/tensor.js';
@@ -75,7 +76,9 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   const params = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
   const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0.01 });
 
-  const step = (): void => {
+  // One scope per step, as the trainer does: activations stay in the kernels' memory.
+  const step = (): void => tensorScope(stepInScope);
+  const stepInScope = (): void => {
     profiler.mark();
     if (o.mode === 'train') {
       model.train();

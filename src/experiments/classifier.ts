@@ -6,6 +6,7 @@ import { loadBertForSequenceClassification } from '../io/hf-directory.js';
 import { fromPeftParameterName, loadPeftAdapter, readPeftAdapter } from '../io/peft-adapter.js';
 import type { BertForSequenceClassification } from '../models/bert/sequence-classification.js';
 import { noGrad } from '../tensor/autograd.js';
+import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { BertTokenizer } from '../text/bert-tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
@@ -110,9 +111,12 @@ export function* predictTexts(
     const inputs = inputTensors(
       tokenizer.encodeBatch(chunk, { maxLength: options.maxLen, truncation: true, padding: 'longest' }),
     );
-    const logits = noGrad(() => model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds));
+    // A copy of the logits leaves the scope; the activations stay behind in the kernels' memory.
+    const logits = tensorScope(() =>
+      noGrad(() => model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds)).data.slice(),
+    );
     for (let b = 0; b < chunk.length; b++) {
-      const row = Array.from(logits.data.subarray(b * n, (b + 1) * n));
+      const row = Array.from(logits.subarray(b * n, (b + 1) * n));
       const probs = softmax(row);
       let best = 0;
       for (let j = 1; j < n; j++) if (row[j] > row[best]) best = j;

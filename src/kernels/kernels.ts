@@ -142,6 +142,10 @@ export interface Kernels {
     dim: number,
   ): void;
   dropout(spec: DropoutSpec): void;
+  /** y = a + b over n elements; y may be a or b (so `add(g, dy, g, n)` accumulates a gradient). */
+  add(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
+  /** out[j] += Σ_r x[r·cols + j] over r < rows: the column sums of [rows, cols], e.g. a bias's gradient. */
+  sumRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /** Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW. */
   adamw(spec: AdamWSpec): void;
   /**
@@ -150,6 +154,14 @@ export interface Kernels {
    * the array is garbage collected, so no subarray of it may outlive it.
    */
   allocState(n: number): Float32Array;
+  /**
+   * n zeroed floats the kernels use in place (wasm memory for the wasm backend), lent until
+   * `returnFloats`; null when the backend has no such memory or it is full, and the caller then uses
+   * an ordinary array. Return blocks newest first: the memory is then reused at once.
+   */
+  borrowFloats(n: number): Float32Array | null;
+  /** Gives back an array from `borrowFloats`; no view on it may be used afterwards. */
+  returnFloats(array: Float32Array): void;
   /** Frees workers and memory; the backend is unusable afterwards. */
   dispose(): void;
 }

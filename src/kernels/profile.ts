@@ -55,6 +55,15 @@ class Profiler {
 
 export const profiler = new Profiler();
 
+/** Members that are not compute kernels. */
+const UNTIMED = new Set<PropertyKey>([
+  'dispose',
+  'constructor',
+  'allocState',
+  'borrowFloats',
+  'returnFloats',
+]);
+
 /**
  * The same backend with every kernel call timed under `kernel:<name>`. A Proxy, so the result is
  * still an instance of the backend's class (allocWasmF32 checks that).
@@ -64,7 +73,7 @@ export function profiledKernels<K extends Kernels>(inner: K): K {
   return new Proxy(inner, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function' || key === 'dispose' || key === 'constructor') return value;
+      if (typeof value !== 'function' || UNTIMED.has(key)) return value;
       let wrapped = cache.get(key);
       if (!wrapped) {
         const label = `kernel:${String(key)}`;

@@ -91,7 +91,7 @@ export function backward(root: Tensor, gradient?: Float32Array): void {
     } else {
       fn.backward(t.grad);
     }
-    t.grad = null;
+    t.dropGrad(fn.inputs);
     t.gradFn = null;
   }
 }

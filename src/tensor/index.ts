@@ -1,6 +1,7 @@
 /** The tensor layer's public surface: tensors, autograd, randomness, initialisers and every op. */
 export { Tensor, IntTensor, sizeOf, shapeToString } from './tensor.js';
 export type { Shape } from './tensor.js';
+export { tensorScope } from './scope.js';
 export { backward, noGrad, isGradEnabled, needsGrad, record } from './autograd.js';
 export type { GradFn } from './autograd.js';
 export { Rng } from './random.js';

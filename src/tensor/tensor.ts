@@ -1,4 +1,5 @@
 import type { GradFn } from './autograd.js';
+import { currentScope, opFloats, type ScopeMember, type TensorScope } from './scope.js';
 
 export type Shape = readonly number[];
 
@@ -12,18 +13,24 @@ export function shapeToString(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** What a released tensor's data becomes: reading it is an error, see `Tensor.data`. */
+const RELEASED = new Float32Array(0);
+
 /**
  * A float32 tensor: contiguous row-major data, a shape, and its place in the autograd graph.
  * `grad` is filled by backward for tensors that require it (leaves keep theirs; intermediates drop
- * theirs once used).
+ * theirs once used). A tensor made inside a `tensorScope` keeps its memory there and is released
+ * when the scope ends.
  */
-export class Tensor {
-  readonly data: Float32Array;
+export class Tensor implements ScopeMember {
+  private store: Float32Array;
   readonly shape: Shape;
   requiresGrad: boolean;
   grad: Float32Array | null = null;
   /** How this tensor was made; null for leaves (parameters, inputs). */
   gradFn: GradFn | null = null;
+  /** The scope it was made in, where its gradient goes too; null outside any scope. */
+  private readonly scope: TensorScope | null;
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
@@ -31,17 +38,35 @@ export class Tensor {
         `Tensor data has ${data.length} values but shape ${shapeToString(shape)} needs ${sizeOf(shape)}.`,
       );
     }
-    this.data = data;
+    this.store = data;
     this.shape = [...shape];
     this.requiresGrad = requiresGrad;
+    this.scope = currentScope();
+    this.scope?.add(this);
+  }
+
+  get data(): Float32Array {
+    if (this.store === RELEASED) {
+      throw new Error(
+        `A tensor of shape ${shapeToString(this.shape)} was used after the tensorScope that made it ended; copy out what you need inside the scope.`,
+      );
+    }
+    return this.store;
+  }
+
+  /** Called by its scope when the scope ends: its memory is about to be reused. */
+  release(): void {
+    this.store = RELEASED;
+    this.grad = null;
+    this.gradFn = null;
   }
 
   static zeros(shape: Shape, requiresGrad = false): Tensor {
-    return new Tensor(new Float32Array(sizeOf(shape)), shape, requiresGrad);
+    return new Tensor(opFloats(sizeOf(shape)), shape, requiresGrad);
   }
 
   static fill(shape: Shape, value: number, requiresGrad = false): Tensor {
-    return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, requiresGrad);
+    return new Tensor(opFloats(sizeOf(shape)).fill(value), shape, requiresGrad);
   }
 
   static from(values: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
@@ -56,10 +81,36 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** The gradient buffer, allocated (zeroed) on first use. */
+  /** The gradient buffer, allocated (zeroed) on first use, in the tensor's scope if it has one. */
   gradBuffer(): Float32Array {
-    if (!this.grad) this.grad = new Float32Array(this.data.length);
+    if (!this.grad) {
+      const n = this.data.length;
+      this.grad = this.scope ? this.scope.floats(n) : new Float32Array(n);
+    }
     return this.grad;
+  }
+
+  /**
+   * Takes `g` as its gradient instead of a copy, when it has none yet and g fits; returns whether it
+   * did. A tensor from outside every scope never takes scope memory, which its gradient would outlive.
+   */
+  adoptGrad(g: Float32Array): boolean {
+    if (this.grad !== null || g.length !== this.store.length) return false;
+    if (this.scope === null && isScopeMemory(g)) return false;
+    this.grad = g;
+    return true;
+  }
+
+  /**
+   * Drops the gradient of an intermediate once its backward has run. Unless another tensor took the
+   * same array (see adoptGrad), its scope memory goes back at once, for the rest of the backward.
+   */
+  dropGrad(heldBy: readonly Tensor[]): void {
+    const g = this.grad;
+    this.grad = null;
+    if (g === null || this.scope === null) return;
+    for (const t of heldBy) if (t.grad === g) return;
+    this.scope.giveBack(g);
   }
 
   zeroGrad(): void {
@@ -74,6 +125,11 @@ export class Tensor {
   toArray(): number[] {
     return Array.from(this.data);
   }
+}
+
+/** Memory a scope borrowed from the kernels: the wasm backend's memory is the only shared buffer we make. */
+function isScopeMemory(a: Float32Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** Token ids, labels and masks: int32, never part of the graph. */

@@ -1,5 +1,6 @@
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
+import { tensorScope } from '../tensor/scope.js';
 import { crossEntropy } from '../tensor/ops/cross-entropy.js';
 import type { IntTensor, Tensor } from '../tensor/tensor.js';
 import { argmaxRows, computeMetrics } from './metrics.js';
@@ -54,12 +55,13 @@ export function evaluate<E>(
     noGrad(() => {
       for (let start = 0; start < examples.length; start += batchSize) {
         const batch = collate(examples.slice(start, start + batchSize));
-        const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-        const loss = crossEntropy(logits, batch.labels);
-        lossSum += loss.data[0] * batch.size;
-        const predictions = argmaxRows(logits.data, batch.size, logits.shape[1]);
+        tensorScope(() => {
+          const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
+          const loss = crossEntropy(logits, batch.labels);
+          lossSum += loss.data[0] * batch.size;
+          yPred.set(argmaxRows(logits.data, batch.size, logits.shape[1]), done);
+        });
         yTrue.set(batch.labels.data, done);
-        yPred.set(predictions, done);
         done += batch.size;
         options.onProgress?.(done, examples.length);
       }

@@ -6,6 +6,7 @@ import { AdamW } from '../optim/adamw.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import { LrSchedule, warmupStepsFor, type ScheduleKind } from '../optim/schedule.js';
 import { backward } from '../tensor/autograd.js';
+import { tensorScope } from '../tensor/scope.js';
 import { crossEntropy } from '../tensor/ops/cross-entropy.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -365,34 +366,33 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       const t0 = performance.now();
       const indices = order.slice(batchInEpoch * o.batchSize, (batchInEpoch + 1) * o.batchSize);
       const batch = o.collate(indices.map((i) => o.train[i]));
-      const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-      const loss = crossEntropy(logits, batch.labels);
-      const lossValue = loss.data[0];
       const stepNumber = globalStep + 1;
-      if (!Number.isFinite(lossValue)) {
-        optimizer.zeroGrad();
-        throw new TrainingDiverged(
-          stepNumber,
-          `the loss became ${lossValue}`,
-          lastCheckpoint,
-          o.checkpointDir,
-        );
-      }
-      backward(loss);
-      const norm = o.maxGradNorm !== null ? clipGradNorm(paramList, o.maxGradNorm) : gradNorm(paramList);
-      if (!Number.isFinite(norm)) {
-        optimizer.zeroGrad();
-        throw new TrainingDiverged(
-          stepNumber,
-          `the gradient norm became ${norm}`,
-          lastCheckpoint,
-          o.checkpointDir,
-        );
-      }
       const lr = schedule.lrAt(globalStep);
-      optimizer.lr = lr;
-      optimizer.step();
-      optimizer.zeroGrad();
+      // Activations and gradients of the step live in the kernels' memory until it ends.
+      const { lossValue, norm } = tensorScope(() => {
+        const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
+        const loss = crossEntropy(logits, batch.labels);
+        const value = loss.data[0];
+        if (!Number.isFinite(value)) {
+          optimizer.zeroGrad();
+          throw new TrainingDiverged(stepNumber, `the loss became ${value}`, lastCheckpoint, o.checkpointDir);
+        }
+        backward(loss);
+        const norm = o.maxGradNorm !== null ? clipGradNorm(paramList, o.maxGradNorm) : gradNorm(paramList);
+        if (!Number.isFinite(norm)) {
+          optimizer.zeroGrad();
+          throw new TrainingDiverged(
+            stepNumber,
+            `the gradient norm became ${norm}`,
+            lastCheckpoint,
+            o.checkpointDir,
+          );
+        }
+        optimizer.lr = lr;
+        optimizer.step();
+        optimizer.zeroGrad();
+        return { lossValue: value, norm };
+      });
       globalStep = stepNumber;
       batchInEpoch++;
       epochLossSum += lossValue;

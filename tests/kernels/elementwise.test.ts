@@ -110,6 +110,50 @@ describe('wasm element-wise and row-wise kernels match the reference', () => {
       assertClose(w, yRef, 2e-6, 1e-7, 'gelu in place');
     });
 
+    test(`add, also in place, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(21 + threads);
+      for (const n of LENGTHS) {
+        const a = normalArray(rng, n);
+        const b = normalArray(rng, n);
+        const y = new Float32Array(n).fill(NaN);
+        kernels.add(a, b, y, n);
+        const yRef = new Float32Array(n);
+        ref.add(a, b, yRef, n);
+        assert.deepEqual(y, yRef, `add n=${n}`);
+        // a += b, on an ordinary array and on one in wasm memory
+        const acc = copy(a);
+        kernels.add(acc, b, acc, n);
+        assert.deepEqual(acc, yRef, `a += b n=${n}`);
+        const w = allocWasmF32(kernels, n);
+        w.set(b);
+        kernels.add(a, w, w, n);
+        assert.deepEqual(w, yRef, `b = a + b in wasm memory n=${n}`);
+      }
+    });
+
+    test(`sumRows adds column sums into its output, the same on any thread count, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const one = backends.get(1)!;
+      const rng = new Rng(31 + threads);
+      for (const [rows, cols] of [
+        ...ROWS_COLS,
+        [4096, 256] as [number, number],
+        [1000, 37] as [number, number],
+      ]) {
+        const x = normalArray(rng, rows * cols);
+        const start = normalArray(rng, cols);
+        const out = copy(start);
+        kernels.sumRows(x, rows, cols, out);
+        const outRef = copy(start);
+        ref.sumRows(x, rows, cols, outRef);
+        assertClose(out, outRef, 1e-5, 1e-5 * Math.sqrt(rows), `sumRows ${rows}×${cols}`);
+        const outOne = copy(start);
+        one.sumRows(x, rows, cols, outOne);
+        assert.deepEqual(out, outOne, `sumRows ${rows}×${cols}: 1 thread and ${threads} agree bit for bit`);
+      }
+    });
+
     test(`softmax with and without a bias, and its backward, ${threads} thread(s)`, () => {
       const kernels = backends.get(threads)!;
       const rng = new Rng(7 + threads);

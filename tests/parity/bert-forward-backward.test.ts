@@ -12,6 +12,8 @@ import { kernelWasmBuilt } from '../../src/kernels/wasm/locate.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
+import { tensorScope } from '../../src/tensor/scope.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { batchOf, l2, maxAbsDiff, type GoldenInputs } from './golden.js';
 
 interface Golden extends GoldenInputs {
@@ -31,7 +33,7 @@ async function fastKernels(t: TestContext): Promise<Kernels | null> {
   return createKernels({ backend: 'wasm', threads: 2 });
 }
 
-async function checkGolden(t: TestContext): Promise<void> {
+async function checkGolden(t: TestContext, scoped = false): Promise<void> {
   const dir = requireShared(t, 'fixtures', 'bert-tiny-cls');
   const goldenPath = requireShared(t, 'fixtures', 'forward_backward_golden.json');
   if (!dir || !goldenPath) return;
@@ -42,11 +44,23 @@ async function checkGolden(t: TestContext): Promise<void> {
   model.eval();
   const { ids, mask, types, labels } = batchOf(golden);
 
-  const logits = model.forward(ids, mask, types);
-  const logitDiff = maxAbsDiff(logits.data, golden.logits.flat());
-  const loss = model.loss(logits, labels);
-  const lossDiff = Math.abs(loss.data[0] - golden.loss);
-  backward(loss);
+  const step = () => {
+    const logits = model.forward(ids, mask, types);
+    const loss = model.loss(logits, labels);
+    backward(loss);
+    return { logits: logits.data.slice(), loss: loss.data[0] };
+  };
+  let out: { logits: Float32Array; loss: number };
+  if (scoped) {
+    out = tensorScope(step);
+    // The scope's memory goes to the next one: scribble over it, then check that the parameters'
+    // gradients, which outlive the scope, were not kept there.
+    tensorScope(() => Tensor.fill([1 << 20], Number.NaN));
+  } else {
+    out = step();
+  }
+  const logitDiff = maxAbsDiff(out.logits, golden.logits.flat());
+  const lossDiff = Math.abs(out.loss - golden.loss);
 
   const names = [...model.namedParameters()].map(([n]) => n);
   assert.deepEqual(
@@ -82,17 +96,20 @@ test('bert-tiny-cls matches PyTorch: logits, loss and every gradient (reference 
   await checkGolden(t);
 });
 
-test('bert-tiny-cls matches PyTorch on the fast backend', async (t) => {
-  const fast = await fastKernels(t);
-  if (!fast) return;
-  const previous = useKernels(fast);
-  try {
-    await checkGolden(t);
-  } finally {
-    useKernels(previous);
-    fast.dispose();
-  }
-});
+for (const scoped of [false, true]) {
+  const how = scoped ? ', inside a tensorScope (activations in wasm memory)' : '';
+  test(`bert-tiny-cls matches PyTorch on the fast backend${how}`, async (t) => {
+    const fast = await fastKernels(t);
+    if (!fast) return;
+    const previous = useKernels(fast);
+    try {
+      await checkGolden(t, scoped);
+    } finally {
+      useKernels(previous);
+      fast.dispose();
+    }
+  });
+}
 
 function evalLogits(model: BertForSequenceClassification, g: Golden): Float32Array {
   model.eval();

@@ -75,7 +75,12 @@ export class WasmHeap {
     }
     // Grow at least by half again, so a run of slightly larger calls does not grow every time.
     const pages = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
-    this.memory.grow(pages - havePages);
+    try {
+      this.memory.grow(pages - havePages);
+    } catch {
+      // The extra half may be more than the system gives; the pages needed may still fit.
+      this.memory.grow(needPages - havePages);
+    }
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.buffers.add(this.memory.buffer);
@@ -105,9 +110,10 @@ export class WasmHeap {
     }
     if (ptr < 0) {
       ptr = this.arenaBase;
+      // Grown first: when it throws (the 4 GiB limit) the heap is left as it was.
+      this.ensure(ptr + bytes);
       this.arenaBase = ptr + bytes;
       this.arenaTop = this.arenaBase;
-      this.ensure(this.arenaBase);
     }
     const view = new Float32Array(this.memory.buffer, ptr, n);
     view.fill(0);
@@ -143,6 +149,11 @@ export class WasmHeap {
       this.arenaBase = last.ptr;
       this.arenaTop = this.arenaBase;
     }
+  }
+
+  /** A view of n floats at byte address ptr, e.g. results a kernel left in scratch memory. */
+  f32At(ptr: number, n: number): Float32Array {
+    return this.f32.subarray(ptr >>> 2, (ptr >>> 2) + n);
   }
 
   private view(array: WordArray): WordArray {

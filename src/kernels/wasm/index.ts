@@ -31,6 +31,9 @@ interface KernelModuleExports {
   OP_EMBEDDING_BACKWARD: { value: number };
   OP_ADAMW: { value: number };
   OP_DROPOUT: { value: number };
+  OP_ADD: { value: number };
+  OP_SUM_ROWS: { value: number };
+  SUM_ROWS_BLOCK: { value: number };
 }
 
 /**
@@ -51,6 +54,8 @@ const NS_PER_ELEMENT = {
   embeddingBackward: 0.15,
   adamw: 0.8,
   dropout: 0.4,
+  add: 0.3,
+  sumRows: 0.15,
 } as const;
 
 /** The codes assembly/gemm.ts reads for GemmLayout.cLayout. */
@@ -83,7 +88,9 @@ export class WasmKernels implements Kernels {
     | 'embedding'
     | 'embeddingBackward'
     | 'adamw'
-    | 'dropout',
+    | 'dropout'
+    | 'add'
+    | 'sumRows',
     number
   >;
   private readonly ref = createReferenceKernels();
@@ -109,6 +116,8 @@ export class WasmKernels implements Kernels {
       embeddingBackward: exports.OP_EMBEDDING_BACKWARD.value,
       adamw: exports.OP_ADAMW.value,
       dropout: exports.OP_DROPOUT.value,
+      add: exports.OP_ADD.value,
+      sumRows: exports.OP_SUM_ROWS.value,
     };
   }
 
@@ -140,6 +149,22 @@ export class WasmKernels implements Kernels {
     return view;
   }
 
+  borrowFloats = (n: number): Float32Array | null => {
+    if (this.disposed) return null;
+    try {
+      return this.heap.allocF32(n);
+    } catch (e) {
+      // Past the 4 GiB a 32-bit memory can hold: the caller falls back to an ordinary array.
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
+  };
+
+  returnFloats = (array: Float32Array): void => {
+    if (this.disposed || !this.heap.owns(array)) return;
+    this.heap.freeF32(array.byteOffset, array.length);
+  };
+
   private run(threads: number): void {
     if (threads > 1) this.pool.run(this.exports, this.heap.jobPtr);
     else this.exports.runJob(this.heap.jobPtr, 0);
@@ -150,8 +175,11 @@ export class WasmKernels implements Kernels {
     return units * nsPerUnit >= this.parallelMinNs ? this.threads : 1;
   }
 
-  /** Stages operands and writes the job (in `prepare`), runs it, copies results back. */
-  private call(prepare: () => void): void {
+  /**
+   * Stages operands and writes the job (in `prepare`), runs it, lets `after` read results from the
+   * call's scratch memory, copies results back.
+   */
+  private call(prepare: () => void, after?: () => void): void {
     if (this.disposed) throw new Error('The kernel backend was disposed.');
     let ok = false;
     if (profiler.enabled) {
@@ -163,6 +191,7 @@ export class WasmKernels implements Kernels {
         prepare();
         t1 = performance.now();
         this.run(this.job.threads);
+        after?.();
         t2 = performance.now();
         ok = true;
       } finally {
@@ -175,6 +204,7 @@ export class WasmKernels implements Kernels {
     try {
       prepare();
       this.run(this.job.threads);
+      after?.();
       ok = true;
     } finally {
       this.heap.finish(ok);
@@ -439,6 +469,46 @@ export class WasmKernels implements Kernels {
         .float(s.scale)
         .int(s.accumulate ? 1 : 0);
     });
+  };
+
+  add = (a: Float32Array, b: Float32Array, y: Float32Array, n: number): void => {
+    if (n <= 0) return;
+    this.call(() => {
+      const h = this.heap;
+      // y may be a or b: staged once, read in place.
+      const yp = h.output(y, 0, n, y === a || y === b);
+      const ap = y === a ? yp : h.input(a, 0, n);
+      const bp = y === b ? yp : h.input(b, 0, n);
+      this.job.begin(this.op.add, this.threadsFor(n, NS_PER_ELEMENT.add)).ptr(ap).ptr(bp).ptr(yp).int(n);
+    });
+  };
+
+  sumRows = (x: Float32Array, rows: number, cols: number, out: Float32Array): void => {
+    if (rows <= 0 || cols <= 0) return;
+    const blocks = Math.ceil(rows / this.exports.SUM_ROWS_BLOCK.value);
+    let partials = 0;
+    this.call(
+      () => {
+        const xp = this.heap.input(x, 0, rows * cols);
+        partials = this.heap.scratch(blocks * cols * 4);
+        this.job
+          .begin(this.op.sumRows, this.threadsFor(rows * cols, NS_PER_ELEMENT.sumRows))
+          .ptr(xp)
+          .int(rows)
+          .int(cols)
+          .ptr(partials);
+      },
+      () => {
+        // The blocks' sums, added in block order: the same result on any number of threads.
+        const p = this.heap.f32At(partials, blocks * cols);
+        const acc = new Float64Array(cols);
+        for (let t = 0; t < blocks; t++) {
+          const o = t * cols;
+          for (let j = 0; j < cols; j++) acc[j] += p[o + j];
+        }
+        for (let j = 0; j < cols; j++) out[j] += acc[j];
+      },
+    );
   };
 
   adamw = (s: AdamWSpec): void => {

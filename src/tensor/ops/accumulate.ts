@@ -1,3 +1,4 @@
+import { kernels } from '../../kernels/active.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -7,10 +8,7 @@ import type { Tensor } from '../tensor.js';
  * backward), and adopt last, after every other use of `g`.
  */
 export function accumulateGrad(t: Tensor, g: Float32Array, adopt = false): void {
-  if (t.grad === null && adopt && g.length === t.size) {
-    t.grad = g;
-    return;
-  }
+  if (adopt && t.adoptGrad(g)) return;
   const dst = t.gradBuffer();
-  for (let i = 0; i < dst.length; i++) dst[i] += g[i];
+  kernels().add(dst, g, dst, dst.length);
 }

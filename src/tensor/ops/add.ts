@@ -1,3 +1,4 @@
+import { kernels } from '../../kernels/active.js';
 import { record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { forEachRow, planBroadcast, reduceBroadcastGrad } from './broadcast.js';
@@ -14,8 +15,8 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const sa = plan.stridesA[last];
   const sb = plan.stridesB[last];
   if (last === 0 && sa === 1 && sb === 1) {
-    // Same shapes (residuals, LoRA's sum): one flat loop, no per-row callback.
-    for (let j = 0; j < len; j++) out[j] = ad[j] + bd[j];
+    // Same shapes (residuals, LoRA's sum): one flat kernel call.
+    kernels().add(ad, bd, out, len);
   } else
     forEachRow(plan, (o, ia, ib) => {
       if (sa === 1 && sb === 1) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];

@@ -49,12 +49,11 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   const y = Tensor.zeros(x.shape);
   applyDropoutMask(mask, x.data, y.data, n, false);
   return record(y, 'dropout', [x], (dy) => {
-    if (x.grad === null) {
-      // dy is dropped right after this backward: mask it in place and hand it over.
+    if (x.grad === null && x.adoptGrad(dy)) {
+      // dy is dropped right after this backward: mask it in place, now that x holds it.
       applyDropoutMask(mask, dy, dy, n, false);
-      x.grad = dy;
     } else {
-      applyDropoutMask(mask, dy, x.grad, n, true);
+      applyDropoutMask(mask, dy, x.gradBuffer(), n, true);
     }
   });
 }

@@ -1,6 +1,7 @@
 import { kernels } from '../../kernels/active.js';
 import { UserError } from '../../errors.js';
 import { record } from '../autograd.js';
+import { opFloats } from '../scope.js';
 import { Tensor } from '../tensor.js';
 import { assertMinRank, assertShape } from './shape.js';
 
@@ -17,8 +18,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   if (!(eps >= 0)) throw new UserError(`layerNorm expects a non-negative eps, but got ${eps}.`);
   const rows = cols === 0 ? 0 : x.size / cols;
   const y = Tensor.zeros(x.shape);
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const mean = opFloats(rows);
+  const rstd = opFloats(rows);
   kernels().layerNorm({
     rows,
     cols,

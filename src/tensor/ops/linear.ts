@@ -91,22 +91,6 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
         beta: fresh ? 0 : 1,
       });
     }
-    if (bias && bias.requiresGrad) {
-      // Column sums in double precision, four rows per pass over the accumulator.
-      const acc = new Float64Array(outFeatures);
-      const n = outFeatures;
-      let r = 0;
-      for (; r + 4 <= rows; r += 4) {
-        const o = r * n;
-        for (let j = 0; j < n; j++)
-          acc[j] += dy[o + j] + dy[o + n + j] + (dy[o + 2 * n + j] + dy[o + 3 * n + j]);
-      }
-      for (; r < rows; r++) {
-        const o = r * n;
-        for (let j = 0; j < n; j++) acc[j] += dy[o + j];
-      }
-      const db = bias.gradBuffer();
-      for (let j = 0; j < n; j++) db[j] += acc[j];
-    }
+    if (bias && bias.requiresGrad) k.sumRows(dy, rows, outFeatures, bias.gradBuffer());
   });
 }

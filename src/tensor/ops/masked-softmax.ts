@@ -1,6 +1,7 @@
 import { kernels } from '../../kernels/active.js';
 import { UserError } from '../../errors.js';
 import { record } from '../autograd.js';
+import { opFloats } from '../scope.js';
 import { Tensor, shapeToString } from '../tensor.js';
 import { assertRank } from './shape.js';
 
@@ -43,7 +44,7 @@ function softmaxBiasBackward(
   const k = kernels();
   if (bias && bias.requiresGrad) {
     // The bias is rarely trainable; one scratch buffer then serves both gradients.
-    const dx = new Float32Array(rows * cols);
+    const dx = opFloats(rows * cols);
     k.softmaxBackward(y, dy, dx, rows, cols);
     if (scores.requiresGrad) {
       const gs = scores.gradBuffer();

@@ -2,6 +2,7 @@ import { kernels } from '../../kernels/active.js';
 import { UserError } from '../../errors.js';
 import { record } from '../autograd.js';
 import type { Rng } from '../random.js';
+import { currentScope, opFloats } from '../scope.js';
 import { Tensor, shapeToString } from '../tensor.js';
 import { applyDropoutMask, drawDropoutMask } from './dropout.js';
 import { assertRank } from './shape.js';
@@ -79,7 +80,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   // scores [B·H, Tq, Tk] = qh · khᵀ / √D; a temporary, in a buffer reused across calls.
   const scores = scratch(0, rows * tk);
   headGemm(bh, heads, tq, tk, dim, false, true, qHeads, kHeads, square(scores, tk), scale, 0);
-  const probs = new Float32Array(rows * tk);
+  const probs = opFloats(rows * tk);
   kernels().softmax({
     rows,
     cols: tk,
@@ -258,13 +259,14 @@ function headGemm(
 
 /**
  * Score-sized temporaries that never leave this op (scores in the forward, attn/dattn and dscores in
- * the backward), kept between calls: allocating ~B·H·T² floats afresh for each costs page faults
- * and zeroing every layer. Two slots, since the backward needs two at once. Only the first `n`
- * elements of a returned buffer are meant.
+ * the backward). Inside a tensorScope they come from the scope like everything else; outside one they
+ * are kept between calls, since allocating ~B·H·T² floats afresh costs page faults and zeroing every
+ * layer. Two slots, since the backward needs two at once. Only the first `n` elements are meant.
  */
 const scratchSlots: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 
 function scratch(slot: 0 | 1, n: number): Float32Array {
+  if (currentScope()) return opFloats(n);
   if (scratchSlots[slot].length < n) scratchSlots[slot] = new Float32Array(n);
   return scratchSlots[slot];
 }
