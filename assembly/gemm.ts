@@ -108,18 +108,29 @@ export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, cLayout: i3
 }
 
 /**
- * Packs columns j0..j0+nc of op(B) for all k into NR-wide strips, zero-padding the last strip.
+ * Packs columns j0..j0+nc of op(B), rows p0..p1 of k (p0 a multiple of 4), into NR-wide strips of
+ * all k rows, zero-padding the last strip.
  * Untransposed B ([k, n]) is read row by row, each row scattered over the strips, so B streams from
  * memory once (strip by strip would re-read a B larger than L2 once per strip). Transposed B
  * ([n, k]) is read 8 rows at a time, each a sequential stream, through 4×4 transposes.
  */
-function packB(b: usize, transB: bool, ldb: i32, k: i32, j0: i32, nc: i32, dst: usize): void {
+function packB(
+  b: usize,
+  transB: bool,
+  ldb: i32,
+  k: i32,
+  j0: i32,
+  nc: i32,
+  dst: usize,
+  p0: i32,
+  p1: i32,
+): void {
   const strip = stripBytes(k);
   const full = nc & ~(NR - 1);
   if (!transB) {
     const pitch = <usize>ldb * 4;
-    let src = b + ((<usize>j0) << 2);
-    for (let p = 0; p < k; p++) {
+    let src = b + <usize>p0 * pitch + ((<usize>j0) << 2);
+    for (let p = p0; p < p1; p++) {
       let o = dst + <usize>p * 32;
       for (let jr = 0; jr < full; jr += NR) {
         v128.store(o, v128.load(src + ((<usize>jr) << 2)));
@@ -142,19 +153,19 @@ function packB(b: usize, transB: bool, ldb: i32, k: i32, j0: i32, nc: i32, dst: 
     const out = dst + <usize>(jr / NR) * strip;
     const row = b + <usize>(j0 + jr) * pitch;
     if (nrEff == NR) {
-      const k4 = k & ~3;
-      for (let p = 0; p < k4; p += 4) {
+      const k4 = min(p1, k & ~3);
+      for (let p = p0; p < k4; p += 4) {
         const s = row + ((<usize>p) << 2);
         transpose4(s, pitch, out + <usize>p * 32);
         transpose4(s + 4 * pitch, pitch, out + <usize>p * 32 + 16);
       }
-      for (let p = k4; p < k; p++) {
+      for (let p = max(p0, k4); p < p1; p++) {
         const o = out + <usize>p * 32;
         for (let j = 0; j < NR; j++)
           store<f32>(o + ((<usize>j) << 2), load<f32>(row + <usize>j * pitch + ((<usize>p) << 2)));
       }
     } else {
-      for (let p = 0; p < k; p++) {
+      for (let p = p0; p < p1; p++) {
         const o = out + <usize>p * 32;
         for (let j = 0; j < NR; j++) {
           const v: f32 = j < nrEff ? load<f32>(row + <usize>j * pitch + ((<usize>p) << 2)) : 0;
@@ -217,10 +228,46 @@ function packAEdge(a: usize, pitch: usize, mrEff: i32, kc: i32, dst: usize): voi
   }
 }
 
+/** Rows of B per task of a shared packing (a multiple of 4, see packB). */
+const PACK_ROWS: i32 = 256;
+
+/** Bytes of the shared packed B of a one-matrix GEMM: every column panel, all of k. */
+export function gemmSharedBBytes(m: i32, n: i32, k: i32, threads: i32): usize {
+  makePlan(1, m, n, C_DISJOINT, threads);
+  return <usize>planNb * packedBBytes(k);
+}
+
+/**
+ * Packs all of op(B) of a one-matrix GEMM once, all threads sharing the work, for a gemm job to read
+ * (its `prepacked` argument). Worth it when k is large and m small (a weight gradient: k = tokens):
+ * every thread would otherwise pack the whole of B for its own few rows of C.
+ * Job arguments: m, n, k, transB, b, ldb, dst.
+ */
+export function gemmPackBJob(job: usize): void {
+  const m = argI(job, 0);
+  const n = argI(job, 1);
+  const k = argI(job, 2);
+  const transB = argI(job, 3) != 0;
+  const b = argP(job, 4);
+  const ldb = argI(job, 5);
+  const dst = argP(job, 6);
+  makePlan(1, m, n, C_DISJOINT, jobThreads(job));
+  const rowBlocks = (k + PACK_ROWS - 1) / PACK_ROWS;
+  const tasks = planNb * rowBlocks;
+  const panel = packedBBytes(k);
+  for (let t = claimTask(job); t < tasks; t = claimTask(job)) {
+    const jb = t / rowBlocks;
+    const p0 = (t % rowBlocks) * PACK_ROWS;
+    const j0 = jb * planNc;
+    packB(b, transB, ldb, k, j0, min(planNc, n - j0), dst + <usize>jb * panel, p0, min(k, p0 + PACK_ROWS));
+  }
+}
+
 /**
  * Job arguments: batch, m, n, k, transA, transB, a, aStride, b, bStride, c, cStride, alpha, beta,
  * scratch, scratchStride, bias (0: none; n floats added to every row of every C, with the first k
- * step), lda, ldb, ldc, group, aGroupStride, bGroupStride, cGroupStride, cLayout. Matrix i of an
+ * step), lda, ldb, ldc, group, aGroupStride, bGroupStride, cGroupStride, cLayout, prepacked (0, or
+ * op(B) packed by gemmPackBJob for a one-matrix GEMM). Matrix i of an
  * operand starts at ⌊i / group⌋·groupStride + (i mod group)·stride. Pointers are byte addresses
  * (offsets already added), strides are elements.
  */
@@ -249,6 +296,7 @@ export function gemmJob(job: usize, thread: i32): void {
   const bGroupStride = <usize>argI(job, 22) * 4;
   const cGroupStride = <usize>argI(job, 23) * 4;
   const cLayout = argI(job, 24);
+  const prepacked = argP(job, 25);
   const callId = jobCallId(job);
 
   makePlan(batch, m, n, cLayout, jobThreads(job));
@@ -261,6 +309,7 @@ export function gemmJob(job: usize, thread: i32): void {
   const ldc = <usize>ldcElems * 4;
   const rowA = <usize>lda * 4;
   const sameB = bStride == 0 && bGroupStride == 0;
+  let bPanels = packedB;
 
   for (let t = claimTask(job); t < tasks; t = claimTask(job)) {
     const ib = t % planMb;
@@ -279,8 +328,10 @@ export function gemmJob(job: usize, thread: i32): void {
       const bB = b + gi * bGroupStride + ii * bStride;
       const cB = c + gi * cGroupStride + ii * cStride;
       const bKey = sameB ? 0 : bi;
-      if (cachedCall != callId || cachedB != bKey || cachedJb != jb) {
-        packB(bB, transB, ldb, k, j0, nc, packedB);
+      if (prepacked != 0) {
+        bPanels = prepacked + <usize>jb * packedBBytes(k);
+      } else if (cachedCall != callId || cachedB != bKey || cachedJb != jb) {
+        packB(bB, transB, ldb, k, j0, nc, packedB, 0, k);
         cachedCall = callId;
         cachedB = bKey;
         cachedJb = jb;
@@ -311,7 +362,7 @@ export function gemmJob(job: usize, thread: i32): void {
           }
           for (let jr = 0; jr < nc; jr += NR) {
             const nrEff = min(NR, nc - jr);
-            const bPanel = packedB + <usize>(jr / NR) * strip + <usize>p0 * 32;
+            const bPanel = bPanels + <usize>(jr / NR) * strip + <usize>p0 * 32;
             const cp = cB + <usize>(i0 + ir) * ldc + ((<usize>(j0 + jr)) << 2);
             const bp: usize = biasStep != 0 ? biasStep + ((<usize>(j0 + jr)) << 2) : 0;
             if (mrEff == MR && nrEff == NR) {

@@ -3,7 +3,7 @@
 // Nothing here allocates: the JavaScript side owns the memory layout (src/kernels/wasm/heap.ts).
 
 import { jobOp } from './job';
-import { gemmJob } from './gemm';
+import { gemmJob, gemmPackBJob } from './gemm';
 import { geluBackwardJob, geluJob } from './gelu';
 import { softmaxBackwardJob, softmaxJob } from './softmax';
 import { layerNormBackwardJob, layerNormJob } from './layer-norm';
@@ -13,7 +13,7 @@ import { dropoutJob } from './dropout';
 import { addJob } from './add';
 import { sumRowsJob } from './sum-rows';
 
-export { gemmScratchBytes } from './gemm';
+export { gemmScratchBytes, gemmSharedBBytes } from './gemm';
 export { SUM_ROWS_BLOCK } from './sum-rows';
 
 // Operation codes, exported as globals so the JavaScript side reads them instead of repeating them.
@@ -30,6 +30,7 @@ export const OP_ADAMW: i32 = 10;
 export const OP_DROPOUT: i32 = 11;
 export const OP_ADD: i32 = 12;
 export const OP_SUM_ROWS: i32 = 13;
+export const OP_GEMM_PACK_B: i32 = 14;
 
 /** First byte past the module's own static data; the JavaScript heap starts above it. */
 export function heapBase(): usize {
@@ -51,5 +52,6 @@ export function runJob(job: usize, thread: i32): void {
   else if (op == OP_DROPOUT) dropoutJob(job);
   else if (op == OP_ADD) addJob(job);
   else if (op == OP_SUM_ROWS) sumRowsJob(job);
+  else if (op == OP_GEMM_PACK_B) gemmPackBJob(job);
   else unreachable();
 }

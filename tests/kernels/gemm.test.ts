@@ -236,6 +236,18 @@ describe('wasm gemm matches the reference', () => {
   }
 
   for (const threads of THREAD_COUNTS) {
+    test(`long k: B packed once, shared by the threads (weight-gradient shape), ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(60 + threads);
+      for (const [transA, transB] of TRANS) {
+        const t = { transA, transB };
+        // k past the sharing threshold and not a multiple of the packing block or of 4; edge strips.
+        check(kernels, rng, { ...t, m: 37, k: 1301, n: 43 });
+        check(kernels, rng, { ...t, m: 64, k: 1024, n: 600, beta: 1, bias: true, inWasm: ['b'] });
+        check(kernels, rng, { ...t, m: 9, k: 1027, n: 8, alpha: 0.5, ldb: transB ? 1030 : 11, aOffset: 2 });
+      }
+    });
+
     test(`row strides (lda, ldb, ldc), odd ones included, ${threads} thread(s)`, () => {
       const kernels = backends.get(threads)!;
       const rng = new Rng(61 + threads);
@@ -426,11 +438,18 @@ describe('wasm gemm matches the reference', () => {
   });
 
   test('the same numbers on 1 and 2 threads', () => {
-    // Each C element is summed by one thread in the same order whatever the split.
+    // Each C element is summed by one thread in the same order whatever the split, also when the
+    // threads share the packing of B (the long-k case).
+    for (const [m, k, n, transA] of [
+      [300, 280, 130, false],
+      [70, 1500, 90, true],
+    ] as const) {
+      sameOnAllThreadCounts(m, k, n, transA);
+    }
+  });
+
+  function sameOnAllThreadCounts(m: number, k: number, n: number, transA: boolean): void {
     const rng = new Rng(51);
-    const m = 300;
-    const k = 280;
-    const n = 130;
     const a = randomArray(rng, m * k);
     const b = randomArray(rng, k * n);
     const results = THREAD_COUNTS.map((threads) => {
@@ -440,7 +459,7 @@ describe('wasm gemm matches the reference', () => {
         m,
         n,
         k,
-        transA: false,
+        transA,
         transB: true,
         a,
         aOffset: 0,
@@ -456,6 +475,6 @@ describe('wasm gemm matches the reference', () => {
       });
       return c;
     });
-    assert.deepEqual(results[0], results[1]);
-  });
+    assert.deepEqual(results[0], results[1], `${m}×${k}×${n}`);
+  }
 });

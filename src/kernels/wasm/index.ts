@@ -20,6 +20,7 @@ interface KernelModuleExports {
   runJob(job: number, thread: number): void;
   heapBase(): number;
   gemmScratchBytes(batch: number, m: number, n: number, k: number, cLayout: number, threads: number): number;
+  gemmSharedBBytes(m: number, n: number, k: number, threads: number): number;
   OP_GEMM: { value: number };
   OP_GELU: { value: number };
   OP_GELU_BACKWARD: { value: number };
@@ -33,6 +34,7 @@ interface KernelModuleExports {
   OP_DROPOUT: { value: number };
   OP_ADD: { value: number };
   OP_SUM_ROWS: { value: number };
+  OP_GEMM_PACK_B: { value: number };
   SUM_ROWS_BLOCK: { value: number };
 }
 
@@ -57,6 +59,10 @@ const NS_PER_ELEMENT = {
   add: 0.3,
   sumRows: 0.15,
 } as const;
+
+/** When threads share the packing of B (see gemm): a long k, and C not much taller than wide. */
+const SHARED_PACK_MIN_K = 1024;
+const SHARED_PACK_MAX_M_PER_N = 4;
 
 /** The codes assembly/gemm.ts reads for GemmLayout.cLayout. */
 const C_LAYOUT: Record<GemmLayout['cLayout'], number> = { disjoint: 0, sum: 1, overlap: 2 };
@@ -90,7 +96,8 @@ export class WasmKernels implements Kernels {
     | 'adamw'
     | 'dropout'
     | 'add'
-    | 'sumRows',
+    | 'sumRows'
+    | 'gemmPackB',
     number
   >;
   private readonly ref = createReferenceKernels();
@@ -118,6 +125,7 @@ export class WasmKernels implements Kernels {
       dropout: exports.OP_DROPOUT.value,
       add: exports.OP_ADD.value,
       sumRows: exports.OP_SUM_ROWS.value,
+      gemmPackB: exports.OP_GEMM_PACK_B.value,
     };
   }
 
@@ -219,52 +227,87 @@ export class WasmKernels implements Kernels {
       return;
     }
     const l = gemmLayout(s);
-    this.call(() => {
-      const h = this.heap;
-      const extent = (stride: number, groupStride: number, rows: number, cols: number, ld: number): number =>
-        operandExtent(batch, l.group, stride, groupStride, rows, cols, ld);
-      const aLen = extent(s.aStride, l.aGroupStride, s.transA ? k : m, s.transA ? m : k, l.lda);
-      const bLen = extent(s.bStride, l.bGroupStride, s.transB ? n : k, s.transB ? k : n, l.ldb);
-      const cLen = extent(s.cStride, l.cGroupStride, m, n, l.ldc);
-      const a = h.input(s.a, s.aOffset, aLen);
-      const b = h.input(s.b, s.bOffset, bLen);
-      // beta 0 overwrites C, so its old contents need not be copied in, unless the C matrices leave
-      // gaps in their span (between rows or between matrices): those must come back unchanged.
-      const covered = l.cLayout === 'disjoint' ? batch * m * n : m * n;
-      const c = h.output(s.c, s.cOffset, cLen, s.beta !== 0 || covered !== cLen);
-      const bias = s.bias ? h.input(s.bias, s.biasOffset ?? 0, n) : 0;
-      const threads = this.threadsFor(2 * batch * m * n * k, NS_PER_FLOP);
-      const cLayout = C_LAYOUT[l.cLayout];
-      const perThread = this.exports.gemmScratchBytes(batch, m, n, k, cLayout, threads);
-      const scratch = h.scratch(perThread * threads);
-      this.job
-        .begin(this.op.gemm, threads)
-        .int(batch)
-        .int(m)
-        .int(n)
-        .int(k)
-        .int(s.transA ? 1 : 0)
-        .int(s.transB ? 1 : 0)
-        .ptr(a)
-        .int(s.aStride)
-        .ptr(b)
-        .int(s.bStride)
-        .ptr(c)
-        .int(s.cStride)
-        .float(s.alpha)
-        .float(s.beta)
-        .ptr(scratch)
-        .ptr(perThread)
-        .ptr(bias)
-        .int(l.lda)
-        .int(l.ldb)
-        .int(l.ldc)
-        .int(l.group)
-        .int(l.aGroupStride)
-        .int(l.bGroupStride)
-        .int(l.cGroupStride)
-        .int(cLayout);
-    });
+    const threads = this.threadsFor(2 * batch * m * n * k, NS_PER_FLOP);
+    // One large B shared by threads that each own a few rows of C (a weight gradient, k = tokens):
+    // packed once by all of them, instead of whole by each.
+    const sharePacking =
+      batch === 1 && threads > 1 && k >= SHARED_PACK_MIN_K && m <= n * SHARED_PACK_MAX_M_PER_N;
+    let writeGemm = (): void => {};
+    this.call(
+      () => {
+        const h = this.heap;
+        const extent = (
+          stride: number,
+          groupStride: number,
+          rows: number,
+          cols: number,
+          ld: number,
+        ): number => operandExtent(batch, l.group, stride, groupStride, rows, cols, ld);
+        const aLen = extent(s.aStride, l.aGroupStride, s.transA ? k : m, s.transA ? m : k, l.lda);
+        const bLen = extent(s.bStride, l.bGroupStride, s.transB ? n : k, s.transB ? k : n, l.ldb);
+        const cLen = extent(s.cStride, l.cGroupStride, m, n, l.ldc);
+        const a = h.input(s.a, s.aOffset, aLen);
+        const b = h.input(s.b, s.bOffset, bLen);
+        // beta 0 overwrites C, so its old contents need not be copied in, unless the C matrices leave
+        // gaps in their span (between rows or between matrices): those must come back unchanged.
+        const covered = l.cLayout === 'disjoint' ? batch * m * n : m * n;
+        const c = h.output(s.c, s.cOffset, cLen, s.beta !== 0 || covered !== cLen);
+        const bias = s.bias ? h.input(s.bias, s.biasOffset ?? 0, n) : 0;
+        const cLayout = C_LAYOUT[l.cLayout];
+        const perThread = this.exports.gemmScratchBytes(batch, m, n, k, cLayout, threads);
+        const scratch = h.scratch(perThread * threads);
+        const prepacked = sharePacking ? h.scratch(this.exports.gemmSharedBBytes(m, n, k, threads)) : 0;
+        writeGemm = () => {
+          this.job
+            .begin(this.op.gemm, threads)
+            .int(batch)
+            .int(m)
+            .int(n)
+            .int(k)
+            .int(s.transA ? 1 : 0)
+            .int(s.transB ? 1 : 0)
+            .ptr(a)
+            .int(s.aStride)
+            .ptr(b)
+            .int(s.bStride)
+            .ptr(c)
+            .int(s.cStride)
+            .float(s.alpha)
+            .float(s.beta)
+            .ptr(scratch)
+            .ptr(perThread)
+            .ptr(bias)
+            .int(l.lda)
+            .int(l.ldb)
+            .int(l.ldc)
+            .int(l.group)
+            .int(l.aGroupStride)
+            .int(l.bGroupStride)
+            .int(l.cGroupStride)
+            .int(cLayout)
+            .ptr(prepacked);
+        };
+        if (sharePacking) {
+          this.job
+            .begin(this.op.gemmPackB, threads)
+            .int(m)
+            .int(n)
+            .int(k)
+            .int(s.transB ? 1 : 0)
+            .ptr(b)
+            .int(l.ldb)
+            .ptr(prepacked);
+        } else {
+          writeGemm();
+        }
+      },
+      sharePacking
+        ? () => {
+            writeGemm();
+            this.run(threads);
+          }
+        : undefined,
+    );
   };
 
   gelu = (x: Float32Array, y: Float32Array, n: number): void => {
