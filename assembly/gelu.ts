@@ -21,8 +21,10 @@ class Gelu {
     return f32x4.add(cdf, f32x4.mul(x, pdf));
   }
 
-  @inline static backward(x: usize, dy: usize, dx: usize, o: usize): v128 {
-    return f32x4.add(v128.load(dx + o), f32x4.mul(v128.load(dy + o), Gelu.grad(v128.load(x + o))));
+  /** dy · gelu'(x), added to dx when accumulating (the branch is the same for the whole call). */
+  @inline static backward(x: usize, dy: usize, dx: usize, o: usize, acc: bool): v128 {
+    const g = f32x4.mul(v128.load(dy + o), Gelu.grad(v128.load(x + o)));
+    return acc ? f32x4.add(v128.load(dx + o), g) : g;
   }
 }
 
@@ -58,12 +60,13 @@ export function geluJob(job: usize): void {
   }
 }
 
-/** Job arguments: x, dy, dx, n. dx += dy · gelu'(x). */
+/** Job arguments: x, dy, dx, n, accumulate. dx += dy · gelu'(x), or dx = dy · gelu'(x). */
 export function geluBackwardJob(job: usize): void {
   const x = argP(job, 0);
   const dy = argP(job, 1);
   const dx = argP(job, 2);
   const n = argI(job, 3);
+  const acc = argI(job, 4) != 0;
   const chunk = chunkSize(n, jobThreads(job), 16384, 16);
   for (let t = claimTask(job); t * chunk < n; t = claimTask(job)) {
     const start = t * chunk;
@@ -71,10 +74,10 @@ export function geluBackwardJob(job: usize): void {
     let i = start;
     for (; i + 16 <= end; i += 16) {
       const o = (<usize>i) << 2;
-      const d0 = Gelu.backward(x, dy, dx, o);
-      const d1 = Gelu.backward(x, dy, dx, o + 16);
-      const d2 = Gelu.backward(x, dy, dx, o + 32);
-      const d3 = Gelu.backward(x, dy, dx, o + 48);
+      const d0 = Gelu.backward(x, dy, dx, o, acc);
+      const d1 = Gelu.backward(x, dy, dx, o + 16, acc);
+      const d2 = Gelu.backward(x, dy, dx, o + 32, acc);
+      const d3 = Gelu.backward(x, dy, dx, o + 48, acc);
       v128.store(dx + o, d0);
       v128.store(dx + o, d1, 16);
       v128.store(dx + o, d2, 32);
@@ -82,17 +85,14 @@ export function geluBackwardJob(job: usize): void {
     }
     for (; i + 4 <= end; i += 4) {
       const o = (<usize>i) << 2;
-      v128.store(dx + o, Gelu.backward(x, dy, dx, o));
+      v128.store(dx + o, Gelu.backward(x, dy, dx, o, acc));
     }
     if (i < end) {
       const o = (<usize>i) << 2;
       const c = end - i;
       const g = Gelu.grad(V.loadPartial(x + o, c, 0));
-      V.storePartial(
-        dx + o,
-        f32x4.add(V.loadPartial(dx + o, c, 0), f32x4.mul(V.loadPartial(dy + o, c, 0), g)),
-        c,
-      );
+      const d = f32x4.mul(V.loadPartial(dy + o, c, 0), g);
+      V.storePartial(dx + o, acc ? f32x4.add(V.loadPartial(dx + o, c, 0), d) : d, c);
     }
   }
 }

@@ -32,6 +32,11 @@ export const OP_ADD: i32 = 12;
 export const OP_SUM_ROWS: i32 = 13;
 export const OP_GEMM_PACK_B: i32 = 14;
 
+/** Zeroes n bytes at ptr with one bulk-memory instruction (a memset: several times a JavaScript fill). */
+export function zeroBytes(ptr: usize, n: usize): void {
+  memory.fill(ptr, 0, n);
+}
+
 /** First byte past the module's own static data; the JavaScript heap starts above it. */
 export function heapBase(): usize {
   return __heap_base;

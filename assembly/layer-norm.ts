@@ -63,7 +63,7 @@ const GRAD_COLS: i32 = 16;
 
 /**
  * Job arguments: rows, cols, x, gamma, mean, rstd, dy, dx, dgamma, dbeta (the last three 0 when not
- * wanted; all accumulate). Tasks first cover rows for dx, then column strips for dgamma and dbeta:
+ * wanted; all accumulate, but dx is overwritten when dxAccumulate is 0), dxAccumulate. Tasks first cover rows for dx, then column strips for dgamma and dbeta:
  * each strip runs down all rows itself, so no two threads add into the same element and the sums do
  * not depend on the thread count.
  */
@@ -78,6 +78,7 @@ export function layerNormBackwardJob(job: usize): void {
   const dx = argP(job, 7);
   const dgamma = argP(job, 8);
   const dbeta = argP(job, 9);
+  const acc = argI(job, 10) != 0;
   const chunk = chunkSize(rows, jobThreads(job), max(1, 8192 / max(cols, 1)), 1);
   const rowTasks = dx != 0 ? (rows + chunk - 1) / chunk : 0;
   const colTasks = dgamma != 0 || dbeta != 0 ? (cols + GRAD_COLS - 1) / GRAD_COLS : 0;
@@ -123,13 +124,14 @@ export function layerNormBackwardJob(job: usize): void {
           const xhat = f32x4.mul(f32x4.sub(v128.load(xr + q), vm), vr);
           const g = f32x4.mul(v128.load(dyr + q), v128.load(gamma + q));
           const d = f32x4.mul(vr, f32x4.sub(f32x4.sub(g, vmg), f32x4.mul(xhat, vmgx)));
-          v128.store(dxr + q, f32x4.add(v128.load(dxr + q), d));
+          v128.store(dxr + q, acc ? f32x4.add(v128.load(dxr + q), d) : d);
         }
         for (let c = c4; c < cols; c++) {
           const q = (<usize>c) << 2;
           const xhat = (load<f32>(xr + q) - mean) * rstd;
           const g = load<f32>(dyr + q) * load<f32>(gamma + q);
-          store<f32>(dxr + q, load<f32>(dxr + q) + rstd * (g - meanG - xhat * meanGX));
+          const d = rstd * (g - meanG - xhat * meanGX);
+          store<f32>(dxr + q, acc ? load<f32>(dxr + q) + d : d);
         }
       }
     } else {

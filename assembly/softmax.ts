@@ -91,13 +91,14 @@ export function softmaxJob(job: usize): void {
   }
 }
 
-/** Job arguments: y, dy, dx, rows, cols. dx += y ⊙ (dy − Σ dy⊙y) per row. */
+/** Job arguments: y, dy, dx, rows, cols, accumulate. dx (+)= y ⊙ (dy − Σ dy⊙y) per row. */
 export function softmaxBackwardJob(job: usize): void {
   const y = argP(job, 0);
   const dy = argP(job, 1);
   const dx = argP(job, 2);
   const rows = argI(job, 3);
   const cols = argI(job, 4);
+  const acc = argI(job, 5) != 0;
   const chunk = chunkSize(rows, jobThreads(job), max(1, 8192 / max(cols, 1)), 1);
   const pitch = (<usize>cols) << 2;
   const c4 = cols & ~3;
@@ -122,11 +123,12 @@ export function softmaxBackwardJob(job: usize): void {
       for (let c = 0; c < c4; c += 4) {
         const q = (<usize>c) << 2;
         const g = f32x4.mul(v128.load(yr + q), f32x4.sub(v128.load(dyr + q), vd));
-        v128.store(dxr + q, f32x4.add(v128.load(dxr + q), g));
+        v128.store(dxr + q, acc ? f32x4.add(v128.load(dxr + q), g) : g);
       }
       for (let c = c4; c < cols; c++) {
         const q = (<usize>c) << 2;
-        store<f32>(dxr + q, load<f32>(dxr + q) + load<f32>(yr + q) * (load<f32>(dyr + q) - dot));
+        const g = load<f32>(yr + q) * (load<f32>(dyr + q) - dot);
+        store<f32>(dxr + q, acc ? load<f32>(dxr + q) + g : g);
       }
     }
   }

@@ -19,9 +19,13 @@ export const COMPARE_CASES: readonly CompareCase[] = [
 ];
 
 export interface CompareRow extends CompareCase {
+  /** Medians over the rounds (examples/s). */
   ours: number | null;
   pytorch: number | null;
+  /** ours / pytorch of the medians. */
   ratio: number | null;
+  /** Each round's ratio, in order: how much the machine moved during the run. */
+  round_ratios: (number | null)[];
   ours_peak_rss_mb: number | null;
   pytorch_peak_rss_mb: number | null;
 }
@@ -31,6 +35,8 @@ export interface CompareOptions {
   seq: number;
   threads: number;
   steps: number;
+  /** Ours then PyTorch's, this many times per case (default 1). */
+  rounds?: number;
   python?: string;
 }
 
@@ -63,51 +69,75 @@ function runJson(command: string, args: string[]): Record<string, unknown> | nul
   }
 }
 
+/** The middle value (mean of the two middle ones for an even count); null when there is none. */
+export function median(values: readonly (number | null)[]): number | null {
+  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const h = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
 /**
  * Each case in a fresh process (so peak memory is the case's own), ours then PyTorch's, same shapes,
- * steps and threads.
+ * steps and threads. With several rounds the two alternate, so a slow spell of a shared machine
+ * falls on both sides, and each side's median is reported.
  */
 export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => void): CompareRow[] {
   const torch = findTorchPython(o.python);
   const rows: CompareRow[] = [];
   const common = ['--batch', String(o.batch), '--seq', String(o.seq), '--steps', String(o.steps)];
+  const num = (r: Record<string, unknown> | null, key: string): number | null =>
+    typeof r?.[key] === 'number' ? (r[key] as number) : null;
   for (const c of COMPARE_CASES) {
-    const ours = runJson(process.execPath, [
-      join(root, 'bin', 'lora-lab.js'),
-      'bench',
-      c.mode,
-      '--model',
-      c.model,
-      '--method',
-      c.method,
-      '--threads',
-      String(o.threads),
-      ...common,
-      '--json',
-    ]);
-    const theirs = torch
-      ? runJson(torch.python, [
-          join(root, 'bench', 'pytorch_reference.py'),
+    const ours: (Record<string, unknown> | null)[] = [];
+    const theirs: (Record<string, unknown> | null)[] = [];
+    for (let round = 0; round < (o.rounds ?? 1); round++) {
+      ours.push(
+        runJson(process.execPath, [
+          join(root, 'bin', 'lora-lab.js'),
+          'bench',
+          c.mode,
           '--model',
           c.model,
           '--method',
           c.method,
-          '--mode',
-          c.mode,
           '--threads',
           String(o.threads),
           ...common,
-        ])
-      : null;
-    const a = (ours?.examples_per_second as number | undefined) ?? null;
-    const b = (theirs?.examples_per_second as number | undefined) ?? null;
+          '--json',
+        ]),
+      );
+      theirs.push(
+        torch
+          ? runJson(torch.python, [
+              join(root, 'bench', 'pytorch_reference.py'),
+              '--model',
+              c.model,
+              '--method',
+              c.method,
+              '--mode',
+              c.mode,
+              '--threads',
+              String(o.threads),
+              ...common,
+            ])
+          : null,
+      );
+    }
+    const a = median(ours.map((r) => num(r, 'examples_per_second')));
+    const b = median(theirs.map((r) => num(r, 'examples_per_second')));
     const row: CompareRow = {
       ...c,
       ours: a,
       pytorch: b,
       ratio: a !== null && b !== null ? a / b : null,
-      ours_peak_rss_mb: (ours?.peak_rss_mb as number | undefined) ?? null,
-      pytorch_peak_rss_mb: (theirs?.peak_rss_mb as number | undefined) ?? null,
+      round_ratios: ours.map((r, i) => {
+        const x = num(r, 'examples_per_second');
+        const y = num(theirs[i], 'examples_per_second');
+        return x !== null && y !== null ? x / y : null;
+      }),
+      ours_peak_rss_mb: median(ours.map((r) => num(r, 'peak_rss_mb'))),
+      pytorch_peak_rss_mb: median(theirs.map((r) => num(r, 'peak_rss_mb'))),
     };
     rows.push(row);
     onRow?.(row);
@@ -118,13 +148,13 @@ export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => vo
 export function formatComparison(rows: readonly CompareRow[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
   const lines = [
-    '| case | ours (examples/s) | PyTorch (examples/s) | ours / PyTorch | ours peak MB | PyTorch peak MB |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| case | ours (examples/s) | PyTorch (examples/s) | ours / PyTorch | each round | ours peak MB | PyTorch peak MB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const name = `${r.model === 'tiny' ? 'bert-tiny' : 'Small-BERT'}, ${r.method}, ${r.mode}`;
     lines.push(
-      `| ${name} | ${f(r.ours)} | ${f(r.pytorch)} | ${f(r.ratio, 2)}× | ${f(r.ours_peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
+      `| ${name} | ${f(r.ours)} | ${f(r.pytorch)} | ${f(r.ratio, 2)}× | ${r.round_ratios.map((x) => f(x, 2)).join(' ')} | ${f(r.ours_peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
     );
   }
   return lines.join('\n');

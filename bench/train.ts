@@ -32,6 +32,8 @@ export interface ModelBenchResult extends Omit<ModelBenchOptions, 'profile'> {
   total_params: number;
   examples_per_second: number;
   seconds_per_step: number;
+  /** Each timed step's seconds, in order. */
+  step_seconds: number[];
   /** Useful flops per step over time: forward, ×3 for full training, ×2 (plus LoRA's own) for LoRA. */
   gflops_effective: number;
   peak_rss_mb: number;
@@ -101,8 +103,13 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   if (o.profile) profiler.enabled = true;
   profiler.reset();
   const start = performance.now();
+  const stepSeconds: number[] = [];
   try {
-    for (let i = 0; i < o.steps; i++) step();
+    for (let i = 0; i < o.steps; i++) {
+      const t0 = performance.now();
+      step();
+      stepSeconds.push((performance.now() - t0) / 1000);
+    }
   } finally {
     if (previous) useKernels(previous);
     profiler.enabled = wasProfiling;
@@ -126,6 +133,7 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
     total_params: countParameters(model),
     examples_per_second: (o.batch * o.steps) / seconds,
     seconds_per_step: seconds / o.steps,
+    step_seconds: stepSeconds,
     gflops_effective: (factor * forward * o.steps) / seconds / 1e9,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...(o.profile || wasProfiling ? { profile: profiler.entries() } : {}),

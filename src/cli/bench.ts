@@ -132,6 +132,12 @@ export function registerBench(program: Command): void {
     .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
     .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
     .option('--steps <n>', 'timed steps per case', intInRange(1, 1000), 10)
+    .option(
+      '--rounds <n>',
+      'ours then PyTorch this many times per case; medians are compared (a shared machine drifts)',
+      intInRange(1, 100),
+      3,
+    )
     .option('--python <path>', 'a Python with torch (default: $PYTHON, python3, /usr/bin/python3)')
     .option('--json', 'JSON rows instead of the table')
     .action(
@@ -140,6 +146,7 @@ export function registerBench(program: Command): void {
         batch: number;
         seq: number;
         steps: number;
+        rounds: number;
         python?: string;
         json?: boolean;
       }) => {
@@ -154,11 +161,11 @@ export function registerBench(program: Command): void {
         }
         const threads = f.threads ?? defaultThreads();
         const rows = runComparison(
-          { batch: f.batch, seq: f.seq, threads, steps: f.steps, python: f.python },
+          { batch: f.batch, seq: f.seq, threads, steps: f.steps, rounds: f.rounds, python: f.python },
           (row) => {
             if (!f.json)
               process.stderr.write(
-                `${row.model} ${row.method} ${row.mode}: ours ${row.ours?.toFixed(1) ?? '—'}, PyTorch ${row.pytorch?.toFixed(1) ?? '—'} examples/s\n`,
+                `${row.model} ${row.method} ${row.mode}: ours ${row.ours?.toFixed(1) ?? '—'}, PyTorch ${row.pytorch?.toFixed(1) ?? '—'} examples/s (median of ${f.rounds})\n`,
               );
           },
         );
@@ -167,7 +174,7 @@ export function registerBench(program: Command): void {
             process.stdout.write(`${JSON.stringify({ ...r, threads, batch: f.batch, seq: f.seq })}\n`);
         else
           process.stdout.write(
-            `\n${threads} threads, batch ${f.batch}, length ${f.seq}\n\n${formatComparison(rows)}\n`,
+            `\n${threads} threads, batch ${f.batch}, length ${f.seq}, ${f.steps} steps, ${f.rounds} round(s)\n\n${formatComparison(rows)}\n`,
           );
       },
     );

@@ -82,6 +82,8 @@ export interface LayerNormBackwardSpec {
   dy: Float32Array;
   /** Accumulated into; null when the input needs no gradient. */
   dx: Float32Array | null;
+  /** false: dx is overwritten (a first gradient), not added to. Default true. */
+  dxAccumulate?: boolean;
   dgamma: Float32Array | null;
   dbeta: Float32Array | null;
 }
@@ -123,12 +125,19 @@ export interface Kernels {
   gemm(spec: GemmSpec): void;
   /** y = gelu(x), erf form: x/2 · (1 + erf(x/√2)). */
   gelu(x: Float32Array, y: Float32Array, n: number): void;
-  /** dx += dy · gelu'(x). */
-  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** dx += dy · gelu'(x); with `accumulate` false, dx = dy · gelu'(x) (a first gradient, not zeroed). */
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate?: boolean): void;
   /** Softmax over the last axis, after adding the optional bias. */
   softmax(spec: SoftmaxSpec): void;
-  /** dx += y ⊙ (dy − Σ dy⊙y) per row. */
-  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  /** dx += y ⊙ (dy − Σ dy⊙y) per row; overwritten instead with `accumulate` false. */
+  softmaxBackward(
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+    accumulate?: boolean,
+  ): void;
   layerNorm(spec: LayerNormSpec): void;
   layerNormBackward(spec: LayerNormBackwardSpec): void;
   /** out[i, :] = table[ids[i], :]. */
@@ -155,11 +164,12 @@ export interface Kernels {
    */
   allocState(n: number): Float32Array;
   /**
-   * n zeroed floats the kernels use in place (wasm memory for the wasm backend), lent until
-   * `returnFloats`; null when the backend has no such memory or it is full, and the caller then uses
-   * an ordinary array. Return blocks newest first: the memory is then reused at once.
+   * n floats the kernels use in place (wasm memory for the wasm backend), lent until `returnFloats`;
+   * null when the backend has no such memory or it is full, and the caller then uses an ordinary
+   * array. Zeroed unless `zero` is false (the caller then writes every element before reading it).
+   * Return blocks newest first: the memory is then reused at once.
    */
-  borrowFloats(n: number): Float32Array | null;
+  borrowFloats(n: number, zero: boolean): Float32Array | null;
   /** Gives back an array from `borrowFloats`; no view on it may be used afterwards. */
   returnFloats(array: Float32Array): void;
   /** Frees workers and memory; the backend is unusable afterwards. */

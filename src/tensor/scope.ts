@@ -22,11 +22,14 @@ export class TensorScope {
   private readonly borrowed: { array: Float32Array; from: Kernels }[] = [];
   private readonly members: ScopeMember[] = [];
 
-  /** n zeroed floats that live until the scope ends. */
-  floats(n: number): Float32Array {
+  /**
+   * n floats that live until the scope ends: zeroed, unless `zero` is false and the caller writes
+   * every element before reading any (zeroing hundreds of MB a step on one thread is not free).
+   */
+  floats(n: number, zero = true): Float32Array {
     if (n >= MIN_BORROWED) {
       const from = kernels();
-      const array = from.borrowFloats(n);
+      const array = from.borrowFloats(n, zero);
       if (array) {
         this.borrowed.push({ array, from });
         return array;
@@ -94,7 +97,10 @@ export function tensorScope<T>(fn: () => T): T {
   }
 }
 
-/** Floats for an op's own buffers (saved for its backward, or temporaries): in the open scope, if any. */
-export function opFloats(n: number): Float32Array {
-  return current ? current.floats(n) : new Float32Array(n);
+/**
+ * Floats for an op's own buffers (saved for its backward, or temporaries): in the open scope, if any.
+ * Pass `zero` false only when every element is written before it is read.
+ */
+export function opFloats(n: number, zero = true): Float32Array {
+  return current ? current.floats(n, zero) : new Float32Array(n);
 }

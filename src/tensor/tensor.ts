@@ -65,8 +65,16 @@ export class Tensor implements ScopeMember {
     return new Tensor(opFloats(sizeOf(shape)), shape, requiresGrad);
   }
 
+  /**
+   * A tensor whose every element the caller is about to write (an op's output): inside a scope its
+   * memory is not zeroed first. Outside one it is zeros, like `zeros`.
+   */
+  static empty(shape: Shape): Tensor {
+    return new Tensor(opFloats(sizeOf(shape), false), shape);
+  }
+
   static fill(shape: Shape, value: number, requiresGrad = false): Tensor {
-    return new Tensor(opFloats(sizeOf(shape)).fill(value), shape, requiresGrad);
+    return new Tensor(opFloats(sizeOf(shape), false).fill(value), shape, requiresGrad);
   }
 
   static from(values: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
@@ -87,6 +95,17 @@ export class Tensor implements ScopeMember {
       const n = this.data.length;
       this.grad = this.scope ? this.scope.floats(n) : new Float32Array(n);
     }
+    return this.grad;
+  }
+
+  /**
+   * A first gradient buffer that the caller overwrites completely (a GEMM with beta 0): not zeroed
+   * inside a scope. Only for a tensor that has no gradient yet.
+   */
+  gradToOverwrite(): Float32Array {
+    if (this.grad) throw new Error('gradToOverwrite() on a tensor that already has a gradient.');
+    const n = this.store.length;
+    this.grad = this.scope ? this.scope.floats(n, false) : new Float32Array(n);
     return this.grad;
   }
 

@@ -57,6 +57,13 @@ describe('wasm element-wise and row-wise kernels match the reference', () => {
         kernels.geluBackward(x, dy, dx, n);
         ref.geluBackward(x, dy, dxRef, n);
         assertClose(dx, dxRef, 2e-6, 1e-6, `geluBackward n=${n}`);
+        // A first gradient overwrites whatever the buffer held, NaN included.
+        const fresh = new Float32Array(n).fill(NaN);
+        const freshRef = new Float32Array(n).fill(NaN);
+        kernels.geluBackward(x, dy, fresh, n, false);
+        ref.geluBackward(x, dy, freshRef, n, false);
+        assertClose(fresh, freshRef, 2e-6, 1e-6, `geluBackward overwriting n=${n}`);
+        if (n > 40) assert.ok(Number.isNaN(fresh[40]) && !Number.isNaN(fresh[41]));
       }
     });
 
@@ -184,6 +191,11 @@ describe('wasm element-wise and row-wise kernels match the reference', () => {
         kernels.softmaxBackward(yRef, dy, dx, rows, cols);
         ref.softmaxBackward(yRef, dy, dxRef, rows, cols);
         assertClose(dx, dxRef, 1e-5, 1e-6, `softmaxBackward ${rows}×${cols}`);
+        const fresh = new Float32Array(rows * cols).fill(NaN);
+        const freshRef = new Float32Array(rows * cols).fill(NaN);
+        kernels.softmaxBackward(yRef, dy, fresh, rows, cols, false);
+        ref.softmaxBackward(yRef, dy, freshRef, rows, cols, false);
+        assertClose(fresh, freshRef, 1e-5, 1e-6, `softmaxBackward overwriting ${rows}×${cols}`);
       }
     });
 
@@ -230,6 +242,20 @@ describe('wasm element-wise and row-wise kernels match the reference', () => {
           if (g.dgamma) assertClose(g.dgamma, w.dgamma!, 1e-5, 1e-5 * scale, `${whatB} dgamma`);
           if (g.dbeta) assertClose(g.dbeta, w.dbeta!, 1e-5, 1e-5 * scale, `${whatB} dbeta`);
         }
+        // dx overwritten (a first gradient), dgamma and dbeta still added to.
+        const g = { dx: new Float32Array(n).fill(NaN), dgamma: new Float32Array(cols), dbeta: null };
+        const w = { dx: new Float32Array(n).fill(NaN), dgamma: new Float32Array(cols), dbeta: null };
+        const common = { rows, cols, x, gamma, mean: want.mean, rstd: want.rstd, dy, dxAccumulate: false };
+        kernels.layerNormBackward({ ...common, ...g });
+        ref.layerNormBackward({ ...common, ...w });
+        assertClose(g.dx, w.dx, 1e-4, 1e-4, `layerNormBackward ${rows}×${cols} dx overwritten`);
+        assertClose(
+          g.dgamma,
+          w.dgamma,
+          1e-5,
+          1e-5 * Math.sqrt(rows),
+          `layerNormBackward ${rows}×${cols} dgamma`,
+        );
       }
     });
 

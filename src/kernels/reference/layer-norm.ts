@@ -41,7 +41,8 @@ export function layerNormBackwardReference(s: LayerNormBackwardSpec): void {
       for (let c = 0; c < cols; c++) {
         const xhat = (x[o + c] - mean) * rstd;
         const g = dy[o + c] * gamma[c];
-        dx[o + c] += rstd * (g - sumG / cols - (xhat * sumGX) / cols);
+        const d = rstd * (g - sumG / cols - (xhat * sumGX) / cols);
+        dx[o + c] = s.dxAccumulate === false ? d : dx[o + c] + d;
       }
     }
   }

@@ -29,11 +29,15 @@ export function softmaxBackwardReference(
   dx: Float32Array,
   rows: number,
   cols: number,
+  accumulate = true,
 ): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let dot = 0;
     for (let c = 0; c < cols; c++) dot += dy[o + c] * y[o + c];
-    for (let c = 0; c < cols; c++) dx[o + c] += y[o + c] * (dy[o + c] - dot);
+    for (let c = 0; c < cols; c++) {
+      const d = y[o + c] * (dy[o + c] - dot);
+      dx[o + c] = accumulate ? dx[o + c] + d : d;
+    }
   }
 }

@@ -48,8 +48,12 @@ export class WasmHeap {
   /** Freed persistent blocks below arenaBase, by address, neighbours merged. */
   private readonly freeBlocks: { ptr: number; bytes: number }[] = [];
 
-  constructor(memory: WasmMemory, heapBase: number) {
+  /** Zeroes bytes of the memory; the module's memset when there is one. */
+  private readonly zeroBytes: (ptr: number, bytes: number) => void;
+
+  constructor(memory: WasmMemory, heapBase: number, zeroBytes?: (ptr: number, bytes: number) => void) {
     this.memory = memory;
+    this.zeroBytes = zeroBytes ?? ((ptr, bytes) => new Uint8Array(this.memory.buffer, ptr, bytes).fill(0));
     this.controlPtr = align(Math.max(heapBase, ALIGN));
     this.jobPtr = align(this.controlPtr + CONTROL_SLOTS * 4);
     this.arenaBase = align(this.jobPtr + JOB_SLOTS * 4);
@@ -94,8 +98,11 @@ export class WasmHeap {
     return ptr;
   }
 
-  /** A zeroed Float32Array living in wasm memory until `freeF32` or the backend's disposal. */
-  allocF32(n: number): Float32Array {
+  /**
+   * A Float32Array living in wasm memory until `freeF32` or the backend's disposal: zeroed, unless
+   * `zero` is false and the caller writes every element before reading any.
+   */
+  allocF32(n: number, zero = true): Float32Array {
     if (this.arenaTop !== this.arenaBase) throw new Error('allocF32 was called during a kernel call.');
     const bytes = align(n * 4);
     let ptr = -1;
@@ -115,9 +122,8 @@ export class WasmHeap {
       this.arenaBase = ptr + bytes;
       this.arenaTop = this.arenaBase;
     }
-    const view = new Float32Array(this.memory.buffer, ptr, n);
-    view.fill(0);
-    return view;
+    if (zero) this.zeroBytes(ptr, n * 4);
+    return new Float32Array(this.memory.buffer, ptr, n);
   }
 
   /**

@@ -19,6 +19,7 @@ import { WebAssemblyApi } from './wasm-api.js';
 interface KernelModuleExports {
   runJob(job: number, thread: number): void;
   heapBase(): number;
+  zeroBytes(ptr: number, bytes: number): void;
   gemmScratchBytes(batch: number, m: number, n: number, k: number, cLayout: number, threads: number): number;
   gemmSharedBBytes(m: number, n: number, k: number, threads: number): number;
   OP_GEMM: { value: number };
@@ -157,10 +158,10 @@ export class WasmKernels implements Kernels {
     return view;
   }
 
-  borrowFloats = (n: number): Float32Array | null => {
+  borrowFloats = (n: number, zero: boolean): Float32Array | null => {
     if (this.disposed) return null;
     try {
-      return this.heap.allocF32(n);
+      return this.heap.allocF32(n, zero);
     } catch (e) {
       // Past the 4 GiB a 32-bit memory can hold: the caller falls back to an ordinary array.
       if (e instanceof RangeError) return null;
@@ -319,18 +320,25 @@ export class WasmKernels implements Kernels {
     });
   };
 
-  geluBackward = (x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void => {
+  geluBackward = (
+    x: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+    accumulate = true,
+  ): void => {
     if (n <= 0) return;
     this.call(() => {
       const xp = this.heap.input(x, 0, n);
       const dyp = this.heap.input(dy, 0, n);
-      const dxp = this.heap.output(dx, 0, n, true);
+      const dxp = this.heap.output(dx, 0, n, accumulate);
       this.job
         .begin(this.op.geluBackward, this.threadsFor(n, NS_PER_ELEMENT.geluBackward))
         .ptr(xp)
         .ptr(dyp)
         .ptr(dxp)
-        .int(n);
+        .int(n)
+        .int(accumulate ? 1 : 0);
     });
   };
 
@@ -359,20 +367,22 @@ export class WasmKernels implements Kernels {
     dx: Float32Array,
     rows: number,
     cols: number,
+    accumulate = true,
   ): void => {
     if (rows <= 0 || cols <= 0) return;
     this.call(() => {
       const n = rows * cols;
       const yp = this.heap.input(y, 0, n);
       const dyp = this.heap.input(dy, 0, n);
-      const dxp = this.heap.output(dx, 0, n, true);
+      const dxp = this.heap.output(dx, 0, n, accumulate);
       this.job
         .begin(this.op.softmaxBackward, this.threadsFor(n, NS_PER_ELEMENT.softmaxBackward))
         .ptr(yp)
         .ptr(dyp)
         .ptr(dxp)
         .int(rows)
-        .int(cols);
+        .int(cols)
+        .int(accumulate ? 1 : 0);
     });
   };
 
@@ -412,7 +422,8 @@ export class WasmKernels implements Kernels {
       const mean = h.input(s.mean, 0, rows);
       const rstd = h.input(s.rstd, 0, rows);
       const dy = h.input(s.dy, 0, n);
-      const dx = s.dx ? h.output(s.dx, 0, n, true) : 0;
+      const dxAccumulate = s.dxAccumulate ?? true;
+      const dx = s.dx ? h.output(s.dx, 0, n, dxAccumulate) : 0;
       const dgamma = s.dgamma ? h.output(s.dgamma, 0, cols, true) : 0;
       const dbeta = s.dbeta ? h.output(s.dbeta, 0, cols, true) : 0;
       this.job
@@ -426,7 +437,8 @@ export class WasmKernels implements Kernels {
         .ptr(dy)
         .ptr(dx)
         .ptr(dgamma)
-        .ptr(dbeta);
+        .ptr(dbeta)
+        .int(dxAccumulate ? 1 : 0);
     });
   };
 
@@ -603,7 +615,7 @@ export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKe
     },
   });
   const exports = instance.exports as unknown as KernelModuleExports;
-  const heap = new WasmHeap(memory, exports.heapBase());
+  const heap = new WasmHeap(memory, exports.heapBase(), exports.zeroBytes);
   const pool = await ThreadPool.create(module, memory, heap.controlPtr, opts.threads);
   return new WasmKernels(heap, pool, exports, opts.parallelMinNs ?? PARALLEL_MIN_NS);
 }

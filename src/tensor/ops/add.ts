@@ -6,7 +6,7 @@ import { forEachRow, planBroadcast, reduceBroadcastGrad } from './broadcast.js';
 /** a + b with NumPy broadcasting; each gradient is summed over the axes its operand was broadcast along. */
 export function add(a: Tensor, b: Tensor): Tensor {
   const plan = planBroadcast('add', a.shape, b.shape);
-  const y = Tensor.zeros(plan.outShape);
+  const y = Tensor.empty(plan.outShape);
   const out = y.data;
   const ad = a.data;
   const bd = b.data;

@@ -20,7 +20,7 @@ export function embedding(ids: IntTensor, table: Tensor): Tensor {
       );
     }
   }
-  const y = Tensor.zeros([...ids.shape, dim]);
+  const y = Tensor.empty([...ids.shape, dim]);
   kernels().embedding(ids.data, table.data, y.data, count, dim);
   return record(y, 'embedding', [table], (dy) => {
     kernels().embeddingBackward(ids.data, dy, table.gradBuffer(), count, dim);

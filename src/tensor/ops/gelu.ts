@@ -4,9 +4,11 @@ import { Tensor } from '../tensor.js';
 
 /** GELU in the exact erf form (HF's "gelu"), not the tanh approximation. */
 export function gelu(x: Tensor): Tensor {
-  const y = Tensor.zeros(x.shape);
+  const y = Tensor.empty(x.shape);
   kernels().gelu(x.data, y.data, x.size);
   return record(y, 'gelu', [x], (dy) => {
-    kernels().geluBackward(x.data, dy, x.gradBuffer(), x.size);
+    // A first gradient is written, not added to a zeroed buffer.
+    const fresh = x.grad === null;
+    kernels().geluBackward(x.data, dy, fresh ? x.gradToOverwrite() : x.gradBuffer(), x.size, !fresh);
   });
 }

@@ -17,9 +17,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   assertShape('layerNorm', 'beta', beta.shape, [cols]);
   if (!(eps >= 0)) throw new UserError(`layerNorm expects a non-negative eps, but got ${eps}.`);
   const rows = cols === 0 ? 0 : x.size / cols;
-  const y = Tensor.zeros(x.shape);
-  const mean = opFloats(rows);
-  const rstd = opFloats(rows);
+  const y = Tensor.empty(x.shape);
+  const mean = opFloats(rows, false);
+  const rstd = opFloats(rows, false);
   kernels().layerNorm({
     rows,
     cols,
@@ -32,6 +32,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
     rstd,
   });
   return record(y, 'layerNorm', [x, gamma, beta], (dy) => {
+    const fresh = x.grad === null;
     kernels().layerNormBackward({
       rows,
       cols,
@@ -40,7 +41,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
       mean,
       rstd,
       dy,
-      dx: x.requiresGrad ? x.gradBuffer() : null,
+      dx: x.requiresGrad ? (fresh ? x.gradToOverwrite() : x.gradBuffer()) : null,
+      dxAccumulate: !fresh,
       dgamma: gamma.requiresGrad ? gamma.gradBuffer() : null,
       dbeta: beta.requiresGrad ? beta.gradBuffer() : null,
     });

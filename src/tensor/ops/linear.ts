@@ -20,7 +20,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   if (bias) assertShape('linear', 'a bias', bias.shape, [outFeatures]);
   const rows = inFeatures === 0 ? 0 : x.size / inFeatures;
-  const y = Tensor.zeros([...x.shape.slice(0, -1), outFeatures]);
+  const y = Tensor.empty([...x.shape.slice(0, -1), outFeatures]);
   // The bias is added in the GEMM's epilogue: C is written once, never read.
   kernels().gemm({
     batch: 1,
@@ -61,7 +61,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
         b: weight.data,
         bOffset: 0,
         bStride: 0,
-        c: x.gradBuffer(),
+        c: fresh ? x.gradToOverwrite() : x.gradBuffer(),
         cOffset: 0,
         cStride: 0,
         alpha: 1,
@@ -84,7 +84,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
         b: x.data,
         bOffset: 0,
         bStride: 0,
-        c: weight.gradBuffer(),
+        c: fresh ? weight.gradToOverwrite() : weight.gradBuffer(),
         cOffset: 0,
         cStride: 0,
         alpha: 1,

@@ -21,7 +21,7 @@ export function maskedSoftmax(scores: Tensor, bias: Tensor): Tensor {
   }
   const rows = batch * heads * tq;
   const rowsPerBias = heads * tq;
-  const y = Tensor.zeros(scores.shape);
+  const y = Tensor.empty(scores.shape);
   kernels().softmax({ rows, cols: tk, x: scores.data, y: y.data, bias: bias.data, rowsPerBias });
   return record(y, 'maskedSoftmax', [scores, bias], (dy) => {
     softmaxBiasBackward(y.data, dy, scores, bias, rows, tk, rowsPerBias);

@@ -80,7 +80,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   // scores [B·H, Tq, Tk] = qh · khᵀ / √D; a temporary, in a buffer reused across calls.
   const scores = scratch(0, rows * tk);
   headGemm(bh, heads, tq, tk, dim, false, true, qHeads, kHeads, square(scores, tk), scale, 0);
-  const probs = opFloats(rows * tk);
+  const probs = opFloats(rows * tk, false);
   kernels().softmax({
     rows,
     cols: tk,
@@ -98,7 +98,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const attn = keep ? dropped(scores) : probs;
 
   // context [B, Tq, H·D], head by head: attn · vh
-  const out = Tensor.zeros([batch, tq, hidden]);
+  const out = Tensor.empty([batch, tq, hidden]);
   headGemm(
     bh,
     heads,
@@ -136,7 +136,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
         false,
         square(attnB, tk),
         dctx,
-        inHeads(v.gradBuffer(), tk, heads, dim),
+        inHeads(gradFor(v, beta), tk, heads, dim),
         1,
         beta,
       );
@@ -149,8 +149,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     if (keep) applyDropoutMask(keep, dprobs, dprobs, rows * tk, false);
     // d(scores + bias): the same for the scaled scores and for the bias.
     const dscores = scratch(1, rows * tk);
-    dscores.fill(0, 0, rows * tk);
-    kernels().softmaxBackward(probs, dprobs, dscores, rows, tk);
+    kernels().softmaxBackward(probs, dprobs, dscores, rows, tk, false);
     if (biasGrad) {
       const gb = bias!.gradBuffer();
       for (let r = 0; r < rows; r++) {
@@ -172,7 +171,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
         false,
         square(dscores, tk),
         kHeads,
-        inHeads(q.gradBuffer(), tq, heads, dim),
+        inHeads(gradFor(q, beta), tq, heads, dim),
         scale,
         beta,
       );
@@ -190,12 +189,17 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
         false,
         square(dscores, tk),
         qHeads,
-        inHeads(k.gradBuffer(), tk, heads, dim),
+        inHeads(gradFor(k, beta), tk, heads, dim),
         scale,
         beta,
       );
     }
   });
+}
+
+/** The gradient a GEMM with this beta writes: a first one (beta 0) is overwritten, so not zeroed. */
+function gradFor(t: Tensor, beta: 0 | 1): Float32Array {
+  return beta === 0 ? t.gradToOverwrite() : t.gradBuffer();
 }
 
 /**
@@ -266,7 +270,7 @@ function headGemm(
 const scratchSlots: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 
 function scratch(slot: 0 | 1, n: number): Float32Array {
-  if (currentScope()) return opFloats(n);
+  if (currentScope()) return opFloats(n, false);
   if (scratchSlots[slot].length < n) scratchSlots[slot] = new Float32Array(n);
   return scratchSlots[slot];
 }

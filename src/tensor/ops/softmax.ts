@@ -8,9 +8,10 @@ export function softmax(x: Tensor): Tensor {
   assertMinRank('softmax', 'an input', x.shape, 1);
   const cols = x.shape[x.rank - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const y = Tensor.zeros(x.shape);
+  const y = Tensor.empty(x.shape);
   kernels().softmax({ rows, cols, x: x.data, y: y.data });
   return record(y, 'softmax', [x], (dy) => {
-    kernels().softmaxBackward(y.data, dy, x.gradBuffer(), rows, cols);
+    const fresh = x.grad === null;
+    kernels().softmaxBackward(y.data, dy, fresh ? x.gradToOverwrite() : x.gradBuffer(), rows, cols, !fresh);
   });
 }
