@@ -69,6 +69,16 @@ function runJson(command: string, args: string[]): Record<string, unknown> | nul
   }
 }
 
+/**
+ * An inference step is a third of a training step and over in tens of milliseconds: it gets
+ * INFER_STEP_FACTOR times the steps, so its timing too spans seconds rather than a fraction of one.
+ */
+const INFER_STEP_FACTOR = 4;
+
+export function stepsFor(c: CompareCase, steps: number): number {
+  return c.mode === 'infer' ? steps * INFER_STEP_FACTOR : steps;
+}
+
 /** The middle value (mean of the two middle ones for an even count); null when there is none. */
 export function median(values: readonly (number | null)[]): number | null {
   const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
@@ -85,10 +95,17 @@ export function median(values: readonly (number | null)[]): number | null {
 export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => void): CompareRow[] {
   const torch = findTorchPython(o.python);
   const rows: CompareRow[] = [];
-  const common = ['--batch', String(o.batch), '--seq', String(o.seq), '--steps', String(o.steps)];
   const num = (r: Record<string, unknown> | null, key: string): number | null =>
     typeof r?.[key] === 'number' ? (r[key] as number) : null;
   for (const c of COMPARE_CASES) {
+    const common = [
+      '--batch',
+      String(o.batch),
+      '--seq',
+      String(o.seq),
+      '--steps',
+      String(stepsFor(c, o.steps)),
+    ];
     const ours: (Record<string, unknown> | null)[] = [];
     const theirs: (Record<string, unknown> | null)[] = [];
     for (let round = 0; round < (o.rounds ?? 1); round++) {

@@ -131,7 +131,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'threads for both', intInRange(1, 256))
     .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
     .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
-    .option('--steps <n>', 'timed steps per case', intInRange(1, 1000), 10)
+    .option('--steps <n>', 'timed training steps per case (inference: 4× as many)', intInRange(1, 1000), 10)
     .option(
       '--rounds <n>',
       'ours then PyTorch this many times per case; medians are compared (a shared machine drifts)',

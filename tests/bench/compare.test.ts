@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatComparison, median, type CompareRow } from '../../bench/compare.js';
+import { COMPARE_CASES, formatComparison, median, stepsFor, type CompareRow } from '../../bench/compare.js';
 
 test('median: odd and even counts, missing rounds skipped, none at all', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -27,4 +27,13 @@ test('the comparison table shows medians, their ratio and every round', () => {
     table,
     /\| Small-BERT, full, train \| 30\.0 \| 25\.0 \| 1\.20× \| 1\.10 — 1\.30 \| 700 \| 1000 \|/,
   );
+});
+
+test('inference cases time four times the steps of training cases', () => {
+  const steps = COMPARE_CASES.map((c) => stepsFor(c, 10));
+  assert.deepEqual(
+    steps,
+    COMPARE_CASES.map((c) => (c.mode === 'infer' ? 40 : 10)),
+  );
+  assert.ok(COMPARE_CASES.some((c) => c.mode === 'infer'));
 });
