@@ -40,6 +40,10 @@ GRIDS = {
         "full": [([2e-4, 3e-4, 5e-4, 8e-4], [5, 8, 12], [128]), ([3e-4, 5e-4], [8], [256])],
         "scratch": [([2e-4, 3e-4, 5e-4], [5, 8, 12], [128])],
     },
+    # Round 3: LoRA's best epochs sat at 15-20 of 20 after round 2; do longer schedules gain?
+    3: {
+        "lora": [([1e-3, 2e-3, 3e-3], [30, 45], [128])],
+    },
 }
 SEEDS = [42, 43, 44]
 BATCH = 16
