@@ -91,21 +91,20 @@ export class Tensor implements ScopeMember {
 
   /** The gradient buffer, allocated (zeroed) on first use, in the tensor's scope if it has one. */
   gradBuffer(): Float32Array {
-    if (!this.grad) {
-      const n = this.data.length;
-      this.grad = this.scope ? this.scope.floats(n) : new Float32Array(n);
-    }
-    return this.grad;
+    return this.grad ?? this.newGrad(true);
   }
 
   /**
-   * A first gradient buffer that the caller overwrites completely (a GEMM with beta 0): not zeroed
-   * inside a scope. Only for a tensor that has no gradient yet.
+   * The gradient buffer for a kernel that overwrites a first gradient (beta 0: test `grad === null`
+   * before calling) and adds to a later one: a new buffer is not zeroed inside a scope.
    */
-  gradToOverwrite(): Float32Array {
-    if (this.grad) throw new Error('gradToOverwrite() on a tensor that already has a gradient.');
-    const n = this.store.length;
-    this.grad = this.scope ? this.scope.floats(n, false) : new Float32Array(n);
+  gradToWrite(): Float32Array {
+    return this.grad ?? this.newGrad(false);
+  }
+
+  private newGrad(zero: boolean): Float32Array {
+    const n = this.data.length;
+    this.grad = this.scope ? this.scope.floats(n, zero) : new Float32Array(n);
     return this.grad;
   }
 

@@ -11,7 +11,7 @@ export function accumulateGrad(t: Tensor, g: Float32Array, adopt = false): void 
   if (adopt && t.adoptGrad(g)) return;
   if (t.grad === null) {
     // A first gradient is a copy, not a zeroed buffer added to.
-    t.gradToOverwrite().set(g.subarray(0, t.size));
+    t.gradToWrite().set(g.subarray(0, t.size));
     return;
   }
   const dst = t.gradBuffer();

@@ -49,13 +49,12 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   const y = Tensor.empty(x.shape);
   applyDropoutMask(mask, x.data, y.data, n, false);
   return record(y, 'dropout', [x], (dy) => {
-    if (x.grad === null && x.adoptGrad(dy)) {
+    if (x.adoptGrad(dy)) {
       // dy is dropped right after this backward: mask it in place, now that x holds it.
       applyDropoutMask(mask, dy, dy, n, false);
-    } else if (x.grad === null) {
-      applyDropoutMask(mask, dy, x.gradToOverwrite(), n, false);
     } else {
-      applyDropoutMask(mask, dy, x.grad, n, true);
+      const fresh = x.grad === null;
+      applyDropoutMask(mask, dy, x.gradToWrite(), n, !fresh);
     }
   });
 }

@@ -9,6 +9,6 @@ export function gelu(x: Tensor): Tensor {
   return record(y, 'gelu', [x], (dy) => {
     // A first gradient is written, not added to a zeroed buffer.
     const fresh = x.grad === null;
-    kernels().geluBackward(x.data, dy, fresh ? x.gradToOverwrite() : x.gradBuffer(), x.size, !fresh);
+    kernels().geluBackward(x.data, dy, x.gradToWrite(), x.size, !fresh);
   });
 }

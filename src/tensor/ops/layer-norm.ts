@@ -41,7 +41,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
       mean,
       rstd,
       dy,
-      dx: x.requiresGrad ? (fresh ? x.gradToOverwrite() : x.gradBuffer()) : null,
+      dx: x.requiresGrad ? x.gradToWrite() : null,
       dxAccumulate: !fresh,
       dgamma: gamma.requiresGrad ? gamma.gradBuffer() : null,
       dbeta: beta.requiresGrad ? beta.gradBuffer() : null,

@@ -136,7 +136,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
         false,
         square(attnB, tk),
         dctx,
-        inHeads(gradFor(v, beta), tk, heads, dim),
+        inHeads(v.gradToWrite(), tk, heads, dim),
         1,
         beta,
       );
@@ -171,7 +171,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
         false,
         square(dscores, tk),
         kHeads,
-        inHeads(gradFor(q, beta), tq, heads, dim),
+        inHeads(q.gradToWrite(), tq, heads, dim),
         scale,
         beta,
       );
@@ -189,17 +189,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
         false,
         square(dscores, tk),
         qHeads,
-        inHeads(gradFor(k, beta), tk, heads, dim),
+        inHeads(k.gradToWrite(), tk, heads, dim),
         scale,
         beta,
       );
     }
   });
-}
-
-/** The gradient a GEMM with this beta writes: a first one (beta 0) is overwritten, so not zeroed. */
-function gradFor(t: Tensor, beta: 0 | 1): Float32Array {
-  return beta === 0 ? t.gradToOverwrite() : t.gradBuffer();
 }
 
 /**

@@ -12,6 +12,6 @@ export function softmax(x: Tensor): Tensor {
   kernels().softmax({ rows, cols, x: x.data, y: y.data });
   return record(y, 'softmax', [x], (dy) => {
     const fresh = x.grad === null;
-    kernels().softmaxBackward(y.data, dy, fresh ? x.gradToOverwrite() : x.gradBuffer(), rows, cols, !fresh);
+    kernels().softmaxBackward(y.data, dy, x.gradToWrite(), rows, cols, !fresh);
   });
 }
