@@ -7,6 +7,7 @@ import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { commaList, intInRange, oneOf } from './options.js';
 import { requireFile } from '../data/csv.js';
 import { UserError } from '../errors.js';
+import { provenance } from './provenance.js';
 
 interface ExperimentsFlags extends EngineOptions {
   input?: string;
@@ -93,6 +94,7 @@ export function registerExperiments(program: Command): void {
             log: (line) => session.progress.log(line),
             onTrainStart: (label) => session.beginTraining(`train ${label}`),
             onProgress: (p) => session.onProgress(p),
+            provenance: provenance(process.argv),
           });
           session.progress.stop();
           process.stdout.write(

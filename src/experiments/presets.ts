@@ -26,6 +26,8 @@ export interface Preset {
 export type PresetName = 'tuned' | 'study' | 'reference';
 
 const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] };
+/** The PyTorch reference trained its LoRA runs without LoRA dropout (../shared/anchors). */
+const referenceLora: LoraSettings = { ...studyLora, dropout: 0 };
 
 /** One method's settings; every preset trains with batch 16 and AdamW's weight decay 0.01. */
 function method(
@@ -69,13 +71,13 @@ const STUDY: Preset = {
 const REFERENCE: Preset = {
   name: 'reference',
   description:
-    'the PyTorch reference setup: lr 1e-4 / 1e-4 / 1e-3, LoRA r 8 alpha 32, batch 16, 3 epochs, max length 128, no validation split',
+    'the PyTorch reference setup: lr 1e-4 / 1e-4 / 1e-3, LoRA r 8 alpha 32 without LoRA dropout, batch 16, 3 epochs, max length 128, no validation split',
   valSize: 0,
   testSize: 0.2,
   methods: {
     scratch: method(1e-4, 3, 128),
     full: method(1e-4, 3, 128),
-    lora: method(1e-3, 3, 128, 'constant', 0, studyLora),
+    lora: method(1e-3, 3, 128, 'constant', 0, referenceLora),
   },
 };
 

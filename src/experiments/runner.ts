@@ -35,6 +35,8 @@ export interface ExperimentsOptions {
   log?: (line: string) => void;
   onTrainStart?: (label: string) => void;
   onProgress?: (p: TrainProgress) => void;
+  /** The command, commit and machine (from the CLI), recorded in study.json. */
+  provenance?: object;
 }
 
 export interface ExperimentsOutcome {
@@ -50,6 +52,7 @@ export interface ExperimentsOutcome {
  */
 export async function runExperiments(o: ExperimentsOptions): Promise<ExperimentsOutcome> {
   const log = o.log ?? (() => {});
+  const startedAt = new Date();
   const preset = PRESETS[o.preset];
   const outputDir = resolve(o.outputDir);
   mkdirSync(outputDir, { recursive: true });
@@ -133,9 +136,16 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     preset_description: preset.description,
     settings: preset.methods,
     seeds: o.seeds,
+    first_seed: firstSeed,
+    methods,
+    max_steps: o.maxSteps ?? 0,
+    threads: o.threads ?? null,
     data_source: data.description,
     base_model: o.baseModel.description,
+    started_at: startedAt.toISOString(),
     finished_at: new Date().toISOString(),
+    wall_seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    ...(o.provenance ? { provenance: o.provenance } : {}),
   });
   return { runs, reportFiles: report.files, dataDir };
 }

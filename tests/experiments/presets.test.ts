@@ -40,6 +40,10 @@ test('the reference preset is the PyTorch reference runs’ setup, method by met
       assert.equal(s.lora?.r, run.r);
       assert.equal(s.lora?.alpha, run.alpha);
       assert.deepEqual(s.lora?.targets, ['query', 'value']);
+      // The anchors' "about" names the LoRA config the reference used; the dropout must be the same.
+      const dropout = /lora_dropout=([0-9.]+)/.exec((anchors as { about?: string }).about ?? '');
+      assert.ok(dropout, 'the anchors state the reference LoRA dropout');
+      assert.equal(s.lora?.dropout, Number(dropout[1]), 'lora dropout');
     }
   }
 });
