@@ -46,6 +46,21 @@ export function defaultThreads(): number {
   return Math.min(availableParallelism(), MAX_THREADS);
 }
 
+/**
+ * LORA_LAB_PARALLEL_MIN_NS when set (checked): jobs estimated below this many nanoseconds stay on the
+ * main thread. 0 sends every job, however small, through all threads, so that a test on a tiny model
+ * exercises the threads' scheduling as a real model does. Unset: the backend's default.
+ */
+function parallelMinNs(): number | undefined {
+  const env = process.env.LORA_LAB_PARALLEL_MIN_NS;
+  if (env === undefined || env.trim() === '') return undefined;
+  const value = Number(env.trim());
+  if (!Number.isFinite(value) || value < 0) {
+    throw new UserError(`LORA_LAB_PARALLEL_MIN_NS must be a number of nanoseconds, 0 or more, not "${env}".`);
+  }
+  return value;
+}
+
 /** The kernels to compute with: the fast WebAssembly backend unless the reference one is asked for. */
 export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Kernels> {
   const backend = opts.backend ?? 'wasm';
@@ -66,6 +81,6 @@ export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Ke
       'The WebAssembly kernels are not built; run "npm run build:wasm" or use the reference backend.',
     );
   }
-  const wasm = await createWasmKernels({ threads });
+  const wasm = await createWasmKernels({ threads, parallelMinNs: parallelMinNs() });
   return profile ? profiledKernels(wasm) : wasm;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
-import { allocWasmF32, createKernels } from '../../src/kernels/index.js';
+import { allocWasmF32, createKernels, profiler } from '../../src/kernels/index.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
 import type { GemmSpec } from '../../src/kernels/kernels.js';
 
@@ -36,6 +36,46 @@ test('createKernels: the default thread count comes from LORA_LAB_THREADS', asyn
   } finally {
     if (saved === undefined) delete process.env.LORA_LAB_THREADS;
     else process.env.LORA_LAB_THREADS = saved;
+  }
+});
+
+/** Which way a tiny add ran on a fresh 2-thread backend, with LORA_LAB_PARALLEL_MIN_NS set to `value`. */
+async function tinyJobRan(value: string | undefined): Promise<string[]> {
+  const saved = process.env.LORA_LAB_PARALLEL_MIN_NS;
+  if (value === undefined) delete process.env.LORA_LAB_PARALLEL_MIN_NS;
+  else process.env.LORA_LAB_PARALLEL_MIN_NS = value;
+  try {
+    const k = await createKernels({ threads: 2 });
+    profiler.reset();
+    profiler.enabled = true;
+    try {
+      const x = new Float32Array(8).fill(1);
+      k.add(x, x, x, x.length);
+      assert.deepEqual([...x], new Array<number>(8).fill(2));
+      return profiler
+        .entries()
+        .map((e) => e.name)
+        .filter((name) => name.startsWith('wasm:job'));
+    } finally {
+      profiler.enabled = false;
+      profiler.reset();
+      k.dispose();
+    }
+  } finally {
+    if (saved === undefined) delete process.env.LORA_LAB_PARALLEL_MIN_NS;
+    else process.env.LORA_LAB_PARALLEL_MIN_NS = saved;
+  }
+}
+
+test('createKernels: LORA_LAB_PARALLEL_MIN_NS=0 sends even a tiny job through the threads; a bad value is a UserError', async () => {
+  assert.deepEqual(await tinyJobRan(undefined), ['wasm:job (main thread only)']);
+  assert.deepEqual(await tinyJobRan('0'), ['wasm:job (threads)']);
+  for (const bad of ['-1', 'soon']) {
+    await assert.rejects(
+      tinyJobRan(bad),
+      (e: unknown) => e instanceof UserError && /LORA_LAB_PARALLEL_MIN_NS/.test(e.message),
+      bad,
+    );
   }
 });
 
