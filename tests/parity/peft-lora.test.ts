@@ -1,14 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { requireShared } from '../helpers/shared.js';
 import { loadBertForSequenceClassification } from '../../src/io/hf-directory.js';
 import { fromPeftParameterName, loadPeftAdapter, savePeftAdapter } from '../../src/io/peft-adapter.js';
 import { useKernels } from '../../src/kernels/active.js';
-import type { Kernels } from '../../src/kernels/kernels.js';
+import { createKernels } from '../../src/kernels/index.js';
 import { mergeAndUnload, mergeLora, unmergeLora } from '../../src/lora/merge.js';
 import { LoRALinear } from '../../src/lora/lora-linear.js';
 import { trainableParameterReport } from '../../src/lora/report.js';
@@ -117,27 +116,14 @@ test('PEFT adapter on bert-tiny-cls matches PEFT: logits, loss, LoRA and classif
   await checkPeftGolden(t);
 });
 
-/** The fast backend, when src/kernels/index.ts exists; null otherwise. */
-async function fastKernels(): Promise<Kernels | null> {
-  const path = fileURLToPath(new URL('../../src/kernels/index.ts', import.meta.url));
-  if (!existsSync(path)) return null;
-  const mod = (await import('../../src/kernels/index.js' as string)) as {
-    createKernels(options: { backend: string; threads: number }): Kernels | Promise<Kernels>;
-  };
-  return await mod.createKernels({ backend: 'wasm', threads: 2 });
-}
-
 test('PEFT adapter parity holds on the fast backend', async (t) => {
-  const fast = await fastKernels();
-  if (!fast) {
-    t.skip('src/kernels/index.ts (the fast backend) is not there yet');
-    return;
-  }
+  const fast = await createKernels({ backend: 'wasm', threads: 2 });
   const previous = useKernels(fast);
   try {
     await checkPeftGolden(t);
   } finally {
     useKernels(previous);
+    fast.dispose();
   }
 });
 

@@ -2,7 +2,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelWasmBuilt } from '../../src/kernels/wasm/locate.js';
 import { tinyWorkspace, type TinyWorkspace } from '../helpers/tiny-model.js';
 import { assertOneLineFailure, runCli } from './helpers/cli.js';
 import { assertSameRun, startPaused, trainArgs } from './helpers/train-runs.js';
@@ -72,11 +71,7 @@ for (const [signal, code, said] of [
   });
 }
 
-test('SIGINT with the WebAssembly kernels on two threads: the process still ends, with 130', async (t) => {
-  if (!kernelWasmBuilt()) {
-    t.skip('the WebAssembly kernels are not built (npm run build:wasm)');
-    return;
-  }
+test('SIGINT with the WebAssembly kernels on two threads: the process still ends, with 130', async () => {
   const out = ws.path('interrupted-wasm');
   const args = trainArgs('full', ws, out).map((a, i, all) =>
     all[i - 1] === '--backend' ? 'wasm' : all[i - 1] === '--threads' ? '2' : a,

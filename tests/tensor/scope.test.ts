@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { useKernels } from '../../src/kernels/active.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmKernels, type WasmKernels } from '../../src/kernels/wasm/index.js';
-import { kernelWasmBuilt } from '../../src/kernels/wasm/locate.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { add } from '../../src/tensor/ops/add.js';
 import { dropout } from '../../src/tensor/ops/dropout.js';
@@ -16,7 +15,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 const N = 4096;
 const inWasm = (a: Float32Array) => a.buffer instanceof SharedArrayBuffer;
 
-describe('tensorScope on the wasm backend', { skip: !kernelWasmBuilt() && 'kernels not built' }, () => {
+describe('tensorScope on the wasm backend', () => {
   let wasm: WasmKernels;
   let previous: ReturnType<typeof useKernels>;
   before(async () => {
