@@ -4,47 +4,68 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tinyWorkspace, type TinyWorkspace } from '../helpers/tiny-model.js';
 import { assertOneLineFailure, runCli } from './helpers/cli.js';
-import { assertSameRun, startPaused, trainArgs } from './helpers/train-runs.js';
+import {
+  assertSameRun,
+  checkpointsWritten,
+  readResults,
+  startPaused,
+  trainArgs,
+} from './helpers/train-runs.js';
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM during training: the run checkpoints at the next step boundary, prints one line,
- * exits with 130 (143 for SIGTERM), and `--resume` finishes with the bytes of an uninterrupted run. The signal arrives
- * while the process is busy in a step (held there by helpers/pause-hook.ts), as it would in a long one.
+ * exits with 130 (143 for SIGTERM), and `--resume` finishes with the bytes of an uninterrupted run, on the
+ * default backend (WebAssembly, two threads). The signal arrives while the process is busy in a step (held
+ * there by helpers/pause-hook.ts), as it would in a long one.
  */
 
 let ws: TinyWorkspace;
-let reference = '';
+const reference: Partial<Record<'full' | 'lora', string>> = {};
 
 before(async () => {
   ws = await tinyWorkspace('lora-lab-sigint-');
-  reference = ws.path('uninterrupted');
-  const result = await runCli(trainArgs('full', ws, reference));
-  assert.equal(result.code, 0, result.stderr);
+  await Promise.all(
+    (['full', 'lora'] as const).map(async (method) => {
+      const out = ws.path(`uninterrupted-${method}`);
+      const result = await runCli(trainArgs(method, ws, out));
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(readResults(out).threads, 2, 'the uninterrupted run did not compute on two threads');
+      reference[method] = out;
+    }),
+  );
 });
 after(() => ws?.cleanup());
 
 const AFTER_STEP_3 = { on: 'rename', match: '/checkpoints/checkpoint-3$' } as const;
 
-test('SIGINT: a checkpoint, one line, exit code 130; --resume finishes with the uninterrupted result', async () => {
-  const out = ws.path('interrupted');
-  const run = await startPaused(trainArgs('full', ws, out), AFTER_STEP_3, ws.path('pause-1'));
-  run.kill('SIGINT');
-  run.proceed();
-  const result = await run.done;
-  assert.equal(result.code, 130, result.stderr);
-  const line = assertOneLineFailure(result, 'SIGINT');
-  assert.match(
-    line,
-    /^lora-lab: Training was interrupted at step 3; its state is saved in \S+checkpoint-3, and the same command with --resume continues from there\.$/,
-  );
-  assert.equal(result.stdout, '');
-  assert.deepEqual(readdirSync(join(out, 'checkpoints')), ['checkpoint-3']);
-  assert.ok(!existsSync(join(out, 'results.json')));
+const INTERRUPTED_AT_3 =
+  /^lora-lab: Training was interrupted at step 3; its state is saved in \S+checkpoint-3, and the same command with --resume continues from there\.$/;
 
-  const resumed = await runCli(trainArgs('full', ws, out, '--resume'));
+/** `--resume` in `out`: it must continue from step 3 (its first checkpoint is 6) and end as the uninterrupted run. */
+async function resumeMatches(method: 'full' | 'lora', out: string): Promise<void> {
+  const renames = `${out}.renames`;
+  const resumed = await runCli(trainArgs(method, ws, out, '--resume'), { recordRenames: renames });
   assert.equal(resumed.code, 0, resumed.stderr);
-  assertSameRun(reference, out, 'full');
-});
+  const written = checkpointsWritten(renames);
+  assert.equal(written[0], 6, `checkpoints written on resuming: ${written.join(', ')}`);
+  assertSameRun(reference[method]!, out, method);
+}
+
+for (const method of ['full', 'lora'] as const) {
+  test(`${method}, SIGINT mid-epoch: a checkpoint, one line, exit code 130; --resume finishes with the uninterrupted bytes`, async () => {
+    const out = ws.path(`interrupted-${method}`);
+    const run = await startPaused(trainArgs(method, ws, out), AFTER_STEP_3, ws.path(`pause-${method}`));
+    run.kill('SIGINT');
+    run.proceed();
+    const result = await run.done;
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(assertOneLineFailure(result, `SIGINT (${method})`), INTERRUPTED_AT_3);
+    assert.equal(result.stdout, '');
+    assert.deepEqual(readdirSync(join(out, 'checkpoints')), ['checkpoint-3']);
+    assert.ok(!existsSync(join(out, 'results.json')));
+    await resumeMatches(method, out);
+  });
+}
 
 for (const [signal, code, said] of [
   ['SIGINT', 130, 'Ctrl-C'],
@@ -64,43 +85,18 @@ for (const [signal, code, said] of [
       assertOneLineFailure(result, `second ${signal}`),
       new RegExp(`^lora-lab: Stopped at once by a second ${said};`),
     );
-
-    const resumed = await runCli(trainArgs('full', ws, out, '--resume'));
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assertSameRun(reference, out, 'full');
+    await resumeMatches('full', out);
   });
 }
 
-test('SIGINT with the WebAssembly kernels on two threads: the process still ends, with 130', async () => {
-  const out = ws.path('interrupted-wasm');
-  const args = trainArgs('full', ws, out).map((a, i, all) =>
-    all[i - 1] === '--backend' ? 'wasm' : all[i - 1] === '--threads' ? '2' : a,
-  );
-  const run = await startPaused(args, AFTER_STEP_3, ws.path('pause-3'));
-  run.kill('SIGINT');
-  run.proceed();
-  const result = await run.done;
-  assert.equal(result.code, 130, result.stderr);
-  assert.match(assertOneLineFailure(result, 'SIGINT (wasm)'), /interrupted at step 3/);
-});
-
 test('SIGTERM (a service manager or `kill`) stops like Ctrl-C: a checkpoint, one line, 143; --resume matches', async () => {
   const out = ws.path('terminated');
-  const run = await startPaused(trainArgs('lora', ws, out), AFTER_STEP_3, ws.path('pause-4'));
+  const run = await startPaused(trainArgs('lora', ws, out), AFTER_STEP_3, ws.path('pause-term'));
   run.kill('SIGTERM');
   run.proceed();
   const result = await run.done;
   assert.equal(result.code, 143, result.stderr);
-  assert.match(
-    assertOneLineFailure(result, 'SIGTERM'),
-    /^lora-lab: Training was interrupted at step 3; its state is saved in \S+checkpoint-3, and the same command with --resume continues from there\.$/,
-  );
+  assert.match(assertOneLineFailure(result, 'SIGTERM'), INTERRUPTED_AT_3);
   assert.deepEqual(readdirSync(join(out, 'checkpoints')), ['checkpoint-3']);
-
-  const resumed = await runCli(trainArgs('lora', ws, out, '--resume'));
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const uninterrupted = ws.path('uninterrupted-lora');
-  const whole = await runCli(trainArgs('lora', ws, uninterrupted));
-  assert.equal(whole.code, 0, whole.stderr);
-  assertSameRun(uninterrupted, out, 'lora');
+  await resumeMatches('lora', out);
 });

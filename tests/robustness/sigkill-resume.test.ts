@@ -4,13 +4,19 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tinyWorkspace, type TinyWorkspace } from '../helpers/tiny-model.js';
 import { runCli } from './helpers/cli.js';
-import { assertSameRun, startPaused, trainArgs } from './helpers/train-runs.js';
+import {
+  assertSameRun,
+  checkpointsWritten,
+  readResults,
+  startPaused,
+  trainArgs,
+} from './helpers/train-runs.js';
 
 /**
  * A training process killed outright (SIGKILL: no handler runs, nothing is flushed) loses only the
  * steps after its newest complete checkpoint: `--resume` finishes with the very bytes an uninterrupted
- * run writes. The kill lands at exact points (see helpers/pause-hook.ts): just after a checkpoint
- * mid-epoch, and in the middle of writing one.
+ * run writes, on the default backend (WebAssembly, two threads). The kill lands at exact points (see
+ * helpers/pause-hook.ts): just after a checkpoint mid-epoch, and in the middle of writing one.
  */
 
 let ws: TinyWorkspace;
@@ -24,6 +30,7 @@ before(async () => {
       const out = ws.path(`uninterrupted-${method}`);
       const result = await runCli(trainArgs(method, ws, out));
       assert.equal(result.code, 0, result.stderr);
+      assert.equal(readResults(out).threads, 2, 'the uninterrupted run did not compute on two threads');
       reference[method] = out;
     }),
   );
@@ -51,9 +58,16 @@ for (const method of ['full', 'lora'] as const) {
     assert.ok(!existsSync(join(out, 'results.json')));
     assert.ok(!existsSync(join(out, method === 'lora' ? 'adapter' : 'model')));
 
-    const resumed = await runCli(trainArgs(method, ws, out, '--resume'));
+    const renames = ws.path(`renames-${method}`);
+    const resumed = await runCli(trainArgs(method, ws, out, '--resume'), { recordRenames: renames });
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(resumed.stderr, '');
+    // It continued from step 3 (its first checkpoint is step 6), rather than starting over.
+    assert.equal(
+      checkpointsWritten(renames)[0],
+      6,
+      `checkpoints written: ${checkpointsWritten(renames).join(', ')}`,
+    );
     assertSameRun(reference[method]!, out, method);
   });
 }
@@ -79,8 +93,14 @@ test('full: killed while writing a checkpoint, resume ignores the half-written f
   mkdirSync(join(out, 'checkpoints', 'checkpoint-9'));
   writeFileSync(join(out, 'checkpoints', 'checkpoint-9', 'model.safetensors'), 'partial');
 
-  const resumed = await runCli(trainArgs('full', ws, out, '--resume'));
+  const renames = ws.path('renames-mid-write');
+  const resumed = await runCli(trainArgs('full', ws, out, '--resume'), { recordRenames: renames });
   assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(
+    checkpointsWritten(renames)[0],
+    6,
+    `checkpoints written: ${checkpointsWritten(renames).join(', ')}`,
+  );
   assertSameRun(reference.full!, out, 'full');
   const after = checkpointsOf(out);
   assert.ok(!after.some((name) => name.startsWith('.tmp-')), `leftovers after resuming: ${after.join(', ')}`);

@@ -9,7 +9,7 @@ export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 
 /**
  * The CLI from its TypeScript sources (through tsx), so that these tests never run a stale dist/.
- * `pause` preloads the hook of pause-hook.ts.
+ * `pause` preloads the hook of pause-hook.ts (to pause the child, or to record its renames).
  */
 export function cliArgs(args: readonly string[], options: { pause?: boolean } = {}): string[] {
   return [
@@ -25,6 +25,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   cwd?: string;
   pause?: boolean;
+  /** A file to which the child appends the target of every rename it makes (see pause-hook.ts). */
+  recordRenames?: string;
 }
 
 export interface CliResult {
@@ -39,7 +41,8 @@ export function startCli(
   args: readonly string[],
   options: CliOptions = {},
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, cliArgs(args, options), {
+  const hooked = options.pause === true || options.recordRenames !== undefined;
+  const child = spawn(process.execPath, cliArgs(args, { pause: hooked }), {
     cwd: options.cwd ?? ROOT,
     env: {
       ...process.env,
@@ -48,6 +51,10 @@ export function startCli(
       FORCE_COLOR: '0',
       LORA_LAB_DEBUG: '',
       LORA_LAB_THREADS: '1',
+      // With more than one thread (--threads), every kernel job goes through all of them, however
+      // small: the tiny test models then exercise the threads' scheduling as a real model does.
+      LORA_LAB_PARALLEL_MIN_NS: '0',
+      ...(options.recordRenames ? { LORA_LAB_TEST_RENAMES: options.recordRenames } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

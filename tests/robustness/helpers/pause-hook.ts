@@ -9,6 +9,10 @@
  *   marker  a file this hook creates when it pauses; the test waits for it.
  * While paused the main thread is blocked (as in a long synchronous training step) until the file
  * `<marker>.go` appears or the process is killed. Only the first match pauses.
+ *
+ * Separately, LORA_LAB_TEST_RENAMES names a file to which every rename's target is appended, one
+ * line each: what a process wrote (which checkpoints, in which order), e.g. to show that a resumed
+ * run continued from its checkpoint instead of starting over.
  */
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -17,6 +21,16 @@ interface PauseSpec {
   on: 'rename' | 'write';
   match: string;
   marker: string;
+}
+
+const renames = process.env.LORA_LAB_TEST_RENAMES;
+if (renames) {
+  const originalRename = fs.renameSync;
+  fs.renameSync = ((from: fs.PathLike, to: fs.PathLike): void => {
+    originalRename(from, to);
+    fs.appendFileSync(renames, `${String(to).replace(/\\/g, '/')}\n`);
+  }) as typeof fs.renameSync;
+  syncBuiltinESMExports();
 }
 
 const raw = process.env.LORA_LAB_TEST_PAUSE;

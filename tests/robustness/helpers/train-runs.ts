@@ -5,8 +5,9 @@ import { startCli, waitForFile, type CliOptions, type CliResult } from './cli.js
 
 /**
  * `lora-lab train` on the tiny model and data: 40 examples in batches of 4 (10 steps an epoch), two
- * epochs, a checkpoint every 3 steps, one thread. The reference kernels keep these tests independent
- * of the fast kernels' state; what is tested is the trainer, the CLI and the files.
+ * epochs, a checkpoint every 3 steps, on the default backend as users run it: the WebAssembly kernels
+ * on two threads (and, through LORA_LAB_PARALLEL_MIN_NS=0 from cli.ts, every kernel job on both),
+ * so that bit-for-bit resume is shown where thread scheduling could break it.
  */
 export function trainArgs(
   method: 'full' | 'lora',
@@ -31,9 +32,9 @@ export function trainArgs(
     '--save-steps',
     '3',
     '--threads',
-    '1',
+    '2',
     '--backend',
-    'reference',
+    'wasm',
     '--quiet',
     '--seed',
     '7',
@@ -91,9 +92,10 @@ interface Results {
   best_epoch: number;
   trainable_params: number;
   config: Record<string, unknown>;
+  threads?: number;
 }
 
-function readResults(dir: string): Results {
+export function readResults(dir: string): Results {
   return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
 }
 
@@ -118,7 +120,21 @@ export function assertSameRun(expectedDir: string, actualDir: string, method: 'f
   assert.deepEqual(untimed(actual), untimed(expected));
   assert.equal(actual.best_epoch, expected.best_epoch);
   assert.equal(actual.trainable_params, expected.trainable_params);
+  assert.equal(actual.threads, expected.threads);
   // The same settings; the data folder may sit elsewhere.
   const settings = (r: Results) => ({ ...r.config, data_dir: undefined });
   assert.deepEqual(settings(actual), settings(expected));
+}
+
+/**
+ * The steps of the checkpoints a process completed, in order, from its rename log (CliOptions.recordRenames):
+ * a resumed run's first is the step after the one it resumed from.
+ */
+export function checkpointsWritten(renameLog: string): number[] {
+  if (!existsSync(renameLog)) return [];
+  return readFileSync(renameLog, 'utf8')
+    .split('\n')
+    .map((line) => /\/checkpoints\/checkpoint-(\d+)$/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
 }
