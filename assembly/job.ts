@@ -1,6 +1,13 @@
 // A job is a block of 32-bit slots in shared memory. The main thread fills it before waking the
 // workers; every participating thread (the main one included) then runs `runJob` on the same block
 // and pulls task numbers from one shared counter, so a thread that starts late simply takes fewer.
+//
+// Which thread gets which task changes from run to run, so every kernel keeps one rule that makes its
+// results reproducible bit for bit (and a resumed training run identical to an uninterrupted one):
+// a task's output depends only on its task number, never on the thread or the timing. Each output
+// element belongs to exactly one task, and any sum over several tasks' partials is added up
+// afterwards in task order (see sum-rows.ts), never as tasks finish. tests/kernels/determinism.test.ts
+// checks it kernel by kernel.
 
 const SLOT_OP: usize = 0;
 const SLOT_THREADS: usize = 1;
