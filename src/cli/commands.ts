@@ -9,6 +9,7 @@ import { registerPreprocess } from './preprocess.js';
 import { registerReport } from './report.js';
 import { registerTokenize } from './tokenize.js';
 import { registerTrain } from './train.js';
+import { reportUnknownOptionsFirst } from './unknown-first.js';
 
 /** Every command lives in its own file and registers itself here, in the order of the data flow. */
 export function registerCommands(program: Command): void {
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerExperiments(program);
   registerReport(program);
   registerBench(program);
+  reportUnknownOptionsFirst(program);
 }
