@@ -10,6 +10,7 @@ import { registerReport } from './report.js';
 import { registerTokenize } from './tokenize.js';
 import { registerTrain } from './train.js';
 import { reportUnknownOptionsFirst } from './unknown-first.js';
+import { describeListDefaults } from './help-defaults.js';
 
 /** Every command lives in its own file and registers itself here, in the order of the data flow. */
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerBench(program);
   reportUnknownOptionsFirst(program);
+  describeListDefaults(program);
 }

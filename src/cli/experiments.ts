@@ -8,6 +8,7 @@ import { commaList, intInRange, oneOf } from './options.js';
 import { requireFile } from '../data/csv.js';
 import { UserError } from '../errors.js';
 import { provenance } from './provenance.js';
+import { countOf } from '../report/format.js';
 
 interface ExperimentsFlags extends EngineOptions {
   input?: string;
@@ -98,7 +99,7 @@ export function registerExperiments(program: Command): void {
           });
           session.progress.stop();
           process.stdout.write(
-            `Study finished: ${outcome.runs.length} runs; report in ${flags.outputDir}/report.html and comparison.md\n`,
+            `Study finished: ${countOf(outcome.runs.length, 'run')}; report in ${flags.outputDir}/report.html and comparison.md\n`,
           );
         },
       );

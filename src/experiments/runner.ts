@@ -7,6 +7,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { writeNamedFiles } from '../io/named-files.js';
 import { sharedPath } from '../io/shared-dir.js';
 import { writeReport } from '../report/index.js';
+import { countOf } from '../report/format.js';
 import { Rng } from '../tensor/random.js';
 import type { RunResults, Method } from '../train/results.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
@@ -77,7 +78,7 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   writeNamedFiles(dataDir, formatPreprocessedFiles(processed));
   const s = processed.summary.splits;
   log(
-    `preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${processed.labelMap.names.length} classes`,
+    `preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${countOf(processed.labelMap.names.length, 'class', 'classes')}`,
   );
 
   const firstSeed = o.firstSeed ?? 42;

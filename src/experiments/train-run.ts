@@ -17,6 +17,7 @@ import { collateTokenized } from '../train/collate.js';
 import type { RunResults, Method, EpochRecord } from '../train/results.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
+import { countOf } from '../report/format.js';
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
 export interface ScratchShape {
@@ -168,7 +169,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   const name = displayName(o.method, o);
   log(
-    `training ${name}: ${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
+    `training ${name}: ${countOf(o.epochs, 'epoch')}, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
   );
   const results = await trainClassifierAsync({
     model,

@@ -1,5 +1,5 @@
 import type { RunGroup } from './group.js';
-import { formatCount } from './format.js';
+import { countOf } from './format.js';
 import { describeSetting, formatLr, type SettingName } from './settings.js';
 
 /** The report's prose, shared by the Markdown and the HTML (which escapes it). */
@@ -20,14 +20,13 @@ export function dataSentence(groups: RunGroup[]): string {
     groups
       .map((g) => g.testExamples)
       .filter((e) => e !== null)
-      .map((e) => formatCount(e!)),
+      .map((e) => countOf(Math.round(e!), 'example')),
   );
-  const classes = distinct(groups.map((g) => String(g.confusion.labels.length)));
+  const classes = distinct(groups.map((g) => countOf(g.confusion.labels.length, 'class', 'classes')));
   const data = sources.length ? listJoin(sources) : 'the data named in the runs’ configs';
-  const size = [
-    examples.length === 1 ? `${examples[0]} examples` : '',
-    classes.length === 1 ? `${classes[0]} classes` : '',
-  ].filter(Boolean);
+  const size = [examples.length === 1 ? examples[0]! : '', classes.length === 1 ? classes[0]! : ''].filter(
+    Boolean,
+  );
   const who = groups.length === 1 ? 'One model was' : `${groups.length} models were`;
   const parts = [
     `${who} evaluated on the test split of ${data}${size.length ? `: ${size.join(' in ')}` : ''}.`,

@@ -67,6 +67,27 @@ export function formatDuration(stat: Stat, unit: TimeUnit = timeUnit(stat.mean))
   return std === null ? `${text} ${unit}` : `${text} ± ${std.toFixed(digits)} ${unit}`;
 }
 
+/**
+ * One column of durations in one unit: seconds when every value is under a minute, else minutes, each
+ * with one decimal (a column that says "13.4 min" above "487 s" makes the reader convert).
+ */
+export function formatDurationColumn(stats: readonly Stat[]): string[] {
+  const unit: TimeUnit = stats.every((s) => s.mean < 60) ? 's' : 'min';
+  const scale = SECONDS_PER[unit];
+  // A spread that rounds to zero says nothing: the whole column gets a second decimal then.
+  const hidden = stats.some((s) => s.std !== null && s.std > 0 && Number((s.std / scale).toFixed(1)) === 0);
+  const digits = hidden ? 2 : 1;
+  return stats.map((stat) => {
+    const mean = (stat.mean / scale).toFixed(digits);
+    return stat.std === null ? `${mean} ${unit}` : `${mean} ± ${(stat.std / scale).toFixed(digits)} ${unit}`;
+  });
+}
+
+/** "1 epoch", "3 epochs", "1,200 rows": a count with its noun, singular for exactly one. */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}
+
 /** Examples per second: whole numbers from 100 up, one decimal below. */
 export function formatRate(stat: Stat): string {
   const digits = stat.mean >= 100 ? 0 : 1;

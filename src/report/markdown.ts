@@ -55,7 +55,7 @@ export const BEST_OF_METHOD_SENTENCE =
 function referenceSettings(run: AnchorRun): string {
   const parts = [describeSetting('lr', run.lr), describeSetting('maxLength', run.maxLength)];
   if (run.loraR !== undefined) parts.push(describeSetting('loraR', run.loraR));
-  if (run.epochs !== undefined) parts.push(`${run.epochs} epochs`);
+  if (run.epochs !== undefined) parts.push(describeSetting('epochs', run.epochs));
   return parts.join(', ');
 }
 

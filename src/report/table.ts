@@ -1,5 +1,5 @@
 import type { RunGroup } from './group.js';
-import { formatCountStat, formatDuration, formatPercent, formatRate, formatStat } from './format.js';
+import { formatCountStat, formatDurationColumn, formatPercent, formatRate, formatStat } from './format.js';
 import { summarize } from './stats.js';
 
 export type Align = 'left' | 'right';
@@ -27,6 +27,7 @@ function bestIndex(groups: RunGroup[], score: (g: RunGroup) => number): number |
  * training time, training throughput and the number of seeds after it. Test F1 is the weighted F1.
  */
 export function comparisonTable(groups: RunGroup[]): Table {
+  const times = formatDurationColumn(groups.map((g) => g.trainSeconds));
   return {
     headers: [
       'Model',
@@ -40,14 +41,14 @@ export function comparisonTable(groups: RunGroup[]): Table {
       'n',
     ],
     align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    rows: groups.map((g) => [
+    rows: groups.map((g, i) => [
       g.label,
       formatStat(g.f1Weighted),
       formatCountStat(g.trainableParams),
       formatPercent(g.trainablePercent.mean),
       formatStat(g.accuracy),
       formatStat(g.f1Macro),
-      formatDuration(g.trainSeconds),
+      times[i]!,
       formatRate(g.trainExamplesPerSecond),
       String(g.n),
     ]),
@@ -85,20 +86,20 @@ export function toMarkdownTable(table: Table, highlight = false): string {
 
 /** One row per run: the numbers behind each group's mean. */
 export function runsTable(groups: RunGroup[]): Table {
+  const runs = groups.flatMap((g) => g.runs.map((r) => ({ g, r })));
+  const times = formatDurationColumn(runs.map(({ r }) => summarize([r.results.timing.train_seconds])));
   return {
     headers: ['Model', 'Seed', 'Folder', 'Test F1', 'Accuracy', 'Macro F1', 'Training time'],
     align: ['left', 'right', 'left', 'right', 'right', 'right', 'right'],
-    rows: groups.flatMap((g) =>
-      g.runs.map((r) => [
-        g.label,
-        String(r.results.seed),
-        r.dir,
-        r.results.test.f1_weighted.toFixed(3),
-        r.results.test.accuracy.toFixed(3),
-        r.results.test.f1_macro.toFixed(3),
-        formatDuration(summarize([r.results.timing.train_seconds])),
-      ]),
-    ),
+    rows: runs.map(({ g, r }, i) => [
+      g.label,
+      String(r.results.seed),
+      r.dir,
+      r.results.test.f1_weighted.toFixed(3),
+      r.results.test.accuracy.toFixed(3),
+      r.results.test.f1_macro.toFixed(3),
+      times[i]!,
+    ]),
     best: [],
   };
 }
