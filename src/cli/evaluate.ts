@@ -6,7 +6,7 @@ import { intInRange } from './options.js';
 import { createProgress } from './progress.js';
 
 interface EvaluateFlags extends EngineOptions {
-  model: string;
+  model?: string;
   adapter?: string;
   input: string;
   maxLen?: number;
@@ -25,7 +25,10 @@ export function registerEvaluate(
     .description(
       'Score a saved model (optionally with a LoRA adapter) on a raw CFPB export or a processed split: accuracy, F1 (weighted, macro), per class, confusion matrix.',
     )
-    .requiredOption('--model <dir>', 'Hugging Face model directory (for an adapter: its base model)')
+    .option(
+      '--model <dir>',
+      "Hugging Face model directory (with --adapter: its base model, by default the one the adapter's config names)",
+    )
     .option('--adapter <dir>', 'PEFT LoRA adapter directory to apply to the model')
     .requiredOption(
       '--input <csv>',

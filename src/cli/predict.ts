@@ -8,7 +8,7 @@ import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
 
 interface PredictFlags extends EngineOptions {
-  model: string;
+  model?: string;
   adapter?: string;
   text?: string[];
   input?: string;
@@ -16,6 +16,7 @@ interface PredictFlags extends EngineOptions {
   batchSize: number;
   clean: boolean;
   json?: boolean;
+  topK?: number;
 }
 
 /** Column names that hold the text to classify, best first (normalised: lower_snake_case). */
@@ -29,7 +30,10 @@ export function registerPredict(
   const command = program
     .command('predict')
     .description('Classify texts with a saved model, optionally with a LoRA adapter applied.')
-    .requiredOption('--model <dir>', 'Hugging Face model directory (config.json, weights, tokenizer)')
+    .option(
+      '--model <dir>',
+      'Hugging Face model directory (config.json, weights, tokenizer); with --adapter, the default is the base its adapter_config.json names',
+    )
     .option('--adapter <dir>', 'PEFT LoRA adapter directory to apply to the model')
     .option('--text <text...>', 'one or more texts to classify')
     .option(
@@ -42,12 +46,17 @@ export function registerPredict(
       intInRange(2, 1_000_000),
     )
     .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 32)
+    .option('--top-k <n>', 'show only the N most probable labels (default: all)', intInRange(1))
     .option('--no-clean', "classify texts as given, without the study's cleaning (letters, digits, spaces)")
-    .option('--json', 'print one JSON line per text: {"label", "probs", "logits"}');
+    .option(
+      '--json',
+      'print one JSON line per text: {"label", "scores": {label: probability}, "logits": {label: logit}}, most probable first',
+    );
   addEngineOptions(command).action(async (flags: PredictFlags) => {
     await withEngine(flags, async () => {
       const texts = await readTexts(flags);
-      const { model, labels, tokenizer } = await loadClassifier(flags);
+      const { model, labels, tokenizer, modelDir } = await loadClassifier(flags);
+      if (flags.model === undefined) process.stderr.write(`base model: ${modelDir} (named by the adapter)\n`);
       const maxLen = resolveMaxLen(flags.maxLen, model);
       const inputs = flags.clean ? texts.map(cleanText) : texts;
       let index = 0;
@@ -55,10 +64,11 @@ export function registerPredict(
         maxLen,
         batchSize: flags.batchSize,
       })) {
+        const top = rankLabels(prediction, labels, flags.topK);
         write(
           flags.json
-            ? `${JSON.stringify(prediction)}\n`
-            : formatPrediction(index, texts[index], prediction, labels),
+            ? `${JSON.stringify(predictionJson(prediction, top))}\n`
+            : formatPrediction(index, texts[index], prediction, top),
         );
         index++;
       }
@@ -95,17 +105,40 @@ async function readTexts(flags: PredictFlags): Promise<string[]> {
   return texts;
 }
 
-function formatPrediction(index: number, text: string, p: Prediction, labels: readonly string[]): string {
-  const best = labels.indexOf(p.label);
+interface RankedLabel {
+  name: string;
+  probability: number;
+  logit: number;
+}
+
+/** The labels, most probable first (ties in label order), the first `topK` of them when given. */
+export function rankLabels(p: Prediction, labels: readonly string[], topK?: number): RankedLabel[] {
+  return labels
+    .map((name, i) => ({ name, probability: p.probs[i], logit: p.logits[i] }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, topK ?? labels.length);
+}
+
+/** `{"label", "scores": {name: probability}, "logits": {name: logit}}`, both keyed in the same order. */
+function predictionJson(p: Prediction, top: RankedLabel[]): object {
+  return {
+    label: p.label,
+    scores: Object.fromEntries(top.map((l) => [l.name, l.probability])),
+    logits: Object.fromEntries(top.map((l) => [l.name, l.logit])),
+  };
+}
+
+/** The predicted label, the text, then one row per label with its probability and logit side by side. */
+function formatPrediction(index: number, text: string, p: Prediction, top: RankedLabel[]): string {
   const preview = text.length > 100 ? `${text.slice(0, 97)}...` : text;
-  const ranked = p.probs
-    .map((prob, i) => ({ prob, i }))
-    .sort((a, b) => b.prob - a.prob)
-    .map(({ prob, i }) => `${labels[i]} ${prob.toFixed(4)}`)
-    .join(', ');
+  const width = Math.max('label'.length, ...top.map((l) => l.name.length));
+  const logits = top.map((l) => l.logit.toFixed(4));
+  const logitWidth = Math.max('logit'.length, ...logits.map((v) => v.length));
+  const row = (name: string, probability: string, logit: string): string =>
+    `    ${name.padEnd(width)}  ${probability.padStart(11)}  ${logit.padStart(logitWidth)}\n`;
   return (
-    `[${index + 1}] ${p.label} (${p.probs[best].toFixed(4)})  ${JSON.stringify(preview)}\n` +
-    `    probs:  ${ranked}\n` +
-    `    logits: ${p.logits.map((v) => v.toFixed(4)).join(', ')}\n`
+    `[${index + 1}] ${p.label}  ${JSON.stringify(preview)}\n` +
+    row('label', 'probability', 'logit') +
+    top.map((l, i) => row(l.name, l.probability.toFixed(4), logits[i]!)).join('')
   );
 }

@@ -10,6 +10,7 @@ import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { BertTokenizer } from '../text/bert-tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
+import { isAdapterFolder, resolveAdapterBase } from './adapter-base.js';
 
 export interface Prediction {
   label: string;
@@ -21,6 +22,8 @@ export interface LoadedClassifier {
   model: BertForSequenceClassification;
   labels: string[];
   tokenizer: BertTokenizer;
+  /** The model folder used; for an adapter given without a model, the base its config names. */
+  modelDir: string;
 }
 
 /**
@@ -28,7 +31,11 @@ export interface LoadedClassifier {
  * classifier of its own (modules_to_save) fixes the label count; a head that nothing trained is refused,
  * since its predictions would be random.
  */
-export async function loadClassifier(flags: { model: string; adapter?: string }): Promise<LoadedClassifier> {
+export async function loadClassifier(options: {
+  model?: string;
+  adapter?: string;
+}): Promise<LoadedClassifier> {
+  const flags = { model: modelFolder(options), adapter: options.adapter };
   const adapterCovers = new Set<string>();
   let adapterHeadSize: number | undefined;
   if (flags.adapter) {
@@ -62,7 +69,28 @@ export async function loadClassifier(flags: { model: string; adapter?: string })
   }
   const tokenizerDir =
     !hasTokenizer(flags.model) && flags.adapter && hasTokenizer(flags.adapter) ? flags.adapter : flags.model;
-  return { model: loaded.model, labels, tokenizer: BertTokenizer.fromDirectory(tokenizerDir) };
+  return {
+    model: loaded.model,
+    labels,
+    tokenizer: BertTokenizer.fromDirectory(tokenizerDir),
+    modelDir: flags.model,
+  };
+}
+
+/** --model, else the base the adapter names; an adapter folder given as --model is pointed to --adapter. */
+function modelFolder(options: { model?: string; adapter?: string }): string {
+  if (options.model !== undefined) {
+    if (isAdapterFolder(options.model)) {
+      throw new UserError(
+        `${options.model} is a LoRA adapter folder, not a model: pass it as --adapter ${options.model} (its base model is then found from its adapter_config.json).`,
+      );
+    }
+    return options.model;
+  }
+  if (options.adapter !== undefined) return resolveAdapterBase(options.adapter);
+  throw new UserError(
+    'Give the model with --model, or a LoRA adapter with --adapter (its base is then found).',
+  );
 }
 
 function hasTokenizer(dir: string): boolean {

@@ -45,7 +45,7 @@ export function resolveBaseModel(baseModel?: string): ResolvedSource {
 }
 
 /** A config and weights: a download cut short (config.json first) does not count as a model. */
-function isCompleteModelDir(dir: string): boolean {
+export function isCompleteModelDir(dir: string): boolean {
   return (
     existsSync(resolve(dir, 'config.json')) &&
     [
