@@ -93,8 +93,8 @@ export function registerExperiments(program: Command): void {
             threads,
             signal: session.signal,
             log: (line) => session.progress.log(line),
-            onTrainStart: (label) => session.beginTraining(`train ${label}`),
-            onProgress: (p) => session.onProgress(p),
+            onTrainStart: (label) => session.beginTraining(label),
+            onProgress: (p, study) => session.onProgress(p, study),
             provenance: provenance(process.argv),
           });
           session.progress.stop();

@@ -99,7 +99,8 @@ function plainProgress(intervalMs: number): Progress {
   };
 }
 
-function formatSeconds(s: number): string {
+/** 42s, 3m07s, 1h05m: a duration for a progress line. */
+export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);

@@ -1,6 +1,7 @@
 import type { TrainProgress } from '../train/trainer.js';
+import type { StudyProgress } from '../experiments/study-clock.js';
 import { exitOnSecondInterrupt, INTERRUPT_SIGNALS, type InterruptSignal } from './failure.js';
-import { createProgress, type Progress } from './progress.js';
+import { createProgress, formatSeconds, type Progress } from './progress.js';
 
 export interface TrainingSession {
   progress: Progress;
@@ -8,8 +9,8 @@ export interface TrainingSession {
   signal: AbortSignal;
   /** Starts a new bar for the next training (label shown in front of it). */
   beginTraining(label: string): void;
-  /** The trainer's onProgress. */
-  onProgress(p: TrainProgress): void;
+  /** The trainer's onProgress; within a study, also where the whole study stands. */
+  onProgress(p: TrainProgress, study?: StudyProgress): void;
 }
 
 /**
@@ -39,16 +40,12 @@ export async function withTrainingSession<T>(
       progress.stop();
       pending = label;
     },
-    onProgress(p) {
+    onProgress(p, study) {
       if (pending !== null) {
         progress.start(pending, p.totalSteps);
         pending = null;
       }
-      progress.update({
-        done: p.step,
-        total: p.totalSteps,
-        status: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`,
-      });
+      progress.update({ done: p.step, total: p.totalSteps, status: trainingStatus(p, study) });
     },
   };
   for (const signal of INTERRUPT_SIGNALS) process.on(signal, onSignal);
@@ -59,4 +56,13 @@ export async function withTrainingSession<T>(
     progress.stop();
     for (const signal of INTERRUPT_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+/** "epoch 2/3 loss 0.812", and within a study "…; study: about 12m04s left (run 4/9)". */
+export function trainingStatus(p: TrainProgress, study?: StudyProgress): string {
+  const run = `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`;
+  if (!study) return run;
+  const left =
+    study.secondsLeft === null ? 'time left not known yet' : `about ${formatSeconds(study.secondsLeft)} left`;
+  return `${run}; study: ${left} (run ${study.run}/${study.runs})`;
 }

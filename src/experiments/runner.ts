@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
 import { formatPreprocessedFiles } from '../data/split-files.js';
@@ -6,16 +6,17 @@ import { downloadComplaints } from '../data/download.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { writeNamedFiles } from '../io/named-files.js';
 import { sharedPath } from '../io/shared-dir.js';
-import { writeReport } from '../report/index.js';
+import { parseResults, writeReport } from '../report/index.js';
 import { countOf } from '../report/format.js';
 import { Rng } from '../tensor/random.js';
-import type { RunResults, Method } from '../train/results.js';
+import { stepCap, type RunResults, type Method } from '../train/results.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import type { TrainProgress } from '../train/trainer.js';
 import { METHODS, PRESETS, type MethodSettings, type PresetName } from './presets.js';
 import { UserError } from '../errors.js';
 import { resolveDataSource, type ResolvedSource } from './sources.js';
 import { DEFAULT_SCRATCH_SHAPE, hasResults, runTraining } from './train-run.js';
+import { StudyClock, type PlannedRun, type StudyProgress } from './study-clock.js';
 
 export interface ExperimentsOptions {
   input?: string;
@@ -34,8 +35,9 @@ export interface ExperimentsOptions {
   threads?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** A training starts: "run 4/9: full, seed 43". */
   onTrainStart?: (label: string) => void;
-  onProgress?: (p: TrainProgress) => void;
+  onProgress?: (p: TrainProgress, study: StudyProgress) => void;
   /** The command, commit and machine (from the CLI), recorded in study.json. */
   provenance?: object;
 }
@@ -82,48 +84,27 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   );
 
   const firstSeed = o.firstSeed ?? 42;
-  const methods = o.methods ?? METHODS;
+  const plan = planRuns(o, outputDir, firstSeed, s.train);
+  const clock = new StudyClock(plan);
   const runs: RunResults[] = [];
-  for (let i = 0; i < o.seeds; i++) {
-    const seed = firstSeed + i;
-    for (const method of methods) {
-      const settings = preset.methods[method];
-      const runDir = join(outputDir, 'runs', method, `seed-${seed}`);
-      const label = `${method} (seed ${seed}, ${i + 1}/${o.seeds})`;
-      if (o.skipCompleted && hasResults(runDir)) {
-        assertSameSettings(runDir, settings);
-        log(`${label}: already done, kept`);
-        continue;
-      }
-      o.onTrainStart?.(label);
-      const results = await runTraining({
-        method,
-        dataDir,
-        outputDir: runDir,
-        baseModel: o.baseModel.path,
-        baseModelDescription: o.baseModel.description,
-        dataSource: data.description,
-        epochs: settings.epochs,
-        batchSize: settings.batchSize,
-        lr: settings.lr,
-        maxLen: settings.maxLen,
-        weightDecay: settings.weightDecay,
-        schedule: settings.schedule,
-        warmupRatio: settings.warmupRatio,
-        seed,
-        maxSteps: o.maxSteps,
-        lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] },
-        scratch: DEFAULT_SCRATCH_SHAPE,
-        saveTotalLimit: 1,
-        // An interrupted run continues from its checkpoint rather than starting over.
-        resume: o.skipCompleted === true && latestCheckpoint(join(runDir, 'checkpoints')) !== null,
-        threads: o.threads,
-        signal: o.signal,
-        log,
-        onProgress: o.onProgress,
-      });
-      runs.push(results);
+  for (const [index, run] of plan.entries()) {
+    const label = `run ${index + 1}/${plan.length}: ${run.method}, seed ${run.seed}`;
+    if (run.kept) {
+      assertSameSettings(run.dir, run.settings);
+      log(`${label}: already done, kept`);
+      continue;
     }
+    if (run.stale) {
+      log(`${label}: ${run.stale}; training it again`);
+      rmSync(run.dir, { recursive: true, force: true });
+    }
+    o.onTrainStart?.(label);
+    clock.start(index);
+    const results = await trainPlannedRun(o, run, dataDir, data.description, (p) =>
+      o.onProgress?.(p, clock.step(p.step, p.totalSteps)),
+    );
+    clock.finish();
+    runs.push(results);
   }
 
   const anchors = sharedPath('anchors', 'pytorch_reference.json');
@@ -138,7 +119,7 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     settings: preset.methods,
     seeds: o.seeds,
     first_seed: firstSeed,
-    methods,
+    methods: o.methods ?? METHODS,
     max_steps: o.maxSteps ?? 0,
     threads: o.threads ?? null,
     data_source: data.description,
@@ -149,6 +130,90 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     ...(o.provenance ? { provenance: o.provenance } : {}),
   });
   return { runs, reportFiles: report.files, dataDir };
+}
+
+/** One training of the plan, with the preset's settings for its method. */
+function trainPlannedRun(
+  o: ExperimentsOptions,
+  run: PlannedStudyRun,
+  dataDir: string,
+  dataSource: string,
+  onProgress: (p: TrainProgress) => void,
+): Promise<RunResults> {
+  const settings = run.settings;
+  return runTraining({
+    method: run.method,
+    dataDir,
+    outputDir: run.dir,
+    baseModel: o.baseModel.path,
+    baseModelDescription: o.baseModel.description,
+    dataSource,
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    lr: settings.lr,
+    maxLen: settings.maxLen,
+    weightDecay: settings.weightDecay,
+    schedule: settings.schedule,
+    warmupRatio: settings.warmupRatio,
+    seed: run.seed,
+    maxSteps: o.maxSteps,
+    lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] },
+    scratch: DEFAULT_SCRATCH_SHAPE,
+    saveTotalLimit: 1,
+    // An interrupted run continues from its checkpoint rather than starting over.
+    resume: o.skipCompleted === true && latestCheckpoint(join(run.dir, 'checkpoints')) !== null,
+    threads: o.threads,
+    signal: o.signal,
+    log: o.log,
+    onProgress,
+  });
+}
+
+interface PlannedStudyRun extends PlannedRun {
+  seed: number;
+  dir: string;
+  settings: MethodSettings;
+  /** Why a finished run cannot be kept (made under another step cap), when it cannot. */
+  stale?: string;
+}
+
+/** Every training of the study in order (seed by seed, method by method), with what --resume keeps. */
+function planRuns(
+  o: ExperimentsOptions,
+  outputDir: string,
+  firstSeed: number,
+  trainRows: number,
+): PlannedStudyRun[] {
+  const preset = PRESETS[o.preset];
+  const plan: PlannedStudyRun[] = [];
+  for (let i = 0; i < o.seeds; i++) {
+    for (const method of o.methods ?? METHODS) {
+      const settings = preset.methods[method];
+      const dir = join(outputDir, 'runs', method, `seed-${firstSeed + i}`);
+      const steps =
+        (o.maxSteps ?? 0) > 0 ? o.maxSteps! : Math.ceil(trainRows / settings.batchSize) * settings.epochs;
+      const done = o.skipCompleted === true && hasResults(dir);
+      const stale = done ? capMismatch(dir, o.maxSteps ?? 0) : undefined;
+      plan.push({ method, seed: firstSeed + i, dir, settings, steps, kept: done && !stale, stale });
+    }
+  }
+  return plan;
+}
+
+/**
+ * Why the finished run in `dir` is not the run asked for now because of its step cap, or undefined when
+ * the caps agree. A smoke run is replaced; a full run is never thrown away for a smoke run.
+ */
+function capMismatch(dir: string, wanted: number): string | undefined {
+  const path = join(dir, 'results.json');
+  const had = stepCap(parseResults(readFileSync(path, 'utf8'), path)) ?? 0;
+  if (had === wanted) return undefined;
+  if (had === 0) {
+    throw new UserError(
+      `${path} is a full training, and --max-steps ${wanted} would replace it with a smoke run; use another --output-dir.`,
+    );
+  }
+  return `its results are a smoke run capped at ${countOf(had, 'step')} (--max-steps ${had}), not ${wanted > 0 ? `the ${countOf(wanted, 'step')} asked for now` : 'a full training'}`;
 }
 
 /** A finished run kept by --resume must have been made with the settings asked for now. */

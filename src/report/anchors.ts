@@ -55,6 +55,8 @@ export interface AnchorComparison {
   unmatched: RunGroup[];
   /** Every group against its method's best reference run: tuned settings are judged by this. */
   bestOfMethod: BestOfMethod[];
+  /** Smoke runs (capped by --max-steps), compared with nothing: a few steps say nothing about a method. */
+  smokeRuns: RunGroup[];
 }
 
 const METHODS: readonly string[] = ['scratch', 'full', 'lora'];
@@ -120,10 +122,11 @@ function sameLr(a: number, b: number): boolean {
 }
 
 /**
- * Pairs each group with the reference runs of the same method, learning rate and max length (and LoRA
+ * Pairs each group (smoke runs aside) with the reference runs of the same method, learning rate and max length (and LoRA
  * rank, when both sides know it). Among several candidates, those with our trainable-parameter count win.
  */
-export function matchAnchors(groups: RunGroup[], anchors: Anchors): AnchorComparison {
+export function matchAnchors(all: RunGroup[], anchors: Anchors): AnchorComparison {
+  const groups = all.filter((g) => g.stepCap === null);
   const matches: AnchorMatch[] = [];
   const unmatched: RunGroup[] = [];
   for (const group of groups) {
@@ -159,6 +162,7 @@ export function matchAnchors(groups: RunGroup[], anchors: Anchors): AnchorCompar
     matches,
     unmatched,
     bestOfMethod: bestOfMethod(groups, anchors),
+    smokeRuns: all.filter((g) => g.stepCap !== null),
   };
 }
 

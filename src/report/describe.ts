@@ -1,4 +1,4 @@
-import type { RunGroup } from './group.js';
+import { smokeRunLabel, type RunGroup } from './group.js';
 import { countOf } from './format.js';
 import { describeSetting, formatLr, type SettingName } from './settings.js';
 
@@ -62,9 +62,15 @@ const SETTING_NAMES: Record<SettingName, string> = {
 export function settingsSentence(groups: RunGroup[]): string {
   const shared: string[] = [];
   const varying: string[] = [];
+  const caps = distinct(groups.filter((g) => g.stepCap !== null).map((g) => smokeRunLabel(g.stepCap!)));
+  // A capped run's epochs were not trained: its name carries the cap instead.
+  const uncapped = groups.filter((g) => g.stepCap === null);
+  if (uncapped.length === 0 && caps.length === 1) shared.push(caps[0]!);
   const general: SettingName[] = ['epochs', 'maxLength', 'batchSize', 'lr'];
   for (const name of general) {
-    const values = groups.map((g) => g.settings[name]);
+    const among = name === 'epochs' ? uncapped : groups;
+    if (among.length === 0) continue;
+    const values = among.map((g) => g.settings[name]);
     if (values.every((v) => v === undefined)) continue;
     if (values.every((v) => v === values[0])) {
       shared.push(describeSetting(name, values[0]!));
@@ -73,7 +79,7 @@ export function settingsSentence(groups: RunGroup[]): string {
       const show = (v: number | undefined): string =>
         v === undefined ? 'not recorded' : name === 'lr' ? formatLr(v) : String(v);
       const byValue = new Map<string, string[]>();
-      for (const g of groups) {
+      for (const g of among) {
         const key = show(g.settings[name]);
         byValue.set(key, [...(byValue.get(key) ?? []), g.label]);
       }
@@ -99,8 +105,12 @@ export function settingsSentence(groups: RunGroup[]): string {
   );
   if (threads.length === 1) shared.push(`${threads[0]} CPU thread${threads[0] === '1' ? '' : 's'}`);
   const all = [shared.join(', '), ...varying].filter(Boolean);
-  return all.length ? `Settings: ${all.join('; ')}.` : 'The runs record no training settings.';
+  const settings = all.length ? `Settings: ${all.join('; ')}.` : 'The runs record no training settings.';
+  return caps.length > 0 ? `${settings} ${SMOKE_SENTENCE}` : settings;
 }
+
+export const SMOKE_SENTENCE =
+  'Smoke runs (training cut off by --max-steps) only show that the pipeline runs: their numbers say nothing about the methods, and they are left out of the comparison with the PyTorch reference.';
 
 /** What the ± means and how many seeds there were. */
 export function spreadSentence(groups: RunGroup[]): string {

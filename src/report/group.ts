@@ -1,4 +1,4 @@
-import type { Method } from '../train/results.js';
+import { stepCap, type Method } from '../train/results.js';
 import type { LoadedRun } from './load.js';
 import { summarize, type Stat } from './stats.js';
 import {
@@ -31,6 +31,8 @@ export interface RunGroup {
   n: number;
   seeds: number[];
   settings: RunSettings;
+  /** The --max-steps cap the runs were trained under: a smoke run, not comparable with full trainings. */
+  stepCap: number | null;
   trainableParams: Stat;
   totalParams: Stat;
   /** 100 × trainable / total. */
@@ -143,6 +145,7 @@ function summarizeGroup(runs: LoadedRun[]): Omit<RunGroup, 'id' | 'label'> {
     n: sorted.length,
     seeds: res.map((r) => r.seed),
     settings: extractSettings(res[0]!.config),
+    stepCap: stepCap(res[0]!),
     trainableParams: summarize(res.map((r) => r.trainable_params)),
     totalParams: summarize(res.map((r) => r.total_params)),
     trainablePercent: summarize(res.map((r) => (100 * r.trainable_params) / r.total_params)),
@@ -191,17 +194,23 @@ export function groupRuns(runs: LoadedRun[]): RunGroup[] {
     else buckets.set(key, [run]);
   }
   const partial = [...buckets.values()].map(summarizeGroup).sort(compareGroups);
-  const names = partial.map((g) => mostCommon(g.runs.map((r) => r.results.name)));
+  // "bert-tiny (full)" + "lr 2e-5" → "bert-tiny (full, lr 2e-5)", not two pairs of brackets.
+  const bracket = (base: string, suffix: string): string =>
+    base.endsWith(')') ? `${base.slice(0, -1)}, ${suffix})` : `${base} (${suffix})`;
+  // A capped run says so in its name, wherever the name goes (tables, charts, legends).
+  const names = partial.map((g) => {
+    const name = mostCommon(g.runs.map((r) => r.results.name));
+    return g.stepCap === null ? name : bracket(name, smokeRunLabel(g.stepCap));
+  });
   const labels = uniqueNames(
     partial,
     (_, i) => names[i]!,
     (g, keys) => keys.map((k) => describeSetting(k, g.settings[k]!)).join(', '),
-    // "bert-tiny (full)" + "lr 2e-5" → "bert-tiny (full, lr 2e-5)", not two pairs of brackets.
-    (base, suffix) => (base.endsWith(')') ? `${base.slice(0, -1)}, ${suffix})` : `${base} (${suffix})`),
+    bracket,
   );
   const ids = uniqueNames(
     partial,
-    (g) => g.method,
+    (g) => (g.stepCap === null ? g.method : `${g.method}-smoke${g.stepCap}`),
     (g, keys) => keys.map((k) => slugSetting(k, g.settings[k]!)).join('-'),
     (base, suffix) => `${base}-${suffix}`.replace(/[^A-Za-z0-9._-]+/g, '-'),
   );
@@ -238,4 +247,9 @@ function uniqueNames<G extends { settings: RunSettings }>(
     seen.set(r, k);
     return join(r, String(k));
   });
+}
+
+/** "smoke run: 5 steps": how a run capped by --max-steps is named. */
+export function smokeRunLabel(cap: number): string {
+  return `smoke run: ${cap} step${cap === 1 ? '' : 's'}`;
 }

@@ -22,6 +22,8 @@ export interface GroupJson {
   runs: string[];
   /** The settings the report reads (lr, max_length, epochs, batch_size, lora_r, lora_alpha, lora_targets). */
   settings: Record<string, unknown>;
+  /** The --max-steps cap of a smoke run (its numbers say nothing about the method); null for full trainings. */
+  step_cap: number | null;
   /** The first seed's config as the run recorded it. */
   config: Record<string, unknown>;
   trainable_params: Stat;
@@ -45,6 +47,8 @@ export interface AnchorsJson {
     notes: string[];
   }[];
   unmatched: string[];
+  /** Smoke runs (capped by --max-steps): compared with no reference. */
+  smoke_runs_left_out: string[];
   best_of_method: {
     group: string;
     ours_f1_weighted: Stat;
@@ -96,6 +100,7 @@ export function comparisonJson(
         seeds: g.seeds,
         runs: g.runs.map((r) => r.dir),
         settings: snakeSettings(g),
+        step_cap: g.stepCap,
         config: g.runs[0]!.results.config,
         trainable_params: g.trainableParams,
         total_params: g.totalParams,
@@ -131,6 +136,7 @@ export function comparisonJson(
         notes: m.notes,
       })),
       unmatched: anchors.unmatched.map((g) => g.id),
+      smoke_runs_left_out: anchors.smokeRuns.map((g) => g.id),
       best_of_method: anchors.bestOfMethod.map((b) => ({
         group: b.group.id,
         ours_f1_weighted: b.group.f1Weighted,

@@ -68,10 +68,19 @@ export function groupSettings(group: RunGroup): string {
     .join(', ');
 }
 
+/** Which groups were left out of the comparison for being smoke runs ('' when none). */
+export function smokeRunsSentence(comparison: AnchorComparison): string {
+  if (comparison.smokeRuns.length === 0) return '';
+  const labels = comparison.smokeRuns.map((g) => g.label);
+  return `Left out, as smoke runs capped by --max-steps: ${labels.join('; ')}.`;
+}
+
 export function unmatchedSentence(comparison: AnchorComparison): string {
-  if (comparison.unmatched.length === 0) return '';
+  const smoke = smokeRunsSentence(comparison);
+  if (comparison.unmatched.length === 0) return smoke;
   const list = comparison.unmatched.map((g) => `${g.label} (${groupSettings(g) || 'settings not recorded'})`);
-  return `No reference run has the same method, learning rate and max length as: ${list.join('; ')}.`;
+  const none = `No reference run has the same method, learning rate and max length as: ${list.join('; ')}.`;
+  return smoke ? `${none} ${smoke}` : none;
 }
 
 export function anchorNotes(comparison: AnchorComparison): string[] {

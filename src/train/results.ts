@@ -49,6 +49,10 @@ export interface RunResults {
   trainable_params: number;
   total_params: number;
   config: Record<string, unknown>;
+  /** The --max-steps cap (0: none); runs written before it was recorded here have it in `config`. */
+  max_steps?: number;
+  /** True when the cap ended training before its epochs were done: a smoke run, not a result. */
+  stopped_at_max_steps?: boolean;
   history: EpochRecord[];
   best_epoch: number;
   test: Metrics;
@@ -58,4 +62,13 @@ export interface RunResults {
   base_model?: string;
   threads?: number;
   created_at: string;
+}
+
+/**
+ * The step cap a run was trained under (`--max-steps`), or null for a run trained for its epochs. A
+ * capped run is a smoke test: its numbers say nothing about the method.
+ */
+export function stepCap(results: Pick<RunResults, 'max_steps' | 'config'>): number | null {
+  const cap = results.max_steps ?? results.config.max_steps;
+  return typeof cap === 'number' && Number.isFinite(cap) && cap > 0 ? cap : null;
 }

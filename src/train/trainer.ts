@@ -475,6 +475,8 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     trainable_params: countParameters(model, true),
     total_params: countParameters(model),
     config: { ...o.run.config, ...settings, total_steps: totalSteps, test_examples: o.test.length },
+    max_steps: o.maxSteps,
+    stopped_at_max_steps: o.maxSteps > 0 && o.maxSteps < batchesPerEpoch * o.epochs,
     history,
     best_epoch: bestEpoch,
     test,
