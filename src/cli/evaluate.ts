@@ -4,6 +4,8 @@ import { evaluateFile, type FileEvaluation } from '../experiments/evaluate-file.
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
 import { createProgress } from './progress.js';
+import { findTrainingRecord } from '../experiments/training-record.js';
+import { countOf, formatCount } from '../report/format.js';
 
 interface EvaluateFlags extends EngineOptions {
   model?: string;
@@ -13,6 +15,7 @@ interface EvaluateFlags extends EngineOptions {
   batchSize: number;
   json?: boolean;
   quiet?: boolean;
+  unseenOnly?: boolean;
 }
 
 /** `write` receives the output (stdout by default; tests collect it). */
@@ -40,6 +43,10 @@ export function registerEvaluate(
       intInRange(2, 100_000),
     )
     .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 64)
+    .option(
+      '--unseen-only',
+      'score only the rows the model was not trained on (by the train_hashes.json that train writes beside it)',
+    )
     .option('--json', 'print the result as one JSON object')
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: EvaluateFlags) => {
@@ -51,6 +58,8 @@ export function registerEvaluate(
       const result = await evaluateFile(classifier, flags.input, {
         maxLen,
         batchSize: flags.batchSize,
+        trainingRecord: findTrainingRecord([classifier.modelDir, flags.adapter]),
+        unseenOnly: flags.unseenOnly,
         onProgress: (done, total) => {
           if (!started) progress.start('evaluate', total);
           started = true;
@@ -69,6 +78,7 @@ function formatEvaluation(r: FileEvaluation): string {
     `${r.input}: ${r.scored} of ${r.rows} rows scored (${r.layout === 'export' ? 'raw export' : 'processed split'}), ${r.examples_per_second.toFixed(1)} examples/s`,
     `accuracy ${m.accuracy.toFixed(4)}  F1 weighted ${m.f1_weighted.toFixed(4)}  F1 macro ${m.f1_macro.toFixed(4)}  precision weighted ${m.precision_weighted.toFixed(4)}  recall weighted ${m.recall_weighted.toFixed(4)}`,
   ];
+  lines.push(seenLine(r));
   const unknown = Object.entries(r.unknown_classes);
   if (unknown.length > 0) {
     lines.push(
@@ -85,4 +95,17 @@ function formatEvaluation(r: FileEvaluation): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** How many evaluated rows the model was trained on: scores on them say little about new complaints. */
+function seenLine(r: FileEvaluation): string {
+  if (r.seen_in_training === null) {
+    return 'seen in training: unknown (no train_hashes.json beside the model or adapter)';
+  }
+  const seen = r.seen_in_training;
+  if (r.unseen_only) {
+    return `seen in training: ${countOf(seen, 'row')} left out (--unseen-only); the scores are on unseen rows only`;
+  }
+  if (seen === 0) return 'seen in training: none of the scored rows';
+  return `seen in training: ${formatCount(seen)} of the ${countOf(r.scored, 'scored row')} (the scores include them; --unseen-only leaves them out)`;
 }

@@ -18,6 +18,7 @@ import type { RunResults, Method, EpochRecord } from '../train/results.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { countOf } from '../report/format.js';
+import { writeTrainingRecord } from './training-record.js';
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
 export interface ScratchShape {
@@ -231,6 +232,10 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     await saveHfDirectory(model, modelDir, { tokenizer, labels });
     log(`model saved to ${modelDir}`);
   }
+  writeTrainingRecord(
+    outputDir,
+    data.train.map((e) => e.text),
+  );
   writeJsonAtomic(join(outputDir, 'results.json'), results);
   const t = results.test;
   log(

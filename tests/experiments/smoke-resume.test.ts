@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
+import { LabelMap } from '../../src/data/label-map.js';
+import { readSplit } from '../../src/data/split-files.js';
+import { readTrainHashes, TRAIN_HASHES_FILE, textHash } from '../../src/data/text-hashes.js';
 import { runExperiments, type ExperimentsOptions } from '../../src/experiments/runner.js';
 import type { StudyProgress } from '../../src/experiments/study-clock.js';
 import type { RunResults } from '../../src/train/results.js';
@@ -88,6 +91,19 @@ test('a smoke run records its cap, and --resume trains it again for another cap 
   );
   assert.equal(results().max_steps, 0);
   assert.equal(results().stopped_at_max_steps, false);
+  // What the run was trained on, beside its results and in its adapter folder (for evaluate --adapter).
+  const runDir = join(root, 'study', 'runs', 'lora', 'seed-42');
+  const train = (
+    await readSplit(
+      join(root, 'study', 'data', 'train.csv'),
+      LabelMap.load(join(root, 'study', 'data', 'label_map.json')),
+    )
+  ).map((e) => e.text);
+  for (const dir of [runDir, join(runDir, 'adapter')]) {
+    const hashes = readTrainHashes(join(dir, TRAIN_HASHES_FILE));
+    assert.equal(hashes?.size, new Set(train.map(textHash)).size, dir);
+    assert.ok(train.every((text) => hashes!.has(textHash(text))));
+  }
   assert.doesNotMatch(readFileSync(join(root, 'study', 'comparison.md'), 'utf8'), /smoke run/);
 
   await assert.rejects(
