@@ -52,6 +52,9 @@ export function registerEvaluate(
   addEngineOptions(command).action(async (flags: EvaluateFlags) => {
     await withEngine(flags, async () => {
       const classifier = await loadClassifier(flags);
+      if (flags.model === undefined && !flags.quiet) {
+        process.stderr.write(`base model: ${classifier.modelDir} (named by the adapter)\n`);
+      }
       const maxLen = resolveMaxLen(flags.maxLen, classifier.model);
       const progress = createProgress({ quiet: flags.quiet });
       let started = false;

@@ -68,7 +68,7 @@ export function registerPredict(
         write(
           flags.json
             ? `${JSON.stringify(predictionJson(prediction, top))}\n`
-            : formatPrediction(index, texts[index], prediction, top),
+            : formatPrediction(index, texts[index], prediction, top, labels),
         );
         index++;
       }
@@ -128,12 +128,21 @@ function predictionJson(p: Prediction, top: RankedLabel[]): object {
   };
 }
 
-/** The predicted label, the text, then one row per label with its probability and logit side by side. */
-function formatPrediction(index: number, text: string, p: Prediction, top: RankedLabel[]): string {
+/**
+ * The predicted label, the text, then one row per label with its probability and logit side by side
+ * (columns as wide as the longest of all labels, so that they line up from one text to the next).
+ */
+function formatPrediction(
+  index: number,
+  text: string,
+  p: Prediction,
+  top: RankedLabel[],
+  labels: readonly string[],
+): string {
   const preview = text.length > 100 ? `${text.slice(0, 97)}...` : text;
-  const width = Math.max('label'.length, ...top.map((l) => l.name.length));
+  const width = Math.max('label'.length, ...labels.map((l) => l.length));
   const logits = top.map((l) => l.logit.toFixed(4));
-  const logitWidth = Math.max('logit'.length, ...logits.map((v) => v.length));
+  const logitWidth = Math.max('-00.0000'.length, ...logits.map((v) => v.length));
   const row = (name: string, probability: string, logit: string): string =>
     `    ${name.padEnd(width)}  ${probability.padStart(11)}  ${logit.padStart(logitWidth)}\n`;
   return (

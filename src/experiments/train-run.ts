@@ -170,7 +170,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   const name = displayName(o.method, o);
   log(
-    `training ${name}: ${countOf(o.epochs, 'epoch')}, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
+    `training ${name}: ${o.maxSteps ? `smoke run capped at ${countOf(o.maxSteps, 'step')}` : countOf(o.epochs, 'epoch')}, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
   );
   const results = await trainClassifierAsync({
     model,
