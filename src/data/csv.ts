@@ -1,9 +1,10 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse, CsvError, type InfoRecord } from 'csv-parse';
 import { UserError } from '../errors.js';
-import { countByte, findInvalidUtf8, incompleteTailLength } from './utf8.js';
+import { decodeUtf8Chunks } from './utf8-stream.js';
+import { openBytes } from './byte-source.js';
 
 /** One CSV record and the physical line (1-based) where it starts. */
 export interface CsvRecord {
@@ -14,6 +15,8 @@ export interface CsvRecord {
 export interface CsvReadOptions {
   /** Called after each chunk read: bytes read so far and the file's size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Field separator: ',' (CSV, the default) or '\t' (TSV). */
+  delimiter?: string;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -43,6 +46,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
   let nextLine = 1;
   let emptyLinesSeen = 0;
   const parser = parse({
+    delimiter: options.delimiter ?? ',',
     relax_quotes: true,
     relax_column_count_less: true,
     skip_empty_lines: true,
@@ -57,9 +61,16 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
       return record as unknown as string[];
     },
   });
-  const source = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const source = openBytes(path, CHUNK_BYTES);
   const feeding = pipeline(
-    Readable.from(decodeUtf8Chunks(source, path, totalBytes, options.onProgress)),
+    Readable.from(
+      decodeUtf8Chunks(
+        source,
+        path,
+        totalBytes,
+        options.onProgress && ((_, total) => options.onProgress?.(source.fileBytesRead(), total)),
+      ),
+    ),
     parser,
   );
   feeding.catch(() => undefined); // the same failure surfaces through the iteration below
@@ -98,78 +109,6 @@ function csvUserError(path: string, error: CsvError, line: number): UserError {
         `${path} could not be read as CSV near line ${line}: ${error.message.replace(/\.$/, '')}.`,
       );
   }
-}
-
-/**
- * Decodes a byte stream as strict UTF-8 (TextDecoder with fatal: true), never splitting a character
- * between chunks, dropping a leading byte-order mark, and naming the byte offset and line of the
- * first invalid sequence.
- */
-async function* decodeUtf8Chunks(
-  source: AsyncIterable<Buffer>,
-  path: string,
-  totalBytes: number,
-  onProgress?: (bytesRead: number, totalBytes: number) => void,
-): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  let carry: Uint8Array = new Uint8Array(0);
-  let offset = 0; // file offset of carry[0]
-  let newlines = 0; // '\n' bytes before `offset`
-  let bytesRead = 0;
-  let first = true;
-  for await (const chunk of source) {
-    bytesRead += chunk.length;
-    let bytes: Uint8Array = carry.length > 0 ? concat(carry, chunk) : chunk;
-    if (first) {
-      if (bytes.length < 3 && bytesRead < totalBytes) {
-        carry = bytes;
-        continue;
-      }
-      first = false;
-      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-        bytes = bytes.subarray(3);
-        offset += 3;
-      }
-    }
-    const cut = bytes.length - incompleteTailLength(bytes);
-    const piece = bytes.subarray(0, cut);
-    yield decodePiece(decoder, piece, path, offset, newlines);
-    newlines += countByte(piece, 0x0a);
-    offset += cut;
-    carry = bytes.slice(cut);
-    onProgress?.(bytesRead, totalBytes);
-  }
-  if (carry.length > 0) {
-    if (first && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf) return;
-    yield decodePiece(decoder, carry, path, offset, newlines);
-  }
-}
-
-function decodePiece(
-  decoder: InstanceType<typeof TextDecoder>,
-  piece: Uint8Array,
-  path: string,
-  offset: number,
-  newlines: number,
-): string {
-  try {
-    return decoder.decode(piece);
-  } catch {
-    const at = findInvalidUtf8(piece);
-    const index = at === -1 ? piece.length - 1 : at;
-    const line = newlines + countByte(piece, 0x0a, index) + 1;
-    const byte = piece[index].toString(16).toUpperCase().padStart(2, '0');
-    throw new UserError(
-      `${path} is not valid UTF-8: byte 0x${byte} at offset ${offset + index} (line ${line}) is not part of a UTF-8 character; re-save the file as UTF-8.`,
-    );
-  }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /** One CSV field, quoted when it holds a comma, a quote, a line break or edge spaces. */
