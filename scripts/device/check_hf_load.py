@@ -58,6 +58,8 @@ def main() -> int:
     ok = loading_clean and labels_match and logit_diff <= LOGIT_TOLERANCE and tokenizer_match
     verdict = {
         "ok": ok,
+        # The commit the sample was made from (None for a sample older than this field).
+        "source": inputs.get("source"),
         "transformers": transformers.__version__,
         "torch": torch.__version__,
         "loading_info": loading,

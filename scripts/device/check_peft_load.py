@@ -122,6 +122,8 @@ def main() -> int:
     ok = bool(results) and all(r["ok"] for r in results)
     verdict = {
         "ok": ok,
+        # The commit the sample was made from (None for a sample older than this field).
+        "source": inputs.get("source"),
         "peft": peft.__version__,
         "transformers": transformers.__version__,
         "torch": torch.__version__,

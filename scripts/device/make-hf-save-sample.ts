@@ -4,7 +4,8 @@
 //   node --import tsx scripts/device/make-hf-save-sample.ts [OUT_DIR]   (default runs/hf-save-sample)
 //
 // OUT_DIR/model/        config.json, model.safetensors, vocab.txt, tokenizer.json, tokenizer_config.json
-// OUT_DIR/inputs.json   texts, max_length, input_ids, attention_mask, token_type_ids, logits, labels
+// OUT_DIR/inputs.json   texts, max_length, input_ids, attention_mask, token_type_ids, logits, labels, and
+//                       source (the commit it was made from), which the verdict repeats
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
@@ -15,6 +16,7 @@ import { normalInit } from '../../src/tensor/init.js';
 import { Rng } from '../../src/tensor/random.js';
 import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
 import { inputTensors } from '../../src/train/batch-tensors.js';
+import { sampleSource } from './source.js';
 
 const LABELS = [
   'Debt collection',
@@ -63,6 +65,7 @@ writeJsonAtomic(join(out, 'inputs.json'), {
   token_type_ids: rows(batch.tokenTypeIds, MAX_LENGTH),
   logits: rows(logits.data, LABELS.length),
   labels: LABELS,
+  source: sampleSource(),
 });
 console.log(
   JSON.stringify({ model_dir: modelDir, inputs: join(out, 'inputs.json'), texts: texts.length, initialized }),

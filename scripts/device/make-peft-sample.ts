@@ -5,7 +5,8 @@
 //   node --import tsx scripts/device/make-peft-sample.ts [OUT_DIR]   (default runs/peft-sample)
 //
 // OUT_DIR/base/                      the base model (bert-tiny-cls from the shared fixtures), saved by us
-// OUT_DIR/inputs.json                input_ids, attention_mask, token_type_ids, labels (8 rows × 64)
+// OUT_DIR/inputs.json                input_ids, attention_mask, token_type_ids, labels (8 rows × 64), and
+//                                    source (the commit it was made from), which the verdict repeats
 // OUT_DIR/adapters/NAME/             adapter_config.json, adapter_model.safetensors (savePeftAdapter)
 // OUT_DIR/adapters/NAME/expected.json  our logits, merged logits and trainable-parameter counts
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { AdamW } from '../../src/optim/adamw.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
 import { IntTensor } from '../../src/tensor/tensor.js';
+import { sampleSource } from './source.js';
 
 interface Inputs {
   input_ids: number[][];
@@ -108,6 +110,7 @@ writeJsonAtomic(join(out, 'inputs.json'), {
   attention_mask: inputs.attention_mask,
   token_type_ids: inputs.token_type_ids,
   labels: inputs.labels,
+  source: sampleSource(),
 });
 
 const rows = (data: Float32Array, width: number): number[][] =>
