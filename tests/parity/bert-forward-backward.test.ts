@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { loadBertForSequenceClassification, saveHfDirectory } from '../../src/io/hf-directory.js';
 import type { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
-import { useKernels } from '../../src/kernels/active.js';
-import { createKernels } from '../../src/kernels/index.js';
+import { withFastKernels } from '../helpers/fast-kernels.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
 import { tensorScope } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { batchOf, l2, maxAbsDiff, type GoldenInputs } from './golden.js';
+import { assertClose, GRADIENT_TOLERANCE } from './project-golden.js';
 
 interface Golden extends GoldenInputs {
   logits: number[][];
@@ -67,13 +67,19 @@ async function checkGolden(t: TestContext, scoped = false): Promise<void> {
     const normTol = 1e-3 * ref.norm + 1e-7;
     assert.ok(Math.abs(norm - ref.norm) <= normTol, `${name}: gradient norm ${norm} vs ${ref.norm}`);
     if (ref.norm > 1e-6) worstNorm = Math.max(worstNorm, Math.abs(norm - ref.norm) / ref.norm);
-    const firstDiff = maxAbsDiff(p.grad.subarray(0, 8), ref.first);
-    assert.ok(firstDiff <= 1e-4, `${name}: first gradient values differ by ${firstDiff}`);
-    worstFirst = Math.max(worstFirst, firstDiff);
+    // Many of these first values are 0 (the PAD row of the word embeddings): the values at
+    // non-trivial positions are checked on the project's own golden batch (bert-pairs.test.ts).
+    const first = assertClose(
+      `${name}: first gradient values`,
+      p.grad.subarray(0, 8),
+      ref.first,
+      GRADIENT_TOLERANCE,
+    );
+    worstFirst = Math.max(worstFirst, first.worstRatio);
   }
   t.diagnostic(
     `logits max |Δ| ${logitDiff.toExponential(2)}, loss |Δ| ${lossDiff.toExponential(2)}, ` +
-      `worst relative gradient-norm error ${worstNorm.toExponential(2)}, worst first-8 |Δ| ${worstFirst.toExponential(2)}`,
+      `worst relative gradient-norm error ${worstNorm.toExponential(2)}, worst first-8 error ${worstFirst.toExponential(2)} of its tolerance`,
   );
   assert.ok(logitDiff <= 1e-4, `logits differ by ${logitDiff}`);
   assert.ok(lossDiff <= 1e-5, `loss differs by ${lossDiff}`);
@@ -86,15 +92,7 @@ test('bert-tiny-cls matches PyTorch: logits, loss and every gradient (reference 
 for (const scoped of [false, true]) {
   const how = scoped ? ', inside a tensorScope (activations in wasm memory)' : '';
   test(`bert-tiny-cls matches PyTorch on the fast backend${how}`, async (t) => {
-    // The WebAssembly kernels are built by `npm ci`: not built is a failure here, not a skip.
-    const fast = await createKernels({ backend: 'wasm', threads: 2 });
-    const previous = useKernels(fast);
-    try {
-      await checkGolden(t, scoped);
-    } finally {
-      useKernels(previous);
-      fast.dispose();
-    }
+    await withFastKernels(() => checkGolden(t, scoped));
   });
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { argmaxRows, computeMetrics } from '../../src/train/metrics.js';
 
 const near = (a: number, b: number, msg = ''): void =>
@@ -68,3 +69,54 @@ test('argmaxRows picks the first maximum of each row', () => {
 test('computeMetrics rejects labels outside the class range', () => {
   assert.throws(() => computeMetrics([0, 2], [0, 1], ['A', 'B']), /true label 2/);
 });
+
+interface SklearnCase {
+  seed: number;
+  num_classes: number;
+  absent_from_truth: number[];
+  absent_from_predictions: number[];
+  y_true: number[];
+  y_pred: number[];
+  accuracy: number;
+  confusion: number[][];
+  per_class: { precision: number[]; recall: number[]; f1: number[]; support: number[] };
+  [average: string]: unknown;
+}
+
+/** Written by scripts/device/make_golden.py with scikit-learn (labels=range(k), zero_division=0). */
+const sklearn = JSON.parse(
+  readFileSync(new URL('../fixtures/golden/metrics-sklearn.json', import.meta.url), 'utf8'),
+) as { sklearn: string; zero_division: number; cases: SklearnCase[] };
+
+for (const c of sklearn.cases) {
+  const list = (k: number[]) => (k.length > 0 ? k.join(', ') : 'none');
+  const missing = `never true: ${list(c.absent_from_truth)}; never predicted: ${list(c.absent_from_predictions)}`;
+  test(`scikit-learn's metrics on ${c.y_true.length} seeded labels of ${c.num_classes} classes (${missing})`, () => {
+    assert.equal(sklearn.zero_division, 0);
+    const labels = Array.from({ length: c.num_classes }, (_, i) => `class ${i}`);
+    const m = computeMetrics(c.y_true, c.y_pred, labels);
+    // The case really lacks the classes it says it lacks.
+    for (const k of c.absent_from_truth) assert.ok(!c.y_true.includes(k), `class ${k} is never true`);
+    for (const k of c.absent_from_predictions)
+      assert.ok(!c.y_pred.includes(k), `class ${k} is never predicted`);
+    assert.deepEqual(m.confusion, c.confusion);
+    near(m.accuracy, c.accuracy, 'accuracy');
+    for (const key of [
+      'precision_weighted',
+      'recall_weighted',
+      'f1_weighted',
+      'precision_macro',
+      'recall_macro',
+      'f1_macro',
+    ] as const) {
+      near(m[key], c[key] as number, key);
+    }
+    labels.forEach((name, i) => {
+      const ours = m.per_class[name];
+      near(ours.precision, c.per_class.precision[i], `${name} precision`);
+      near(ours.recall, c.per_class.recall[i], `${name} recall`);
+      near(ours.f1, c.per_class.f1[i], `${name} f1`);
+      assert.equal(ours.support, c.per_class.support[i], `${name} support`);
+    });
+  });
+}
