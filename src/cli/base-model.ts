@@ -1,4 +1,10 @@
-import { DEFAULT_HUB_MODEL, resolveBaseModel, type ResolvedSource } from '../experiments/sources.js';
+import { SourceUnreachable, UserError } from '../errors.js';
+import {
+  DEFAULT_HUB_MODEL,
+  resolveBaseModel,
+  sharedBaseModelPath,
+  type ResolvedSource,
+} from '../experiments/sources.js';
 import { downloadModel } from '../io/hub-download.js';
 import { readBertConfig } from '../io/model-config.js';
 
@@ -15,7 +21,15 @@ export async function ensureBaseModel(flag: string | undefined, quiet?: boolean)
       process.stderr.write(
         `No base model found locally; downloading ${DEFAULT_HUB_MODEL} to ${source.path}…\n`,
       );
-    await downloadModel(DEFAULT_HUB_MODEL, { to: source.path });
+    try {
+      await downloadModel(DEFAULT_HUB_MODEL, { to: source.path });
+    } catch (error) {
+      if (!(error instanceof SourceUnreachable)) throw error;
+      // Offline, the download was the last place to look: name the others too.
+      throw new UserError(
+        `Could not reach ${error.source} (${error.reason}) to download ${DEFAULT_HUB_MODEL}, and there is no base model in ${source.path} or ${sharedBaseModelPath()}; pass --base-model, or set LORA_LAB_SHARED.`,
+      );
+    }
   }
   return source;
 }

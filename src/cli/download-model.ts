@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { SourceUnreachable } from '../errors.js';
 import { downloadModel, type DownloadProgress } from '../io/hub-download.js';
+import { copySharedBaseModel } from './shared-stand-in.js';
 
 interface DownloadFlags {
   to?: string;
@@ -14,7 +16,7 @@ export function registerDownloadModel(program: Command): void {
   program
     .command('download-model')
     .description(
-      'Download a BERT model from the Hugging Face Hub: config.json, model.safetensors (else pytorch_model.bin) and the tokenizer files.',
+      'Download a BERT model from the Hugging Face Hub: config.json, model.safetensors (else pytorch_model.bin) and the tokenizer files; without a network, prajjwal1/bert-tiny is copied from the shared bert-tiny-mlm instead.',
     )
     .argument('<repo>', 'repository id, e.g. prajjwal1/bert-tiny')
     .option('--to <dir>', 'folder to write into (default: models/<name>)')
@@ -24,22 +26,27 @@ export function registerDownloadModel(program: Command): void {
     .action(async (repo: string, flags: DownloadFlags) => {
       const to = flags.to ?? join('models', repo.split('/').pop() ?? repo);
       const reporter = flags.quiet ? null : process.stderr.isTTY ? terminalReporter() : plainReporter();
+      let result;
       try {
-        const result = await downloadModel(repo, {
+        result = await downloadModel(repo, {
           to,
           endpoint: flags.endpoint,
           revision: flags.revision,
           onProgress: reporter ? (p) => reporter.update(p) : undefined,
         });
+      } catch (error) {
         reporter?.stop();
-        if (!flags.quiet) {
-          const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
-          process.stdout.write(
-            `Downloaded ${repo} to ${to}: ${result.files.map((f) => f.name).join(', ')} (${formatBytes(total)}).\n`,
-          );
-        }
-      } finally {
-        reporter?.stop();
+        if (!(error instanceof SourceUnreachable)) throw error;
+        const line = copySharedBaseModel(repo, to, error);
+        if (!flags.quiet) process.stdout.write(`${line}\n`);
+        return;
+      }
+      reporter?.stop();
+      if (!flags.quiet) {
+        const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
+        process.stdout.write(
+          `Downloaded ${repo} to ${to}: ${result.files.map((f) => f.name).join(', ')} (${formatBytes(total)}).\n`,
+        );
       }
     });
 }

@@ -19,6 +19,7 @@ interface ExperimentsFlags extends EngineOptions {
   firstSeed: number;
   methods: string[];
   resume?: boolean;
+  keepCheckpoints?: boolean;
   maxSteps: number;
   quiet?: boolean;
 }
@@ -53,6 +54,7 @@ export function registerExperiments(program: Command): void {
     .option('--first-seed <n>', 'seed of the first repetition', intInRange(0, 2 ** 32 - 1), 42)
     .option('--methods <list>', 'which methods to run', commaList, [...METHODS])
     .option('--resume', 'keep finished runs (with results.json) and run only the rest')
+    .option('--keep-checkpoints', "keep each finished run's checkpoints (by default they are deleted)")
     .option(
       '--max-steps <n>',
       'cap every training at N steps (a quick smoke run; 0: no cap)',
@@ -89,6 +91,7 @@ export function registerExperiments(program: Command): void {
             firstSeed: flags.firstSeed,
             methods: flags.methods as Method[],
             skipCompleted: flags.resume,
+            keepCheckpoints: flags.keepCheckpoints,
             maxSteps: flags.maxSteps,
             threads,
             signal: session.signal,

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 import { reportFailure } from './failure.js';
+import { packageVersion } from './version.js';
 
 /** The lora-lab program with every command registered; errors throw instead of exiting. */
 export function createProgram(): Command {
@@ -8,6 +9,7 @@ export function createProgram(): Command {
   program
     .name('lora-lab')
     .description('Parameter-efficient fine-tuning of BERT encoders: train, evaluate, compare, report.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .configureOutput({
       // Commander's complaints as one line (a suggestion such as "(Did you mean train?)" included),
       // with the hint on the same line: a failure is always exactly one line on stderr.

@@ -2,29 +2,19 @@ import type { Command } from 'commander';
 import { withTrainingSession } from './training-session.js';
 import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../experiments/train-run.js';
 import type { Method } from '../train/results.js';
-import type { ScheduleKind } from '../optim/schedule.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
-import { commaList, floatInRange, intInRange, oneOf, positiveFloat } from './options.js';
+import { intInRange, oneOf } from './options.js';
 import { ensureBaseModel } from './base-model.js';
+import { checkOutputDir } from '../experiments/run-dir.js';
+import { addPresetOptions, trainSettings, type PresetFlags } from './train-settings.js';
 
-interface TrainFlags extends EngineOptions {
+interface TrainFlags extends EngineOptions, PresetFlags {
   method: Method;
   dataDir: string;
   outputDir: string;
   baseModel?: string;
-  epochs: number;
-  batchSize: number;
-  lr?: number;
-  maxLen: number;
-  weightDecay: number;
-  schedule: ScheduleKind;
-  warmupRatio: number;
   seed: number;
   maxSteps: number;
-  loraR: number;
-  loraAlpha: number;
-  loraDropout: number;
-  loraTargets: string[];
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
@@ -32,11 +22,10 @@ interface TrainFlags extends EngineOptions {
   saveSteps: number;
   saveTotalLimit: number;
   resume?: boolean;
+  overwrite?: boolean;
+  keepCheckpoints?: boolean;
   quiet?: boolean;
 }
-
-/** The study's learning rates per method when --lr is not given: the better ones of the PyTorch reference. */
-const DEFAULT_LR: Record<Method, number> = { scratch: 1e-4, full: 1e-4, lora: 1e-3 };
 
 export function registerTrain(program: Command): void {
   const command = program
@@ -56,25 +45,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--base-model <dir>',
       'pre-trained BERT directory (default: models/bert-tiny, else the shared bert-tiny-mlm, else a download of prajjwal1/bert-tiny)',
-    )
-    .option('--epochs <n>', 'training epochs', intInRange(1, 1000), 3)
-    .option('--batch-size <n>', 'examples per step', intInRange(1, 4096), 16)
-    .option('--lr <rate>', 'peak learning rate (default: scratch 1e-4, full 1e-4, lora 1e-3)', positiveFloat)
-    .option('--max-len <n>', 'longest sequence in tokens, [CLS] and [SEP] included', intInRange(8, 512), 128)
-    .option('--weight-decay <w>', "AdamW's decoupled weight decay", floatInRange(0, 1), 0.01)
-    .option(
-      '--schedule <kind>',
-      'constant | linear | constant_with_warmup',
-      oneOf(['constant', 'linear', 'constant_with_warmup'] as const),
-      'constant',
-    )
-    .option('--warmup-ratio <r>', 'fraction of steps spent warming up', floatInRange(0, 1), 0)
+    );
+  addPresetOptions(command)
     .option('--seed <n>', 'seed of the one random generator', intInRange(0, 2 ** 32 - 1), 42)
     .option('--max-steps <n>', 'stop after this many optimizer steps (0: run all epochs)', intInRange(0), 0)
-    .option('--lora-r <n>', 'LoRA rank', intInRange(1, 1024), 8)
-    .option('--lora-alpha <a>', 'LoRA alpha (scaling = alpha / r)', positiveFloat, 32)
-    .option('--lora-dropout <p>', 'dropout on the LoRA input', floatInRange(0, 1), 0.1)
-    .option('--lora-targets <names>', 'comma-separated module names to adapt', commaList, ['query', 'value'])
     .option(
       '--hidden-size <n>',
       'Small-BERT hidden size (scratch)',
@@ -107,8 +81,13 @@ export function registerTrain(program: Command): void {
     )
     .option('--save-total-limit <k>', 'keep the newest K checkpoints', intInRange(1), 2)
     .option('--resume', 'continue from the newest checkpoint in the output folder')
+    .option('--overwrite', 'replace the run already in the output folder (only the files a run writes)')
+    .option('--keep-checkpoints', 'keep the checkpoints of a run that finished (by default they are deleted)')
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: TrainFlags) => {
+    // A folder holding another run is refused before anything is loaded or downloaded.
+    checkOutputDir(flags.outputDir, flags);
+    const settings = trainSettings(flags.method, flags);
     const base = await ensureBaseModel(flags.baseModel, flags.quiet);
     await withEngine(flags, async (threads) => {
       await withTrainingSession(
@@ -124,21 +103,9 @@ export function registerTrain(program: Command): void {
             outputDir: flags.outputDir,
             baseModel: base.path,
             baseModelDescription: base.description,
-            epochs: flags.epochs,
-            batchSize: flags.batchSize,
-            lr: flags.lr ?? DEFAULT_LR[flags.method],
-            maxLen: flags.maxLen,
-            weightDecay: flags.weightDecay,
-            schedule: flags.schedule,
-            warmupRatio: flags.warmupRatio,
+            ...settings,
             seed: flags.seed,
             maxSteps: flags.maxSteps,
-            lora: {
-              r: flags.loraR,
-              alpha: flags.loraAlpha,
-              dropout: flags.loraDropout,
-              targets: flags.loraTargets,
-            },
             scratch: {
               hiddenSize: flags.hiddenSize,
               numLayers: flags.numLayers,
@@ -148,6 +115,7 @@ export function registerTrain(program: Command): void {
             saveSteps: flags.saveSteps,
             saveTotalLimit: flags.saveTotalLimit,
             resume: flags.resume,
+            keepCheckpoints: flags.keepCheckpoints,
             signal: session.signal,
             threads,
             log: (line) => session.progress.log(line),

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { SourceUnreachable, UserError } from '../errors.js';
 import { EXPORT_COLUMNS } from './complaints.js';
 import { formatCsv } from './csv.js';
 
@@ -104,8 +104,10 @@ async function fetchHits(url: URL, timeoutMs: number): Promise<ComplaintSource[]
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new UserError(
-      `Could not reach the CFPB complaint API at ${url.origin} (${reason}); check the network or set CFPB_API.`,
+    throw new SourceUnreachable(
+      `the CFPB complaint API at ${url.origin}`,
+      reason,
+      '; check the network or set CFPB_API.',
     );
   }
   if (!response.ok) {

@@ -30,6 +30,8 @@ export interface ExperimentsOptions {
   methods?: readonly Method[];
   /** Keep runs that already have results.json (an interrupted study continues where it stopped). */
   skipCompleted?: boolean;
+  /** Keep each finished run's checkpoints (by default they are deleted once its results are written). */
+  keepCheckpoints?: boolean;
   /** Stop each training after this many steps (smoke runs). */
   maxSteps?: number;
   threads?: number;
@@ -162,6 +164,8 @@ function trainPlannedRun(
     saveTotalLimit: 1,
     // An interrupted run continues from its checkpoint rather than starting over.
     resume: o.skipCompleted === true && latestCheckpoint(join(run.dir, 'checkpoints')) !== null,
+    keepCheckpoints: o.keepCheckpoints,
+    preset: o.preset,
     threads: o.threads,
     signal: o.signal,
     log: o.log,

@@ -12,13 +12,23 @@ export interface ResolvedSource {
   description: string;
 }
 
+/** The shared folder's complaints export, which stands in for a download (it may not exist). */
+export function sharedComplaintsPath(): string {
+  return sharedPath('data', 'cfpb', 'complaints.csv');
+}
+
+/** The shared folder's bert-tiny-mlm, which stands in for prajjwal1/bert-tiny (it may not exist). */
+export function sharedBaseModelPath(): string {
+  return sharedPath('models', 'bert-tiny-mlm');
+}
+
 /** The complaints CSV: --input, else data/raw/complaints.csv, else the shared folder's copy, else a download. */
 export function resolveDataSource(input?: string): ResolvedSource {
   if (input) return { path: resolve(input), kind: 'flag', description: `${resolve(input)} (--input)` };
   const project = resolve('data/raw/complaints.csv');
   if (existsSync(project))
     return { path: project, kind: 'project', description: `${project} (project data folder)` };
-  const shared = sharedPath('data', 'cfpb', 'complaints.csv');
+  const shared = sharedComplaintsPath();
   if (existsSync(shared)) return { path: shared, kind: 'shared', description: `${shared} (shared folder)` };
   return {
     path: project,
@@ -37,7 +47,7 @@ export function resolveBaseModel(baseModel?: string): ResolvedSource {
   if (isCompleteModelDir(project)) {
     return { path: project, kind: 'project', description: `${project} (project models folder)` };
   }
-  const shared = sharedPath('models', 'bert-tiny-mlm');
+  const shared = sharedBaseModelPath();
   if (isCompleteModelDir(shared)) {
     return { path: shared, kind: 'shared', description: `${shared} (shared folder: bert-tiny-mlm stand-in)` };
   }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadPreprocessed } from '../data/split-files.js';
@@ -12,13 +12,14 @@ import { applyLora } from '../lora/inject.js';
 import { createLoraConfig } from '../lora/config.js';
 import { Rng } from '../tensor/random.js';
 import { BertTokenizer } from '../text/bert-tokenizer.js';
-import { latestCheckpoint } from '../train/checkpoint.js';
+import { deleteCheckpoints, latestCheckpoint } from '../train/checkpoint.js';
 import { collateTokenized } from '../train/collate.js';
 import type { RunResults, Method, EpochRecord } from '../train/results.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
+import { clearPreviousRun } from './run-dir.js';
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
 export interface ScratchShape {
@@ -61,7 +62,16 @@ export interface TrainRunOptions {
   scratch: ScratchShape;
   saveSteps?: number;
   saveTotalLimit?: number;
+  /**
+   * Continue the run in outputDir from its newest checkpoint. Without it, an earlier run's files there
+   * are replaced (the CLI asks for --overwrite first: see checkOutputDir).
+   */
   resume?: boolean;
+  /** Keep the checkpoints once the run has finished; by default they are deleted then. */
+  keepCheckpoints?: boolean;
+  /** The preset the settings came from, and the flags that replaced its values (for results.json). */
+  preset?: string;
+  presetOverrides?: string[];
   signal?: AbortSignal;
   threads?: number;
   /** For results.json and the report. */
@@ -104,7 +114,10 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const checkpointDir = join(outputDir, 'checkpoints');
   const resumeFrom = o.resume ? latestCheckpoint(checkpointDir) : null;
   if (o.resume && !resumeFrom) {
-    throw new UserError(`There is no complete checkpoint in ${checkpointDir} to resume from.`);
+    const finished = hasResults(outputDir)
+      ? ': the run there finished and its checkpoints were deleted; pass --overwrite to train it again'
+      : '';
+    throw new UserError(`There is no complete checkpoint in ${checkpointDir} to resume from${finished}.`);
   }
   if (resumeFrom) log(`resuming from ${resumeFrom}`);
 
@@ -158,8 +171,10 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     );
   }
 
+  if (!o.resume) clearPreviousRun(outputDir);
   mkdirSync(outputDir, { recursive: true });
-  appendFileSync(logPath, held.join(''));
+  // A resumed run continues its own log; a new one starts its own.
+  (o.resume ? appendFileSync : writeFileSync)(logPath, held.join(''));
   held = null;
 
   const maxLength = o.maxLen;
@@ -201,6 +216,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       method: o.method,
       name,
       config: {
+        ...(o.preset !== undefined ? { preset: o.preset, preset_overrides: o.presetOverrides ?? [] } : {}),
         max_len: maxLength,
         data_dir: resolve(o.dataDir),
         ...(o.method === 'lora'
@@ -237,6 +253,11 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     data.train.map((e) => e.text),
   );
   writeJsonAtomic(join(outputDir, 'results.json'), results);
+  // The run is complete: its checkpoints (most of its size) can only resume what is already done.
+  if (!o.keepCheckpoints) {
+    deleteCheckpoints(checkpointDir);
+    log('checkpoints deleted (the run finished; --keep-checkpoints keeps them)');
+  }
   const t = results.test;
   log(
     `test: accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, F1 macro ${t.f1_macro.toFixed(4)} ` +

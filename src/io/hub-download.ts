@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { SourceUnreachable, UserError } from '../errors.js';
 
 /**
  * Downloads what LoRA Lab needs of a Hugging Face model repository: its config, one weight file
@@ -12,8 +12,8 @@ import { UserError } from '../errors.js';
 
 const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
-const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'] as const;
-const TOKENIZER_FILES = [
+export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'] as const;
+export const TOKENIZER_FILES = [
   'vocab.txt',
   'tokenizer.json',
   'tokenizer_config.json',
@@ -150,7 +150,7 @@ class HubClient {
     try {
       return await fetch(url, { method, headers: this.headers(), redirect: 'follow' });
     } catch (error) {
-      throw new UserError(`Could not reach ${this.endpoint} (${networkReason(error)}).`);
+      throw new SourceUnreachable(this.endpoint, networkReason(error));
     }
   }
 

@@ -139,6 +139,11 @@ export function latestCheckpoint(outputDir: string): string | null {
   return all.length === 0 ? null : all[all.length - 1][1];
 }
 
+/** Deletes the checkpoint folder of a finished run, with every checkpoint and any half-written one in it. */
+export function deleteCheckpoints(checkpointDir: string): void {
+  rmSync(checkpointDir, { recursive: true, force: true });
+}
+
 /** Deletes all but the newest `keep` checkpoints. */
 export function pruneCheckpoints(outputDir: string, keep: number): void {
   const all = listCheckpoints(outputDir);

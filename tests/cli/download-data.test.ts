@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerDownloadData } from '../../src/cli/download-data.js';
+import { closedPort } from '../helpers/closed-port.js';
+import { withEnv } from '../helpers/env.js';
 import { runCommand } from './run-command.js';
 
 test('download-data writes the CSV from a (local, fake) CFPB API and reports it', async () => {
@@ -28,6 +30,7 @@ test('download-data writes the CSV from a (local, fake) CFPB API and reports it'
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/`;
   const dir = mkdtempSync(join(tmpdir(), 'lora-lab-cli-dl-'));
+  const offline = `http://127.0.0.1:${await closedPort()}`;
   try {
     const to = join(dir, 'data', 'raw', 'complaints.csv');
     const { stdout } = await runCommand(registerDownloadData, [
@@ -62,23 +65,74 @@ test('download-data writes the CSV from a (local, fake) CFPB API and reports it'
       },
     );
     assert.equal(existsSync(join(dir, 'x.csv')), false);
-    // A download that fails leaves no file behind, not even an empty one.
-    await assert.rejects(
-      runCommand(registerDownloadData, [
-        'download-data',
-        '--to',
-        join(dir, 'y.csv'),
-        '--size',
-        '2',
-        '--endpoint',
-        'http://127.0.0.1:9/',
-        '--quiet',
-      ]),
-      { name: 'UserError', message: /Could not reach the CFPB complaint API/ },
+    // A download that fails, with no shared copy to fall back on, leaves no file behind, not even an empty one.
+    await withEnv({ LORA_LAB_SHARED: join(dir, 'no-shared') }, () =>
+      assert.rejects(
+        runCommand(registerDownloadData, [
+          'download-data',
+          '--to',
+          join(dir, 'y.csv'),
+          '--size',
+          '2',
+          '--endpoint',
+          `${offline}/`,
+          '--quiet',
+        ]),
+        {
+          name: 'UserError',
+          message: `Could not reach the CFPB complaint API at ${offline} (ECONNREFUSED), and there is no shared copy at ${join(dir, 'no-shared', 'data', 'cfpb', 'complaints.csv')} to fall back on; check the network, or set LORA_LAB_SHARED to a folder that has one.`,
+        },
+      ),
     );
     assert.equal(existsSync(join(dir, 'y.csv')), false);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('download-data without a network copies the shared complaints file, says so in one line, and exits 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lora-lab-cli-dl-'));
+  const offline = `http://127.0.0.1:${await closedPort()}`;
+  try {
+    const shared = join(dir, 'shared');
+    mkdirSync(join(shared, 'data', 'cfpb'), { recursive: true });
+    const csv =
+      'Date received,Product,Sub-product,Issue,Consumer complaint narrative,Complaint ID\r\n2024-01-02,Mortgage,,x,a story,1\r\n';
+    writeFileSync(join(shared, 'data', 'cfpb', 'complaints.csv'), csv);
+    const to = join(dir, 'data', 'raw', 'complaints.csv');
+    const { stdout, stderr } = await withEnv({ LORA_LAB_SHARED: shared, CFPB_API: `${offline}/` }, () =>
+      runCommand(registerDownloadData, ['download-data', '--to', to, '--size', '10000']),
+    );
+    assert.equal(
+      stdout,
+      `Could not reach the CFPB complaint API at ${offline} (ECONNREFUSED); copied the shared complaints file ${join(shared, 'data', 'cfpb', 'complaints.csv')} to ${to} instead.\n`,
+    );
+    assert.doesNotMatch(stderr, /error|could not/i);
+    assert.equal(readFileSync(to, 'utf8'), csv);
+
+    // A server that answers, with an error, is no reason to use the stand-in: that failure stands.
+    const server = createServer((_, res) => res.writeHead(500).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      await withEnv({ LORA_LAB_SHARED: shared }, () =>
+        assert.rejects(
+          runCommand(registerDownloadData, [
+            'download-data',
+            '--to',
+            join(dir, 'z.csv'),
+            '--endpoint',
+            endpoint,
+          ]),
+          { name: 'UserError', message: /answered 500/ },
+        ),
+      );
+      assert.equal(existsSync(join(dir, 'z.csv')), false);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SourceUnreachable, UserError } from '../../src/errors.js';
 import { downloadComplaints } from '../../src/data/download.js';
 import { readComplaintsCsv } from '../../src/data/complaints.js';
 
@@ -165,10 +166,16 @@ test('CFPB_API sets the endpoint; server errors are user errors', async () => {
       name: 'UserError',
       message: /from 1 to 10,000/,
     });
-    await assert.rejects(downloadComplaints({ size: 1, endpoint: 'http://127.0.0.1:9/' }), {
-      name: 'UserError',
-      message: /Could not reach the CFPB complaint API/,
-    });
+    // Unreachable (here: a port fetch refuses) is its own kind of UserError: the CLI falls back on the shared copy.
+    await assert.rejects(
+      downloadComplaints({ size: 1, endpoint: 'http://127.0.0.1:9/' }),
+      (e: unknown) =>
+        e instanceof SourceUnreachable &&
+        e instanceof UserError &&
+        /^Could not reach the CFPB complaint API at http:\/\/127\.0\.0\.1:9 \(.+\); check the network or set CFPB_API\.$/.test(
+          e.message,
+        ),
+    );
   } finally {
     if (saved === undefined) delete process.env.CFPB_API;
     else process.env.CFPB_API = saved;

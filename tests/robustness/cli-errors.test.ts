@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command, Option } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createProgram, runCli as runCliInProcess } from '../../src/cli/run.js';
+import { withEnv } from '../helpers/env.js';
 import { buildBrokenInputs, type BrokenInputs } from './helpers/broken-inputs.js';
 import {
   assertOneLineFailure,
@@ -41,7 +42,12 @@ interface Case {
   says?: RegExp;
   /** Exit code, when it matters (2: a bad command line; 1: a user's mistake). */
   code?: number;
+  /** Environment variables the case runs with. */
+  env?: (b: BrokenInputs) => Record<string, string>;
 }
+
+/** No shared folder: the downloads have no stand-in to fall back on. */
+const NO_SHARED = (b: BrokenInputs) => ({ LORA_LAB_SHARED: join(b.root, 'no-shared') });
 
 const ENGINE = ['--backend', 'reference', '--threads', '1'];
 const pre = (input: string, out: string, ...more: string[]): string[] => [
@@ -678,7 +684,8 @@ const CASES: Case[] = [
       '5',
       '--quiet',
     ],
-    says: /Could not reach the CFPB complaint API at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED\)/,
+    says: /Could not reach the CFPB complaint API at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED\), and there is no shared copy/,
+    env: NO_SHARED,
   },
   {
     name: 'download-model: nothing listening',
@@ -691,7 +698,8 @@ const CASES: Case[] = [
       `http://127.0.0.1:${closedPort}`,
       '--quiet',
     ],
-    says: /Could not reach http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\)/,
+    says: /Could not reach http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\), and there is no shared copy/,
+    env: NO_SHARED,
   },
   {
     name: 'download-model: not a repository id',
@@ -757,7 +765,7 @@ test('every failure is one line, a non-zero exit code, no stack trace and no par
   const failures: string[] = [];
   for (const [i, c] of CASES.entries()) {
     const out = join(b.root, 'outputs', `case-${i}`);
-    const result = await inProcess(c.args(b, out));
+    const result = await withEnv(c.env?.(b) ?? {}, () => inProcess(c.args(b, out)));
     if (process.env.LORA_LAB_SHOW_ERRORS)
       console.log(`${c.name}\n    [${result.code}] ${result.stderr.trim()}`);
     try {
@@ -780,7 +788,7 @@ test('the same failures through the real binary (child processes)', async () => 
   const results = await inParallel(
     chosen.map((c, i) => async (): Promise<[Case, string, CliResult]> => {
       const out = join(b.root, 'spawned', `case-${i}`);
-      return [c, out, await runCli(c.args(b, out))];
+      return [c, out, await runCli(c.args(b, out), { env: c.env?.(b) })];
     }),
     3,
   );

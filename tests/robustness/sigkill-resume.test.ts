@@ -121,8 +121,9 @@ test('--resume after a kill before the first checkpoint says there is nothing to
     resumed.stderr,
     /^lora-lab: There is no complete checkpoint in .*checkpoints to resume from\.\n$/,
   );
-  // A fresh start (no --resume) clears the leftover and trains to the same result.
-  const fresh = await runCli(trainArgs('full', ws, out));
+  // A fresh start (--overwrite: the folder holds the killed run's train.log) clears the leftover and
+  // trains to the same result.
+  const fresh = await runCli(trainArgs('full', ws, out, '--overwrite'));
   assert.equal(fresh.code, 0, fresh.stderr);
   assertSameRun(reference.full!, out, 'full');
 });
