@@ -11,6 +11,7 @@ import {
 import { comparisonTable, runsTable, type Table } from './table.js';
 import type { ChartFile } from './charts/catalog.js';
 import { groupColorScale } from './charts/theme.js';
+import { headerLines, twoLineWidth, type HeaderStyle } from './header-lines.js';
 
 /**
  * report.html: one self-contained page (inline CSS, inline SVG charts, no external resources), so it
@@ -48,10 +49,25 @@ function cellHtml(text: string): string {
   return `${escapeHtml(text.slice(0, at))}<span class="sd"> ± ${escapeHtml(text.slice(at + 3))}</span>`;
 }
 
+/** Must match `thead th` in the CSS below. */
+const COLUMN_HEADER: HeaderStyle = { fontSize: 12.5, uppercase: true, letterSpacing: 0.04, bold: true };
+/** Must match `tbody th` in the CSS below. */
+const ROW_HEADER: HeaderStyle = { fontSize: 14, uppercase: false, letterSpacing: 0, bold: true };
+/** A column header narrower than this stays on one line. */
+const ONE_LINE_HEADER = 96;
+/** Left and right padding of the first column, its colour swatch, and a margin for fonts wider than DejaVu Sans. */
+const ROW_HEADER_EXTRA = 18 + 12 + 20 + 12;
+
 function tableHtml(table: Table, swatches?: Map<string, string>): string {
   const head = table.headers
-    .map((h, c) => `<th${table.align[c] === 'right' ? ' class="num"' : ''} scope="col">${escapeHtml(h)}</th>`)
+    .map((h, c) => {
+      const lines = headerLines(h, COLUMN_HEADER, ONE_LINE_HEADER).map(escapeHtml).join('<br>');
+      return `<th${table.align[c] === 'right' ? ' class="num"' : ''} scope="col">${lines}</th>`;
+    })
     .join('');
+  // Wide enough that no row's name wraps onto a third line.
+  const rowHeader =
+    Math.max(...table.rows.map((row) => twoLineWidth(row[0] ?? '', ROW_HEADER))) + ROW_HEADER_EXTRA;
   const body = table.rows
     .map((row, r) => {
       const cells = row.map((text, c) => {
@@ -62,7 +78,7 @@ function tableHtml(table: Table, swatches?: Map<string, string>): string {
         const content = swatch
           ? `<span class="swatch" style="background:${swatch}"></span>${escapeHtml(text)}`
           : cellHtml(text);
-        const tag = c === 0 ? 'th scope="row"' : 'td';
+        const tag = c === 0 ? `th scope="row" style="min-width:${rowHeader}px"` : 'td';
         return `<${tag}${classes.length ? ` class="${classes.join(' ')}"` : ''}>${content}</${tag.split(' ')[0]}>`;
       });
       return `<tr>${cells.join('')}</tr>`;
@@ -71,9 +87,23 @@ function tableHtml(table: Table, swatches?: Map<string, string>): string {
   return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
 }
 
+/**
+ * A chart is drawn at its own width, which fits a card on a laptop screen. On a narrower screen it shrinks
+ * to the card, but to no less than SMALLEST of its width (text near 9 px): past that the card scrolls
+ * sideways rather than leave the text unreadable.
+ */
+const SMALLEST = 0.7;
+
 function figureHtml(chart: ChartFile, svg: string, number: number): string {
+  const width = Number(/^<svg[^>]*?\swidth="([\d.]+)"/.exec(svg.replace(/^<\?xml[^>]*>\s*/, ''))?.[1] ?? 0);
+  const sized = width
+    ? inlineSvg(svg, `c${number}`).replace(
+        /^<svg /,
+        `<svg style="width:clamp(${Math.round(width * SMALLEST)}px,100%,${width}px)" `,
+      )
+    : inlineSvg(svg, `c${number}`);
   return `<figure id="fig-${number}">
-<div class="chart">${inlineSvg(svg, `c${number}`)}</div>
+<div class="chart">${sized}</div>
 <figcaption><span class="fig-no">Figure ${number}.</span> ${escapeHtml(chart.caption)} <span class="file">${escapeHtml(chart.file)}</span></figcaption>
 </figure>`;
 }
@@ -104,9 +134,9 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-nu
 th, td { padding: 10px 12px; text-align: left; border-bottom: 1px solid var(--rule); white-space: nowrap; }
 th:first-child, td:first-child { padding-left: 18px; }
 th:last-child, td:last-child { padding-right: 18px; }
-tbody th { white-space: normal; min-width: 190px; }
+tbody th, td:not(.num) { white-space: normal; }
 .sd { color: var(--muted); font-size: 12.5px; }
-thead th { font-size: 12.5px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; background: #fafbfc; vertical-align: bottom; white-space: normal; }
+thead th { font-size: 12.5px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; background: #fafbfc; vertical-align: bottom; white-space: nowrap; line-height: 1.35; }
 tbody tr:last-child > * { border-bottom: none; }
 tbody tr:hover { background: #fafcff; }
 tbody th { font-weight: 600; }
@@ -115,7 +145,8 @@ td.best { font-weight: 700; background: var(--best); }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 3px; margin-right: 9px; vertical-align: 0; }
 .charts { display: grid; grid-template-columns: minmax(0, 1fr); gap: 24px; }
 figure { margin: 0; background: var(--paper); border: 1px solid var(--rule); border-radius: 10px; padding: 22px 24px 16px; }
-.chart svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
+.chart { overflow-x: auto; }
+.chart svg { display: block; margin: 0 auto; height: auto; }
 figcaption { margin-top: 12px; padding-top: 10px; border-top: 1px solid var(--rule); font-size: 14px; color: var(--muted); }
 .fig-no { font-weight: 600; color: var(--ink); }
 .file { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; color: var(--faint); margin-left: 4px; }

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { AnchorMatch } from '../anchors.js';
 import type { RunGroup } from '../group.js';
 import { anchorsSpec } from './anchors.js';
+import { classOrder } from './class-order.js';
 import { confusionSpec } from './confusion.js';
 import { f1Spec } from './f1.js';
 import { f1VsParamsSpec } from './f1-vs-params.js';
@@ -22,6 +23,7 @@ export interface ChartFile {
 /** Every chart the report draws, in the order it shows them. */
 export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = []): ChartFile[] {
   const seeded = groups.some((g) => g.n > 1);
+  const classes = classOrder(groups);
   const overSeeds = seeded ? ' Bars are means over seeds; error bars span ±1 standard deviation.' : '';
   const charts: ChartFile[] = [
     {
@@ -74,19 +76,19 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
     ...groups.map((g): ChartFile => ({
       file: `confusion_${g.id}.png`,
       title: `Confusion matrix: ${g.label}`,
-      caption: `Confusion matrix of ${g.label} on the test split: rows are true classes, columns predicted ones; the colour is the share of the row's examples, the number the count${
+      caption: `Confusion matrix of ${g.label} on the test split: rows are true classes, columns predicted ones; classes in the same order as in the per-class chart; the colour is the share of the row's examples, the number the count${
         g.n > 1 ? ` summed over ${g.n} seeds` : ''
       }. The diagonal holds the correct predictions.`,
       section: 'confusion',
-      spec: confusionSpec(g),
+      spec: confusionSpec(g, classes),
     })),
   ];
   if (anchorMatches.length > 0) {
+    const ours = anchorMatches.some((m) => m.group.n > 1) ? 'circles; mean ± 1 sd over seeds' : 'circles';
     charts.push({
       file: 'anchors.png',
       title: 'Against the PyTorch reference',
-      caption:
-        'Our weighted test F1 (circles; mean ± 1 sd over seeds) next to the PyTorch reference run with the same method, learning rate and max length (diamonds).',
+      caption: `Our weighted test F1 (${ours}) next to the PyTorch reference run with the same method, learning rate and max length (diamonds).`,
       section: 'anchors',
       spec: anchorsSpec(anchorMatches),
     });

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunGroup } from '../group.js';
-import { CHART_CONFIG } from './theme.js';
+import { inClassOrder } from './class-order.js';
+import { CHART_CONFIG, TEXT_SIZE } from './theme.js';
 
 export interface ConfusionCell {
   actual: string;
@@ -24,11 +25,15 @@ export function confusionCells(labels: string[], counts: number[][]): ConfusionC
   });
 }
 
-const CELL = 42;
+const CELL = 48;
 
-/** A heatmap of one group's confusion matrix: colour is the row share, the text is the count. */
-export function confusionSpec(group: RunGroup): TopLevelSpec {
-  const { labels, counts } = group.confusion;
+/**
+ * A heatmap of one group's confusion matrix: colour is the row share, the text is the count. Rows and
+ * columns follow `order` (the report's one class order), or the group's own order without it.
+ */
+export function confusionSpec(group: RunGroup, order: { name: string }[] = []): TopLevelSpec {
+  const { labels: own, counts } = group.confusion;
+  const labels = inClassOrder(own, order);
   const summed = group.n > 1 ? ` (summed over ${group.n} seeds)` : '';
   return {
     config: CHART_CONFIG,
@@ -38,7 +43,7 @@ export function confusionSpec(group: RunGroup): TopLevelSpec {
     },
     width: labels.length * CELL,
     height: labels.length * CELL,
-    data: { values: confusionCells(labels, counts) },
+    data: { values: confusionCells(own, counts) },
     encoding: {
       x: {
         field: 'predicted',
@@ -82,7 +87,7 @@ export function confusionSpec(group: RunGroup): TopLevelSpec {
         },
       },
       {
-        mark: { type: 'text', baseline: 'middle', fontSize: 11 },
+        mark: { type: 'text', baseline: 'middle', fontSize: TEXT_SIZE },
         encoding: {
           text: { field: 'count', type: 'quantitative' },
           color: {

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RunGroup } from '../group.js';
 import { formatStat } from '../format.js';
 import { spread } from '../stats.js';
-import { CHART_CONFIG, groupColorScale } from './theme.js';
+import { barPlotWidth, CHART_CONFIG, groupColorScale } from './theme.js';
 
 const X_TITLE = 'Weighted F1 on the test split';
 
@@ -49,7 +49,10 @@ export function f1Spec(groups: RunGroup[]): TopLevelSpec {
       text: 'Test F1 (weighted) by model',
       subtitle: seeded ? 'Mean over seeds; error bars show ±1 standard deviation' : 'One run per model',
     },
-    width: 460,
+    width: barPlotWidth(
+      values.map((v) => v.label),
+      values.map((v) => v.text),
+    ),
     height: { step: 38 },
     data: { values },
     encoding: {

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunGroup } from '../group.js';
 import { formatCount, formatPercent } from '../format.js';
-import { CHART_CONFIG, groupColorScale } from './theme.js';
+import { barPlotWidth, CHART_CONFIG, groupColorScale } from './theme.js';
 
 /** Powers of ten around [min, max], for a log axis that starts and ends on a round number. */
 export function logDomain(min: number, max: number): [number, number] {
@@ -22,21 +22,23 @@ export function trainableParamsSpec(groups: RunGroup[]): TopLevelSpec {
   const counts = groups.map((g) => g.trainableParams.mean);
   const [lo, hi] = logDomain(Math.min(...counts), Math.max(...counts));
   const title = 'Trainable parameters (log scale)';
+  const values = groups.map((g) => ({
+    label: g.label,
+    params: g.trainableParams.mean,
+    text: `${formatCount(g.trainableParams.mean)} (${formatPercent(g.trainablePercent.mean)})`,
+  }));
   return {
     config: CHART_CONFIG,
     title: {
       text: 'Trainable parameters by model',
       subtitle: 'Log scale; label: count and share of all parameters',
     },
-    width: 460,
+    width: barPlotWidth(
+      values.map((v) => v.label),
+      values.map((v) => v.text),
+    ),
     height: { step: 38 },
-    data: {
-      values: groups.map((g) => ({
-        label: g.label,
-        params: g.trainableParams.mean,
-        text: `${formatCount(g.trainableParams.mean)} (${formatPercent(g.trainablePercent.mean)})`,
-      })),
-    },
+    data: { values },
     encoding: {
       y: { field: 'label', type: 'nominal', sort: groups.map((g) => g.label), axis: { title: null } },
     },

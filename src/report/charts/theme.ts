@@ -1,3 +1,4 @@
+import { textWidth } from '../text-width.js';
 import type { Config } from 'vega-lite';
 import type { Method } from '../../train/results.js';
 import type { RunGroup } from '../group.js';
@@ -12,26 +13,40 @@ const INK = '#1f2933';
 const MUTED = '#52606d';
 const RULE = '#cbd2d9';
 
+/**
+ * Text sizes in pixels. The report page shows each chart at its own size (scaled down only on narrow
+ * screens), so these are what a reader sees: near the page's 14 px notes, not a shrunken 10 px.
+ */
+export const TEXT_SIZE = 12.5;
+/** Smaller text for values printed on many small marks (the per-class bars). */
+export const SMALL_TEXT_SIZE = 11;
+/** The widest a chart is drawn, padding included: what fits a report card at 1:1 on a laptop screen. */
+export const CHART_WIDTH = 960;
+/** Vega's padding around a chart (matches `padding` below). */
+export const CHART_PADDING = { left: 8, right: 16 } as const;
+const TITLE_SIZE = 17;
+const SUBTITLE_SIZE = 13;
+
 export const CHART_CONFIG: Config = {
   font: CHART_FONT,
   background: 'white',
-  padding: { left: 8, right: 16, top: 8, bottom: 8 },
+  padding: { ...CHART_PADDING, top: 8, bottom: 8 },
   view: { stroke: null },
   title: {
     anchor: 'start',
-    fontSize: 15,
+    fontSize: TITLE_SIZE,
     fontWeight: 'bold',
     color: INK,
-    subtitleFontSize: 11.5,
+    subtitleFontSize: SUBTITLE_SIZE,
     subtitleColor: MUTED,
     subtitlePadding: 5,
     offset: 14,
   },
   axis: {
-    labelFontSize: 11,
+    labelFontSize: TEXT_SIZE,
     labelColor: INK,
-    labelLimit: 360,
-    titleFontSize: 11.5,
+    labelLimit: 420,
+    titleFontSize: SUBTITLE_SIZE,
     titleFontWeight: 'normal',
     titleColor: MUTED,
     titlePadding: 10,
@@ -41,16 +56,17 @@ export const CHART_CONFIG: Config = {
   },
   axisBand: { domain: false, ticks: false, labelPadding: 6 },
   legend: {
-    labelFontSize: 11,
+    labelFontSize: TEXT_SIZE,
     labelColor: INK,
-    labelLimit: 360,
-    titleFontSize: 11,
+    labelLimit: 420,
+    titleFontSize: TEXT_SIZE,
     titleColor: MUTED,
     titleFontWeight: 'normal',
     symbolType: 'square',
   },
   bar: { cornerRadiusEnd: 2 },
-  text: { fontSize: 11, color: INK },
+  text: { fontSize: TEXT_SIZE, color: INK },
+  header: { labelFontSize: SUBTITLE_SIZE, labelColor: INK, titleFontSize: SUBTITLE_SIZE, titleColor: MUTED },
   errorbar: { thickness: 1.2, rule: { color: INK }, ticks: { size: 8, color: INK } },
   rule: { color: RULE },
 };
@@ -72,4 +88,17 @@ export function groupColorScale(groups: RunGroup[]): { domain: string[]; range: 
       return shades[used[g.method]++ % shades.length]!;
     }),
   };
+}
+
+/** Axis label padding plus the gap between a band axis's labels and the plot. */
+const BAND_AXIS_GAP = 14;
+
+/**
+ * The plot width of a horizontal bar chart that, with its category labels on the left and value labels
+ * right of the bars (`dx` from the bar's end), comes out CHART_WIDTH wide.
+ */
+export function barPlotWidth(categories: string[], values: string[], dx = 7): number {
+  const widest = (texts: string[]): number => Math.max(0, ...texts.map((t) => textWidth(t, TEXT_SIZE)));
+  const inner = CHART_WIDTH - CHART_PADDING.left - CHART_PADDING.right;
+  return Math.floor(inner - widest(categories) - BAND_AXIS_GAP - widest(values) - dx - 2);
 }

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RunGroup } from '../group.js';
 import { formatDuration, formatRate, SECONDS_PER, timeUnit } from '../format.js';
 import { spread } from '../stats.js';
-import { CHART_CONFIG, groupColorScale } from './theme.js';
+import { barPlotWidth, CHART_CONFIG, groupColorScale } from './theme.js';
 
 const UNIT_NAMES = { s: 'seconds', min: 'minutes', h: 'hours' } as const;
 
@@ -47,7 +47,10 @@ export function trainingTimeSpec(groups: RunGroup[]): TopLevelSpec {
       text: 'Training time by model',
       subtitle: `Wall-clock time of the optimizer steps (evaluation excluded)${seeded ? ', mean ± 1 sd over seeds' : ''}; label: time and training throughput`,
     },
-    width: 460,
+    width: barPlotWidth(
+      values.map((v) => v.label),
+      values.map((v) => v.text),
+    ),
     height: { step: 38 },
     data: { values },
     encoding: {
