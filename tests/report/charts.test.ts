@@ -4,10 +4,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import { chartCatalog } from '../../src/report/charts/catalog.js';
 import { confusionCells, confusionSpec } from '../../src/report/charts/confusion.js';
 import { f1Spec } from '../../src/report/charts/f1.js';
-import { learningCurvesSpec } from '../../src/report/charts/learning-curves.js';
-import { placeLabels } from '../../src/report/charts/f1-vs-params.js';
+import { curveRows, learningCurvesSpec } from '../../src/report/charts/learning-curves.js';
 import { decades, logDomain, trainableParamsSpec } from '../../src/report/charts/params.js';
-import { classOrder } from '../../src/report/charts/per-class.js';
+import { classOrder } from '../../src/report/charts/class-order.js';
 import { groupRuns } from '../../src/report/group.js';
 import { inlineSvg } from '../../src/report/html.js';
 import { compileSpec, renderSvg } from '../../src/report/render.js';
@@ -81,18 +80,14 @@ test('learning curves average each epoch over seeds, and draw validation F1 only
     withVal('lora', 1, (e) => 0.1 * e),
     withVal('lora', 2, (e) => (e === 3 ? null : 0.2 * e)),
   ]);
-  const spec = learningCurvesSpec(groups) as {
-    data: { values: { label: string; epoch: number; measure: string; value: number }[] };
-  };
-  const points = spec.data.values;
-  const at = (label: string, measure: string, epoch: number) =>
-    points.find((p) => p.label === label && p.measure === measure && p.epoch === epoch)?.value;
-  const [full, lora] = [groups[0]!.label, groups[1]!.label];
-  assert.ok(Math.abs(at(full, 'Validation F1 (weighted)', 2)! - 0.75) < 1e-12);
-  assert.ok(Math.abs(at(full, 'Training loss', 2)! - 1) < 1e-12, 'fake runs have loss 2 / epoch');
-  assert.ok(Math.abs(at(lora, 'Validation F1 (weighted)', 1)! - 0.15) < 1e-12);
-  assert.equal(at(lora, 'Validation F1 (weighted)', 3), undefined);
-  assert.equal(points.filter((p) => p.measure === 'Training loss').length, 6);
+  const rows = curveRows(groups);
+  const at = (row: number, measure: 'loss' | 'f1', epoch: number) =>
+    rows[row]!.points.find((p) => p.epoch === epoch)?.[measure];
+  assert.ok(Math.abs(at(0, 'f1', 2)! - 0.75) < 1e-12);
+  assert.ok(Math.abs(at(0, 'loss', 2)! - 1) < 1e-12, 'fake runs have loss 2 / epoch');
+  assert.ok(Math.abs(at(1, 'f1', 1)! - 0.15) < 1e-12);
+  assert.equal(at(1, 'f1', 3), undefined);
+  assert.equal(rows.flatMap((r) => r.points).length, 6);
   assert.deepEqual(compileSpec(learningCurvesSpec(groups)).warnings, []);
 });
 
@@ -125,30 +120,13 @@ test('confusion cells are shares of their row, and empty rows stay 0', () => {
   assert.match(JSON.stringify(spec), /Money transfer or virtual currency/);
 });
 
-test('classes are ordered by support and labels of close points do not overlap', () => {
+test('classes are ordered by support', () => {
   assert.deepEqual(
     classOrder(seeded)
       .slice(0, 3)
       .map((c) => c.name),
     ['Debt collection', 'Credit reporting', 'Mortgage'],
   );
-  const labels = placeLabels(
-    [
-      { label: 'bert-tiny + LoRA (r=8)', x: 9353, y: 0.586 },
-      { label: 'bert-tiny + LoRA (r=16)', x: 17545, y: 0.589 },
-      { label: 'bert-tiny + LoRA (r=32)', x: 34000, y: 0.59 },
-    ],
-    [1e3, 1e8],
-    [0, 1],
-  );
-  const ys = labels.map((l) => l.y);
-  for (let i = 0; i < ys.length; i++) {
-    for (let j = i + 1; j < ys.length; j++) {
-      const apartVertically = Math.abs(ys[i]! - ys[j]!) * 300 >= 14;
-      const apartHorizontally = labels[i]!.align !== labels[j]!.align;
-      assert.ok(apartVertically || apartHorizontally, `labels ${i} and ${j} collide`);
-    }
-  }
 });
 
 test('text widths follow DejaVu Sans, not the 0.8 em per character fallback', () => {

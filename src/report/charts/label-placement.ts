@@ -203,8 +203,10 @@ function fits(c: Candidate, i: number, points: LabelRequest[], placed: Placed[],
     return points.every((q, j) => j === i || distanceToBox(q.x, q.y, box) >= own + OWNERSHIP_MARGIN);
   }
   const [a, b] = leaderFor(p, box, area.dot);
-  if (points.some((q, j) => j !== i && segmentNear(a, b, q.x, q.y, area.dot + LEADER_CLEARANCE)))
-    return false;
+  // Points on top of this one are passed by any leader; the others must be kept clear of.
+  const apart = (q: LabelRequest): boolean => Math.hypot(q.x - p.x, q.y - p.y) > 2 * area.dot;
+  const near = (q: LabelRequest): boolean => segmentNear(a, b, q.x, q.y, area.dot + LEADER_CLEARANCE);
+  if (points.some((q, j) => j !== i && apart(q) && near(q))) return false;
   return !placed.some(
     (q) => segmentCrosses(a, b, q.box) || (q.leader && segmentsIntersect(a, b, ...q.leader)),
   );
