@@ -135,6 +135,7 @@ th, td { padding: 10px 12px; text-align: left; border-bottom: 1px solid var(--ru
 th:first-child, td:first-child { padding-left: 18px; }
 th:last-child, td:last-child { padding-right: 18px; }
 tbody th, td:not(.num) { white-space: normal; }
+td:not(.num) { min-width: 10em; }
 .sd { color: var(--muted); font-size: 12.5px; }
 thead th { font-size: 12.5px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; background: #fafbfc; vertical-align: bottom; white-space: nowrap; line-height: 1.35; }
 tbody tr:last-child > * { border-bottom: none; }
