@@ -95,13 +95,10 @@ function tableHtml(table: Table, swatches?: Map<string, string>): string {
 const SMALLEST = 0.7;
 
 function figureHtml(chart: ChartFile, svg: string, number: number): string {
-  const width = Number(/^<svg[^>]*?\swidth="([\d.]+)"/.exec(svg.replace(/^<\?xml[^>]*>\s*/, ''))?.[1] ?? 0);
-  const sized = width
-    ? inlineSvg(svg, `c${number}`).replace(
-        /^<svg /,
-        `<svg style="width:clamp(${Math.round(width * SMALLEST)}px,100%,${width}px)" `,
-      )
-    : inlineSvg(svg, `c${number}`);
+  const inline = inlineSvg(svg, `c${number}`);
+  const width = Number(/^<svg[^>]*?\swidth="([\d.]+)"/.exec(inline)?.[1]);
+  const style = `width:clamp(${Math.round(width * SMALLEST)}px,100%,${width}px)`;
+  const sized = width ? inline.replace(/^<svg /, `<svg style="${style}" `) : inline;
   return `<figure id="fig-${number}">
 <div class="chart">${sized}</div>
 <figcaption><span class="fig-no">Figure ${number}.</span> ${escapeHtml(chart.caption)} <span class="file">${escapeHtml(chart.file)}</span></figcaption>

@@ -60,7 +60,7 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
       file: 'per_class_f1.png',
       title: 'F1 per class',
       caption:
-        'F1 of every class on the test split, grouped by class, one bar per model; classes are ordered by their number of test examples, shown in brackets. Rare classes are where the models part ways.',
+        'F1 of every class on the test split, grouped by class, one bar per model, each with its value; classes are ordered by their number of test examples, shown in brackets (the confusion matrices use the same order). Rare classes are where the models part ways.',
       section: 'overview',
       spec: perClassF1Spec(groups),
     },
@@ -69,7 +69,7 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
       title: 'Learning curves',
       caption: `Training loss and, where there was a validation split, validation F1 after each epoch${
         seeded ? ' (means over seeds)' : ''
-      }: the kept model is the epoch with the best validation F1.`,
+      }, one row per model on its own epoch axis. The dashed line and ring mark the epoch whose model was kept: the best validation F1, or the last epoch without a validation split.`,
       section: 'overview',
       spec: learningCurvesSpec(groups),
     },

@@ -41,7 +41,7 @@ export interface PlotArea {
 interface Candidate {
   box: Box;
   align: PlacedLabel['align'];
-  leader: boolean;
+  withLeader: boolean;
   cost: number;
 }
 
@@ -99,7 +99,12 @@ function candidates(p: LabelRequest, area: PlotArea): Candidate[] {
     leader: boolean,
     cost: number,
   ): void => {
-    out.push({ box: boxAt(x, y, w, h, horizontal, vertical), align: alignOf(horizontal), leader, cost });
+    out.push({
+      box: boxAt(x, y, w, h, horizontal, vertical),
+      align: alignOf(horizontal),
+      withLeader: leader,
+      cost,
+    });
   };
   const beside: [number, number, number, number][] = [
     [p.x + near, p.y, 0, 0.5],
@@ -198,7 +203,7 @@ function fits(c: Candidate, i: number, points: LabelRequest[], placed: Placed[],
   if (points.some((q) => distanceToBox(q.x, q.y, box) < clear)) return false;
   if (placed.some((q) => q.leader && segmentCrosses(q.leader[0], q.leader[1], box))) return false;
   const p = points[i]!;
-  if (!c.leader) {
+  if (!c.withLeader) {
     const own = distanceToBox(p.x, p.y, box);
     return points.every((q, j) => j === i || distanceToBox(q.x, q.y, box) >= own + OWNERSHIP_MARGIN);
   }
@@ -212,21 +217,19 @@ function fits(c: Candidate, i: number, points: LabelRequest[], placed: Placed[],
   );
 }
 
+/** One greedy pass in the given order: each point takes its cheapest spot that fits what came before. */
 function greedy(order: number[], options: Candidate[][], points: LabelRequest[], area: PlotArea) {
-  const placed: Placed[] = new Array(points.length);
-  const chosen: Candidate[] = new Array(points.length);
-  const done: Placed[] = [];
+  const chosen = new Map<number, Candidate & Placed>();
   let cost = 0;
   for (const i of order) {
+    const done = [...chosen.values()];
     const fit = options[i]!.find((c) => fits(c, i, points, done, area));
     // Nothing fits (a crowd of points): the nearest in-plot spot with a leader, overlaps and all.
-    const c = fit ?? options[i]!.find((o) => o.leader) ?? options[i]![0]!;
+    const c = fit ?? options[i]!.find((o) => o.withLeader) ?? options[i]![0]!;
     cost += fit ? c.cost : 10_000;
-    chosen[i] = c;
-    placed[i] = { box: c.box, leader: c.leader ? leaderFor(points[i]!, c.box, area.dot) : null };
-    done.push(placed[i]);
+    chosen.set(i, { ...c, leader: c.withLeader ? leaderFor(points[i]!, c.box, area.dot) : null });
   }
-  return { cost, chosen, placed };
+  return { cost, chosen };
 }
 
 function permutations(n: number): number[][] {
@@ -257,14 +260,12 @@ export function placeLabels(points: LabelRequest[], area: PlotArea): PlacedLabel
     if (!best || attempt.cost < best.cost) best = attempt;
   }
   return points.map((_, i) => {
-    const c = best!.chosen[i]!;
-    const leader = best!.placed[i]!.leader;
-    const x = c.align === 'left' ? c.box.x0 : c.align === 'right' ? c.box.x1 : (c.box.x0 + c.box.x1) / 2;
+    const { box, align, leader } = best!.chosen.get(i)!;
     return {
-      box: c.box,
-      x,
-      y: (c.box.y0 + c.box.y1) / 2,
-      align: c.align,
+      box,
+      x: align === 'left' ? box.x0 : align === 'right' ? box.x1 : (box.x0 + box.x1) / 2,
+      y: (box.y0 + box.y1) / 2,
+      align,
       leader: leader ? { x1: leader[0][0], y1: leader[0][1], x2: leader[1][0], y2: leader[1][1] } : null,
     };
   });

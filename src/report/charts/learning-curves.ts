@@ -71,6 +71,7 @@ export function curveRows(groups: RunGroup[]): CurveRow[] {
 
 /** "Kept: epoch 35 of 45 (best validation F1)"; seeds that disagree each get theirs: "epochs 30 (1 seed), 32 (2 seeds)". */
 export function keptText(row: CurveRow, n: number): string {
+  if (row.points.length === 0) return 'No epoch recorded';
   const last = Math.max(...row.points.map((p) => p.epoch));
   const why = row.hasValidation ? 'best validation F1' : 'the last; no validation split';
   const { kept } = row;
@@ -180,7 +181,10 @@ export function learningCurvesSpec(groups: RunGroup[]): TopLevelSpec {
     },
     vconcat: rows.map((row, i) => {
       const last = i === rows.length - 1;
-      const panels = [panel(row, 'loss', width, last)];
+      // A run stopped inside its first epoch has no curve to draw.
+      const panels = [
+        row.points.length ? panel(row, 'loss', width, last) : notePanel('No epoch recorded', width),
+      ];
       if (row.hasValidation) panels.push(panel(row, 'f1', width, last));
       else if (anyValidation) panels.push(notePanel('No validation split', width));
       return {

@@ -190,3 +190,12 @@ test('the anchors chart speaks of ±1 sd only when some model has several seeds'
   assert.match(words(seeded), /±1 sd/);
   assert.match(words(seeded), /errorbar/);
 });
+
+test('a run stopped before its first epoch ended gets a note instead of an empty axis', async () => {
+  const none = (r: RunResults): RunResults => ({ ...r, history: [], best_epoch: 0 });
+  const spec = learningCurvesSpec(groupRuns([run('full', 1), run('lora', 1, none)]));
+  const rows = (spec as unknown as { vconcat: { title: { subtitle: string } }[] }).vconcat;
+  assert.equal(rows[1]!.title.subtitle, 'No epoch recorded');
+  assert.deepEqual(compileSpec(spec).warnings, []);
+  assert.doesNotMatch(await renderSvg(spec), /Infinity|NaN/);
+});
