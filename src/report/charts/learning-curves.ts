@@ -81,6 +81,13 @@ export function keptText(row: CurveRow, n: number): string {
   return `Kept: epochs ${list} of ${last} (${why})`;
 }
 
+/** One value has no spread for Vega to scale to: give it a tenth either side (at least 0.05). */
+function singleValueDomain(values: number[]): { domain: [number, number] } | Record<string, never> {
+  if (new Set(values).size !== 1) return {};
+  const pad = Math.max(0.05, Math.abs(values[0]!) / 10);
+  return { domain: [Math.max(0, values[0]! - pad), values[0]! + pad] };
+}
+
 type Panel = Extract<TopLevelSpec, { layer: unknown }>;
 
 /** Axis ticks on whole epochs: every one for a short run, else Vega's choice (its ticks may fall between). */
@@ -99,16 +106,17 @@ function panel(row: CurveRow, measure: 'loss' | 'f1', width: number, bottom: boo
   const values = row.points.filter((p) => p[measure] !== undefined);
   const epochs = row.points.map((p) => p.epoch);
   const [first, last] = [Math.min(...epochs), Math.max(...epochs)];
+  // A single epoch sits in the middle of its panel rather than on the axis.
   const x = {
     field: 'epoch',
     type: 'quantitative' as const,
-    scale: { domain: [first, Math.max(last, first + 1)], nice: false },
+    scale: { domain: first === last ? [first - 0.5, last + 0.5] : [first, last], nice: false },
     axis: epochAxis(first, last, bottom),
   };
   const y = {
     field: measure,
     type: 'quantitative' as const,
-    scale: { zero: false },
+    scale: { zero: false, ...singleValueDomain(values.map((p) => p[measure]!)) },
     axis: { title: measure === 'loss' ? 'Training loss' : 'Validation F1', tickCount: 4 },
   };
   const keptEpochs = new Set(row.kept.map((k) => k.epoch));

@@ -25,6 +25,11 @@ export const CHART_WIDTH = 960;
 /** Vega's padding around a chart (matches `padding` below). */
 export const CHART_PADDING = { left: 8, right: 16 } as const;
 const TITLE_SIZE = 17;
+/**
+ * Axis and legend labels are never cut with "…": the layouts reserve their measured widths, so the limit
+ * only guards against a runaway name.
+ */
+const LABEL_LIMIT = 900;
 const SUBTITLE_SIZE = 13;
 
 export const CHART_CONFIG: Config = {
@@ -45,7 +50,7 @@ export const CHART_CONFIG: Config = {
   axis: {
     labelFontSize: TEXT_SIZE,
     labelColor: INK,
-    labelLimit: 420,
+    labelLimit: LABEL_LIMIT,
     titleFontSize: SUBTITLE_SIZE,
     titleFontWeight: 'normal',
     titleColor: MUTED,
@@ -58,7 +63,7 @@ export const CHART_CONFIG: Config = {
   legend: {
     labelFontSize: TEXT_SIZE,
     labelColor: INK,
-    labelLimit: 420,
+    labelLimit: LABEL_LIMIT,
     titleFontSize: TEXT_SIZE,
     titleColor: MUTED,
     titleFontWeight: 'normal',

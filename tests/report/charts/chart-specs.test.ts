@@ -199,3 +199,14 @@ test('a run stopped before its first epoch ended gets a note instead of an empty
   assert.deepEqual(compileSpec(spec).warnings, []);
   assert.doesNotMatch(await renderSvg(spec), /Infinity|NaN/);
 });
+
+test('long model names are never cut with "…" in axis labels or legends', async () => {
+  const long = (r: RunResults): RunResults => ({
+    ...r,
+    name: 'Small-BERT from scratch (4 layers, hidden 256, smoke run: 5 steps, max length 512)',
+  });
+  const groups = groupRuns([run('scratch', 1, long), run('full', 1), run('lora', 1)]);
+  for (const chart of chartCatalog(groups).filter((c) => !c.file.startsWith('confusion_'))) {
+    assert.doesNotMatch(await renderSvg(chart.spec), /…/, chart.file);
+  }
+});
