@@ -82,7 +82,7 @@ export async function evaluateFile(
   }
   if (texts.length === 0 && options.unseenOnly && seen > 0) {
     throw new UserError(
-      `All ${seen} scorable rows of ${input} were in the model's training data; --unseen-only leaves nothing to score.`,
+      `${seen === 1 ? 'The one scorable row' : `All ${seen} scorable rows`} of ${input} ${seen === 1 ? 'was' : 'were'} in the model's training data; --unseen-only leaves nothing to score.`,
     );
   }
   if (texts.length === 0) {

@@ -88,6 +88,10 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   const firstSeed = o.firstSeed ?? 42;
   const plan = planRuns(o, outputDir, firstSeed, s.train);
   const clock = new StudyClock(plan);
+  const kept = plan.filter((r) => r.kept).length;
+  log(
+    `study: ${countOf(plan.length, 'run')} (${(o.methods ?? METHODS).join(', ')}, ${countOf(o.seeds, 'seed')} from ${firstSeed})${kept > 0 ? `, ${kept} of them already done` : ''}`,
+  );
   const runs: RunResults[] = [];
   for (const [index, run] of plan.entries()) {
     const label = `run ${index + 1}/${plan.length}: ${run.method}, seed ${run.seed}`;

@@ -60,6 +60,7 @@ async function study(
 test('a smoke run records its cap, and --resume trains it again for another cap or none', async () => {
   const first = await study({ maxSteps: 2 });
   assert.deepEqual(first.labels, ['run 1/1: lora, seed 42']);
+  assert.ok(first.lines.includes('study: 1 run (lora, 1 seed from 42)'), first.lines.join('\n'));
   assert.equal(first.last?.run, 1);
   assert.equal(first.last?.runs, 1);
   assert.equal(results().max_steps, 2);
@@ -72,6 +73,7 @@ test('a smoke run records its cap, and --resume trains it again for another cap 
 
   const same = await study({ maxSteps: 2, skipCompleted: true });
   assert.ok(same.lines.includes('run 1/1: lora, seed 42: already done, kept'), same.lines.join('\n'));
+  assert.ok(same.lines.includes('study: 1 run (lora, 1 seed from 42), 1 of them already done'));
   assert.deepEqual(same.labels, []);
 
   const other = await study({ maxSteps: 3, skipCompleted: true });
