@@ -58,11 +58,14 @@ export async function withTrainingSession<T>(
   }
 }
 
-/** "epoch 2/3 loss 0.812", and within a study "…; study: about 12m04s left (run 4/9)". */
+/**
+ * "epoch 2/3 loss 0.812", and within a study "…; study: about 12m04s left" (the bar's label already
+ * says which run of how many).
+ */
 export function trainingStatus(p: TrainProgress, study?: StudyProgress): string {
   const run = `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}`;
   if (!study) return run;
   const left =
     study.secondsLeft === null ? 'time left not known yet' : `about ${formatSeconds(study.secondsLeft)} left`;
-  return `${run}; study: ${left} (run ${study.run}/${study.runs})`;
+  return `${run}; study: ${left}`;
 }

@@ -197,10 +197,14 @@ export function groupRuns(runs: LoadedRun[]): RunGroup[] {
   // "bert-tiny (full)" + "lr 2e-5" → "bert-tiny (full, lr 2e-5)", not two pairs of brackets.
   const bracket = (base: string, suffix: string): string =>
     base.endsWith(')') ? `${base.slice(0, -1)}, ${suffix})` : `${base} (${suffix})`;
-  // A capped run says so in its name, wherever the name goes (tables, charts, legends).
+  // A capped run says so in its name, wherever the name goes (tables, charts, legends), first in the
+  // brackets so that a chart shortening a long name never cuts it off.
   const names = partial.map((g) => {
     const name = mostCommon(g.runs.map((r) => r.results.name));
-    return g.stepCap === null ? name : bracket(name, smokeRunLabel(g.stepCap));
+    if (g.stepCap === null) return name;
+    const open = name.endsWith(')') ? name.lastIndexOf('(') : -1;
+    const smoke = smokeRunLabel(g.stepCap);
+    return open > 0 ? `${name.slice(0, open + 1)}${smoke}, ${name.slice(open + 1)}` : `${name} (${smoke})`;
   });
   const labels = uniqueNames(
     partial,

@@ -43,12 +43,12 @@ test('the study clock: which run of how many, and the time left for the whole st
   assert.ok(Math.abs(lora.secondsLeft! - (8 * 1 + 10 * 2.3)) < 1e-9, String(lora.secondsLeft));
 });
 
-test('a study progress line says the run and the time left; a single training says neither', () => {
+test('a study progress line says the time the study has left; a single training does not', () => {
   const p = { step: 3, totalSteps: 10, epoch: 1, epochs: 3, loss: 0.8123 } as TrainProgress;
   assert.equal(trainingStatus(p), 'epoch 1/3 loss 0.812');
   assert.equal(
     trainingStatus(p, { run: 4, runs: 9, secondsLeft: 754 }),
-    'epoch 1/3 loss 0.812; study: about 12m34s left (run 4/9)',
+    'epoch 1/3 loss 0.812; study: about 12m34s left',
   );
   assert.match(trainingStatus(p, { run: 1, runs: 9, secondsLeft: null }), /time left not known yet/);
 });

@@ -39,7 +39,7 @@ test('smoke runs are named as such, not by their epochs, and left out of the PyT
   ]);
   assert.deepEqual(
     onlySmoke.map((g) => g.label),
-    ['bert-tiny (full fine-tune, smoke run: 5 steps)', 'bert-tiny + LoRA (r=8, smoke run: 5 steps)'],
+    ['bert-tiny (smoke run: 5 steps, full fine-tune)', 'bert-tiny + LoRA (smoke run: 5 steps, r=8)'],
   );
   const sentence = settingsSentence(onlySmoke);
   assert.match(sentence, /^Settings: smoke run: 5 steps, /);
@@ -54,7 +54,7 @@ test('smoke runs are named as such, not by their epochs, and left out of the PyT
   assert.doesNotMatch(markdown, /\u2212|Difference \|/, 'no difference with the reference is shown');
   assert.match(
     markdown,
-    /Left out, as smoke runs capped by --max-steps: bert-tiny \(full fine-tune, smoke run: 5 steps\)/,
+    /Left out, as smoke runs capped by --max-steps: bert-tiny \(smoke run: 5 steps, full fine-tune\)/,
   );
   const json = comparisonJson(onlySmoke, '/r', 'now', comparison);
   assert.deepEqual(
@@ -76,7 +76,7 @@ test('a smoke run next to a full run: two groups, only the full one compared wit
     groups.map((g) => [g.label, g.stepCap]),
     [
       ['bert-tiny (full fine-tune)', null],
-      ['bert-tiny (full fine-tune, smoke run: 5 steps)', 5],
+      ['bert-tiny (smoke run: 5 steps, full fine-tune)', 5],
     ],
   );
   assert.equal(new Set(groups.map((g) => g.id)).size, 2);
