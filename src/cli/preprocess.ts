@@ -13,9 +13,16 @@ import { writeNamedFiles } from '../io/named-files.js';
 import { Rng } from '../tensor/random.js';
 import { floatInRange, intInRange } from './options.js';
 import { createProgress } from './progress.js';
+import { preprocessLabelled } from './preprocess-labelled.js';
 
 interface PreprocessFlags {
-  input: string;
+  input?: string;
+  trainFile?: string;
+  validationFile?: string;
+  testFile?: string;
+  textColumn?: string;
+  labelColumn?: string;
+  recipe?: string;
   outputDir: string;
   sampleFrac: string;
   classThreshold: string;
@@ -58,9 +65,27 @@ export function registerPreprocess(program: Command): void {
   program
     .command('preprocess')
     .description(
-      "Clean, filter, label and split a CFPB complaints CSV the study's way: writes train.csv, val.csv, test.csv (text,label), label_map.json and summary.json.",
+      "Labelled text into train.csv, val.csv, test.csv (text,label), label_map.json and summary.json: any CSV, TSV, JSON Lines or Parquet file (--train-file, optionally gzip), or a CFPB complaints export cleaned, filtered and merged the study's way (--input, or --recipe cfpb).",
     )
-    .requiredOption('--input <csv>', 'complaints CSV: the CFPB export or what download-data wrote')
+    .option('--train-file <file>', 'labelled text: .csv, .tsv, .jsonl or .parquet, optionally .gz')
+    .option(
+      '--validation-file <file>',
+      'validation rows (default: carved from the training file by --val-size)',
+    )
+    .option('--test-file <file>', 'test rows (default: carved from the training file by --test-size)')
+    .option(
+      '--text-column <name>',
+      'column of the text (default: text, else sentence, else the only text column)',
+    )
+    .option('--label-column <name>', 'column of the label (default: label, else labels, category or class)')
+    .option(
+      '--recipe <name>',
+      "cfpb: the CFPB study's cleaning, class merge and filters (what --input implies)",
+    )
+    .option(
+      '--input <csv>',
+      'a CFPB complaints CSV (the export, or what download-data wrote): the cfpb recipe',
+    )
     .requiredOption('--output-dir <dir>', 'folder for the splits, label map and summary')
     .option(
       '--sample-frac <x>',
@@ -89,7 +114,18 @@ export function registerPreprocess(program: Command): void {
     )
     .option('--seed <n>', 'seed of the sample and the split', String(PREPROCESS_DEFAULTS.seed))
     .option('--quiet', 'print nothing but errors')
-    .action(async (flags: PreprocessFlags) => {
+    .action(async (flags: PreprocessFlags, command: Command) => {
+      const input = chooseInput(flags, command);
+      if (input.kind === 'labelled') {
+        await preprocessLabelled({
+          ...flags,
+          trainFile: input.path,
+          testSize: parseFlag('--test-size', flags.testSize, floatInRange(0, 1, true)),
+          valSize: parseFlag('--val-size', flags.valSize, floatInRange(0, 1)),
+          seed: parseFlag('--seed', flags.seed, intInRange(0, 0xffffffff)),
+        });
+        return;
+      }
       const options = {
         sampleFrac: parseFlag('--sample-frac', flags.sampleFrac, floatInRange(-Infinity, Infinity)),
         classThreshold: parseFlag('--class-threshold', flags.classThreshold, intInRange(1)),
@@ -105,7 +141,7 @@ export function registerPreprocess(program: Command): void {
       let lastRead = 0;
       let result;
       try {
-        result = await preprocessComplaints(flags.input, {
+        result = await preprocessComplaints(input.path, {
           ...options,
           rng: new Rng(options.seed),
           onProgress: (read, total) => {
@@ -131,4 +167,36 @@ export function registerPreprocess(program: Command): void {
         );
       }
     });
+}
+
+const RECIPE_ONLY_FLAGS = ['sampleFrac', 'classThreshold', 'minTextLength'] as const;
+const LABELLED_ONLY_FLAGS = ['validationFile', 'testFile', 'textColumn', 'labelColumn'] as const;
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Which way the data comes in: a labelled-text file (--train-file) or a CFPB export through the study's
+ * recipe (--input, or --recipe cfpb with --train-file). Flags of the other way are refused, not ignored.
+ */
+function chooseInput(flags: PreprocessFlags, command: Command): { kind: 'labelled' | 'cfpb'; path: string } {
+  if (flags.recipe !== undefined && flags.recipe !== 'cfpb') {
+    throw new UserError(`--recipe accepts cfpb (the CFPB study's pipeline); got "${flags.recipe}".`);
+  }
+  if (flags.input !== undefined && flags.trainFile !== undefined) {
+    throw new UserError('Give either --train-file (any labelled text) or --input (a CFPB export), not both.');
+  }
+  const path = flags.trainFile ?? flags.input;
+  if (path === undefined) {
+    throw new UserError(
+      'Give --train-file with a labelled text file (CSV, TSV, JSON Lines or Parquet), or --input with a CFPB complaints export.',
+    );
+  }
+  const kind = flags.input !== undefined || flags.recipe === 'cfpb' ? 'cfpb' : 'labelled';
+  const given = (keys: readonly string[]): string[] =>
+    keys.filter((k) => command.getOptionValueSource(k) === 'cli').map(flagName);
+  const misplaced = kind === 'cfpb' ? given(LABELLED_ONLY_FLAGS) : given(RECIPE_ONLY_FLAGS);
+  if (misplaced.length > 0) {
+    const where = kind === 'cfpb' ? 'with --train-file (without --recipe)' : 'with the cfpb recipe (--input)';
+    throw new UserError(`${misplaced.join(', ')} only apply ${where}.`);
+  }
+  return { kind, path };
 }

@@ -31,9 +31,20 @@ export type PreprocessedFile = { name: string; text: string } | { name: string; 
  * the caller's job, e.g. io's writeNamedFiles.
  */
 export function formatPreprocessedFiles(result: PreprocessResult): PreprocessedFile[] {
+  return formatSplitFiles(result, result.summary.options.valSize > 0);
+}
+
+/** The same files for any splits: val.csv only when there is a validation split. */
+export function formatSplitFiles(
+  result: {
+    labelMap: LabelMap;
+    splits: { train: SplitRow[]; val: SplitRow[]; test: SplitRow[] };
+    summary: unknown;
+  },
+  withVal: boolean,
+): PreprocessedFile[] {
   const files: PreprocessedFile[] = [{ name: SPLIT_FILES.train, text: formatSplitCsv(result.splits.train) }];
-  if (result.summary.options.valSize > 0)
-    files.push({ name: SPLIT_FILES.val, text: formatSplitCsv(result.splits.val) });
+  if (withVal) files.push({ name: SPLIT_FILES.val, text: formatSplitCsv(result.splits.val) });
   files.push(
     { name: SPLIT_FILES.test, text: formatSplitCsv(result.splits.test) },
     { name: LABEL_MAP_FILE, json: result.labelMap.toJSON() },
