@@ -3,7 +3,7 @@ import { normalizeColumnName } from '../data/complaints.js';
 import { readCsvRecords } from '../data/csv.js';
 import { UserError } from '../errors.js';
 import { loadClassifier, predictTexts, resolveMaxLen, type Prediction } from '../experiments/classifier.js';
-import { cleanText } from '../text/clean.js';
+import { applyTextCleaning, recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
 
@@ -47,7 +47,10 @@ export function registerPredict(
     )
     .option('--batch-size <n>', 'texts per forward pass', intInRange(1, 100_000), 32)
     .option('--top-k <n>', 'show only the N most probable labels (default: all)', intInRange(1))
-    .option('--no-clean', "classify texts as given, without the study's cleaning (letters, digits, spaces)")
+    .option(
+      '--no-clean',
+      "classify texts as given, even when the model was trained on cleaned texts (by default the cleaning recorded in the adapter's or model's preprocessing.json is applied; a model without that record gets its texts as given)",
+    )
     .option(
       '--json',
       'print one JSON line per text: {"label", "scores": {label: probability}, "logits": {label: logit}}, most probable first',
@@ -58,7 +61,8 @@ export function registerPredict(
       const { model, labels, tokenizer, modelDir } = await loadClassifier(flags);
       if (flags.model === undefined) process.stderr.write(`base model: ${modelDir} (named by the adapter)\n`);
       const maxLen = resolveMaxLen(flags.maxLen, model);
-      const inputs = flags.clean ? texts.map(cleanText) : texts;
+      const cleaning = flags.clean ? recordedTextCleaning([flags.adapter, modelDir]) : 'none';
+      const inputs = applyTextCleaning(texts, cleaning);
       let index = 0;
       for (const prediction of predictTexts(model, tokenizer, labels, inputs, {
         maxLen,

@@ -37,7 +37,7 @@ export async function preprocessLabelled(flags: LabelledFlags): Promise<void> {
     rng: new Rng(flags.seed),
   });
   const withVal = prepared.summary.sources.val !== 'none';
-  const written = writeNamedFiles(flags.outputDir, formatSplitFiles(prepared, withVal));
+  const written = writeNamedFiles(flags.outputDir, formatSplitFiles(prepared, withVal, 'none'));
   if (!flags.quiet) {
     process.stdout.write(formatLabelledSummary(prepared.summary));
     process.stdout.write(

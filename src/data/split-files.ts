@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readComplaintsCsv } from './complaints.js';
@@ -14,6 +14,11 @@ import type { PreprocessResult, SplitRow } from './preprocess.js';
 export const SPLIT_FILES = { train: 'train.csv', val: 'val.csv', test: 'test.csv' } as const;
 export const LABEL_MAP_FILE = 'label_map.json';
 export const SUMMARY_FILE = 'summary.json';
+/** How the split texts were changed from the source's (`text_cleaning`): what prediction must repeat. */
+export const TEXT_PREPROCESSING_FILE = 'preprocessing.json';
+
+/** `cfpb`: the study's cleaning (letters, digits and white space kept); `none`: the texts as given. */
+export type TextCleaning = 'cfpb' | 'none';
 
 export function formatSplitCsv(rows: readonly SplitRow[]): string {
   return formatCsv(
@@ -31,7 +36,7 @@ export type PreprocessedFile = { name: string; text: string } | { name: string; 
  * the caller's job, e.g. io's writeNamedFiles.
  */
 export function formatPreprocessedFiles(result: PreprocessResult): PreprocessedFile[] {
-  return formatSplitFiles(result, result.summary.options.valSize > 0);
+  return formatSplitFiles(result, result.summary.options.valSize > 0, 'cfpb');
 }
 
 /** The same files for any splits: val.csv only when there is a validation split. */
@@ -42,12 +47,14 @@ export function formatSplitFiles(
     summary: unknown;
   },
   withVal: boolean,
+  textCleaning: TextCleaning,
 ): PreprocessedFile[] {
   const files: PreprocessedFile[] = [{ name: SPLIT_FILES.train, text: formatSplitCsv(result.splits.train) }];
   if (withVal) files.push({ name: SPLIT_FILES.val, text: formatSplitCsv(result.splits.val) });
   files.push(
     { name: SPLIT_FILES.test, text: formatSplitCsv(result.splits.test) },
     { name: LABEL_MAP_FILE, json: result.labelMap.toJSON() },
+    { name: TEXT_PREPROCESSING_FILE, json: { text_cleaning: textCleaning } },
     { name: SUMMARY_FILE, json: result.summary },
   );
   return files;
@@ -78,6 +85,37 @@ export interface PreprocessedData {
   /** Empty when the directory has no val.csv. */
   val: Example[];
   test: Example[];
+  /** How the split texts were cleaned, so that a model trained on them is fed the same way. */
+  textCleaning: TextCleaning;
+}
+
+/**
+ * The cleaning recorded in a processed directory. A directory from before the record existed is the
+ * study's when its summary lists the study's steps; a directory made by hand gets the texts as given.
+ */
+export function readTextCleaning(dir: string): TextCleaning {
+  const record = join(dir, TEXT_PREPROCESSING_FILE);
+  if (existsSync(record)) {
+    let value: unknown;
+    try {
+      value = (JSON.parse(readFileSync(record, 'utf8')) as { text_cleaning?: unknown }).text_cleaning;
+    } catch {
+      throw new UserError(`${record} is not readable JSON; run preprocess again to rewrite it.`);
+    }
+    if (value !== 'cfpb' && value !== 'none') {
+      throw new UserError(
+        `${record} names the text cleaning ${JSON.stringify(value)}; expected "cfpb" or "none".`,
+      );
+    }
+    return value;
+  }
+  const summary = join(dir, SUMMARY_FILE);
+  if (!existsSync(summary)) return 'none';
+  try {
+    return 'steps' in (JSON.parse(readFileSync(summary, 'utf8')) as object) ? 'cfpb' : 'none';
+  } catch {
+    throw new UserError(`${summary} is not readable JSON; run preprocess again to rewrite it.`);
+  }
 }
 
 /** Loads a directory of formatPreprocessedFiles' files (as `lora-lab preprocess` writes it). */
@@ -91,5 +129,6 @@ export async function loadPreprocessed(dir: string): Promise<PreprocessedData> {
     train: await readSplit(join(dir, SPLIT_FILES.train), labelMap),
     val: existsSync(valPath) ? await readSplit(valPath, labelMap) : [],
     test: await readSplit(join(dir, SPLIT_FILES.test), labelMap),
+    textCleaning: readTextCleaning(dir),
   };
 }

@@ -19,6 +19,7 @@ import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
+import { writeTextPreprocessing } from './text-preprocessing.js';
 import { clearPreviousRun } from './run-dir.js';
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
@@ -252,6 +253,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     outputDir,
     data.train.map((e) => e.text),
   );
+  writeTextPreprocessing(outputDir, data.textCleaning);
   writeJsonAtomic(join(outputDir, 'results.json'), results);
   // The run is complete: its checkpoints (most of its size) can only resume what is already done.
   if (!o.keepCheckpoints) {

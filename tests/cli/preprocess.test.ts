@@ -44,6 +44,7 @@ test('preprocess writes the splits, label map and summary, and prints the summar
     ]);
     assert.deepEqual(readdirSync(out).sort(), [
       'label_map.json',
+      'preprocessing.json',
       'summary.json',
       'test.csv',
       'train.csv',
@@ -82,7 +83,13 @@ test('preprocess writes the splits, label map and summary, and prints the summar
       '--quiet',
     ]);
     assert.equal(quiet.stdout, '');
-    assert.deepEqual(readdirSync(noVal).sort(), ['label_map.json', 'summary.json', 'test.csv', 'train.csv']);
+    assert.deepEqual(readdirSync(noVal).sort(), [
+      'label_map.json',
+      'preprocessing.json',
+      'summary.json',
+      'test.csv',
+      'train.csv',
+    ]);
   }));
 
 test('bad flags and bad inputs are one-sentence user errors and write nothing', () =>

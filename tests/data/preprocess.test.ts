@@ -134,7 +134,7 @@ test('written splits load back with label ids; the split format is text,label', 
     // summary.json comes last: a directory with a summary is a whole one.
     assert.deepEqual(
       files.map((f) => f.name),
-      ['train.csv', 'val.csv', 'test.csv', 'label_map.json', 'summary.json'],
+      ['train.csv', 'val.csv', 'test.csv', 'label_map.json', 'preprocessing.json', 'summary.json'],
     );
     assert.deepEqual(
       files.find((f) => f.name === 'label_map.json'),
@@ -146,11 +146,12 @@ test('written splits load back with label ids; the split format is text,label', 
     const withoutVal = await preprocessComplaints(input, withRng({ seed: 3, valSize: 0 }));
     assert.deepEqual(
       formatPreprocessedFiles(withoutVal).map((f) => f.name),
-      ['train.csv', 'test.csv', 'label_map.json', 'summary.json'],
+      ['train.csv', 'test.csv', 'label_map.json', 'preprocessing.json', 'summary.json'],
     );
     writeNamedFiles(out, files);
     assert.deepEqual(readdirSync(out).sort(), [
       'label_map.json',
+      'preprocessing.json',
       'summary.json',
       'test.csv',
       'train.csv',
@@ -159,6 +160,7 @@ test('written splits load back with label ids; the split format is text,label', 
     assert.equal(readFileSync(join(out, 'train.csv'), 'utf8').split('\n')[0], 'text,label');
     const loaded = await loadPreprocessed(out);
     assert.deepEqual(loaded.labelMap.names, result.labelMap.names);
+    assert.equal(loaded.textCleaning, 'cfpb', 'the recipe cleans the texts, and says so');
     assert.deepEqual(
       loaded.test,
       result.splits.test.map((row) => ({ text: row.text, label: result.labelMap.idOf(row.label) })),
