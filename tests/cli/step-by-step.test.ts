@@ -30,16 +30,15 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const MARKER = '# step by step';
 const ROWS = 400;
 
-/** The fenced block whose first line starts with the marker, from README.md, else from the proposal. */
+/** README.md's fenced block whose first line starts with the marker. */
 function stepByStep(): { source: string; block: string } {
-  for (const source of ['README.md', 'docs/step-by-step.md']) {
-    const text = readFileSync(join(ROOT, source), 'utf8');
-    const block = [...text.matchAll(/```(?:sh|bash)?\n([\s\S]*?)```/g)]
-      .map((m) => m[1])
-      .find((b) => b.startsWith(MARKER));
-    if (block) return { source, block };
-  }
-  throw new Error(`neither README.md nor docs/step-by-step.md has a block starting with "${MARKER}"`);
+  const source = 'README.md';
+  const text = readFileSync(join(ROOT, source), 'utf8');
+  const block = [...text.matchAll(/```(?:sh|bash)?\n([\s\S]*?)```/g)]
+    .map((m) => m[1])
+    .find((b) => b.startsWith(MARKER));
+  if (block) return { source, block };
+  throw new Error(`README.md has no block starting with "${MARKER}"`);
 }
 
 /** Shell words of one command line: quotes group, an unquoted # starts a comment, \ continues the line. */
