@@ -16,7 +16,7 @@ import { normalInit } from '../../src/tensor/init.js';
 import { Rng } from '../../src/tensor/random.js';
 import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
 import { inputTensors } from '../../src/train/batch-tensors.js';
-import { sampleSource } from './source.js';
+import { codeVersion } from '../../src/cli/provenance.js';
 
 const LABELS = [
   'Debt collection',
@@ -65,7 +65,7 @@ writeJsonAtomic(join(out, 'inputs.json'), {
   token_type_ids: rows(batch.tokenTypeIds, MAX_LENGTH),
   logits: rows(logits.data, LABELS.length),
   labels: LABELS,
-  source: sampleSource(),
+  source: codeVersion(),
 });
 console.log(
   JSON.stringify({ model_dir: modelDir, inputs: join(out, 'inputs.json'), texts: texts.length, initialized }),

@@ -24,7 +24,7 @@ import { AdamW } from '../../src/optim/adamw.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
 import { IntTensor } from '../../src/tensor/tensor.js';
-import { sampleSource } from './source.js';
+import { codeVersion } from '../../src/cli/provenance.js';
 
 interface Inputs {
   input_ids: number[][];
@@ -110,7 +110,7 @@ writeJsonAtomic(join(out, 'inputs.json'), {
   attention_mask: inputs.attention_mask,
   token_type_ids: inputs.token_type_ids,
   labels: inputs.labels,
-  source: sampleSource(),
+  source: codeVersion(),
 });
 
 const rows = (data: Float32Array, width: number): number[][] =>

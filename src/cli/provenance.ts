@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where a result came from: the command, the code and the machine, recorded beside the numbers. */
@@ -13,12 +14,17 @@ export interface Provenance {
   machine: { cpu: string; cores: number; memory_gib: number; platform: string };
 }
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The nearest folder above this file with a package.json: the same from src/ (tsx) and from dist/. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 function git(args: string[]): string | null {
   try {
     return execFileSync('git', args, {
-      cwd: projectRoot,
+      cwd: projectRoot(),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
@@ -28,13 +34,20 @@ function git(args: string[]): string | null {
   }
 }
 
-export function provenance(argv: readonly string[]): Provenance {
+/** The commit the code runs from, and whether tracked files differ from it (null outside a git checkout). */
+export function codeVersion(): Pick<Provenance, 'commit' | 'uncommitted_changes'> {
   const status = git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    commit: git(['rev-parse', 'HEAD']),
+    uncommitted_changes: status === null ? null : status.length > 0,
+  };
+}
+
+export function provenance(argv: readonly string[]): Provenance {
   const cores = cpus();
   return {
     command: ['lora-lab', ...argv.slice(2)].join(' '),
-    commit: git(['rev-parse', 'HEAD']),
-    uncommitted_changes: status === null ? null : status.length > 0,
+    ...codeVersion(),
     node: process.version,
     machine: {
       cpu: cores[0]?.model.trim() ?? 'unknown',
