@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { formatCsv } from '../../src/data/csv.js';
 import { tinyRows, tinyWorkspace, type TinyWorkspace } from '../helpers/tiny-model.js';
 import { runCli } from '../robustness/helpers/cli.js';
+import { trainArgs } from '../robustness/helpers/train-runs.js';
 
 /**
  * A public labelled data set as people have it: `text,category` in separate train and test files, no
@@ -57,24 +58,7 @@ test('preprocess --train-file/--test-file: a text,category CSV pair becomes trai
   assert.deepEqual(Object.values(labelMap.id2label), ['Credit card', 'Debt collection', 'Mortgage']);
   assert.match(readFileSync(join(out, 'test.csv'), 'utf8'), /^text,label\n/);
 
-  const trained = await runCli([
-    'train',
-    '--method',
-    'lora',
-    '--data-dir',
-    out,
-    '--base-model',
-    ws.model,
-    '--output-dir',
-    ws.path('run'),
-    '--epochs',
-    '1',
-    '--batch-size',
-    '8',
-    '--max-len',
-    '16',
-    '--quiet',
-  ]);
+  const trained = await runCli(trainArgs('lora', { data: out, model: ws.model }, ws.path('run')));
   assert.equal(trained.code, 0, trained.stderr);
   const results = JSON.parse(readFileSync(ws.path('run', 'results.json'), 'utf8')) as {
     test: { accuracy: number };

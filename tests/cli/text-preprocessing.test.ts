@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tinyComplaintsCsv, tinyWorkspace, type TinyWorkspace } from '../helpers/tiny-model.js';
 import { runCli } from '../robustness/helpers/cli.js';
+import { trainArgs } from '../robustness/helpers/train-runs.js';
 
 /**
  * A model is fed its texts the way its training texts were prepared: the CFPB recipe's cleaning for a
@@ -15,26 +16,7 @@ let modelDir: string;
 before(async () => {
   ws = await tinyWorkspace('lora-lab-cleaning-');
   const run = ws.path('run');
-  const r = await runCli([
-    'train',
-    '--method',
-    'full',
-    '--data-dir',
-    ws.data,
-    '--base-model',
-    ws.model,
-    '--output-dir',
-    run,
-    '--epochs',
-    '1',
-    '--batch-size',
-    '8',
-    '--max-len',
-    '16',
-    '--max-steps',
-    '2',
-    '--quiet',
-  ]);
+  const r = await runCli(trainArgs('full', ws, run, '--max-steps', '2'));
   assert.equal(r.code, 0, r.stderr);
   modelDir = join(run, 'model');
 });
