@@ -6,7 +6,7 @@ export * from './data/index.js';
 export * from './kernels/index.js';
 export * from './tensor/index.js';
 export * from './nn/index.js';
-export * from './models/bert/index.js';
+export * from './models/index.js';
 export * from './lora/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
@@ -22,7 +22,7 @@ export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { readPytorchBin } from './io/pytorch-pickle.js';
 export { readStateDictFile } from './io/tensor-file.js';
 export type { StateDict, TensorEntry } from './io/state-dict.js';
-export { loadBertForSequenceClassification, saveHfDirectory } from './io/hf-directory.js';
+export { loadSequenceClassifier, saveHfDirectory } from './io/hf-directory.js';
 export {
   savePeftAdapter,
   loadPeftAdapter,

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
-import { loadBertForSequenceClassification, saveHfDirectory } from '../../src/io/hf-directory.js';
+import { loadSequenceClassifier, saveHfDirectory } from '../../src/io/hf-directory.js';
 import { sharedPath } from '../../src/io/shared-dir.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { normalInit } from '../../src/tensor/init.js';
@@ -34,10 +34,10 @@ const MAX_LENGTH = 64;
 const out = resolve(process.argv[2] ?? 'runs/hf-save-sample');
 const source = sharedPath('models', 'bert-tiny-mlm');
 const rng = new Rng(2024);
-const { model, initialized } = await loadBertForSequenceClassification(source, { labels: LABELS, rng });
+const { model, initialized } = await loadSequenceClassifier(source, { labels: LABELS, rng });
 // A wider head than HF's 0.02 so the nine logits differ visibly; the encoder stays pre-trained.
-normalInit(model.classifier.weight, 0, 0.5, rng);
-normalInit(model.classifier.bias!, 0, 0.5, rng);
+normalInit(model.stateDict().get('classifier.weight')!, 0, 0.5, rng);
+normalInit(model.stateDict().get('classifier.bias')!, 0, 0.5, rng);
 const tokenizer = BertTokenizer.fromDirectory(source);
 
 const golden = JSON.parse(readFileSync(sharedPath('fixtures', 'tokenizer_golden.json'), 'utf8')) as {

@@ -12,14 +12,14 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
-import { loadBertForSequenceClassification, saveHfDirectory } from '../../src/io/hf-directory.js';
+import { loadSequenceClassifier, saveHfDirectory } from '../../src/io/hf-directory.js';
 import { savePeftAdapter } from '../../src/io/peft-adapter.js';
 import { sharedPath } from '../../src/io/shared-dir.js';
 import { createLoraConfig, type LoraConfigInit } from '../../src/lora/config.js';
 import { applyLora } from '../../src/lora/inject.js';
 import { mergeLora, unmergeLora } from '../../src/lora/merge.js';
 import { trainableParameterReport } from '../../src/lora/report.js';
-import type { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import type { SequenceClassifier } from '../../src/models/family.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -102,7 +102,7 @@ const labels = IntTensor.from(inputs.labels, [inputs.labels.length]);
 
 const baseDir = join(out, 'base');
 {
-  const { model } = await loadBertForSequenceClassification(baseSource, { rng: new Rng(0) });
+  const { model } = await loadSequenceClassifier(baseSource, { rng: new Rng(0) });
   await saveHfDirectory(model, baseDir, { labels: model.config.labels });
 }
 writeJsonAtomic(join(out, 'inputs.json'), {
@@ -119,7 +119,7 @@ const rows = (data: Float32Array, width: number): number[][] =>
 const summary: Record<string, unknown>[] = [];
 for (const [index, sample] of SAMPLES.entries()) {
   const rng = new Rng(100 + index);
-  const { model } = await loadBertForSequenceClassification(baseDir, { rng });
+  const { model } = await loadSequenceClassifier(baseDir, { rng });
   applyLora(model, createLoraConfig(sample.config), rng);
   if (sample.trainSteps > 0) train(model, sample.trainSteps);
   else perturb(model, rng);
@@ -147,7 +147,7 @@ for (const [index, sample] of SAMPLES.entries()) {
 }
 console.log(JSON.stringify({ out, base: baseDir, adapters: summary }));
 
-function train(model: BertForSequenceClassification, steps: number): void {
+function train(model: SequenceClassifier, steps: number): void {
   model.train();
   const optimizer = new AdamW(model.namedParameters(), { lr: 1e-2 });
   for (let step = 0; step < steps; step++) {
@@ -160,7 +160,7 @@ function train(model: BertForSequenceClassification, steps: number): void {
 }
 
 /** Random changes to everything the adapter saves: LoRA factors, trainable biases, the head. */
-function perturb(model: BertForSequenceClassification, rng: Rng): void {
+function perturb(model: SequenceClassifier, rng: Rng): void {
   for (const [name, p] of model.namedParameters()) {
     if (!p.requiresGrad) continue;
     const scale = name.includes('lora_') ? 0.05 : 0.02;
@@ -168,7 +168,7 @@ function perturb(model: BertForSequenceClassification, rng: Rng): void {
   }
 }
 
-function perturbFactorsB(model: BertForSequenceClassification, rng: Rng): void {
+function perturbFactorsB(model: SequenceClassifier, rng: Rng): void {
   for (const [name, p] of model.namedParameters()) {
     if (!name.endsWith('lora_B.weight')) continue;
     for (let i = 0; i < p.data.length; i++) p.data[i] += 0.02 * rng.normal();

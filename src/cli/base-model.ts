@@ -6,7 +6,7 @@ import {
   type ResolvedSource,
 } from '../experiments/sources.js';
 import { downloadModel } from '../io/hub-download.js';
-import { readBertConfig } from '../io/model-config.js';
+import { readModelConfigFile } from '../io/model-config.js';
 
 /**
  * The base model by the usual order (flag, models/bert-tiny, shared), downloading bert-tiny as the last
@@ -15,7 +15,7 @@ import { readBertConfig } from '../io/model-config.js';
  */
 export async function ensureBaseModel(flag: string | undefined, quiet?: boolean): Promise<ResolvedSource> {
   const source = resolveBaseModel(flag);
-  if (source.kind === 'flag') readBertConfig(source.path);
+  if (source.kind === 'flag') readModelConfigFile(source.path);
   if (source.kind === 'download') {
     if (!quiet)
       process.stderr.write(

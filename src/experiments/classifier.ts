@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { LabelMap } from '../data/label-map.js';
-import { loadBertForSequenceClassification } from '../io/hf-directory.js';
+import { loadSequenceClassifier } from '../io/hf-directory.js';
+import { readModelConfigFile } from '../io/model-config.js';
+import { familyOf } from '../models/registry.js';
 import { fromPeftParameterName, loadPeftAdapter, readPeftAdapter } from '../io/peft-adapter.js';
-import type { BertForSequenceClassification } from '../models/bert/sequence-classification.js';
+import type { SequenceClassifier } from '../models/family.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
@@ -19,7 +21,7 @@ export interface Prediction {
 }
 
 export interface LoadedClassifier {
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   labels: string[];
   tokenizer: BertTokenizer;
   /** The model folder used; for an adapter given without a model, the base its config names. */
@@ -36,6 +38,7 @@ export async function loadClassifier(options: {
   adapter?: string;
 }): Promise<LoadedClassifier> {
   const flags = { model: modelFolder(options), adapter: options.adapter };
+  const family = familyOf(readModelConfigFile(flags.model).modelType);
   const adapterCovers = new Set<string>();
   let adapterHeadSize: number | undefined;
   if (flags.adapter) {
@@ -43,22 +46,22 @@ export async function loadClassifier(options: {
     for (const [key, entry] of files.tensors) {
       const name = fromPeftParameterName(key);
       adapterCovers.add(name);
-      if (name === 'classifier.weight') adapterHeadSize = entry.shape[0];
+      if (name === family.labelsWeight) adapterHeadSize = entry.shape[0];
     }
   }
-  const loaded = await loadBertForSequenceClassification(flags.model, {
+  const loaded = await loadSequenceClassifier(flags.model, {
     rng: new Rng(0),
     ...(adapterHeadSize !== undefined ? { numLabels: adapterHeadSize, ignoreMismatchedSizes: true } : {}),
   });
   const untrained = loaded.initialized.filter((name) => !adapterCovers.has(name));
   if (untrained.length > 0) {
     throw new UserError(
-      `${flags.model} has no trained ${untrained[0].startsWith('classifier.') ? 'classifier head' : untrained[0]}${flags.adapter ? ' and the adapter brings none' : ''}, so its predictions would be random; give a fine-tuned model${flags.adapter ? '' : ' or an --adapter that carries one'}.`,
+      `${flags.model} has no trained ${family.headPrefixes.some((p) => untrained[0].startsWith(p)) ? 'classifier head' : untrained[0]}${flags.adapter ? ' and the adapter brings none' : ''}, so its predictions would be random; give a fine-tuned model${flags.adapter ? '' : ' or an --adapter that carries one'}.`,
     );
   }
   if (flags.adapter) loadPeftAdapter(loaded.model, flags.adapter);
   const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
-  let labels = loaded.config.labels;
+  let labels = [...loaded.config.labels];
   if (adapterLabels) {
     if (adapterLabels.names.length !== labels.length) {
       throw new UserError(
@@ -126,7 +129,7 @@ function readLabelNames(dir: string): { names: string[]; path: string } | undefi
  * longest row), in eval mode and without a graph.
  */
 export function* predictTexts(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   tokenizer: BertTokenizer,
   labels: readonly string[],
   texts: readonly string[],
@@ -161,8 +164,8 @@ function softmax(logits: readonly number[]): number[] {
 }
 
 /** The sequence cap: the flag's value (refused beyond the model's positions), else 128 or the model's limit if lower. */
-export function resolveMaxLen(requested: number | undefined, model: BertForSequenceClassification): number {
-  const positions = model.config.maxPositionEmbeddings;
+export function resolveMaxLen(requested: number | undefined, model: SequenceClassifier): number {
+  const positions = model.config.maxLength;
   if (requested === undefined) return Math.min(128, positions);
   if (requested > positions) {
     throw new UserError(`--max-len ${requested} exceeds the model's ${positions} positions.`);

@@ -4,10 +4,10 @@ import { UserError } from '../errors.js';
 import { loadPreprocessed } from '../data/split-files.js';
 import { tokenizeDataset } from '../data/dataset.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
-import { loadBertForSequenceClassification, saveHfDirectory } from '../io/hf-directory.js';
+import { loadSequenceClassifier, saveHfDirectory } from '../io/hf-directory.js';
 import { savePeftAdapter } from '../io/peft-adapter.js';
-import { BertConfig, smallBertConfig } from '../models/bert/config.js';
-import { BertForSequenceClassification } from '../models/bert/sequence-classification.js';
+import type { SequenceClassifier } from '../models/family.js';
+import { createClassifier, readModelConfig } from '../models/registry.js';
 import { applyLora } from '../lora/inject.js';
 import { createLoraConfig } from '../lora/config.js';
 import { Rng } from '../tensor/random.js';
@@ -129,21 +129,11 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const tokenizer = BertTokenizer.fromDirectory(o.baseModel);
   const rng = new Rng(o.seed);
 
-  let model: BertForSequenceClassification;
+  let model: SequenceClassifier;
   if (o.method === 'scratch') {
-    const preset = smallBertConfig(labels);
-    const config = new BertConfig({
-      ...preset.fields(),
-      vocabSize: tokenizer.vocabSize,
-      hiddenSize: o.scratch.hiddenSize,
-      numHiddenLayers: o.scratch.numLayers,
-      numAttentionHeads: o.scratch.numHeads,
-      intermediateSize: o.scratch.intermediateSize,
-      maxPositionEmbeddings: Math.max(512, o.maxLen),
-    });
-    model = new BertForSequenceClassification(config, rng);
+    model = createClassifier(scratchConfig(o, tokenizer.vocabSize, labels), rng);
   } else {
-    const loaded = await loadBertForSequenceClassification(o.baseModel, {
+    const loaded = await loadSequenceClassifier(o.baseModel, {
       labels: [...labels],
       rng,
       ignoreMismatchedSizes: true,
@@ -151,9 +141,9 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     model = loaded.model;
     if (loaded.initialized.length > 0)
       log(`newly initialised from the base model: ${loaded.initialized.join(', ')}`);
-    if (o.maxLen > model.config.maxPositionEmbeddings) {
+    if (o.maxLen > model.config.maxLength) {
       throw new UserError(
-        `--max-len ${o.maxLen} exceeds the base model's ${model.config.maxPositionEmbeddings} positions.`,
+        `--max-len ${o.maxLen} exceeds the base model's ${model.config.maxLength} positions.`,
       );
     }
   }
@@ -277,4 +267,24 @@ function describeEpoch(r: EpochRecord): string {
 
 export function hasResults(dir: string): boolean {
   return existsSync(join(dir, 'results.json'));
+}
+
+/**
+ * Small-BERT, the study's model trained from scratch: a BERT config.json of the asked-for shape over the
+ * base model's vocabulary (HF's BertConfig defaults for the rest).
+ */
+function scratchConfig(o: TrainRunOptions, vocabSize: number, labels: readonly string[]) {
+  return readModelConfig(
+    {
+      model_type: 'bert',
+      vocab_size: vocabSize,
+      hidden_size: o.scratch.hiddenSize,
+      num_hidden_layers: o.scratch.numLayers,
+      num_attention_heads: o.scratch.numHeads,
+      intermediate_size: o.scratch.intermediateSize,
+      max_position_embeddings: Math.max(512, o.maxLen),
+      id2label: Object.fromEntries(labels.map((name, i) => [String(i), name])),
+    },
+    'the scratch model',
+  );
 }

@@ -1,18 +1,19 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { areDefaultLabels, defaultLabels, type BertConfig } from '../models/bert/config.js';
-import { BertForSequenceClassification } from '../models/bert/sequence-classification.js';
+import { areDefaultLabels, defaultLabels } from '../models/common/labels.js';
+import type { ClassifierConfig, ModelFamily, SequenceClassifier } from '../models/family.js';
+import { familyOf } from '../models/registry.js';
 import type { Rng } from '../tensor/random.js';
 import { shapeToString } from '../tensor/tensor.js';
 import { writeJsonAtomic } from './atomic-write.js';
-import { readBertConfig } from './model-config.js';
+import { readModelConfigFile } from './model-config.js';
 import { readPytorchBin } from './pytorch-pickle.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { isWeight, type StateDict, type TensorEntry } from './state-dict.js';
 import { saveTokenizerFiles, type TokenizerFileContents } from './tokenizer-files.js';
 
-export interface LoadBertOptions {
+export interface LoadClassifierOptions {
   /** The classifier's size when `labels` is not given; by default the checkpoint's. */
   numLabels?: number;
   /** Label names, index = class id; they fix the classifier's size. */
@@ -26,9 +27,9 @@ export interface LoadBertOptions {
   ignoreMismatchedSizes?: boolean;
 }
 
-export interface LoadedBert {
-  model: BertForSequenceClassification;
-  config: BertConfig;
+export interface LoadedClassifier {
+  model: SequenceClassifier;
+  config: ClassifierConfig;
   /** Model parameters the checkpoint lacks (HF: "newly initialized"). */
   missing: string[];
   /** Checkpoint tensors the model does not use, under their names in the file (pre-training heads). */
@@ -39,31 +40,26 @@ export interface LoadedBert {
   mismatched: string[];
 }
 
-/** Parameters a checkpoint may lack: the task head, and the pooler of a checkpoint saved without one. */
-const INITIALIZABLE = ['classifier.', 'bert.pooler.'];
-
-/** Top-level names of a bare BertModel checkpoint, whose keys carry no `bert.` prefix. */
-const BASE_MODEL_PARTS = new Set(['embeddings', 'encoder', 'pooler']);
-
 /**
- * Loads a Hugging Face BERT directory (config.json plus model.safetensors or pytorch_model.bin, sharded
- * or not) as BertForSequenceClassification, the way `from_pretrained` does: a bare BertModel
- * checkpoint (no `bert.` prefix) fits, pre-training heads (`cls.*`) are reported as unexpected, integer
- * buffers (`position_ids`) are skipped, old LayerNorm names `gamma`/`beta` are understood, and a missing
- * classifier head is initialised and reported.
+ * Loads a Hugging Face model directory (config.json plus model.safetensors or pytorch_model.bin, sharded
+ * or not) as its family's …ForSequenceClassification, the way `from_pretrained` does: a bare base model
+ * checkpoint (no `bert.` prefix, say) fits, pre-training heads (`cls.*`) are reported as unexpected,
+ * integer buffers (`position_ids`) are skipped, old LayerNorm names `gamma`/`beta` are understood, and a
+ * missing classification head is initialised and reported.
  */
-export async function loadBertForSequenceClassification(
+export async function loadSequenceClassifier(
   dir: string,
-  options: LoadBertOptions,
-): Promise<LoadedBert> {
-  const checkpointConfig = readBertConfig(dir);
+  options: LoadClassifierOptions,
+): Promise<LoadedClassifier> {
+  const checkpointConfig = readModelConfigFile(dir);
+  const family = familyOf(checkpointConfig.modelType);
   const { state, source } = await readCheckpointWeights(dir);
-  const { weights, originalNames } = normalizeKeys(state, source);
+  const { weights, originalNames } = normalizeKeys(family, state, source);
+  const isHead = (name: string): boolean => family.headPrefixes.some((prefix) => name.startsWith(prefix));
 
-  const config = checkpointConfig.withLabels(
-    resolveLabels(dir, checkpointConfig, options, weights.has('classifier.weight')),
-  );
-  const model = new BertForSequenceClassification(config, options.rng, { initialize: false });
+  const hasHead = [...weights.keys()].some(isHead);
+  const config = checkpointConfig.withLabels(resolveLabels(dir, checkpointConfig, options, hasHead));
+  const model = family.create(config, options.rng, { initialize: false });
 
   const missing: string[] = [];
   const mismatched: string[] = [];
@@ -74,11 +70,11 @@ export async function loadBertForSequenceClassification(
       continue;
     }
     if (entry.shape.length !== p.shape.length || entry.shape.some((d, i) => d !== p.shape[i])) {
-      if (options.ignoreMismatchedSizes && name.startsWith('classifier.')) {
+      if (options.ignoreMismatchedSizes && isHead(name)) {
         mismatched.push(name);
         continue;
       }
-      const hint = name.startsWith('classifier.')
+      const hint = isHead(name)
         ? ` (the checkpoint's classifier has ${entry.shape[0]} labels; ask for as many or none)`
         : '';
       throw new UserError(
@@ -90,7 +86,9 @@ export async function loadBertForSequenceClassification(
   const own = new Set(model.stateDict().keys());
   const unexpected = [...weights.keys()].filter((k) => !own.has(k)).map((k) => originalNames.get(k) ?? k);
 
-  const notInitializable = missing.filter((name) => !INITIALIZABLE.some((prefix) => name.startsWith(prefix)));
+  const notInitializable = missing.filter(
+    (name) => !family.initializablePrefixes.some((prefix) => name.startsWith(prefix)),
+  );
   if (notInitializable.length > 0) {
     throw new UserError(
       `${source} lacks ${notInitializable.length} weight${notInitializable.length === 1 ? '' : 's'} of the model described by config.json, such as ${notInitializable[0]}.`,
@@ -104,8 +102,8 @@ export async function loadBertForSequenceClassification(
 /** The labels the loaded model gets: asked-for ones, else the checkpoint's real names, else LABEL_n. */
 function resolveLabels(
   dir: string,
-  checkpoint: BertConfig,
-  options: LoadBertOptions,
+  checkpoint: ClassifierConfig,
+  options: LoadClassifierOptions,
   hasHead: boolean,
 ): string[] {
   const named = !areDefaultLabels(checkpoint.labels);
@@ -185,24 +183,19 @@ function shardFiles(indexPath: string): string[] {
 }
 
 /**
- * Checkpoint names → this model's names: `bert.` added to a bare BertModel's keys, `gamma`/`beta`
- * renamed `weight`/`bias`, integer buffers dropped. `originalNames` maps back for messages.
+ * Checkpoint names → this model's names, as the family maps them (a bare base model's keys get its
+ * prefix, buffers are dropped); integer tensors are never weights. `originalNames` maps back for messages.
  */
 function normalizeKeys(
+  family: ModelFamily,
   state: StateDict,
   source: string,
 ): { weights: Map<string, TensorEntry>; originalNames: Map<string, string> } {
   const weights = new Map<string, TensorEntry>();
   const originalNames = new Map<string, string>();
   for (const [key, entry] of state) {
-    if (!isWeight(entry) || key.endsWith('.position_ids') || key.endsWith('embeddings.token_type_ids'))
-      continue;
-    const parts = key.split('.');
-    const last = parts.length - 1;
-    if (parts[last] === 'gamma') parts[last] = 'weight';
-    else if (parts[last] === 'beta') parts[last] = 'bias';
-    if (BASE_MODEL_PARTS.has(parts[0])) parts.unshift('bert');
-    const name = parts.join('.');
+    const name = isWeight(entry) ? family.parameterName(key) : null;
+    if (name === null) continue;
     const earlier = originalNames.get(name);
     if (earlier !== undefined) {
       throw new UserError(`${source} holds both ${earlier} and ${key}, which name the same weight.`);
@@ -214,20 +207,20 @@ function normalizeKeys(
 }
 
 export interface SaveHfOptions {
-  /** The text layer's BertTokenizer, or anything else that gives the three tokenizer files. */
+  /** The text layer's tokenizer, or anything else that gives the tokenizer files. */
   tokenizer?: TokenizerFileContents;
   /** Label names, index = class id; written as id2label/label2id. */
   labels: readonly string[];
 }
 
 /**
- * Writes `model` as a Hugging Face directory that `BertForSequenceClassification.from_pretrained` and
- * `AutoTokenizer.from_pretrained` load unchanged: config.json, model.safetensors (F32, HF names,
+ * Writes `model` as a Hugging Face directory that `AutoModelForSequenceClassification.from_pretrained`
+ * and `AutoTokenizer.from_pretrained` load unchanged: config.json, model.safetensors (F32, HF names,
  * metadata format "pt") and the tokenizer's files. Every file is written atomically. A model with LoRA
- * layers still in it must be merged first: its names are not BERT's.
+ * layers still in it must be merged first: its names are not the family's.
  */
 export async function saveHfDirectory(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   dir: string,
   options: SaveHfOptions,
 ): Promise<void> {

@@ -1,10 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { BertConfig } from '../models/bert/config.js';
+import type { ClassifierConfig } from '../models/family.js';
+import { readModelConfig } from '../models/registry.js';
 
-/** The BERT config of a Hugging Face model directory, with one-sentence errors for what a user can get wrong. */
-export function readBertConfig(dir: string): BertConfig {
+/**
+ * The config of a Hugging Face model directory, read by its family (model_type), with one-sentence
+ * errors for what a user can get wrong.
+ */
+export function readModelConfigFile(dir: string): ClassifierConfig {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`The model directory ${dir} does not exist.`);
   }
@@ -19,5 +23,5 @@ export function readBertConfig(dir: string): BertConfig {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UserError(`${path} is not valid JSON (${reason.replace(/\.$/, '')}).`);
   }
-  return BertConfig.fromJSON(json, path);
+  return readModelConfig(json, path);
 }

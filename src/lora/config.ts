@@ -14,7 +14,7 @@ export interface LoraConfig {
   /**
    * A list matches a module whose dotted path equals an entry or ends with `.` + entry; one string is a
    * regular expression that must match the whole path; 'all-linear' takes every Linear but the
-   * classification head; null takes BERT's default (query and value).
+   * classification head; null takes the model family's default (`defaultLoraTargets`, BERT's: query and value).
    */
   target_modules: string[] | string | null;
   /** Same matching as `target_modules`; these are never adapted. */
@@ -42,9 +42,6 @@ export interface LoraConfig {
 export type LoraConfigInit = Partial<Omit<LoraConfig, 'peft_type'>> & { peft_type?: 'LORA' };
 
 export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
-
-/** BERT's entry in PEFT's table of default LoRA targets, used when `target_modules` is null. */
-export const DEFAULT_BERT_TARGETS: readonly string[] = ['query', 'value'];
 
 /** PEFT's defaults for every field, overridden by `init`; the result is validated. */
 export function createLoraConfig(init: LoraConfigInit = {}): LoraConfig {

@@ -1,6 +1,5 @@
 export {
   ADAPTER_CONFIG_NAME,
-  DEFAULT_BERT_TARGETS,
   cloneLoraConfig,
   createLoraConfig,
   loraConfigToJson,

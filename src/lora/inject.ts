@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import type { Rng } from '../tensor/random.js';
-import { DEFAULT_BERT_TARGETS, cloneLoraConfig, validateLoraConfig, type LoraConfig } from './config.js';
+import { cloneLoraConfig, validateLoraConfig, type LoraConfig } from './config.js';
 import { LoRALinear } from './lora-linear.js';
 import { SEQ_CLS_HEAD_NAMES, effectiveModulesToSave, findModulesToSave } from './modules-to-save.js';
 import { setLoraState, loraStateOf, type LoraState } from './state.js';
@@ -45,7 +45,7 @@ export function planLora(model: Module, config: LoraConfig): LoraPlan {
   }
   const effective = cloneLoraConfig(config);
   effective.modules_to_save = effectiveModulesToSave(config.modules_to_save, config.task_type);
-  if (effective.target_modules === null) effective.target_modules = [...DEFAULT_BERT_TARGETS];
+  if (effective.target_modules === null) effective.target_modules = [...familyDefaultTargets(model)];
   else if (
     typeof effective.target_modules === 'string' &&
     effective.target_modules.toLowerCase() === ALL_LINEAR
@@ -63,16 +63,36 @@ export function planLora(model: Module, config: LoraConfig): LoraPlan {
     }
     targets.push({ path, base: module, ...rankAndAlphaFor(effective, path) });
   }
-  if (targets.length === 0) throw new UserError(noMatchMessage(config.target_modules));
+  if (targets.length === 0) throw new UserError(noMatchMessage(model, effective.target_modules));
   return { config: effective, targets, modulesToSave: findModulesToSave(model, effective.modules_to_save) };
 }
 
-function noMatchMessage(targets: LoraConfig['target_modules']): string {
-  if (typeof targets === 'string') {
-    return `No module of the model matches target_modules ${JSON.stringify(targets)} (a pattern must match a module's whole dotted path, such as bert.encoder.layer.0.attention.self.query).`;
+/** What a model offers LoRA when a config names no targets (every family's classifier has it). */
+interface HasDefaultTargets {
+  readonly defaultLoraTargets?: readonly string[];
+}
+
+function familyDefaultTargets(model: Module): readonly string[] {
+  const defaults = (model as Module & HasDefaultTargets).defaultLoraTargets;
+  if (!defaults || defaults.length === 0) {
+    throw new UserError(
+      'This model has no default LoRA targets; name them (target_modules, --lora-targets).',
+    );
   }
-  const list = (targets ?? DEFAULT_BERT_TARGETS).map((t) => JSON.stringify(t)).join(', ');
-  return `No module of the model matches target_modules [${list}] (an entry matches a module whose path equals it or ends with "." and it, such as "query").`;
+  return defaults;
+}
+
+function noMatchMessage(model: Module, targets: LoraConfig['target_modules']): string {
+  const names = [
+    ...new Set(
+      [...model.namedModules()].filter(([, m]) => m instanceof Linear).map(([p]) => p.split('.').pop()),
+    ),
+  ].join(', ');
+  if (typeof targets === 'string') {
+    return `No module of the model matches target_modules ${JSON.stringify(targets)} (a pattern must match a module's whole dotted path); its Linear layers are named ${names}.`;
+  }
+  const list = (targets ?? []).map((t) => JSON.stringify(t)).join(', ');
+  return `No module of the model matches target_modules [${list}]; its Linear layers are named ${names}.`;
 }
 
 /**

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { UserError } from '../../src/errors.js';
-import { loadBertForSequenceClassification, saveHfDirectory } from '../../src/io/hf-directory.js';
+import { loadSequenceClassifier, saveHfDirectory } from '../../src/io/hf-directory.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import type { StateDict } from '../../src/io/state-dict.js';
 import { BertConfig, bertTinyConfig, defaultLabels } from '../../src/models/bert/config.js';
 import { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import type { SequenceClassifier } from '../../src/models/family.js';
 import { Linear } from '../../src/nn/index.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -29,7 +30,7 @@ function microConfig(labels: string[] = LABELS): BertConfig {
   });
 }
 
-function logits(model: BertForSequenceClassification): Float32Array {
+function logits(model: SequenceClassifier): Float32Array {
   model.eval();
   const ids = IntTensor.from([2, 5, 9, 11, 3, 2, 14, 3, 0, 0], [2, 5]);
   const mask = IntTensor.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 5]);
@@ -83,7 +84,7 @@ test('saveHfDirectory writes an HF directory: config.json with labels, F32 safet
 test('save → load round trip: same weights, same logits, labels from the checkpoint', async (t) => {
   const dir = withDir(t);
   const model = await savedMicro(dir);
-  const loaded = await loadBertForSequenceClassification(dir, { rng: new Rng(99) });
+  const loaded = await loadSequenceClassifier(dir, { rng: new Rng(99) });
   assert.deepEqual(loaded.config.labels, LABELS);
   assert.deepEqual(
     [loaded.missing, loaded.unexpected, loaded.initialized, loaded.mismatched],
@@ -91,7 +92,7 @@ test('save → load round trip: same weights, same logits, labels from the check
   );
   assert.deepEqual(logits(loaded.model), logits(model));
   // Asking for as many labels by count keeps the checkpoint's names.
-  const byCount = await loadBertForSequenceClassification(dir, { numLabels: 3, rng: new Rng(0) });
+  const byCount = await loadSequenceClassifier(dir, { numLabels: 3, rng: new Rng(0) });
   assert.deepEqual(byCount.config.labels, LABELS);
 });
 
@@ -151,7 +152,7 @@ test('a bare BertModel checkpoint (no bert. prefix) with old gamma/beta names an
     });
     return out;
   });
-  const loaded = await loadBertForSequenceClassification(dir, { rng: new Rng(5) });
+  const loaded = await loadSequenceClassifier(dir, { rng: new Rng(5) });
   assert.deepEqual(loaded.missing, ['classifier.weight', 'classifier.bias']);
   assert.deepEqual(loaded.initialized, ['classifier.weight', 'classifier.bias']);
   assert.deepEqual(loaded.unexpected, []);
@@ -160,10 +161,13 @@ test('a bare BertModel checkpoint (no bert. prefix) with old gamma/beta names an
     if (!name.startsWith('classifier.')) assert.deepEqual(p.data, own.get(name)!.data, name);
   }
   // The fresh head is HF's: zero bias, N(0, 0.02) weight, drawn from the rng passed in.
-  assert.ok(loaded.model.classifier.bias!.data.every((v) => v === 0));
-  assert.ok(loaded.model.classifier.weight.data.some((v) => v !== 0));
-  const again = await loadBertForSequenceClassification(dir, { rng: new Rng(5) });
-  assert.deepEqual(again.model.classifier.weight.data, loaded.model.classifier.weight.data);
+  assert.ok(param(loaded.model, 'classifier.bias').data.every((v) => v === 0));
+  assert.ok(param(loaded.model, 'classifier.weight').data.some((v) => v !== 0));
+  const again = await loadSequenceClassifier(dir, { rng: new Rng(5) });
+  assert.deepEqual(
+    param(again.model, 'classifier.weight').data,
+    param(loaded.model, 'classifier.weight').data,
+  );
 });
 
 test('pre-training heads are reported as unexpected; a missing pooler is initialised', async (t) => {
@@ -174,7 +178,7 @@ test('pre-training heads are reported as unexpected; a missing pooler is initial
     out.set('cls.predictions.bias', { shape: [30], data: new Float32Array(30) });
     return out;
   });
-  const loaded = await loadBertForSequenceClassification(dir, { rng: new Rng(5) });
+  const loaded = await loadSequenceClassifier(dir, { rng: new Rng(5) });
   assert.deepEqual(loaded.unexpected, ['cls.predictions.bias']);
   assert.deepEqual(loaded.initialized, ['bert.pooler.dense.weight', 'bert.pooler.dense.bias']);
 });
@@ -184,18 +188,18 @@ test('loading refuses what does not fit, naming the file or tensor', async (t) =
   await savedMicro(dir);
   // More labels than the trained head has.
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { numLabels: 5, rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { numLabels: 5, rng: new Rng(0) }),
     userError(
       /classifier\.weight has shape \[3, 8\], but the model built from config\.json expects \[5, 8\]/,
     ),
   );
   // The trained head's labels in another order would mislabel every prediction.
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { labels: ['fraud', 'billing', 'other'], rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { labels: ['fraud', 'billing', 'other'], rng: new Rng(0) }),
     userError(/was trained for the labels billing, fraud, other/),
   );
   // Unless the head is to be replaced anyway (HF's ignore_mismatched_sizes, for the head only).
-  const replaced = await loadBertForSequenceClassification(dir, {
+  const replaced = await loadSequenceClassifier(dir, {
     numLabels: 5,
     ignoreMismatchedSizes: true,
     rng: new Rng(0),
@@ -203,7 +207,7 @@ test('loading refuses what does not fit, naming the file or tensor', async (t) =
   assert.deepEqual(replaced.mismatched, ['classifier.weight', 'classifier.bias']);
   assert.deepEqual(replaced.initialized, ['classifier.weight', 'classifier.bias']);
   assert.deepEqual(replaced.missing, []);
-  assert.deepEqual(replaced.model.classifier.weight.shape, [5, 8]);
+  assert.deepEqual(param(replaced.model, 'classifier.weight').shape, [5, 8]);
   // A tensor of the wrong shape.
   editWeights(dir, (state) => {
     state.set('bert.encoder.layer.1.intermediate.dense.weight', {
@@ -213,7 +217,7 @@ test('loading refuses what does not fit, naming the file or tensor', async (t) =
     return state;
   });
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { rng: new Rng(0) }),
     userError(/bert\.encoder\.layer\.1\.intermediate\.dense\.weight has shape \[16, 4\]/),
   );
   // An encoder weight missing.
@@ -222,7 +226,7 @@ test('loading refuses what does not fit, naming the file or tensor', async (t) =
     return state;
   });
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { rng: new Rng(0) }),
     userError(
       /lacks 1 weight of the model described by config\.json, such as bert\.encoder\.layer\.1\.intermediate\.dense\.weight/,
     ),
@@ -232,16 +236,13 @@ test('loading refuses what does not fit, naming the file or tensor', async (t) =
 test('missing or malformed config.json and missing weights are user errors', async (t) => {
   const dir = withDir(t);
   await assert.rejects(
-    loadBertForSequenceClassification(join(dir, 'nope'), { rng: new Rng(0) }),
+    loadSequenceClassifier(join(dir, 'nope'), { rng: new Rng(0) }),
     userError(/does not exist/),
   );
-  await assert.rejects(
-    loadBertForSequenceClassification(dir, { rng: new Rng(0) }),
-    userError(/has no config\.json/),
-  );
+  await assert.rejects(loadSequenceClassifier(dir, { rng: new Rng(0) }), userError(/has no config\.json/));
   writeFileSync(join(dir, 'config.json'), '{"hidden_size": 8,');
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { rng: new Rng(0) }),
     userError(/config\.json is not valid JSON/),
   );
   writeFileSync(
@@ -249,12 +250,12 @@ test('missing or malformed config.json and missing weights are user errors', asy
     JSON.stringify({ ...microConfig().toJSON(), hidden_size: 130, num_attention_heads: 4 }),
   );
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { rng: new Rng(0) }),
     userError(/hidden_size 130 is not divisible by num_attention_heads 4\./),
   );
   writeFileSync(join(dir, 'config.json'), JSON.stringify(microConfig().toJSON()));
   await assert.rejects(
-    loadBertForSequenceClassification(dir, { rng: new Rng(0) }),
+    loadSequenceClassifier(dir, { rng: new Rng(0) }),
     userError(/has neither model\.safetensors nor pytorch_model\.bin/),
   );
 });
@@ -280,7 +281,7 @@ test('a sharded safetensors checkpoint loads through its index', async (t) => {
     join(dir, 'model.safetensors.index.json'),
     JSON.stringify({ metadata: {}, weight_map: weightMap }),
   );
-  const loaded = await loadBertForSequenceClassification(dir, { rng: new Rng(0) });
+  const loaded = await loadSequenceClassifier(dir, { rng: new Rng(0) });
   assert.deepEqual(logits(loaded.model), logits(model));
 });
 
@@ -298,7 +299,7 @@ test('bert-tiny-mlm (BertForPreTraining) loads with a new 9-label head, labels a
     'd',
     'e',
   ];
-  const loaded = await loadBertForSequenceClassification(dir, { labels, rng: new Rng(3) });
+  const loaded = await loadSequenceClassifier(dir, { labels, rng: new Rng(3) });
   assert.deepEqual(loaded.config.labels, labels);
   assert.deepEqual(loaded.initialized, ['classifier.weight', 'classifier.bias']);
   assert.deepEqual([...loaded.unexpected].sort(), [
@@ -311,6 +312,13 @@ test('bert-tiny-mlm (BertForPreTraining) loads with a new 9-label head, labels a
     'cls.seq_relationship.weight',
   ]);
   // Without labels: HF's default of two LABEL_n for a config that names none.
-  const plain = await loadBertForSequenceClassification(dir, { rng: new Rng(3) });
+  const plain = await loadSequenceClassifier(dir, { rng: new Rng(3) });
   assert.deepEqual(plain.config.labels, defaultLabels(2));
 });
+
+/** A parameter by its HF name (the head is reached through the module tree, where LoRA may wrap it). */
+function param(model: SequenceClassifier, name: string) {
+  const p = model.stateDict().get(name);
+  assert.ok(p, `the model has no parameter ${name}`);
+  return p;
+}

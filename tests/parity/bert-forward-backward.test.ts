@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { loadBertForSequenceClassification, saveHfDirectory } from '../../src/io/hf-directory.js';
-import type { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import { loadSequenceClassifier, saveHfDirectory } from '../../src/io/hf-directory.js';
+import type { SequenceClassifier } from '../../src/models/family.js';
 import { withFastKernels } from '../helpers/fast-kernels.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -25,7 +25,7 @@ async function checkGolden(t: TestContext, scoped = false): Promise<void> {
   const goldenPath = requireShared(t, 'fixtures', 'forward_backward_golden.json');
   if (!dir || !goldenPath) return;
   const golden = JSON.parse(readFileSync(goldenPath, 'utf8')) as Golden;
-  const { model, missing, unexpected } = await loadBertForSequenceClassification(dir, { rng: new Rng(0) });
+  const { model, missing, unexpected } = await loadSequenceClassifier(dir, { rng: new Rng(0) });
   assert.deepEqual(missing, []);
   assert.deepEqual(unexpected, []);
   model.eval();
@@ -96,7 +96,7 @@ for (const scoped of [false, true]) {
   });
 }
 
-function evalLogits(model: BertForSequenceClassification, g: Golden): Float32Array {
+function evalLogits(model: SequenceClassifier, g: Golden): Float32Array {
   model.eval();
   const { ids, mask, types } = batchOf(g);
   return noGrad(() => model.forward(ids, mask, types)).data;
@@ -111,8 +111,8 @@ test('bert-tiny-mlm loads from model.safetensors and from pytorch_model.bin with
   try {
     symlinkSync(join(dir, 'config.json'), join(binDir, 'config.json'));
     symlinkSync(join(dir, 'pytorch_model.bin'), join(binDir, 'pytorch_model.bin'));
-    const fromSafetensors = await loadBertForSequenceClassification(dir, { numLabels: 9, rng: new Rng(7) });
-    const fromBin = await loadBertForSequenceClassification(binDir, { numLabels: 9, rng: new Rng(7) });
+    const fromSafetensors = await loadSequenceClassifier(dir, { numLabels: 9, rng: new Rng(7) });
+    const fromBin = await loadSequenceClassifier(binDir, { numLabels: 9, rng: new Rng(7) });
     for (const loaded of [fromSafetensors, fromBin]) {
       assert.deepEqual(loaded.initialized, ['classifier.weight', 'classifier.bias']);
       assert.deepEqual(loaded.missing, ['classifier.weight', 'classifier.bias']);
@@ -137,9 +137,9 @@ test('save → load round trip preserves logits exactly', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'lora-lab-save-'));
   try {
     const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
-    const { model } = await loadBertForSequenceClassification(dir, { labels, rng: new Rng(1) });
+    const { model } = await loadSequenceClassifier(dir, { labels, rng: new Rng(1) });
     await saveHfDirectory(model, out, { labels });
-    const reloaded = await loadBertForSequenceClassification(out, { rng: new Rng(2) });
+    const reloaded = await loadSequenceClassifier(out, { rng: new Rng(2) });
     assert.deepEqual(reloaded.config.labels, labels);
     assert.deepEqual(reloaded.missing, []);
     assert.deepEqual(reloaded.unexpected, []);

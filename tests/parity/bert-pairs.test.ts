@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { withFastKernels } from '../helpers/fast-kernels.js';
-import { loadBertForSequenceClassification } from '../../src/io/hf-directory.js';
+import { loadSequenceClassifier } from '../../src/io/hf-directory.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
 import { batchOf } from './golden.js';
@@ -32,7 +32,7 @@ async function checkPairs(t: TestContext): Promise<void> {
   const dir = requireShared(t, 'fixtures', 'bert-tiny-cls');
   if (!dir) return;
   assertSameFile(join(dir, 'model.safetensors'), golden.meta.model_sha256, 'the shared bert-tiny-cls');
-  const { model } = await loadBertForSequenceClassification(dir, { rng: new Rng(0) });
+  const { model } = await loadSequenceClassifier(dir, { rng: new Rng(0) });
   model.eval();
   const { ids, mask, types, labels } = batchOf(golden.inputs);
   const logits = model.forward(ids, mask, types);

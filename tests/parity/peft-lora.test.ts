@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { withFastKernels } from '../helpers/fast-kernels.js';
-import { loadBertForSequenceClassification } from '../../src/io/hf-directory.js';
+import { loadSequenceClassifier } from '../../src/io/hf-directory.js';
 import { fromPeftParameterName, loadPeftAdapter, savePeftAdapter } from '../../src/io/peft-adapter.js';
 import { mergeAndUnload, mergeLora, unmergeLora } from '../../src/lora/merge.js';
 import { LoRALinear } from '../../src/lora/lora-linear.js';
@@ -48,7 +48,7 @@ function fixtures(t: TestContext): Fixtures | null {
 async function checkPeftGolden(t: TestContext): Promise<void> {
   const f = fixtures(t);
   if (!f) return;
-  const { model } = await loadBertForSequenceClassification(f.base, { rng: new Rng(0) });
+  const { model } = await loadSequenceClassifier(f.base, { rng: new Rng(0) });
   loadPeftAdapter(model, f.adapter, { trainable: true });
   model.eval();
   const { ids, mask, types, labels } = batchOf(f.inputs);
@@ -127,12 +127,12 @@ test('PEFT adapter parity holds on the fast backend (WebAssembly, 2 threads)', a
 test('PEFT adapter: PEFT counts 9,353 trainable of 4,396,434', async (t) => {
   const f = fixtures(t);
   if (!f) return;
-  const { model } = await loadBertForSequenceClassification(f.base, { rng: new Rng(0) });
+  const { model } = await loadSequenceClassifier(f.base, { rng: new Rng(0) });
   loadPeftAdapter(model, f.adapter, { trainable: true });
   const report = trainableParameterReport(model);
   assert.equal(report.text, 'trainable params: 9,353 || all params: 4,396,434 || trainable%: 0.2127');
   // Without is_trainable, PEFT's from_pretrained freezes everything; so do we.
-  const { model: frozen } = await loadBertForSequenceClassification(f.base, { rng: new Rng(0) });
+  const { model: frozen } = await loadSequenceClassifier(f.base, { rng: new Rng(0) });
   loadPeftAdapter(frozen, f.adapter);
   assert.equal(trainableParameterReport(frozen).trainable, 0);
 });
@@ -141,7 +141,7 @@ test('PEFT adapter round trip: saved by us, loaded into a fresh base, same logit
   const f = fixtures(t);
   if (!f) return;
   const { ids, mask, types } = batchOf(f.inputs);
-  const { model } = await loadBertForSequenceClassification(f.base, { rng: new Rng(0) });
+  const { model } = await loadSequenceClassifier(f.base, { rng: new Rng(0) });
   loadPeftAdapter(model, f.adapter);
   model.eval();
   const before = noGrad(() => model.forward(ids, mask, types));
@@ -160,7 +160,7 @@ test('PEFT adapter round trip: saved by us, loaded into a fresh base, same logit
     const theirs = readFileSync(join(f.adapter, 'adapter_model.safetensors'));
     assert.deepEqual(tensorsOf(ours), tensorsOf(theirs));
 
-    const { model: fresh } = await loadBertForSequenceClassification(f.base, { rng: new Rng(1) });
+    const { model: fresh } = await loadSequenceClassifier(f.base, { rng: new Rng(1) });
     loadPeftAdapter(fresh, dir);
     fresh.eval();
     const after = noGrad(() => fresh.forward(ids, mask, types));

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { withFastKernels } from '../helpers/fast-kernels.js';
-import { loadBertForSequenceClassification } from '../../src/io/hf-directory.js';
+import { loadSequenceClassifier } from '../../src/io/hf-directory.js';
 import { fromPeftParameterName, loadPeftAdapter } from '../../src/io/peft-adapter.js';
-import type { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import type { SequenceClassifier } from '../../src/models/family.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
 import { IntTensor } from '../../src/tensor/tensor.js';
@@ -84,7 +84,7 @@ interface Observed {
 }
 
 /** The trainer's own loop: one batch of all eight rows per step, AdamW as torch's, no clipping. */
-function train(model: BertForSequenceClassification, golden: TrainStepGolden, names: Map<string, string>) {
+function train(model: SequenceClassifier, golden: TrainStepGolden, names: Map<string, string>) {
   const params = new Map(model.namedParameters());
   const observed: Observed = { losses: [], gradNorms: [], steps: [] };
   const all = inputs.labels.map((_, i) => i);
@@ -130,7 +130,7 @@ interface Summary {
 
 function checkSteps(
   t: TestContext,
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   golden: TrainStepGolden,
   names: Map<string, string>,
 ): void {
@@ -197,7 +197,7 @@ async function fullFineTuning(t: TestContext): Promise<void> {
   assertSameFile(join(dir, 'model.safetensors'), golden.meta.model_sha256, 'the shared bert-tiny-cls');
   const copy = withoutDropout(dir);
   try {
-    const { model } = await loadBertForSequenceClassification(copy, { rng: new Rng(0) });
+    const { model } = await loadSequenceClassifier(copy, { rng: new Rng(0) });
     checkSteps(t, model, golden, new Map(Object.keys(golden.params).map((n) => [n, n])));
   } finally {
     rmSync(copy, { recursive: true, force: true });
@@ -216,7 +216,7 @@ async function loraTraining(t: TestContext): Promise<void> {
   );
   const copy = withoutDropout(dir);
   try {
-    const { model } = await loadBertForSequenceClassification(copy, { rng: new Rng(0) });
+    const { model } = await loadSequenceClassifier(copy, { rng: new Rng(0) });
     loadPeftAdapter(model, adapter, { trainable: true });
     const names = new Map(Object.keys(golden.params).map((n) => [n, fromPeftParameterName(n)]));
     checkSteps(t, model, golden, names);
@@ -232,7 +232,7 @@ async function loraGradients(t: TestContext): Promise<void> {
   const golden = projectGolden<TrainStepGolden>('train-step-lora.json');
   const copy = withoutDropout(dir);
   try {
-    const { model } = await loadBertForSequenceClassification(copy, { rng: new Rng(0) });
+    const { model } = await loadSequenceClassifier(copy, { rng: new Rng(0) });
     loadPeftAdapter(model, adapter, { trainable: true });
     model.train();
     const batch = collate(inputs.labels.map((_, i) => i));

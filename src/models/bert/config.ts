@@ -1,4 +1,9 @@
 import { UserError } from '../../errors.js';
+import { readInt, readNumber, requirePositiveInts, requireProbabilities } from '../common/config-fields.js';
+import { labelMapsJSON, labelsFor, readLabels, validateLabels } from '../common/labels.js';
+import type { ClassifierConfig } from '../family.js';
+
+export { areDefaultLabels, defaultLabels } from '../common/labels.js';
 
 /**
  * The fields of a Hugging Face BERT `config.json` this project uses, in camelCase. Labels are kept as
@@ -44,16 +49,9 @@ const HF_DEFAULTS = {
   num_labels: 2,
 } as const;
 
-/** HF's placeholder label names; a checkpoint whose labels are all of this form carries no real names. */
-export function defaultLabels(numLabels: number): string[] {
-  return Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
-}
-
-export function areDefaultLabels(labels: readonly string[]): boolean {
-  return labels.every((name, i) => name === `LABEL_${i}`);
-}
-
-export class BertConfig implements BertConfigFields {
+export class BertConfig implements BertConfigFields, ClassifierConfig {
+  readonly modelType = 'bert';
+  readonly usesTokenTypes = true;
   readonly vocabSize: number;
   readonly hiddenSize: number;
   readonly numHiddenLayers: number;
@@ -92,6 +90,10 @@ export class BertConfig implements BertConfigFields {
 
   get numLabels(): number {
     return this.labels.length;
+  }
+
+  get maxLength(): number {
+    return this.maxPositionEmbeddings;
   }
 
   get headDim(): number {
@@ -190,12 +192,7 @@ export class BertConfig implements BertConfigFields {
 
   /** An HF-compatible `config.json` object for BertForSequenceClassification. */
   toJSON(): Record<string, unknown> {
-    const id2label: Record<string, string> = {};
-    const label2id: Record<string, number> = {};
-    this.labels.forEach((name, i) => {
-      id2label[String(i)] = name;
-      label2id[name] = i;
-    });
+    const { id2label, label2id } = labelMapsJSON(this.labels);
     return {
       architectures: ['BertForSequenceClassification'],
       attention_probs_dropout_prob: this.attentionProbsDropoutProb,
@@ -221,10 +218,6 @@ export class BertConfig implements BertConfigFields {
       vocab_size: this.vocabSize,
     };
   }
-}
-
-function labelsFor(numLabels: number | readonly string[]): string[] {
-  return typeof numLabels === 'number' ? defaultLabels(numLabels) : [...numLabels];
 }
 
 /** prajjwal1/bert-tiny's architecture: 2 layers, hidden 128, 2 heads, intermediate 512. */
@@ -269,63 +262,19 @@ function sharedPreset(): Omit<
   };
 }
 
-function readNumber(o: Record<string, unknown>, key: string, fallback: number, source: string): number {
-  const v = o[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new UserError(`${source}: ${key} must be a number, got ${JSON.stringify(v)}.`);
-  }
-  return v;
-}
-
-function readInt(o: Record<string, unknown>, key: string, fallback: number, source: string): number {
-  const v = readNumber(o, key, fallback, source);
-  if (!Number.isInteger(v)) throw new UserError(`${source}: ${key} must be a whole number, got ${v}.`);
-  return v;
-}
-
-function readLabels(o: Record<string, unknown>, source: string): string[] {
-  const id2label = o.id2label;
-  if (id2label !== undefined && id2label !== null) {
-    if (typeof id2label !== 'object' || Array.isArray(id2label)) {
-      throw new UserError(`${source}: id2label must be an object mapping ids to label names.`);
-    }
-    const entries = Object.entries(id2label as Record<string, unknown>);
-    const labels = new Array<string>(entries.length);
-    for (const [key, name] of entries) {
-      const id = Number(key);
-      if (!/^\d+$/.test(key) || id >= entries.length || labels[id] !== undefined) {
-        throw new UserError(
-          `${source}: id2label must have the ids 0 to ${entries.length - 1}, but has "${key}".`,
-        );
-      }
-      if (typeof name !== 'string') throw new UserError(`${source}: id2label["${key}"] must be a string.`);
-      labels[id] = name;
-    }
-    if (o.num_labels !== undefined && o.num_labels !== entries.length) {
-      throw new UserError(
-        `${source}: num_labels ${String(o.num_labels)} disagrees with id2label, which has ${entries.length} labels.`,
-      );
-    }
-    return labels;
-  }
-  return defaultLabels(readInt(o, 'num_labels', HF_DEFAULTS.num_labels, source));
-}
-
 function validate(c: BertConfig, source: string): void {
-  const positive: [string, number][] = [
-    ['vocab_size', c.vocabSize],
-    ['hidden_size', c.hiddenSize],
-    ['num_hidden_layers', c.numHiddenLayers],
-    ['num_attention_heads', c.numAttentionHeads],
-    ['intermediate_size', c.intermediateSize],
-    ['max_position_embeddings', c.maxPositionEmbeddings],
-    ['type_vocab_size', c.typeVocabSize],
-  ];
-  for (const [key, v] of positive) {
-    if (!Number.isInteger(v) || v < 1)
-      throw new UserError(`${source}: ${key} must be a positive whole number, got ${v}.`);
-  }
+  requirePositiveInts(
+    [
+      ['vocab_size', c.vocabSize],
+      ['hidden_size', c.hiddenSize],
+      ['num_hidden_layers', c.numHiddenLayers],
+      ['num_attention_heads', c.numAttentionHeads],
+      ['intermediate_size', c.intermediateSize],
+      ['max_position_embeddings', c.maxPositionEmbeddings],
+      ['type_vocab_size', c.typeVocabSize],
+    ],
+    source,
+  );
   if (c.hiddenSize % c.numAttentionHeads !== 0) {
     throw new UserError(
       `${source}: hidden_size ${c.hiddenSize} is not divisible by num_attention_heads ${c.numAttentionHeads}.`,
@@ -336,15 +285,14 @@ function validate(c: BertConfig, source: string): void {
   if (!(c.initializerRange > 0)) {
     throw new UserError(`${source}: initializer_range must be positive, got ${c.initializerRange}.`);
   }
-  const probabilities: [string, number | null][] = [
-    ['hidden_dropout_prob', c.hiddenDropoutProb],
-    ['attention_probs_dropout_prob', c.attentionProbsDropoutProb],
-    ['classifier_dropout', c.classifierDropout],
-  ];
-  for (const [key, p] of probabilities) {
-    if (p !== null && !(p >= 0 && p < 1))
-      throw new UserError(`${source}: ${key} must be in [0, 1), got ${p}.`);
-  }
+  requireProbabilities(
+    [
+      ['hidden_dropout_prob', c.hiddenDropoutProb],
+      ['attention_probs_dropout_prob', c.attentionProbsDropoutProb],
+      ['classifier_dropout', c.classifierDropout],
+    ],
+    source,
+  );
   if (c.hiddenAct !== 'gelu') {
     throw new UserError(`${source}: hidden_act "${String(c.hiddenAct)}" is not supported; only "gelu" is.`);
   }
@@ -356,10 +304,5 @@ function validate(c: BertConfig, source: string): void {
       `${source}: pad_token_id ${c.padTokenId} is outside the vocabulary of ${c.vocabSize} tokens.`,
     );
   }
-  if (c.labels.length < 1) throw new UserError(`${source}: a classifier needs at least one label.`);
-  const seen = new Set<string>();
-  for (const name of c.labels) {
-    if (seen.has(name)) throw new UserError(`${source}: the label "${name}" appears twice.`);
-    seen.add(name);
-  }
+  validateLabels(c.labels, source);
 }

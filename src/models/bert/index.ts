@@ -18,4 +18,5 @@ export { BertPooler } from './pooler.js';
 export { BertModel, type BertModelOutput } from './model.js';
 export { BertForSequenceClassification } from './sequence-classification.js';
 export { initBertParameter } from './init.js';
+export { bertFamily } from './family.js';
 export { wordEmbedding } from './word-embedding.js';

@@ -1,18 +1,16 @@
-import { Linear, Module } from '../../nn/index.js';
+import { Linear, Module, projection } from '../../nn/index.js';
 import { gelu } from '../../tensor/ops/gelu.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertConfig } from './config.js';
 
 /** The feed-forward block's expansion: dense to the intermediate size, then exact GELU. */
 export class BertIntermediate extends Module {
-  readonly dense: Linear;
-
   constructor(config: BertConfig) {
     super();
-    this.dense = this.registerModule('dense', new Linear(config.hiddenSize, config.intermediateSize));
+    this.registerModule('dense', new Linear(config.hiddenSize, config.intermediateSize));
   }
 
   forward(hidden: Tensor): Tensor {
-    return gelu(this.dense.forward(hidden));
+    return gelu(projection(this, 'dense').forward(hidden));
   }
 }

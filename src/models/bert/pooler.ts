@@ -1,4 +1,4 @@
-import { Linear, Module } from '../../nn/index.js';
+import { Linear, Module, projection } from '../../nn/index.js';
 import { selectFirstToken } from '../../tensor/ops/select-first-token.js';
 import { tanh } from '../../tensor/ops/tanh.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -6,15 +6,13 @@ import type { BertConfig } from './config.js';
 
 /** The [CLS] position's hidden state through dense + tanh: the sentence vector the classifier reads. */
 export class BertPooler extends Module {
-  readonly dense: Linear;
-
   constructor(config: BertConfig) {
     super();
-    this.dense = this.registerModule('dense', new Linear(config.hiddenSize, config.hiddenSize));
+    this.registerModule('dense', new Linear(config.hiddenSize, config.hiddenSize));
   }
 
   /** [B, T, H] → [B, H]. */
   forward(hidden: Tensor): Tensor {
-    return tanh(this.dense.forward(selectFirstToken(hidden)));
+    return tanh(projection(this, 'dense').forward(selectFirstToken(hidden)));
   }
 }

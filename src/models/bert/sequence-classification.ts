@@ -1,8 +1,9 @@
 import { UserError } from '../../errors.js';
-import { Dropout, Linear, Module } from '../../nn/index.js';
+import { Dropout, Linear, Module, projection } from '../../nn/index.js';
 import { crossEntropy } from '../../tensor/ops/cross-entropy.js';
 import type { Rng } from '../../tensor/random.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
+import type { SequenceClassifier } from '../family.js';
 import type { BertConfig } from './config.js';
 import { initBertParameter } from './init.js';
 import { BertModel } from './model.js';
@@ -11,10 +12,11 @@ import { BertModel } from './model.js';
  * HF's BertForSequenceClassification: BertModel, dropout on the pooled output, and a `classifier`
  * Linear to one logit per label. Parameter names are HF's (`bert.encoder.layer.0…`, `classifier.weight`).
  */
-export class BertForSequenceClassification extends Module {
+export class BertForSequenceClassification extends Module implements SequenceClassifier {
   readonly bert: BertModel;
   readonly dropout: Dropout;
-  readonly classifier: Linear;
+  /** PEFT's default for BERT (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
+  readonly defaultLoraTargets = ['query', 'value'] as const;
 
   /**
    * `rng` initialises the weights (unless `initialize` is false, for a caller that loads them all
@@ -28,7 +30,7 @@ export class BertForSequenceClassification extends Module {
     super();
     this.bert = this.registerModule('bert', new BertModel(config, rng));
     this.dropout = this.registerModule('dropout', new Dropout(config.classifierDropoutProb, rng));
-    this.classifier = this.registerModule('classifier', new Linear(config.hiddenSize, config.numLabels));
+    this.registerModule('classifier', new Linear(config.hiddenSize, config.numLabels));
     if (options.initialize !== false) this.initWeights(rng);
   }
 
@@ -43,7 +45,7 @@ export class BertForSequenceClassification extends Module {
   /** ids, mask and optional token types [B, T] → logits [B, numLabels]. */
   forward(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds?: IntTensor): Tensor {
     const { pooledOutput } = this.bert.forward(inputIds, attentionMask, tokenTypeIds);
-    return this.classifier.forward(this.dropout.forward(pooledOutput));
+    return projection(this, 'classifier').forward(this.dropout.forward(pooledOutput));
   }
 
   /** Mean cross-entropy of logits [B, numLabels] against label ids [B] (HF's single_label_classification); −100 is ignored. */

@@ -255,5 +255,5 @@ test('bad inputs are refused in one sentence', () => {
 
 test('labels fix the classifier size', () => {
   const model = new BertForSequenceClassification(microConfig({ labels: defaultLabels(5) }), new Rng(8));
-  assert.deepEqual(model.classifier.weight.shape, [5, 8]);
+  assert.deepEqual(model.stateDict().get('classifier.weight')!.shape, [5, 8]);
 });

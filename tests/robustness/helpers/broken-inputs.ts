@@ -1,7 +1,7 @@
 // Broken (and a few merely odd) inputs for every reader the CLI has, built in one temporary folder.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBertForSequenceClassification } from '../../../src/io/hf-directory.js';
+import { loadSequenceClassifier } from '../../../src/io/hf-directory.js';
 import { savePeftAdapter } from '../../../src/io/peft-adapter.js';
 import { createLoraConfig } from '../../../src/lora/config.js';
 import { applyLora } from '../../../src/lora/inject.js';
@@ -70,7 +70,7 @@ export async function buildBrokenInputs(): Promise<BrokenInputs> {
   const cls = await writeTinyModel(at('cls'), { head: true, seed: 2 });
   const adapter = at('adapter');
   {
-    const { model } = await loadBertForSequenceClassification(cls, { rng: new Rng(0) });
+    const { model } = await loadSequenceClassifier(cls, { rng: new Rng(0) });
     applyLora(
       model,
       createLoraConfig({ task_type: 'SEQ_CLS', r: 4, lora_alpha: 8, target_modules: ['query', 'value'] }),
