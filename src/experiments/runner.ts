@@ -16,6 +16,7 @@ import { METHODS, PRESETS, type MethodSettings, type PresetName } from './preset
 import { UserError } from '../errors.js';
 import { resolveDataSource, type ResolvedSource } from './sources.js';
 import { DEFAULT_SCRATCH_SHAPE, hasResults, runTraining } from './train-run.js';
+import { methodStepCosts } from './step-cost.js';
 import { StudyClock, type PlannedRun, type StudyProgress } from './study-clock.js';
 
 export interface ExperimentsOptions {
@@ -87,7 +88,8 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
 
   const firstSeed = o.firstSeed ?? 42;
   const plan = planRuns(o, outputDir, firstSeed, s.train);
-  const clock = new StudyClock(plan);
+  const costs = methodStepCosts(o.methods ?? METHODS, o.baseModel.path, DEFAULT_SCRATCH_SHAPE);
+  const clock = new StudyClock(plan.map((run) => ({ ...run, stepCost: costs.get(run.method) })));
   const kept = plan.filter((r) => r.kept).length;
   log(
     `study: ${countOf(plan.length, 'run')} (${(o.methods ?? METHODS).join(', ')}, ${countOf(o.seeds, 'seed')} from ${firstSeed})${kept > 0 ? `, ${kept} of them already done` : ''}`,

@@ -6,6 +6,12 @@ export interface PlannedRun {
   steps: number;
   /** Already finished (kept by --resume): it takes no time. */
   kept?: boolean;
+  /**
+   * Relative work of one step (any unit, the same for every run of the plan), from the model's size
+   * (step-cost.ts). It prices a method not measured yet from one that is; without it, such a method is
+   * priced at the mean of the measured ones.
+   */
+  stepCost?: number;
 }
 
 /** Where the study stands, for a progress line: "run 4/9 …, 12m left for the study". */
@@ -20,7 +26,8 @@ export interface StudyProgress {
 /**
  * Estimates the time the study has left: each method's seconds per step, measured on its finished runs
  * (wall time, evaluation included) or else on the run in progress, times the steps still to go. A
- * method not measured yet is priced at the mean of those that are.
+ * method not measured yet is priced from the measured ones by the ratio of their step costs (Small-BERT
+ * steps cost several bert-tiny steps), or at their mean when the plan has no costs.
  */
 export class StudyClock {
   private readonly finished = new Map<Method, { seconds: number; steps: number }>();
@@ -83,12 +90,25 @@ export class StudyClock {
       rates.set(running.method, (c.lastAt - c.firstAt) / (c.lastStep - c.firstStep));
     }
     if (rates.size === 0) return null;
-    const mean = [...rates.values()].reduce((a, b) => a + b, 0) / rates.size;
-    const rate = (method: Method): number => rates.get(method) ?? mean;
+    const rate = (method: Method): number => rates.get(method) ?? this.priced(method, rates);
     let seconds = running ? Math.max(0, currentStepsLeft) * rate(running.method) : 0;
     for (const run of this.plan.slice(this.currentIndex + 1)) {
       if (!run.kept) seconds += run.steps * rate(run.method);
     }
     return seconds;
+  }
+
+  /** Seconds per step of an unmeasured method: the measured seconds per unit of cost, times its cost. */
+  private priced(method: Method, rates: ReadonlyMap<Method, number>): number {
+    const cost = (m: Method): number | undefined => this.plan.find((run) => run.method === m)?.stepCost;
+    const perUnit: number[] = [];
+    for (const [measured, seconds] of rates) {
+      const c = cost(measured);
+      if (c !== undefined && c > 0) perUnit.push(seconds / c);
+    }
+    const own = cost(method);
+    if (own !== undefined && perUnit.length > 0)
+      return (own * perUnit.reduce((a, b) => a + b, 0)) / perUnit.length;
+    return [...rates.values()].reduce((a, b) => a + b, 0) / rates.size;
   }
 }

@@ -6,7 +6,7 @@ import { tokenizeDataset } from '../data/dataset.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { loadSequenceClassifier, saveHfDirectory } from '../io/hf-directory.js';
 import { savePeftAdapter } from '../io/peft-adapter.js';
-import type { SequenceClassifier } from '../models/family.js';
+import type { ClassifierConfig, SequenceClassifier } from '../models/family.js';
 import { createClassifier, readModelConfig } from '../models/registry.js';
 import { applyLora } from '../lora/inject.js';
 import { createLoraConfig } from '../lora/config.js';
@@ -131,7 +131,10 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   let model: SequenceClassifier;
   if (o.method === 'scratch') {
-    model = createClassifier(scratchConfig(o, tokenizer.vocabSize, labels), rng);
+    model = createClassifier(
+      scratchConfig(o.scratch, Math.max(512, o.maxLen), tokenizer.vocabSize, labels),
+      rng,
+    );
   } else {
     const loaded = await loadSequenceClassifier(o.baseModel, {
       labels: [...labels],
@@ -273,16 +276,21 @@ export function hasResults(dir: string): boolean {
  * Small-BERT, the study's model trained from scratch: a BERT config.json of the asked-for shape over the
  * base model's vocabulary (HF's BertConfig defaults for the rest).
  */
-function scratchConfig(o: TrainRunOptions, vocabSize: number, labels: readonly string[]) {
+export function scratchConfig(
+  shape: ScratchShape,
+  positions: number,
+  vocabSize: number,
+  labels: readonly string[],
+): ClassifierConfig {
   return readModelConfig(
     {
       model_type: 'bert',
       vocab_size: vocabSize,
-      hidden_size: o.scratch.hiddenSize,
-      num_hidden_layers: o.scratch.numLayers,
-      num_attention_heads: o.scratch.numHeads,
-      intermediate_size: o.scratch.intermediateSize,
-      max_position_embeddings: Math.max(512, o.maxLen),
+      hidden_size: shape.hiddenSize,
+      num_hidden_layers: shape.numLayers,
+      num_attention_heads: shape.numHeads,
+      intermediate_size: shape.intermediateSize,
+      max_position_embeddings: positions,
       id2label: Object.fromEntries(labels.map((name, i) => [String(i), name])),
     },
     'the scratch model',

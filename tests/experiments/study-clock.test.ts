@@ -52,3 +52,44 @@ test('a study progress line says the time the study has left; a single training 
   );
   assert.match(trainingStatus(p, { run: 1, runs: 9, secondsLeft: null }), /time left not known yet/);
 });
+
+test('a method not measured yet is priced by its step cost relative to the measured ones', () => {
+  // Small-BERT steps cost 5 units, bert-tiny's 1, LoRA's 2/3 of that: as in the CFPB study.
+  const plan: PlannedRun[] = [
+    { method: 'scratch', steps: 10, stepCost: 5 },
+    { method: 'full', steps: 10, stepCost: 1 },
+    { method: 'lora', steps: 30, stepCost: 2 / 3 },
+  ];
+  const time = fakeTime();
+  const clock = new StudyClock(plan, time.now);
+  clock.start(0);
+  clock.step(1, 10);
+  time.advance(5);
+  const p = clock.step(2, 10);
+  // 5 s a scratch step → 1 s a full step, 2/3 s a LoRA step.
+  assert.ok(Math.abs(p.secondsLeft! - (8 * 5 + 10 * 1 + 30 * (2 / 3))) < 1e-9, String(p.secondsLeft));
+});
+
+test("the step costs of the study's models rank Small-BERT above bert-tiny, LoRA below full fine-tuning", async () => {
+  const { methodStepCosts } = await import('../../src/experiments/step-cost.js');
+  const { DEFAULT_SCRATCH_SHAPE } = await import('../../src/experiments/train-run.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'step-cost-'));
+  // bert-tiny's shape; only config.json is read.
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      model_type: 'bert',
+      hidden_size: 128,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 512,
+    }),
+  );
+  const costs = methodStepCosts(['scratch', 'full', 'lora'], dir, DEFAULT_SCRATCH_SHAPE);
+  const ratio = costs.get('scratch')! / costs.get('full')!;
+  assert.ok(ratio > 4 && ratio < 7, `Small-BERT / bert-tiny step cost ${ratio}`);
+  assert.equal(costs.get('lora')! / costs.get('full')!, 2 / 3);
+});
