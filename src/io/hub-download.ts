@@ -15,6 +15,8 @@ const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'] as const;
 export const TOKENIZER_FILES = [
   'vocab.txt',
+  'vocab.json',
+  'merges.txt',
   'tokenizer.json',
   'tokenizer_config.json',
   'special_tokens_map.json',
@@ -116,9 +118,10 @@ function chooseFiles(repoId: string, available: Map<string, RemoteFile>): Remote
     throw new UserError(`Repository ${repoId} has neither model.safetensors nor pytorch_model.bin.`);
   }
   const tokenizer = TOKENIZER_FILES.map((name) => available.get(name)).filter((file) => file !== undefined);
-  if (!available.has('vocab.txt') && !available.has('tokenizer.json')) {
+  const bpe = available.has('vocab.json') && available.has('merges.txt');
+  if (!available.has('vocab.txt') && !available.has('tokenizer.json') && !bpe) {
     throw new UserError(
-      `Repository ${repoId} has neither vocab.txt nor tokenizer.json, so its tokenizer cannot be built.`,
+      `Repository ${repoId} has no tokenizer.json, vocab.txt or vocab.json with merges.txt, so its tokenizer cannot be built.`,
     );
   }
   return [config, weights, ...tokenizer];

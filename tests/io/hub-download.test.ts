@@ -92,6 +92,38 @@ test('downloads config, safetensors (through a redirect) and the tokenizer files
   }
 });
 
+test("a byte-level BPE repository (RoBERTa's vocab.json and merges.txt, no tokenizer.json) downloads whole", async () => {
+  const hub = await startFakeHub({
+    'org/roberta-like': {
+      'config.json': text(JSON.stringify({ model_type: 'roberta' })),
+      'model.safetensors': safetensors(),
+      'vocab.json': text('{"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "a": 4}'),
+      'merges.txt': text('#version: 0.2\n'),
+    },
+    'org/no-tokenizer': {
+      'config.json': text(JSON.stringify({ model_type: 'roberta' })),
+      'model.safetensors': safetensors(),
+      'vocab.json': text('{}'),
+    },
+  });
+  const dir = tempDir();
+  try {
+    const result = await downloadModel('org/roberta-like', { to: join(dir, 'r'), endpoint: hub.endpoint });
+    assert.deepEqual(
+      result.files.map((f) => f.name),
+      ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'],
+    );
+    await rejectsWith(
+      downloadModel('org/no-tokenizer', { to: join(dir, 'n'), endpoint: hub.endpoint }),
+      /has no tokenizer\.json, vocab\.txt or vocab\.json with merges\.txt/,
+    );
+    assert.ok(!existsSync(join(dir, 'n')), 'nothing is written for a refused repository');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await hub.close();
+  }
+});
+
 test('falls back to pytorch_model.bin when there is no safetensors', async () => {
   const hub = await startFakeHub({
     'org/old': { 'config.json': config, 'pytorch_model.bin': bin(), 'vocab.txt': vocab },
