@@ -1,0 +1,37 @@
+import { LayerNorm, Module } from '../../nn/index.js';
+import { add } from '../../tensor/ops/add.js';
+import type { Rng } from '../../tensor/random.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config.js';
+import { DistilBertFFN } from './ffn.js';
+import { DistilBertSelfAttention } from './self-attention.js';
+
+/**
+ * One post-LayerNorm encoder layer: attention, residual, `sa_layer_norm`; feed-forward, residual,
+ * `output_layer_norm`. Unlike BERT, no dropout follows the attention's output projection.
+ */
+export class DistilBertTransformerBlock extends Module {
+  readonly attention: DistilBertSelfAttention;
+  readonly saLayerNorm: LayerNorm;
+  readonly ffn: DistilBertFFN;
+  readonly outputLayerNorm: LayerNorm;
+
+  constructor(config: DistilBertConfig, rng: Rng) {
+    super();
+    this.attention = this.registerModule('attention', new DistilBertSelfAttention(config, rng));
+    this.saLayerNorm = this.registerModule(
+      'sa_layer_norm',
+      new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS),
+    );
+    this.ffn = this.registerModule('ffn', new DistilBertFFN(config, rng));
+    this.outputLayerNorm = this.registerModule(
+      'output_layer_norm',
+      new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS),
+    );
+  }
+
+  forward(hidden: Tensor, bias: Tensor | null): Tensor {
+    const attended = this.saLayerNorm.forward(add(this.attention.forward(hidden, bias), hidden));
+    return this.outputLayerNorm.forward(add(this.ffn.forward(attended), attended));
+  }
+}
