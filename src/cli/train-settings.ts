@@ -95,7 +95,7 @@ function describeMethod(s: MethodSettings): string {
   const schedule =
     s.warmupRatio > 0 ? `${s.schedule} after ${s.warmupRatio * 100} % warm-up` : `${s.schedule} rate`;
   const lora = s.lora
-    ? `; LoRA r ${s.lora.r}, alpha ${s.lora.alpha}, dropout ${s.lora.dropout}, on ${s.lora.targets.join(',')}`
+    ? `; LoRA r ${s.lora.r}, alpha ${s.lora.alpha}, dropout ${s.lora.dropout}, on ${s.lora.targets?.join(',') ?? "the model's default targets (BERT's: query,value)"}`
     : '';
   return `lr ${s.lr < 0.01 ? s.lr.toExponential() : s.lr}, ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}, batch ${s.batchSize}, length ${s.maxLen}, weight decay ${s.weightDecay}, ${schedule}${lora}`;
 }

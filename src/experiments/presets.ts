@@ -25,7 +25,8 @@ export interface Preset {
 
 export type PresetName = 'tuned' | 'study' | 'reference';
 
-const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] };
+// Targets null: the base model family's default (BERT's query and value, as in the study; DistilBERT's q_lin, v_lin …).
+const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: null };
 /** The PyTorch reference trained its LoRA runs without LoRA dropout (../shared/anchors). */
 const referenceLora: LoraSettings = { ...studyLora, dropout: 0 };
 

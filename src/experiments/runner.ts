@@ -165,7 +165,7 @@ function trainPlannedRun(
     warmupRatio: settings.warmupRatio,
     seed: run.seed,
     maxSteps: o.maxSteps,
-    lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: ['query', 'value'] },
+    lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: null },
     scratch: DEFAULT_SCRATCH_SHAPE,
     saveTotalLimit: 1,
     // An interrupted run continues from its checkpoint rather than starting over.

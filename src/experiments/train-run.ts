@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadPreprocessed } from '../data/split-files.js';
 import { tokenizeDataset } from '../data/dataset.js';
@@ -41,7 +41,8 @@ export interface LoraSettings {
   r: number;
   alpha: number;
   dropout: number;
-  targets: string[];
+  /** Module names to adapt; null takes the base model family's default (BERT's: query, value). */
+  targets: string[] | null;
 }
 
 export interface TrainRunOptions {
@@ -84,15 +85,26 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
 }
 
-function displayName(method: Method, options: Pick<TrainRunOptions, 'lora' | 'scratch'>): string {
+function displayName(
+  method: Method,
+  options: Pick<TrainRunOptions, 'lora' | 'scratch' | 'baseModel'>,
+  loraTargets: readonly string[],
+): string {
+  const base = baseModelName(options.baseModel);
   switch (method) {
     case 'scratch':
       return `Small-BERT from scratch (${options.scratch.numLayers} layers, hidden ${options.scratch.hiddenSize})`;
     case 'full':
-      return 'bert-tiny, full fine-tuning';
+      return `${base}, full fine-tuning`;
     case 'lora':
-      return `bert-tiny + LoRA (r=${options.lora.r}, ${options.lora.targets.join('+')})`;
+      return `${base} + LoRA (r=${options.lora.r}, ${loraTargets.join('+')})`;
   }
+}
+
+/** The base model's name in run names: the study's bert-tiny (or its stand-in) as "bert-tiny", else the folder's name. */
+function baseModelName(dir: string): string {
+  const name = basename(resolve(dir));
+  return /bert-tiny/.test(name) ? 'bert-tiny' : name;
 }
 
 /**
@@ -150,6 +162,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       );
     }
   }
+  const loraTargets = o.lora.targets ?? [...model.defaultLoraTargets];
   if (o.method === 'lora') {
     applyLora(
       model,
@@ -158,7 +171,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
         r: o.lora.r,
         lora_alpha: o.lora.alpha,
         lora_dropout: o.lora.dropout,
-        target_modules: [...o.lora.targets],
+        target_modules: [...loraTargets],
         base_model_name_or_path: o.baseModel,
       }),
       rng,
@@ -177,7 +190,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const val = data.val.length > 0 ? tokenizeDataset(tokenizer, data.val, { maxLength }) : null;
   const test = tokenizeDataset(tokenizer, data.test, { maxLength });
 
-  const name = displayName(o.method, o);
+  const name = displayName(o.method, o, loraTargets);
   log(
     `training ${name}: ${o.maxSteps ? `smoke run capped at ${countOf(o.maxSteps, 'step')}` : countOf(o.epochs, 'epoch')}, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
   );
@@ -218,7 +231,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
               lora_r: o.lora.r,
               lora_alpha: o.lora.alpha,
               lora_dropout: o.lora.dropout,
-              lora_targets: o.lora.targets,
+              lora_targets: loraTargets,
             }
           : {}),
         ...(o.method === 'scratch' ? { ...o.scratch } : {}),

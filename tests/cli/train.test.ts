@@ -63,7 +63,8 @@ test('without --preset, train takes the tuned preset for its method, and records
   assert.equal(config.lora_r, tuned.lora!.r);
   assert.equal(config.lora_alpha, tuned.lora!.alpha);
   assert.equal(config.lora_dropout, tuned.lora!.dropout);
-  assert.deepEqual(config.lora_targets, tuned.lora!.targets);
+  // The preset's null is the family's default: BERT's query and value.
+  assert.deepEqual(config.lora_targets, tuned.lora!.targets ?? ['query', 'value']);
   // 10 % warm-up of the capped run's 2 steps, rounded up.
   assert.equal(config.warmup_steps, 1);
 });
@@ -140,7 +141,8 @@ test('--overwrite replaces the earlier run, keeps the folder’s other files, an
   assert.ok(existsSync(join(out, 'train_hashes.json')), 'the new run records its texts');
   const log = readFileSync(join(out, 'train.log'), 'utf8');
   assert.equal(log.match(/ training /g)?.length, 1, log);
-  assert.match(log, /training bert-tiny \+ LoRA/);
+  // Runs are named after the base model's folder (the study's bert-tiny keeps its name).
+  assert.match(log, /training model-128 \+ LoRA \(r=8, query\+value\)/);
   assert.equal(readResults(out).config.preset, 'tuned');
 });
 

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { requireShared } from '../helpers/shared.js';
 import { PRESETS, METHODS } from '../../src/experiments/presets.js';
+import { bertTinyConfig } from '../../src/models/bert/config.js';
+import { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import { Rng } from '../../src/tensor/random.js';
 
 interface AnchorRun {
   name: string;
@@ -39,7 +42,9 @@ test('the reference preset is the PyTorch reference runs’ setup, method by met
     if (method === 'lora') {
       assert.equal(s.lora?.r, run.r);
       assert.equal(s.lora?.alpha, run.alpha);
-      assert.deepEqual(s.lora?.targets, ['query', 'value']);
+      // null: the family's default, which for BERT is the reference's query and value.
+      assert.equal(s.lora?.targets, null);
+      assert.deepEqual(bertDefaultTargets(), ['query', 'value']);
       // The anchors' "about" names the LoRA config the reference used; the dropout must be the same.
       const dropout = /lora_dropout=([0-9.]+)/.exec((anchors as { about?: string }).about ?? '');
       assert.ok(dropout, 'the anchors state the reference LoRA dropout');
@@ -85,6 +90,15 @@ test('the tuned preset is what the validation search chose (docs/tuning/summary.
     assert.equal(s.warmupRatio, summary.warmup_ratio);
     assert.equal(s.schedule, summary.schedule);
   }
-  assert.deepEqual(preset.methods.lora.lora?.targets, ['query', 'value']);
+  assert.equal(preset.methods.lora.lora?.targets, null);
+  assert.deepEqual(bertDefaultTargets(), ['query', 'value']);
   assert.equal(preset.methods.lora.lora?.r, 8);
 });
+
+/** The LoRA targets a BERT model takes when none are named (what the presets' null means for the study). */
+function bertDefaultTargets(): string[] {
+  return [
+    ...new BertForSequenceClassification(bertTinyConfig(2), new Rng(0), { initialize: false })
+      .defaultLoraTargets,
+  ];
+}
