@@ -2,11 +2,12 @@ import { UserError } from '../errors.js';
 import { bertFamily } from './bert/family.js';
 import { distilBertFamily } from './distilbert/family.js';
 import { electraFamily } from './electra/family.js';
+import { robertaFamily } from './roberta/family.js';
 import type { ClassifierConfig, ModelFamily, SequenceClassifier } from './family.js';
 import type { Rng } from '../tensor/random.js';
 
 /** Every family LoRA Lab loads; a new family adds its folder and one line here. */
-const FAMILIES: readonly ModelFamily[] = [bertFamily, distilBertFamily, electraFamily];
+const FAMILIES: readonly ModelFamily[] = [bertFamily, distilBertFamily, electraFamily, robertaFamily];
 
 const BY_MODEL_TYPE = new Map<string, ModelFamily>(
   FAMILIES.flatMap((family) => family.modelTypes.map((type) => [type, family] as const)),
