@@ -1,8 +1,7 @@
-import { UserError } from '../../errors.js';
 import { Module } from '../../nn/index.js';
-import { crossEntropy } from '../../tensor/ops/cross-entropy.js';
 import type { Rng } from '../../tensor/random.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
+import { classificationLoss } from '../common/classification-loss.js';
 import type { SequenceClassifier } from '../family.js';
 import { RobertaClassificationHead } from './classification-head.js';
 import type { RobertaConfig } from './config.js';
@@ -50,13 +49,6 @@ export class RobertaForSequenceClassification extends Module implements Sequence
 
   /** Mean cross-entropy of logits [B, numLabels] against label ids [B] (HF's single_label_classification); −100 is ignored. */
   loss(logits: Tensor, labels: IntTensor): Tensor {
-    const n = this.config.numLabels;
-    for (const label of labels.data) {
-      // −100 is PyTorch's ignore_index, which crossEntropy skips.
-      if (label !== -100 && (label < 0 || label >= n)) {
-        throw new UserError(`Label id ${label} is outside the model's ${n} labels.`);
-      }
-    }
-    return crossEntropy(logits, labels);
+    return classificationLoss(logits, labels, this.config.numLabels);
   }
 }
