@@ -1,10 +1,11 @@
 import { UserError } from '../errors.js';
 import { bertFamily } from './bert/family.js';
+import { modernBertFamily } from './modernbert/family.js';
 import type { ClassifierConfig, ModelFamily, SequenceClassifier } from './family.js';
 import type { Rng } from '../tensor/random.js';
 
 /** Every family LoRA Lab loads; a new family adds its folder and one line here. */
-const FAMILIES: readonly ModelFamily[] = [bertFamily];
+const FAMILIES: readonly ModelFamily[] = [bertFamily, modernBertFamily];
 
 const BY_MODEL_TYPE = new Map<string, ModelFamily>(
   FAMILIES.flatMap((family) => family.modelTypes.map((type) => [type, family] as const)),
