@@ -1,3 +1,7 @@
 export type { ClassifierConfig, ModelFamily, SequenceClassifier, TokenizerFallback } from './family.js';
 export { createClassifier, familyOf, readModelConfig, supportedModelTypes } from './registry.js';
 export * from './bert/index.js';
+export { distilBertFamily } from './distilbert/family.js';
+export { electraFamily } from './electra/family.js';
+export { robertaFamily } from './roberta/family.js';
+export { modernBertFamily } from './modernbert/family.js';

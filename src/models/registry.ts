@@ -2,12 +2,19 @@ import { UserError } from '../errors.js';
 import { bertFamily } from './bert/family.js';
 import { distilBertFamily } from './distilbert/family.js';
 import { electraFamily } from './electra/family.js';
+import { modernBertFamily } from './modernbert/family.js';
 import { robertaFamily } from './roberta/family.js';
 import type { ClassifierConfig, ModelFamily, SequenceClassifier } from './family.js';
 import type { Rng } from '../tensor/random.js';
 
 /** Every family LoRA Lab loads; a new family adds its folder and one line here. */
-const FAMILIES: readonly ModelFamily[] = [bertFamily, distilBertFamily, electraFamily, robertaFamily];
+const FAMILIES: readonly ModelFamily[] = [
+  bertFamily,
+  distilBertFamily,
+  electraFamily,
+  robertaFamily,
+  modernBertFamily,
+];
 
 const BY_MODEL_TYPE = new Map<string, ModelFamily>(
   FAMILIES.flatMap((family) => family.modelTypes.map((type) => [type, family] as const)),

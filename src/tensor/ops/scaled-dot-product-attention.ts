@@ -9,7 +9,10 @@ import { assertRank } from './shape.js';
 
 export interface AttentionOptions {
   numHeads: number;
-  /** Additive bias [B, Tk] over key positions (see attentionBias), shared by all heads and queries. */
+  /**
+   * Additive bias: [B, Tk] over key positions (see attentionBias), shared by all heads and queries;
+   * or [B, Tq, Tk], one row per query (see slidingWindowBias), shared by all heads.
+   */
   bias?: Tensor;
   /** Dropout on the attention probabilities, as HF applies it in training. */
   dropoutP?: number;
@@ -50,9 +53,14 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   }
   const dim = hidden / heads;
   const bias = opts.bias ?? null;
-  if (bias && (bias.rank !== 2 || bias.shape[0] !== batch || bias.shape[1] !== tk)) {
+  const perQuery = bias !== null && bias.rank === 3;
+  if (
+    bias &&
+    !(bias.rank === 2 && bias.shape[0] === batch && bias.shape[1] === tk) &&
+    !(perQuery && bias.shape[0] === batch && bias.shape[1] === tq && bias.shape[2] === tk)
+  ) {
     throw new UserError(
-      `${op} expects a bias of shape [${batch}, ${tk}], but got ${shapeToString(bias.shape)}.`,
+      `${op} expects a bias of shape [${batch}, ${tk}] or [${batch}, ${tq}, ${tk}], but got ${shapeToString(bias.shape)}.`,
     );
   }
   const p = opts.dropoutP ?? 0;
@@ -79,14 +87,22 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
 
   // scores [B·H, Tq, Tk] = qh · khᵀ / √D; a temporary, in a buffer reused across calls.
   const scores = scratch(0, rows * tk);
-  headGemm(bh, heads, tq, tk, dim, false, true, qHeads, kHeads, square(scores, tk), scale, 0);
+  if (perQuery) {
+    // A per-query bias is put into every head's scores first, and the GEMM adds onto it (beta 1).
+    const block = tq * tk;
+    for (let b = 0; b < batch; b++) {
+      const rowsOfB = bias!.data.subarray(b * block, (b + 1) * block);
+      for (let h = 0; h < heads; h++) scores.set(rowsOfB, (b * heads + h) * block);
+    }
+  }
+  headGemm(bh, heads, tq, tk, dim, false, true, qHeads, kHeads, square(scores, tk), scale, perQuery ? 1 : 0);
   const probs = opFloats(rows * tk, false);
   kernels().softmax({
     rows,
     cols: tk,
     x: scores,
     y: probs,
-    ...(bias ? { bias: bias.data, rowsPerBias } : {}),
+    ...(bias && !perQuery ? { bias: bias.data, rowsPerBias } : {}),
   });
 
   const keep = useDropout ? drawDropoutMask(p, opts.rng!) : null;
@@ -154,7 +170,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
       const gb = bias!.gradBuffer();
       for (let r = 0; r < rows; r++) {
         const o = r * tk;
-        const bo = Math.floor(r / rowsPerBias) * tk;
+        // Row r is (batch, head, query): a per-query bias row is (batch, query), a per-key one batch.
+        const bo = perQuery
+          ? (Math.floor(r / rowsPerBias) * tq + (r % tq)) * tk
+          : Math.floor(r / rowsPerBias) * tk;
         for (let c = 0; c < tk; c++) gb[bo + c] += dscores[o + c];
       }
     }
