@@ -6,7 +6,8 @@ import type { ClassifierConfig, ModelFamily, SequenceClassifier } from '../model
 import { familyOf } from '../models/registry.js';
 import type { Rng } from '../tensor/random.js';
 import { shapeToString } from '../tensor/tensor.js';
-import { writeJsonAtomic } from './atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { configJsonText } from './config-json.js';
 import { readModelConfigFile } from './model-config.js';
 import { readPytorchBin } from './pytorch-pickle.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
@@ -242,6 +243,6 @@ export async function saveHfDirectory(
   }
   mkdirSync(dir, { recursive: true });
   writeSafetensors(join(dir, 'model.safetensors'), state, { format: 'pt' });
-  writeJsonAtomic(join(dir, 'config.json'), config.toJSON());
+  writeFileAtomic(join(dir, 'config.json'), configJsonText(config.toJSON()));
   if (options.tokenizer) saveTokenizerFiles(options.tokenizer, dir);
 }
