@@ -2,18 +2,20 @@ import { kernels, useKernels } from '../src/kernels/active.js';
 import { profiledKernels, profiler, type ProfileEntry } from '../src/kernels/profile.js';
 import { createLoraConfig } from '../src/lora/config.js';
 import { applyLora } from '../src/lora/inject.js';
-import { bertTinyConfig, smallBertConfig, type BertConfig } from '../src/models/bert/config.js';
-import { BertForSequenceClassification } from '../src/models/bert/sequence-classification.js';
+import { createClassifier } from '../src/models/registry.js';
 import { countParameters } from '../src/nn/module.js';
 import { AdamW } from '../src/optim/adamw.js';
 import { backward, noGrad } from '../src/tensor/autograd.js';
 import { tensorScope } from '../src/tensor/scope.js';
 import { crossEntropy } from '../src/tensor/ops/cross-entropy.js';
 import { Rng } from '../src/tensor/random.js';
+import { UserError } from '../src/errors.js';
+import { forwardFlops, resolveBenchModel } from './model-spec.js';
 import { IntTensor } from '../src/tensor/tensor.js';
 
 export interface ModelBenchOptions {
-  model: 'tiny' | 'small';
+  /** A named shape (tiny, small, minilm, base, distilbert, roberta-base, electra-small, modernbert-base) or a model directory. */
+  model: string;
   method: 'full' | 'lora';
   mode: 'train' | 'infer';
   batch: number;
@@ -43,29 +45,22 @@ export interface ModelBenchResult extends Omit<ModelBenchOptions, 'profile'> {
 
 const NUM_LABELS = 9;
 
-/** Forward flops of the encoder + head for one batch (matmuls only; they are nearly all of it). */
-export function forwardFlops(c: BertConfig, batch: number, seq: number): number {
-  const tokens = batch * seq;
-  const h = c.hiddenSize;
-  const perLayer = tokens * 2 * (4 * h * h + 2 * h * c.intermediateSize) + batch * 2 * 2 * seq * seq * h;
-  return c.numHiddenLayers * perLayer + batch * 2 * (h * h + h * c.numLabels);
-}
-
 /**
- * Times training steps (forward, cross-entropy, backward, AdamW) or inference forwards of bert-tiny or
- * Small-BERT on random token ids, after warm-up steps, on the active kernels. The same cases run in
- * PyTorch through bench/pytorch_reference.py.
+ * Times training steps (forward, cross-entropy, backward, AdamW) or inference forwards of a model of
+ * any family (a named shape or a model directory's architecture, randomly initialised) on random token
+ * ids, after warm-up steps, on the active kernels. The tiny and small cases also run in PyTorch through
+ * bench/pytorch_reference.py.
  */
 export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   const rng = new Rng(0);
-  const config = o.model === 'tiny' ? bertTinyConfig(NUM_LABELS) : smallBertConfig(NUM_LABELS);
-  const model = new BertForSequenceClassification(config, rng);
+  const { config } = resolveBenchModel(o.model);
+  if (o.seq > config.maxLength) {
+    throw new UserError(`--seq ${o.seq} is longer than the model's ${config.maxLength} positions.`);
+  }
+  const model = createClassifier(config, rng);
   if (o.method === 'lora') {
-    applyLora(
-      model,
-      createLoraConfig({ task_type: 'SEQ_CLS', r: 8, lora_alpha: 16, target_modules: ['query', 'value'] }),
-      rng,
-    );
+    // r 8, alpha 16 on the family's default targets (BERT's query and value).
+    applyLora(model, createLoraConfig({ task_type: 'SEQ_CLS', r: 8, lora_alpha: 16 }), rng);
   }
   const ids = new Int32Array(o.batch * o.seq);
   for (let i = 0; i < ids.length; i++) ids[i] = rng.int(config.vocabSize);
@@ -116,7 +111,7 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   }
   const seconds = (performance.now() - start) / 1000;
 
-  const forward = forwardFlops(config, o.batch, o.seq);
+  const forward = forwardFlops(model, o.batch, o.seq);
   const factor = o.mode === 'infer' ? 1 : o.method === 'full' ? 3 : 2;
   return {
     impl: 'lora-lab',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { benchMatmul } from '../../bench/matmul.js';
 import { benchModel } from '../../bench/train.js';
+import { NAMED_SHAPES } from '../../bench/model-spec.js';
 import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
 import { defaultThreads } from '../kernels/index.js';
 import { formatProfile } from '../kernels/profile.js';
@@ -18,7 +19,7 @@ interface MatmulFlags extends EngineOptions {
 }
 
 interface ModelFlags extends EngineOptions {
-  model: 'tiny' | 'small';
+  model: string;
   method: 'full' | 'lora';
   batch: number;
   seq: number;
@@ -73,17 +74,16 @@ export function registerBench(program: Command): void {
       bench
         .command(mode)
         .description(
-          `${mode === 'train' ? 'Training' : 'Inference'} throughput of bert-tiny or Small-BERT on random ids (examples/s).`,
+          `${mode === 'train' ? 'Training' : 'Inference'} throughput of a model of any family on random ids (examples/s).`,
         )
         .option(
-          '--model <name>',
-          'tiny (bert-tiny) | small (Small-BERT)',
-          oneOf(['tiny', 'small'] as const),
+          '--model <name|dir>',
+          `a shape (${Object.keys(NAMED_SHAPES).join(' | ')}; tiny is bert-tiny, small is Small-BERT, base is BERT-base) or a model directory, whose config.json gives the architecture (weights random)`,
           'tiny',
         )
         .option(
           '--method <name>',
-          'full | lora (r 8 on query and value)',
+          "full | lora (r 8 on the family's default targets: BERT's query and value)",
           oneOf(['full', 'lora'] as const),
           'full',
         )
