@@ -14,7 +14,7 @@ import { sharedPath } from '../../src/io/shared-dir.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { normalInit } from '../../src/tensor/init.js';
 import { Rng } from '../../src/tensor/random.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 import { inputTensors } from '../../src/train/batch-tensors.js';
 import { codeVersion } from '../../src/cli/provenance.js';
 
@@ -38,7 +38,7 @@ const { model, initialized } = await loadSequenceClassifier(source, { labels: LA
 // A wider head than HF's 0.02 so the nine logits differ visibly; the encoder stays pre-trained.
 normalInit(model.stateDict().get('classifier.weight')!, 0, 0.5, rng);
 normalInit(model.stateDict().get('classifier.bias')!, 0, 0.5, rng);
-const tokenizer = BertTokenizer.fromDirectory(source);
+const tokenizer = TextTokenizer.fromDirectory(source, { fallback: 'wordpiece' });
 
 const golden = JSON.parse(readFileSync(sharedPath('fixtures', 'tokenizer_golden.json'), 'utf8')) as {
   cases: { text: string }[];

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { tokenizerFallbackOf } from '../io/model-config.js';
+import { TextTokenizer } from '../text/tokenizer.js';
 import { intInRange } from './options.js';
 import { parseFlag } from './preprocess.js';
 
@@ -18,12 +19,15 @@ export function registerTokenize(program: Command): void {
   program
     .command('tokenize')
     .description(
-      'Print the token ids of texts, one JSON line {"ids": [...]} per text, [CLS] and [SEP] included.',
+      'Print the token ids of texts, one JSON line {"ids": [...]} per text, the model\'s special tokens ([CLS] and [SEP] for BERT) included.',
     )
-    .requiredOption('--model <dir>', 'model directory with tokenizer.json or vocab.txt')
+    .requiredOption(
+      '--model <dir>',
+      'model directory with tokenizer.json (or vocab.txt, or vocab.json + merges.txt)',
+    )
     .option('--text <text>', 'one text to tokenize')
     .option('--input <file.jsonl>', 'one {"text": ...} object per line')
-    .option('--max-len <n>', 'cut each result to n ids, keeping [CLS] … [SEP] (default: no limit)')
+    .option('--max-len <n>', 'cut each result to n ids, keeping the special tokens (default: no limit)')
     .action(async (flags: TokenizeFlags) => {
       if ((flags.text === undefined) === (flags.input === undefined)) {
         throw new UserError('tokenize needs exactly one of --text and --input.');
@@ -34,7 +38,9 @@ export function registerTokenize(program: Command): void {
         throw new UserError(`Input file ${flags.input} does not exist.`);
       if (flags.input !== undefined && statSync(flags.input).isDirectory())
         throw new UserError(`${flags.input} is a directory, not a JSONL file.`);
-      const tokenizer = BertTokenizer.fromDirectory(flags.model);
+      const tokenizer = TextTokenizer.fromDirectory(flags.model, {
+        fallback: tokenizerFallbackOf(flags.model),
+      });
       const encode = (text: string): string =>
         `${JSON.stringify({ ids: tokenizer.encode(text, { maxLength }) })}\n`;
       if (flags.text !== undefined) {

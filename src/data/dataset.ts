@@ -1,4 +1,4 @@
-import type { EncodeOptions } from '../text/bert-tokenizer.js';
+import type { EncodeOptions } from '../text/tokenizer.js';
 
 /** A labelled text: the label is the class id of the label map. */
 export type Example = { text: string; label: number };
@@ -16,7 +16,7 @@ export interface TokenizedDataset {
   padId: number;
 }
 
-/** What tokenization needs of a tokenizer (BertTokenizer has it). */
+/** What tokenization needs of a tokenizer (TextTokenizer has it). */
 export interface TokenizerLike {
   readonly padId: number;
   encode(text: string, options?: EncodeOptions): number[];

@@ -10,7 +10,7 @@ import type { SequenceClassifier } from '../models/family.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
-import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { TextTokenizer } from '../text/tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
 import { isAdapterFolder, resolveAdapterBase } from './adapter-base.js';
 
@@ -23,7 +23,7 @@ export interface Prediction {
 export interface LoadedClassifier {
   model: SequenceClassifier;
   labels: string[];
-  tokenizer: BertTokenizer;
+  tokenizer: TextTokenizer;
   /** The model folder used; for an adapter given without a model, the base its config names. */
   modelDir: string;
 }
@@ -75,7 +75,7 @@ export async function loadClassifier(options: {
   return {
     model: loaded.model,
     labels,
-    tokenizer: BertTokenizer.fromDirectory(tokenizerDir),
+    tokenizer: TextTokenizer.fromDirectory(tokenizerDir, { fallback: family.tokenizerFallback }),
     modelDir: flags.model,
   };
 }
@@ -97,7 +97,7 @@ function modelFolder(options: { model?: string; adapter?: string }): string {
 }
 
 function hasTokenizer(dir: string): boolean {
-  return existsSync(join(dir, 'tokenizer.json')) || existsSync(join(dir, 'vocab.txt'));
+  return ['tokenizer.json', 'vocab.txt', 'vocab.json'].some((name) => existsSync(join(dir, name)));
 }
 
 /**
@@ -130,7 +130,7 @@ function readLabelNames(dir: string): { names: string[]; path: string } | undefi
  */
 export function* predictTexts(
   model: SequenceClassifier,
-  tokenizer: BertTokenizer,
+  tokenizer: TextTokenizer,
   labels: readonly string[],
   texts: readonly string[],
   options: { maxLen: number; batchSize: number },

@@ -5,13 +5,14 @@ import { loadPreprocessed } from '../data/split-files.js';
 import { tokenizeDataset } from '../data/dataset.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { loadSequenceClassifier, saveHfDirectory } from '../io/hf-directory.js';
+import { tokenizerFallbackOf } from '../io/model-config.js';
 import { savePeftAdapter } from '../io/peft-adapter.js';
 import type { ClassifierConfig, SequenceClassifier } from '../models/family.js';
 import { createClassifier, readModelConfig } from '../models/registry.js';
 import { applyLora } from '../lora/inject.js';
 import { createLoraConfig } from '../lora/config.js';
 import { Rng } from '../tensor/random.js';
-import { BertTokenizer } from '../text/bert-tokenizer.js';
+import { TextTokenizer } from '../text/tokenizer.js';
 import { deleteCheckpoints, latestCheckpoint } from '../train/checkpoint.js';
 import { collateTokenized } from '../train/collate.js';
 import type { RunResults, Method, EpochRecord } from '../train/results.js';
@@ -138,7 +139,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const labels = data.labelMap.names;
   if (data.train.length === 0) throw new UserError(`${o.dataDir} has an empty training split.`);
   if (data.test.length === 0) throw new UserError(`${o.dataDir} has an empty test split.`);
-  const tokenizer = BertTokenizer.fromDirectory(o.baseModel);
+  const tokenizer = TextTokenizer.fromDirectory(o.baseModel, { fallback: tokenizerFallbackOf(o.baseModel) });
   const rng = new Rng(o.seed);
 
   let model: SequenceClassifier;

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import type { ClassifierConfig } from '../models/family.js';
-import { readModelConfig } from '../models/registry.js';
+import type { ClassifierConfig, TokenizerFallback } from '../models/family.js';
+import { familyOf, readModelConfig } from '../models/registry.js';
 
 /**
  * The config of a Hugging Face model directory, read by its family (model_type), with one-sentence
@@ -16,12 +16,26 @@ export function readModelConfigFile(dir: string): ClassifierConfig {
   if (!existsSync(path)) {
     throw new UserError(`${dir} has no config.json, so it is not a Hugging Face model directory.`);
   }
-  let json: unknown;
+  return readModelConfig(readJson(path), path);
+}
+
+/**
+ * How the family of a model directory tokenizes without tokenizer.json: config.json's model_type
+ * decides, and a directory without config.json (tokenizer files alone) is read as BERT's, as
+ * familyOf reads a config without model_type.
+ */
+export function tokenizerFallbackOf(dir: string): TokenizerFallback {
+  const path = join(dir, 'config.json');
+  const json = existsSync(path) ? readJson(path) : {};
+  const modelType = (json as { model_type?: unknown } | null)?.model_type;
+  return familyOf(typeof modelType === 'string' ? modelType : undefined, path).tokenizerFallback;
+}
+
+function readJson(path: string): unknown {
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UserError(`${path} is not valid JSON (${reason.replace(/\.$/, '')}).`);
   }
-  return readModelConfig(json, path);
 }

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 
 /**
- * What a tokenizer must give to be saved. The text layer's BertTokenizer has this shape; io names
+ * What a tokenizer must give to be saved. The text layer's TextTokenizer has this shape; io names
  * the shape instead of importing it because io sits beside text, not above it.
  */
 export interface TokenizerFileContents {
-  /** vocab.txt, one token per line in id order. */
-  vocabText(): string;
+  /** vocab.txt, one token per line in id order, for a WordPiece tokenizer; undefined for others. */
+  vocabText(): string | undefined;
   /** tokenizer.json. */
   readonly tokenizerJson: unknown;
   /** tokenizer_config.json. */
@@ -15,13 +15,14 @@ export interface TokenizerFileContents {
 }
 
 /**
- * Writes vocab.txt, tokenizer.json and tokenizer_config.json into `dir`, each atomically, so that
- * HF's `AutoTokenizer.from_pretrained(dir)` and `BertTokenizer.fromDirectory(dir)` load them.
+ * Writes tokenizer.json and tokenizer_config.json (and vocab.txt for WordPiece) into `dir`, each
+ * atomically, so that HF's `AutoTokenizer.from_pretrained(dir)` and `TextTokenizer.fromDirectory(dir)`
+ * load them.
  */
 export function saveTokenizerFiles(tokenizer: TokenizerFileContents, dir: string): void {
   // vocabText() may refuse (a vocabulary with a hole): ask before anything is written.
   const vocab = tokenizer.vocabText();
-  writeFileAtomic(join(dir, 'vocab.txt'), vocab);
+  if (vocab !== undefined) writeFileAtomic(join(dir, 'vocab.txt'), vocab);
   writeJsonAtomic(join(dir, 'tokenizer.json'), tokenizer.tokenizerJson);
   writeJsonAtomic(join(dir, 'tokenizer_config.json'), tokenizer.tokenizerConfig);
 }

@@ -1,62 +1,26 @@
 /**
- * Tokenizer definitions in the `tokenizer.json` format of HF tokenizers, and the settings LoRA Lab
- * reads back from them. A checkpoint that ships only vocab.txt (prajjwal1/bert-tiny does) gets the
- * definition HF would build for it: BertNormalizer, BertPreTokenizer, WordPiece with `##`,
- * BertProcessing with [CLS]/[SEP] — exactly what `BertWordPieceTokenizer(vocab.txt)` produces.
+ * Tokenizer definitions in the `tokenizer.json` format of HF tokenizers (the "fast" tokenizers'
+ * file), as LoRA Lab reads, builds and writes them. The tokenizing itself is @huggingface/tokenizers'.
  */
 
-export interface SpecialTokenNames {
-  unk: string;
-  cls: string;
-  sep: string;
-  pad: string;
-  mask: string;
-}
-
-const DEFAULT_SPECIAL_TOKENS: SpecialTokenNames = {
-  unk: '[UNK]',
-  cls: '[CLS]',
-  sep: '[SEP]',
-  pad: '[PAD]',
-  mask: '[MASK]',
-};
-
-export interface BertDefinitionOptions {
-  lowercase: boolean;
-  /** null: follow `lowercase`, as HF does. */
-  stripAccents: boolean | null;
-  handleChineseChars: boolean;
-  cleanText: boolean;
-  maxInputCharsPerWord: number;
-  special: SpecialTokenNames;
-}
-
-export const DEFAULT_BERT_OPTIONS: BertDefinitionOptions = {
-  lowercase: true,
-  stripAccents: null,
-  handleChineseChars: true,
-  cleanText: true,
-  maxInputCharsPerWord: 100,
-  special: DEFAULT_SPECIAL_TOKENS,
-};
-
-/** The subset of tokenizer.json that LoRA Lab reads or writes. */
+/** The subset of tokenizer.json that LoRA Lab reads or writes; other fields are kept as they are. */
 export interface TokenizerDefinition {
   version: string;
-  truncation: null;
-  padding: null;
+  truncation: unknown;
+  padding: unknown;
   added_tokens: AddedTokenDefinition[];
   normalizer: Record<string, unknown> | null;
   pre_tokenizer: Record<string, unknown> | null;
   post_processor: Record<string, unknown> | null;
   decoder: Record<string, unknown> | null;
-  model: {
-    type: string;
-    unk_token?: string;
-    continuing_subword_prefix?: string;
-    max_input_chars_per_word?: number;
-    vocab: Record<string, number>;
-  };
+  model: ModelDefinition;
+}
+
+/** WordPiece and BPE map token → id; Unigram lists [piece, score] in id order. */
+export interface ModelDefinition {
+  type: string;
+  vocab: Record<string, number> | [string, number][];
+  [field: string]: unknown;
 }
 
 export interface AddedTokenDefinition {
@@ -69,108 +33,25 @@ export interface AddedTokenDefinition {
   special: boolean;
 }
 
-/** `tokens[i]` has id i. Later duplicates win the token → id lookup, as in HF's vocab loading. */
-export function buildBertDefinition(
-  tokens: readonly string[],
-  options: BertDefinitionOptions = DEFAULT_BERT_OPTIONS,
-): TokenizerDefinition {
-  // Object.fromEntries defines own properties, so a token such as "__proto__" is stored, not swallowed.
-  const vocab: Record<string, number> = Object.fromEntries(tokens.map((token, id) => [token, id]));
-  const { special } = options;
-  const added: AddedTokenDefinition[] = [];
-  for (const name of [special.pad, special.unk, special.cls, special.sep, special.mask]) {
-    const id = Object.hasOwn(vocab, name) ? vocab[name] : undefined;
-    if (id === undefined || added.some((token) => token.content === name)) continue;
-    added.push({
-      id,
-      content: name,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    });
-  }
-  added.sort((a, b) => a.id - b.id);
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: options.cleanText,
-      handle_chinese_chars: options.handleChineseChars,
-      strip_accents: options.stripAccents,
-      lowercase: options.lowercase,
-    },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'BertProcessing',
-      sep: [special.sep, vocab[special.sep]],
-      cls: [special.cls, vocab[special.cls]],
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: special.unk,
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: options.maxInputCharsPerWord,
-      vocab,
-    },
-  };
+/** A special token as HF adds it when it builds a tokenizer from vocabulary files. */
+export function specialAddedToken(content: string, id: number): AddedTokenDefinition {
+  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
 }
 
-/** A special-token entry of tokenizer_config.json: a string or an AddedToken object. */
-function tokenName(value: unknown, fallback: string): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
-    return (value as { content: string }).content;
-  }
-  return fallback;
-}
-
-export function specialTokensFromConfig(config: Record<string, unknown>): SpecialTokenNames {
-  return {
-    unk: tokenName(config.unk_token, DEFAULT_SPECIAL_TOKENS.unk),
-    cls: tokenName(config.cls_token, DEFAULT_SPECIAL_TOKENS.cls),
-    sep: tokenName(config.sep_token, DEFAULT_SPECIAL_TOKENS.sep),
-    pad: tokenName(config.pad_token, DEFAULT_SPECIAL_TOKENS.pad),
-    mask: tokenName(config.mask_token, DEFAULT_SPECIAL_TOKENS.mask),
-  };
-}
-
-/** The options HF's BertTokenizer takes from tokenizer_config.json (defaults: lower-case, strip accents). */
-export function bertOptionsFromConfig(config: Record<string, unknown>): BertDefinitionOptions {
-  const lowercase = typeof config.do_lower_case === 'boolean' ? config.do_lower_case : true;
-  const stripAccents = typeof config.strip_accents === 'boolean' ? config.strip_accents : null;
-  const handleChineseChars =
-    typeof config.tokenize_chinese_chars === 'boolean' ? config.tokenize_chinese_chars : true;
-  return {
-    ...DEFAULT_BERT_OPTIONS,
-    lowercase,
-    stripAccents,
-    handleChineseChars,
-    special: specialTokensFromConfig(config),
-  };
-}
-
-/** tokenizer_config.json for a saved directory, so that HF's AutoTokenizer loads it as BERT. */
-export function bertTokenizerConfig(
-  options: BertDefinitionOptions,
-  modelMaxLength?: number,
-): Record<string, unknown> {
-  const config: Record<string, unknown> = {
-    do_lower_case: options.lowercase,
-    tokenize_chinese_chars: options.handleChineseChars,
-    strip_accents: options.stripAccents,
-    tokenizer_class: 'BertTokenizer',
-    unk_token: options.special.unk,
-    sep_token: options.special.sep,
-    pad_token: options.special.pad,
-    cls_token: options.special.cls,
-    mask_token: options.special.mask,
-  };
-  if (modelMaxLength !== undefined) config.model_max_length = modelMaxLength;
-  return config;
+/**
+ * Every token of a definition by id (added tokens included), with `undefined` where no token has an
+ * id. For a vocab.txt, `tokensById` keeps a duplicate line's id, which the token → id map loses.
+ */
+export function tokensById(
+  definition: TokenizerDefinition,
+  fromFile?: readonly string[],
+): (string | undefined)[] {
+  const tokens: (string | undefined)[] = fromFile ? [...fromFile] : [];
+  const { vocab } = definition.model;
+  const entries: [string, number][] = Array.isArray(vocab)
+    ? vocab.map(([piece], id) => [piece, id])
+    : Object.entries(vocab);
+  for (const added of definition.added_tokens ?? []) entries.push([added.content, added.id]);
+  for (const [token, id] of entries) if (tokens[id] === undefined) tokens[id] = token;
+  return tokens;
 }

@@ -8,7 +8,7 @@ export interface PaddedBatch {
   inputIds: Int32Array;
   /** [B, T] 1 for real tokens, 0 for padding. */
   attentionMask: Int32Array;
-  /** [B, T] all 0: one segment per text. */
+  /** [B, T] the segment of each token (BERT: 1 for the second text of a pair), 0 after the end. */
   tokenTypeIds: Int32Array;
   /** B, the number of sequences. */
   size: number;
@@ -16,15 +16,20 @@ export interface PaddedBatch {
   length: number;
 }
 
-/** Right-pads sequences (each at most `length` long) into [B, length] arrays. */
+/**
+ * Right-pads sequences (each at most `length` long) into [B, length] arrays; token types are 0 where
+ * `tokenTypes` (one row per sequence, as long as it) gives none.
+ */
 export function padSequences(
   sequences: readonly ArrayLike<number>[],
   length: number,
   padId: number,
+  tokenTypes?: readonly ArrayLike<number>[],
 ): PaddedBatch {
   const batch = sequences.length;
   const ids = new Int32Array(batch * length).fill(padId);
   const mask = new Int32Array(batch * length);
+  const types = new Int32Array(batch * length);
   for (let b = 0; b < batch; b++) {
     const sequence = sequences[b];
     if (sequence.length > length) {
@@ -35,11 +40,17 @@ export function padSequences(
       ids[row + t] = sequence[t];
       mask[row + t] = 1;
     }
+    const typeRow = tokenTypes?.[b];
+    if (typeRow) {
+      if (typeRow.length !== sequence.length)
+        throw new Error(`Sequence ${b} has ${sequence.length} tokens but ${typeRow.length} token types.`);
+      for (let t = 0; t < typeRow.length; t++) types[row + t] = typeRow[t];
+    }
   }
   return {
     inputIds: ids,
     attentionMask: mask,
-    tokenTypeIds: new Int32Array(batch * length),
+    tokenTypeIds: types,
     size: batch,
     length,
   };

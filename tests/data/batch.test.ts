@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenizeDataset, type Example } from '../../src/data/dataset.js';
 import { makeBatches, countBatches, type Batch } from '../../src/data/batch.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 import { Rng } from '../../src/tensor/random.js';
 
-const tokenizer = BertTokenizer.fromVocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c']);
+const tokenizer = TextTokenizer.fromVocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c']);
 /** [B, T], checked against every array's length so the flat layout holds. */
 function shapeOf(batch: Batch): [number, number] {
   for (const array of [batch.inputIds, batch.attentionMask, batch.tokenTypeIds])

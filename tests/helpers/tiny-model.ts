@@ -12,7 +12,7 @@ import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { BertConfig } from '../../src/models/bert/config.js';
 import { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
 import { Rng } from '../../src/tensor/random.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 
 /** Three classes, each with its own words; the shared words make the task not entirely trivial. */
 export const TINY_CLASSES: Record<string, readonly string[]> = {
@@ -68,8 +68,8 @@ export function tinyBertConfig(
   });
 }
 
-export function tinyTokenizer(): BertTokenizer {
-  return BertTokenizer.fromVocab(TINY_VOCAB);
+export function tinyTokenizer(): TextTokenizer {
+  return TextTokenizer.fromVocab(TINY_VOCAB);
 }
 
 /** Writes config.json, model.safetensors and the tokenizer files of a tiny random BERT into `dir`. */

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveTokenizerFiles } from '../../src/io/tokenizer-files.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'debt'];
 
@@ -21,7 +21,7 @@ test('a vocab.txt tokenizer saved as three files reloads from tokenizer.json and
   withTempDir((dir) => {
     writeFileSync(join(dir, 'vocab.txt'), `${VOCAB.join('\r\n')}\r\n`);
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false }));
-    const cased = BertTokenizer.fromDirectory(dir);
+    const cased = TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' });
     assert.deepEqual(cased.encode('The debt'), [2, 1, 6, 3]);
 
     const saved = join(dir, 'saved');
@@ -29,7 +29,7 @@ test('a vocab.txt tokenizer saved as three files reloads from tokenizer.json and
     assert.equal(readFileSync(join(saved, 'vocab.txt'), 'utf8'), `${VOCAB.join('\n')}\n`);
     const config = JSON.parse(readFileSync(join(saved, 'tokenizer_config.json'), 'utf8'));
     assert.equal(config.do_lower_case, false);
-    const reloaded = BertTokenizer.fromDirectory(saved);
+    const reloaded = TextTokenizer.fromDirectory(saved, { fallback: 'wordpiece' });
     assert.equal(reloaded.source, 'tokenizer.json');
     assert.deepEqual(reloaded.encode('The debt'), [2, 1, 6, 3]);
   });
@@ -38,7 +38,7 @@ test('a vocab.txt tokenizer saved as three files reloads from tokenizer.json and
 test('a vocabulary with a missing id is refused before any file is written', () => {
   withTempDir((dir) => {
     const definition = {
-      ...BertTokenizer.fromVocab(VOCAB).tokenizerJson,
+      ...TextTokenizer.fromVocab(VOCAB).tokenizerJson,
       model: {
         type: 'WordPiece',
         unk_token: '[UNK]',
@@ -47,7 +47,7 @@ test('a vocabulary with a missing id is refused before any file is written', () 
       added_tokens: [],
     };
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(definition));
-    const holed = BertTokenizer.fromDirectory(dir);
+    const holed = TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' });
     const saved = join(dir, 'saved');
     assert.throws(() => saveTokenizerFiles(holed, saved), {
       name: 'UserError',

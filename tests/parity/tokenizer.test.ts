@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { saveTokenizerFiles } from '../../src/io/tokenizer-files.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 
 interface GoldenCase {
   text: string;
@@ -18,7 +18,7 @@ function loadGolden(path: string): GoldenCase[] {
   return golden.cases;
 }
 
-function assertAllMatch(tokenizer: BertTokenizer, cases: GoldenCase[]): void {
+function assertAllMatch(tokenizer: TextTokenizer, cases: GoldenCase[]): void {
   const failures: string[] = [];
   cases.forEach((c, i) => {
     const ids = tokenizer.encode(c.text);
@@ -33,7 +33,7 @@ test('tokenizer.json path reproduces all 316 golden HF encodings', (t) => {
   if (!goldenPath) return;
   const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
   if (!modelDir) return;
-  const tokenizer = BertTokenizer.fromDirectory(modelDir);
+  const tokenizer = TextTokenizer.fromDirectory(modelDir, { fallback: 'wordpiece' });
   assert.equal(tokenizer.source, 'tokenizer.json');
   assertAllMatch(tokenizer, loadGolden(goldenPath));
 });
@@ -46,7 +46,7 @@ test('vocab.txt-only path (as prajjwal1/bert-tiny ships) reproduces all 316 gold
   const dir = mkdtempSync(join(tmpdir(), 'lora-lab-vocab-only-'));
   try {
     copyFileSync(vocabPath, join(dir, 'vocab.txt'));
-    const tokenizer = BertTokenizer.fromDirectory(dir);
+    const tokenizer = TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' });
     assert.equal(tokenizer.source, 'vocab.txt');
     assert.equal(tokenizer.vocabSize, 30522);
     assertAllMatch(tokenizer, loadGolden(goldenPath));
@@ -62,15 +62,15 @@ test('a saved tokenizer directory is self-contained and encodes the same', (t) =
   if (!modelDir) return;
   const dir = mkdtempSync(join(tmpdir(), 'lora-lab-saved-tokenizer-'));
   try {
-    saveTokenizerFiles(BertTokenizer.fromDirectory(modelDir), dir);
+    saveTokenizerFiles(TextTokenizer.fromDirectory(modelDir, { fallback: 'wordpiece' }), dir);
     assert.equal(
       readFileSync(join(dir, 'vocab.txt'), 'utf8'),
       readFileSync(join(modelDir, 'vocab.txt'), 'utf8'),
     );
     const cases = loadGolden(goldenPath);
-    assertAllMatch(BertTokenizer.fromDirectory(dir), cases);
+    assertAllMatch(TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' }), cases);
     rmSync(join(dir, 'tokenizer.json'));
-    assertAllMatch(BertTokenizer.fromDirectory(dir), cases);
+    assertAllMatch(TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' }), cases);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 import type { PaddedBatch } from '../../src/text/pad.js';
 import { UserError } from '../../src/errors.js';
 
@@ -42,8 +42,8 @@ const VOCAB = [
   '本',
 ];
 
-function tiny(): BertTokenizer {
-  return BertTokenizer.fromVocab(VOCAB);
+function tiny(): TextTokenizer {
+  return TextTokenizer.fromVocab(VOCAB);
 }
 
 function withTempDir(body: (dir: string) => void): void {
@@ -179,12 +179,12 @@ test('encodeBatch pads to the longest row or to maxLength, with masks and token 
 test('fromDirectory: vocab.txt only, with CRLF lines and tokenizer_config settings; its files to save', () => {
   withTempDir((dir) => {
     writeFileSync(join(dir, 'vocab.txt'), `${VOCAB.join('\r\n')}\r\n`);
-    const lower = BertTokenizer.fromDirectory(dir);
+    const lower = TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' });
     assert.equal(lower.source, 'vocab.txt');
     assert.deepEqual(lower.encode('The DEBT'), [2, 5, 6, 3]);
 
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false }));
-    const cased = BertTokenizer.fromDirectory(dir);
+    const cased = TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' });
     assert.deepEqual(cased.encode('The debt'), [2, 1, 6, 3]);
 
     // What src/io/tokenizer-files.ts writes (tests/io/tokenizer-files.test.ts reloads it).
@@ -201,30 +201,48 @@ test('fromDirectory: vocab.txt only, with CRLF lines and tokenizer_config settin
 
 test('fromDirectory explains what is wrong in one sentence', () => {
   withTempDir((dir) => {
-    assert.throws(() => BertTokenizer.fromDirectory(join(dir, 'missing')), {
+    assert.throws(() => TextTokenizer.fromDirectory(join(dir, 'missing'), { fallback: 'wordpiece' }), {
       name: 'UserError',
       message: /does not exist\.$/,
     });
-    assert.throws(() => BertTokenizer.fromDirectory(dir), {
+    assert.throws(() => TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' }), {
       name: 'UserError',
       message: /neither tokenizer\.json nor vocab\.txt/,
     });
     writeFileSync(join(dir, 'vocab.txt'), 'a\nb\n[CLS]\n[SEP]\n[UNK]\n');
-    assert.throws(() => BertTokenizer.fromDirectory(dir), {
+    assert.throws(() => TextTokenizer.fromDirectory(dir, { fallback: 'wordpiece' }), {
       name: 'UserError',
-      message: /has no \[PAD\] token/,
+      message: /has no \[PAD\] token, which a WordPiece tokenizer needs/,
     });
     const bad = join(dir, 'bad');
     mkdirSync(bad);
     writeFileSync(join(bad, 'tokenizer.json'), '{not json');
-    assert.throws(() => BertTokenizer.fromDirectory(bad), {
+    assert.throws(() => TextTokenizer.fromDirectory(bad, { fallback: 'wordpiece' }), {
       name: 'UserError',
       message: /is not valid JSON/,
     });
-    writeFileSync(
-      join(bad, 'tokenizer.json'),
-      JSON.stringify({ model: { type: 'BPE', vocab: {}, merges: [] } }),
-    );
-    assert.throws(() => BertTokenizer.fromDirectory(bad), { name: 'UserError', message: /BPE tokenizer/ });
+    writeFileSync(join(bad, 'tokenizer.json'), JSON.stringify({ version: '1.0' }));
+    assert.throws(() => TextTokenizer.fromDirectory(bad, { fallback: 'wordpiece' }), {
+      name: 'UserError',
+      message: /has no model vocabulary, so it is not a tokenizer\.json\.$/,
+    });
+    const definition = { ...TextTokenizer.fromVocab(VOCAB).tokenizerJson, normalizer: { type: 'Shout' } };
+    writeFileSync(join(bad, 'tokenizer.json'), JSON.stringify(definition));
+    assert.throws(() => TextTokenizer.fromDirectory(bad, { fallback: 'wordpiece' }), {
+      name: 'UserError',
+      message: /could not be read as a tokenizer \(Unknown Normalizer type: Shout\)\.$/,
+    });
+    const unpadded = { ...TextTokenizer.fromVocab(VOCAB).tokenizerJson };
+    writeFileSync(join(bad, 'tokenizer.json'), JSON.stringify(unpadded));
+    writeFileSync(join(bad, 'tokenizer_config.json'), JSON.stringify({ pad_token: '<pad>' }));
+    assert.throws(() => TextTokenizer.fromDirectory(bad, { fallback: 'wordpiece' }), {
+      name: 'UserError',
+      message: /has no <pad> token, its padding token\.$/,
+    });
+    writeFileSync(join(bad, 'tokenizer_config.json'), JSON.stringify({ pad_token: null }));
+    assert.throws(() => TextTokenizer.fromDirectory(bad, { fallback: 'wordpiece' }), {
+      name: 'UserError',
+      message: /names no padding token/,
+    });
   });
 });
