@@ -100,8 +100,11 @@ function replaceStaysOnOneSide(pattern: unknown): boolean {
   return false;
 }
 
-/** The index of the last ASCII white space at or before `index` that follows a non-space, or -1. */
-function lastWordEndAtOrBefore(text: string, index: number): number {
+/**
+ * The index of the last ASCII white space at or before `index` that follows a non-space, or -1: a
+ * cut inside a run of spaces would change how the run is split (byte-level BPE merges spaces).
+ */
+export function lastWordEndAtOrBefore(text: string, index: number): number {
   for (let i = Math.min(index, text.length - 1); i > 0; i--) {
     const c = text.charCodeAt(i);
     if ((c === 32 || c === 10 || c === 13 || c === 9) && !/\s/u.test(text[i - 1])) return i;

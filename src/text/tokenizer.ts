@@ -11,7 +11,7 @@ import {
   type SpecialTemplate,
   type TemplatePiece,
 } from './special-template.js';
-import { resolveSpecialTokens, type SpecialTokens } from './special-tokens.js';
+import { resolveSpecialTokens, specialTokenEntries, type SpecialTokens } from './special-tokens.js';
 import {
   readTokenizerDirectory,
   type TokenizerFallback,
@@ -71,6 +71,7 @@ export class TextTokenizer {
 
   private readonly tokenizer: Tokenizer;
   private readonly definition: TokenizerDefinition;
+  /** tokenizer_config.json as loaded, naming every special token resolved (so HF resolves the same). */
   private readonly config: Record<string, unknown>;
   private readonly tokens: (string | undefined)[];
   private readonly template: SpecialTemplate;
@@ -79,7 +80,6 @@ export class TextTokenizer {
   private constructor(files: TokenizerFiles) {
     const { definition, config, where } = files;
     this.definition = definition;
-    this.config = config;
     this.source = files.source;
     try {
       this.tokenizer = new Tokenizer(definition, config);
@@ -91,6 +91,10 @@ export class TextTokenizer {
     this.prefixesAreExact = prefixesAreExact(definition);
     const has = (token: string): boolean => this.tokenToId(token) !== undefined;
     this.specialTokens = resolveSpecialTokens(config, this.template, has);
+    this.config = { ...config };
+    for (const [key, text] of Object.entries(specialTokenEntries(this.specialTokens))) {
+      if (!Object.hasOwn(config, key)) this.config[key] = text;
+    }
     const idOf = (token: string | undefined): number | undefined =>
       token === undefined ? undefined : this.tokenToId(token);
     const pad = this.specialTokens.pad;
