@@ -78,4 +78,19 @@ export function specialTokenEntries(tokens: SpecialTokens): Record<string, strin
   return entries;
 }
 
+/**
+ * The settings with every resolved special token named (those the file names stay as they are), so
+ * that a saved tokenizer_config.json leaves transformers nothing to guess.
+ */
+export function withSpecialTokensNamed(
+  config: Record<string, unknown>,
+  tokens: SpecialTokens,
+): Record<string, unknown> {
+  const named = { ...config };
+  for (const [key, text] of Object.entries(specialTokenEntries(tokens))) {
+    if (!Object.hasOwn(config, key)) named[key] = text;
+  }
+  return named;
+}
+
 export const ROBERTA_SPECIAL_TOKENS: Readonly<SpecialTokens> = ANGLES;

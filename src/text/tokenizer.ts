@@ -11,7 +11,7 @@ import {
   type SpecialTemplate,
   type TemplatePiece,
 } from './special-template.js';
-import { resolveSpecialTokens, specialTokenEntries, type SpecialTokens } from './special-tokens.js';
+import { resolveSpecialTokens, withSpecialTokensNamed, type SpecialTokens } from './special-tokens.js';
 import {
   readTokenizerDirectory,
   type TokenizerFallback,
@@ -91,22 +91,10 @@ export class TextTokenizer {
     this.prefixesAreExact = prefixesAreExact(definition);
     const has = (token: string): boolean => this.tokenToId(token) !== undefined;
     this.specialTokens = resolveSpecialTokens(config, this.template, has);
-    this.config = { ...config };
-    for (const [key, text] of Object.entries(specialTokenEntries(this.specialTokens))) {
-      if (!Object.hasOwn(config, key)) this.config[key] = text;
-    }
+    this.config = withSpecialTokensNamed(config, this.specialTokens);
     const idOf = (token: string | undefined): number | undefined =>
       token === undefined ? undefined : this.tokenToId(token);
-    const pad = this.specialTokens.pad;
-    if (pad === undefined) {
-      throw new UserError(
-        `${where} names no padding token (pad_token in tokenizer_config.json), which batches need.`,
-      );
-    }
-    const padId = idOf(pad);
-    if (padId === undefined)
-      throw new UserError(`The vocabulary of ${where} has no ${pad} token, its padding token.`);
-    this.padId = padId;
+    this.padId = padIdOf(this.specialTokens.pad, idOf, where);
     this.clsId = idOf(this.specialTokens.cls ?? this.specialTokens.bos);
     this.sepId = idOf(this.specialTokens.sep ?? this.specialTokens.eos);
     this.unkId = idOf(this.specialTokens.unk);
@@ -253,6 +241,23 @@ export class TextTokenizer {
   private contentIds(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
+}
+
+/** The pad token's id; a tokenizer without one cannot make batches. */
+function padIdOf(
+  pad: string | undefined,
+  idOf: (token: string) => number | undefined,
+  where: string,
+): number {
+  if (pad === undefined) {
+    throw new UserError(
+      `${where} names no padding token (pad_token in tokenizer_config.json), which batches need.`,
+    );
+  }
+  const id = idOf(pad);
+  if (id === undefined)
+    throw new UserError(`The vocabulary of ${where} has no ${pad} token, its padding token.`);
+  return id;
 }
 
 /** The content tokens that fit beside the special tokens, or undefined when nothing is cut. */
