@@ -4,20 +4,26 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveTokenizerFiles } from '../../../src/io/tokenizer-files.js';
+import { familyOf } from '../../../src/models/registry.js';
 import { TextTokenizer, type TextInput } from '../../../src/text/tokenizer.js';
 import type { TokenizerFallback } from '../../../src/text/tokenizer-directory.js';
 import { familyFixtureDir, familyGolden, type FamilyGolden } from './family-golden.js';
 
-/** Each family's fixture folder and the fallback its family allows; modernbert-cls shares modernbert's files. */
-const FAMILIES: { family: string; files: string; fallback: TokenizerFallback }[] = [
-  { family: 'bert', files: 'bert', fallback: 'wordpiece' },
-  { family: 'distilbert', files: 'distilbert', fallback: 'wordpiece' },
-  { family: 'electra', files: 'electra', fallback: 'wordpiece' },
-  { family: 'roberta', files: 'roberta', fallback: 'byte-level-bpe' },
-  { family: 'xlm-roberta', files: 'xlm-roberta', fallback: 'none' },
-  { family: 'modernbert', files: 'modernbert', fallback: 'none' },
-  { family: 'modernbert-cls', files: 'modernbert', fallback: 'none' },
+/** Each golden's fixture folder: modernbert-cls shares modernbert's tokenizer files. */
+const FAMILIES: { family: string; files: string }[] = [
+  { family: 'bert', files: 'bert' },
+  { family: 'distilbert', files: 'distilbert' },
+  { family: 'electra', files: 'electra' },
+  { family: 'roberta', files: 'roberta' },
+  { family: 'xlm-roberta', files: 'xlm-roberta' },
+  { family: 'modernbert', files: 'modernbert' },
+  { family: 'modernbert-cls', files: 'modernbert' },
 ];
+
+/** The fallback the registry's family of the golden config allows, as the loaders ask for it. */
+function fallbackOf(golden: FamilyGolden): TokenizerFallback {
+  return familyOf(golden.config.model_type as string).tokenizerFallback;
+}
 
 /** BATCH of scripts/device/make_family_golden.py, encoded there with truncation at MAX_LEN 40. */
 const BATCH: TextInput[] = [
@@ -89,9 +95,10 @@ test('the batch texts here are the ones make_family_golden.py encoded', () => {
   }
 });
 
-for (const { family, files, fallback } of FAMILIES) {
+for (const { family, files } of FAMILIES) {
   const golden = familyGolden(family);
   const dir = familyFixtureDir(files);
+  const fallback = fallbackOf(golden);
 
   test(`${family}: singles, pairs, truncated pairs and the padded batch match transformers`, () => {
     const tokenizer = TextTokenizer.fromDirectory(dir, { fallback });
@@ -141,6 +148,7 @@ for (const family of ['bert', 'distilbert', 'electra']) {
     withTempDir((copy) => {
       for (const name of ['vocab.txt', 'tokenizer_config.json'])
         copyFileSync(join(familyFixtureDir(family), name), join(copy, name));
+      assert.equal(fallbackOf(familyGolden(family)), 'wordpiece');
       const tokenizer = TextTokenizer.fromDirectory(copy, { fallback: 'wordpiece' });
       assert.equal(tokenizer.source, 'vocab.txt');
       assertMatchesGolden(tokenizer, familyGolden(family), `${family} vocab.txt`);
@@ -153,6 +161,7 @@ test('roberta: vocab.json + merges.txt alone build the tokenizer.json transforme
   withTempDir((copy) => {
     for (const name of ['vocab.json', 'merges.txt', 'tokenizer_config.json'])
       copyFileSync(join(source, name), join(copy, name));
+    assert.equal(fallbackOf(familyGolden('roberta')), 'byte-level-bpe');
     const tokenizer = TextTokenizer.fromDirectory(copy, { fallback: 'byte-level-bpe' });
     assert.equal(tokenizer.source, 'vocab.json+merges.txt');
     const built = tokenizer.tokenizerJson as unknown as Record<string, unknown>;
