@@ -12,6 +12,8 @@ import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
+import { padExamples } from '../data/batch.js';
+import { encodeExample } from '../data/dataset.js';
 import { isAdapterFolder, resolveAdapterBase } from './adapter-base.js';
 
 export interface Prediction {
@@ -133,14 +135,30 @@ export function* predictTexts(
   tokenizer: TextTokenizer,
   labels: readonly string[],
   texts: readonly string[],
-  options: { maxLen: number; batchSize: number },
+  options: {
+    maxLen: number;
+    batchSize: number;
+    /** The second text of each pair (sentence-pair tasks), index by index with `texts`. */
+    pairs?: readonly string[];
+  },
 ): Generator<Prediction> {
   model.eval();
   const n = labels.length;
+  const { pairs } = options;
+  if (pairs !== undefined && pairs.length !== texts.length) {
+    throw new Error(`predictTexts got ${texts.length} texts but ${pairs.length} pairs.`);
+  }
   for (let start = 0; start < texts.length; start += options.batchSize) {
     const chunk = texts.slice(start, start + options.batchSize);
     const inputs = inputTensors(
-      tokenizer.encodeBatch(chunk, { maxLength: options.maxLen, truncation: true, padding: 'longest' }),
+      pairs === undefined
+        ? tokenizer.encodeBatch(chunk, { maxLength: options.maxLen, truncation: true, padding: 'longest' })
+        : padExamples(
+            chunk.map((text, i) =>
+              encodeExample(tokenizer, { text, textPair: pairs[start + i]! }, options.maxLen),
+            ),
+            tokenizer.padId,
+          ),
     );
     // A copy of the logits leaves the scope; the activations stay behind in the kernels' memory.
     const logits = tensorScope(() =>
