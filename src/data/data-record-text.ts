@@ -10,16 +10,16 @@ const ROLE_NAMES: Record<DataFileRecord['role'], string> = {
   input: 'Input file',
 };
 
-/** "Training file /d/train.csv (csv): 70 rows; left out 1 (a label the training split does not have: "Pension" 1)." */
+/** "Test file /d/test.csv (csv): 16 rows; left out 1 with a label the training split does not have ("Pension" 1)." */
 export function fileSentence(file: DataFileRecord): string {
   const left = (Object.entries(file.dropped) as [DropReason, number][]).map(([reason, count]) => {
     const which =
       reason === 'unseen_label' && file.unseen_labels
-        ? `: ${Object.entries(file.unseen_labels)
+        ? ` (${Object.entries(file.unseen_labels)
             .map(([label, k]) => `${JSON.stringify(label)} ${n(k)}`)
-            .join(', ')}`
+            .join(', ')})`
         : '';
-    return `${n(count)} (${DROP_REASONS[reason]}${which})`;
+    return `${n(count)} ${DROP_REASONS[reason]}${which}`;
   });
   const note = left.length > 0 ? `; left out ${left.join(', ')}` : '';
   return `${ROLE_NAMES[file.role]} ${file.path} (${file.format}): ${rows(file.rows)}${note}.`;
@@ -35,15 +35,16 @@ export function columnsSentence(record: DataRecord): string {
   return `Columns: text "${text}"${pair}, label "${label}".`;
 }
 
-/** "Splits: 4,259 train, 609 validation and 1,218 test rows, validation and test carved (stratified, seed 42)." */
+/** "Splits: 42 train, 6 validation, 12 test rows; carved from the training file (stratified, seed 42): validation 0.1, test 0.2." */
 export function splitsSentence(record: DataRecord): string {
   const { splits } = record;
   const carved: string[] = [];
   if (record.val_from === 'carved') carved.push(`validation ${record.carved?.val_size ?? '?'}`);
   if (record.test_from === 'carved') carved.push(`test ${record.carved?.test_size ?? '?'}`);
+  const from = record.recipe === undefined ? 'the training file' : 'the rows kept';
   const how =
     carved.length > 0
-      ? `; carved from the training rows (stratified, seed ${record.carved?.seed ?? '?'}): ${carved.join(', ')}`
+      ? `; carved from ${from} (stratified, seed ${record.carved?.seed ?? '?'}): ${carved.join(', ')}`
       : '';
   const val = record.val_from === 'none' ? 'no validation split' : `${n(splits.val)} validation`;
   return `Splits: ${n(splits.train)} train, ${val}, ${n(splits.test)} test rows${how}.`;

@@ -4,15 +4,15 @@ import type { FileSummary, LabelledDataSummary } from './prepare-labelled.js';
 import type { PreprocessSummary } from './preprocess.js';
 import { SPLIT_FILES, SUMMARY_FILE } from './split-files.js';
 
-/** Why rows of a file were left out: a key of results.json and the words the report and log use. */
+/** Why rows of a file were left out: a key of results.json, and the words that follow the count. */
 export const DROP_REASONS = {
-  empty_text: 'empty text (--skip-empty)',
-  missing_label: 'no label (--skip-empty)',
-  unseen_label: 'a label the training split does not have',
-  missing_product_or_narrative: 'no product or no narrative',
+  empty_text: 'with an empty text (--skip-empty)',
+  missing_label: 'without a label (--skip-empty)',
+  unseen_label: 'with a label the training split does not have',
+  missing_product_or_narrative: 'without a product or a narrative',
   not_sampled: 'not drawn by --sample-frac',
-  in_dropped_classes: 'a class under --class-threshold',
-  too_short: 'fewer words than --min-text-length',
+  in_dropped_classes: 'in classes under --class-threshold',
+  too_short: 'with fewer words than --min-text-length',
 } as const;
 
 export type DropReason = keyof typeof DROP_REASONS;

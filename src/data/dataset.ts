@@ -22,7 +22,7 @@ export interface TokenizedDataset {
 /** A sentence pair's encoding: ids and, position by position, the segment each id belongs to. */
 export interface PairEncoding {
   ids: number[];
-  typeIds: number[];
+  tokenTypeIds: number[];
 }
 
 /** What tokenization needs of a tokenizer (TextTokenizer has it). */
@@ -46,7 +46,7 @@ export function encodeExample(
     throw new UserError('This tokenizer cannot encode sentence pairs, so --text-pair-column cannot be used.');
   }
   const pair = tokenizer.encodePair(example.text, example.textPair, { maxLength, truncation: true });
-  return { ids: Int32Array.from(pair.ids), typeIds: Int32Array.from(pair.typeIds) };
+  return { ids: Int32Array.from(pair.ids), typeIds: Int32Array.from(pair.tokenTypeIds) };
 }
 
 export interface TokenizeDatasetOptions {

@@ -217,7 +217,10 @@ test('train with a test file: its unseen labels are left out, counted, and named
   });
   assert.deepEqual(data.columns, { text: 'text', label: 'category' });
   const log = readFileSync(join(run, 'train.log'), 'utf8');
-  assert.match(log, /Test file .*own-test\.csv \(csv\): 16 rows; left out 1 \(a label the training split does not have: "Pension" 1\)\./);
+  assert.match(
+    log,
+    /Test file .*own-test\.csv \(csv\): 16 rows; left out 1 with a label the training split does not have \("Pension" 1\)\./,
+  );
   assert.match(log, /Columns: text "text", label "category"\./);
   // The adapter carries the label names (PEFT's files have none).
   const labelMap = readJson<{ id2label: Record<string, string> }>(join(run, 'adapter', 'label_map.json'));
@@ -251,7 +254,10 @@ test('experiments --train-file runs the comparison and the report on your own da
   const report = readFileSync(join(out, 'comparison.md'), 'utf8');
   assert.match(report, /## Data\n\n- Training file .*study-train\.jsonl \(jsonl\): 60 rows\./);
   assert.match(report, /- Columns: text "text", label "label"\./);
-  assert.match(report, /- Splits: 48 train, no validation split, 12 test rows; carved from the training rows/);
+  assert.match(
+    report,
+    /- Splits: 48 train, no validation split, 12 test rows; carved from the training file \(stratified, seed 42\): test 0\.2\./,
+  );
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Data<\/h2>/);
   const comparison = readJson<{ data: DataRecord[] }>(join(out, 'comparison.json'));
   assert.equal(comparison.data.length, 1);
@@ -303,16 +309,8 @@ test('bad input: one sentence naming the file, the line and the column; exit 1; 
       /empty-text\.csv line 4: the text in column "text" is empty; every row needs a text \(fix the file, or pass --skip-empty/,
     ],
     ['a JSONL line that is not JSON', train(notJson), /broken\.jsonl line 3 is not valid JSON/],
-    [
-      'a Parquet file that is not Parquet',
-      train(notParquet),
-      /fake\.parquet could not be read as Parquet: /,
-    ],
-    [
-      'a missing file',
-      train(path('nope.csv')),
-      /Training file .*nope\.csv does not exist\.$/,
-    ],
+    ['a Parquet file that is not Parquet', train(notParquet), /fake\.parquet could not be read as Parquet: /],
+    ['a missing file', train(path('nope.csv')), /Training file .*nope\.csv does not exist\.$/],
     [
       'both --data-dir and --train-file',
       train(good, '--data-dir', path('somewhere')),
@@ -350,15 +348,7 @@ test('bad input: one sentence naming the file, the line and the column; exit 1; 
     ],
     [
       'predict on an empty text',
-      [
-        'predict',
-        '--model',
-        model,
-        '--input-file',
-        emptyText,
-        '--output',
-        path('bad-run', 'p.jsonl'),
-      ],
+      ['predict', '--model', model, '--input-file', emptyText, '--output', path('bad-run', 'p.jsonl')],
       /empty-text\.csv line 4: the text in column "text" is empty; there is nothing to classify/,
     ],
     [
@@ -368,7 +358,11 @@ test('bad input: one sentence naming the file, the line and the column; exit 1; 
     ],
   ];
   const results = await inParallel(
-    cases.map(([, args]) => () => runCli(args)),
+    cases.map(
+      ([, args]) =>
+        () =>
+          runCli(args),
+    ),
     2,
   );
   results.forEach((result, k) => {
