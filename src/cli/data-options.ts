@@ -111,6 +111,23 @@ export function addSplitSeedOption(command: Command): Command {
   );
 }
 
+/** `--text-pair-column` for `textPairColumn`. */
+export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Flags typed on the command line that mean nothing without another (`where`), refused rather than
+ * ignored: "--text-column, --skip-empty only apply with --test-file."
+ */
+export function refuseStrayFlags(
+  keys: readonly string[],
+  given: (key: string) => boolean,
+  where: string,
+): void {
+  const stray = keys.filter(given).map(flagName);
+  if (stray.length === 0) return;
+  throw new UserError(`${stray.join(', ')} only ${stray.length === 1 ? 'applies' : 'apply'} ${where}.`);
+}
+
 const SPLIT_FLAG_NAMES = {
   sampleFrac: '--sample-frac',
   classThreshold: '--class-threshold',
@@ -137,16 +154,16 @@ export function resolveSplitSizes(
 }
 
 /** Flags that only mean something with --train-file. */
-const WITH_TRAIN_FILE: readonly [keyof DataFileFlags, string][] = [
-  ['validationFile', '--validation-file'],
-  ['testFile', '--test-file'],
-  ['textColumn', '--text-column'],
-  ['textPairColumn', '--text-pair-column'],
-  ['labelColumn', '--label-column'],
-  ['skipEmpty', '--skip-empty'],
-  ['valSize', '--val-size'],
-  ['testSize', '--test-size'],
-  ['splitSeed', '--split-seed'],
+const WITH_TRAIN_FILE: readonly (keyof DataFileFlags)[] = [
+  'validationFile',
+  'testFile',
+  'textColumn',
+  'textPairColumn',
+  'labelColumn',
+  'skipEmpty',
+  'valSize',
+  'testSize',
+  'splitSeed',
 ];
 
 /**
@@ -160,10 +177,7 @@ export function labelledFiles(
   given: (key: string) => boolean,
 ): LabelledFilesOptions | undefined {
   if (flags.trainFile === undefined) {
-    const stray = WITH_TRAIN_FILE.filter(([key]) => given(key)).map(([, flag]) => flag);
-    if (stray.length > 0) {
-      throw new UserError(`${stray.join(', ')} only apply with --train-file (labelled text files).`);
-    }
+    refuseStrayFlags(WITH_TRAIN_FILE, given, 'with --train-file (labelled text files)');
     return undefined;
   }
   // Every file is checked before any is read, so a typo in the last one does not wait for the first.

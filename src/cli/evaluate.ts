@@ -3,7 +3,13 @@ import { loadClassifier, resolveMaxLen } from '../experiments/classifier.js';
 import { evaluateFile, evaluateLabelledFile, type FileEvaluation } from '../experiments/evaluate-file.js';
 import { recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { UserError } from '../errors.js';
-import { addColumnOptions, addScoreFileOptions, scoreFile, type DataFileFlags } from './data-options.js';
+import {
+  addColumnOptions,
+  addScoreFileOptions,
+  refuseStrayFlags,
+  scoreFile,
+  type DataFileFlags,
+} from './data-options.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
 import { createProgress } from './progress.js';
@@ -109,10 +115,11 @@ function chooseEvaluationInput(flags: EvaluateFlags, command: Command): string |
   }
   const labelled = scoreFile(flags);
   if (labelled === undefined) {
-    const stray = ['textColumn', 'textPairColumn', 'labelColumn', 'skipEmpty', 'skipUnknownLabels']
-      .filter((key) => command.getOptionValueSource(key) === 'cli')
-      .map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    if (stray.length > 0) throw new UserError(`${stray.join(', ')} only apply with --test-file.`);
+    refuseStrayFlags(
+      ['textColumn', 'textPairColumn', 'labelColumn', 'skipEmpty', 'skipUnknownLabels'],
+      (key) => command.getOptionValueSource(key) === 'cli',
+      'with --test-file',
+    );
   }
   return labelled;
 }

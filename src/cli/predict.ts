@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { loadClassifier, predictTexts, resolveMaxLen, type Prediction } from '../experiments/classifier.js';
 import { applyTextCleaning, recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
-import { addColumnOptions, type DataFileFlags } from './data-options.js';
+import { addColumnOptions, refuseStrayFlags, type DataFileFlags } from './data-options.js';
 import { requireFile } from '../data/csv.js';
 import { readTextFile, type TextRow } from '../data/readers/text-file.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -133,10 +133,11 @@ async function readRows(flags: PredictFlags, command: Command): Promise<TextRow[
     );
   }
   if (flags.inputFile === undefined) {
-    const stray = (['textColumn', 'textPairColumn', 'skipEmpty'] as const)
-      .filter((key) => command.getOptionValueSource(key) === 'cli')
-      .map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    if (stray.length > 0) throw new UserError(`${stray.join(', ')} only apply with --input-file.`);
+    refuseStrayFlags(
+      ['textColumn', 'textPairColumn', 'skipEmpty'],
+      (key) => command.getOptionValueSource(key) === 'cli',
+      'with --input-file',
+    );
   }
   if (flags.inputFile !== undefined) {
     requireFile(flags.inputFile, 'Input file');

@@ -18,6 +18,7 @@ import {
   addColumnOptions,
   addSplitFileOptions,
   addSplitSizeOptions,
+  flagName,
   resolveSplitSizes,
   type DataFileFlags,
 } from './data-options.js';
@@ -145,7 +146,6 @@ const LABELLED_ONLY_FLAGS = [
   'labelColumn',
   'skipEmpty',
 ] as const;
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
  * Which way the data comes in: a labelled-text file (--train-file) or a CFPB export through the study's

@@ -329,7 +329,7 @@ test('bad input: one sentence naming the file, the line and the column; exit 1; 
         '--output-dir',
         path('bad-run'),
       ],
-      /--val-size only apply with --train-file/,
+      /--val-size only applies with --train-file/,
     ],
     [
       'experiments on one class',
