@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { normalizeColumnName } from './complaints.js';
+import { mapColumns, normalizeColumnName } from './complaints.js';
 import { readTableRows } from './readers/table.js';
 import { formatCsv } from './csv.js';
 import type { Example } from './dataset.js';
@@ -91,11 +91,24 @@ export async function readSplit(path: string, labelMap: LabelMap): Promise<Examp
   return examples;
 }
 
+function isExport(header: string[], path: string): boolean {
+  try {
+    return mapColumns(header, path).layout === 'export';
+  } catch {
+    return false;
+  }
+}
+
 /** The columns of a processed split, found as the study's readers always have (case and spacing aside). */
 function splitColumns(header: string[], path: string): { text: string; label: string; textPair?: string } {
   const find = (name: string): string | undefined => header.find((h) => normalizeColumnName(h) === name);
   const text = find('text');
   const label = find('label');
+  if ((text === undefined || label === undefined) && isExport(header, path)) {
+    throw new UserError(
+      `${path} is a raw complaints export, not a processed split with columns text,label; run preprocess on it first.`,
+    );
+  }
   if (text === undefined || label === undefined) {
     throw new UserError(
       `${path} is not a processed split with columns text,label (its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}); run preprocess on it first.`,
