@@ -70,13 +70,15 @@ export function padExamples(
 ): PaddedBatch {
   const sequences = members.map((example) => capSequence(example.ids, maxLength));
   const longest = sequences.reduce((m, s) => Math.max(m, s.length), 0);
-  const padded = padSequences(sequences, longest, padId);
-  members.forEach((example, row) => {
-    if (example.typeIds === undefined) return;
-    // Padding keeps type 0, as HF's tokenizers pad it.
-    padded.tokenTypeIds.set(capSequence(example.typeIds, maxLength), row * longest);
-  });
-  return padded;
+  // Only pairs carry token types; a batch of single texts stays all type 0, as it always was.
+  const types = members.some((example) => example.typeIds !== undefined)
+    ? members.map((example, i) =>
+        example.typeIds === undefined
+          ? new Int32Array(sequences[i]!.length)
+          : capSequence(example.typeIds, maxLength),
+      )
+    : undefined;
+  return padSequences(sequences, longest, padId, types);
 }
 
 /** Cuts a [CLS] … [SEP] sequence to maxLength, keeping its last id ([SEP], or its segment) at the end. */

@@ -12,8 +12,6 @@ import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
-import { padExamples } from '../data/batch.js';
-import { encodeExample } from '../data/dataset.js';
 import { isAdapterFolder, resolveAdapterBase } from './adapter-base.js';
 
 export interface Prediction {
@@ -151,14 +149,10 @@ export function* predictTexts(
   for (let start = 0; start < texts.length; start += options.batchSize) {
     const chunk = texts.slice(start, start + options.batchSize);
     const inputs = inputTensors(
-      pairs === undefined
-        ? tokenizer.encodeBatch(chunk, { maxLength: options.maxLen, truncation: true, padding: 'longest' })
-        : padExamples(
-            chunk.map((text, i) =>
-              encodeExample(tokenizer, { text, textPair: pairs[start + i]! }, options.maxLen),
-            ),
-            tokenizer.padId,
-          ),
+      tokenizer.encodeBatch(
+        pairs === undefined ? chunk : chunk.map((text, i) => ({ text, textPair: pairs[start + i]! })),
+        { maxLength: options.maxLen, truncation: true, padding: 'longest' },
+      ),
     );
     // A copy of the logits leaves the scope; the activations stay behind in the kernels' memory.
     const logits = tensorScope(() =>

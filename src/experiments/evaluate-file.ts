@@ -1,4 +1,4 @@
-import { readComplaintsCsv } from '../data/complaints.js';
+import { normalizeColumnName, readComplaintsCsv } from '../data/complaints.js';
 import { mergeProduct } from '../data/merge.js';
 import { UserError } from '../errors.js';
 import type { Metrics } from '../train/results.js';
@@ -64,6 +64,21 @@ export async function evaluateFile(
 ): Promise<FileEvaluation> {
   const table = await readComplaintsCsv(input);
   if (table.rows.length === 0) throw new UserError(`${input} has a header but no rows to score.`);
+  const column = (name: string): string | undefined =>
+    table.header.find((h) => normalizeColumnName(h) === name);
+  const pairColumn = table.layout === 'split' ? column('text_pair') : undefined;
+  if (pairColumn !== undefined) {
+    // A split of sentence pairs: the same counting of unknown classes, with both texts fed to the model.
+    const file = await readLabelledFile(input, {
+      textColumn: column('text'),
+      labelColumn: column('label'),
+      textPairColumn: pairColumn,
+      skipEmpty: true,
+    });
+    const pairs = file.rows.map((r) => ({ text: r.text, textPair: r.textPair!, label: r.label! }));
+    const scored = scoreRows(classifier, input, pairs, table.rows.length, options);
+    return { input, layout: 'split', ...scored, without_text: file.skipped.emptyText };
+  }
   const rows: CandidateRow[] = [];
   let withoutText = 0;
   for (const row of table.rows) {

@@ -396,3 +396,109 @@ test('evaluate refuses a test file with labels the model cannot know, unless --s
   assert.equal(evaluation.scored, testRows.length);
   assert.equal(evaluation.rows, testRows.length + 2);
 });
+
+/** A premise, a hypothesis that repeats its words or comes from another row, and which of the two it is. */
+function pairRows(count: number, seed: number): string[][] {
+  const a = tinyRows(count, seed);
+  const b = tinyRows(count, seed + 1);
+  return a.map((row, i) => {
+    const same = i % 2 === 0;
+    const hypothesis = same ? row.text.split(' ').reverse().join(' ') : b[(i + 1) % count]!.text;
+    return [row.text, hypothesis, same ? 'same' : 'other'];
+  });
+}
+
+test('sentence pairs (--text-pair-column): train, evaluate and predict read both texts', async () => {
+  const header = ['premise', 'hypothesis', 'label'];
+  const train = write('pairs.csv', formatCsv(header, pairRows(40, 5)));
+  const testFile = write('pairs-test.tsv', [header, ...pairRows(10, 9)].map((r) => r.join('\t')).join('\n'));
+  const columns = ['--text-column', 'premise', '--text-pair-column', 'hypothesis'];
+  const run = path('run-pairs');
+  const trained = await runCli([
+    'train',
+    '--method',
+    'full',
+    '--train-file',
+    train,
+    ...columns,
+    '--base-model',
+    model,
+    '--output-dir',
+    run,
+    ...TRAIN,
+  ]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const { data } = readJson<{ data: DataRecord }>(join(run, 'results.json'));
+  assert.deepEqual(data.columns, { text: 'premise', label: 'label', text_pair: 'hypothesis' });
+  const config = readJson<{ id2label: Record<string, string> }>(join(run, 'model', 'config.json'));
+  assert.deepEqual(Object.values(config.id2label), ['other', 'same']);
+
+  const evaluated = await runCli([
+    'evaluate',
+    '--model',
+    join(run, 'model'),
+    '--test-file',
+    testFile,
+    ...columns,
+    '--json',
+    '--quiet',
+  ]);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const evaluation = JSON.parse(evaluated.stdout) as FileEvaluation;
+  assert.equal(evaluation.scored, 10);
+  assert.deepEqual(evaluation.columns, { text: 'premise', label: 'label', text_pair: 'hypothesis' });
+
+  // preprocess writes the pairs into its splits; evaluate --input scores such a split with both texts.
+  const prepared = path('pairs-prepared');
+  const pre = await runCli([
+    'preprocess',
+    '--train-file',
+    train,
+    ...columns,
+    '--output-dir',
+    prepared,
+    '--quiet',
+  ]);
+  assert.equal(pre.code, 0, pre.stderr);
+  const split = join(prepared, 'test.csv');
+  assert.match(readFileSync(split, 'utf8'), /^text,text_pair,label\n/);
+  const scores = async (...args: string[]): Promise<FileEvaluation> => {
+    const r = await runCli(['evaluate', '--model', join(run, 'model'), ...args, '--json', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as FileEvaluation;
+  };
+  const asSplit = await scores('--input', split);
+  const asFile = await scores('--test-file', split, '--text-pair-column', 'text_pair');
+  assert.equal(asSplit.scored, 8);
+  assert.deepEqual(asSplit.metrics, asFile.metrics);
+
+  // The same premise with two hypotheses: the second text reaches the model.
+  const two = write(
+    'two-pairs.csv',
+    formatCsv(
+      ['premise', 'hypothesis'],
+      [
+        ['card fee', 'card fee'],
+        ['card fee', 'mortgage escrow'],
+      ],
+    ),
+  );
+  const output = path('pairs.jsonl');
+  const predicted = await runCli([
+    'predict',
+    '--model',
+    join(run, 'model'),
+    '--input-file',
+    two,
+    ...columns,
+    '--output',
+    output,
+  ]);
+  assert.equal(predicted.code, 0, predicted.stderr);
+  const [first, second] = readFileSync(output, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { text_pair: string; scores: Record<string, number> });
+  assert.equal(first!.text_pair, 'card fee');
+  assert.notDeepEqual(first!.scores, second!.scores);
+});

@@ -78,40 +78,34 @@ test('shuffling is seeded, covers every example once, and differs between epochs
 });
 
 test("a sentence pair's token type ids travel with its ids into the batch; padding keeps type 0", () => {
-  // A stand-in for the checkpoint's post-processor: [CLS] a [SEP] b [SEP], types 0 … 0 1 … 1.
-  const pairTokenizer = {
-    padId: tokenizer.padId,
-    encode: (text: string, options?: { maxLength?: number }) => tokenizer.encode(text, options),
-    encodePair: (text: string, pair: string) => {
-      const first = tokenizer.encode(text);
-      const second = tokenizer.encode(pair).slice(1);
-      return {
-        ids: [...first, ...second],
-        tokenTypeIds: [...first.map(() => 0), ...second.map(() => 1)],
-      };
-    },
-  };
+  // The checkpoint's post-processor joins a pair as [CLS] a [SEP] b c [SEP], the second part of type 1.
   const data = tokenizeDataset(
-    pairTokenizer,
+    tokenizer,
     [
       { text: 'a', textPair: 'b c', label: 0 },
       { text: 'c', label: 1 },
     ],
     { maxLength: 8 },
   );
+  assert.deepEqual(Array.from(data.examples[0]!.ids), [2, 5, 3, 6, 7, 3]);
   assert.deepEqual(Array.from(data.examples[0]!.typeIds!), [0, 0, 0, 1, 1, 1]);
   assert.equal(data.examples[1]!.typeIds, undefined);
   const [batch] = [...makeBatches(data, { batchSize: 2 })];
   assert.deepEqual(shapeOf(batch!), [2, 6]);
   assert.deepEqual(Array.from(batch!.inputIds), [2, 5, 3, 6, 7, 3, 2, 7, 3, 0, 0, 0]);
   assert.deepEqual(Array.from(batch!.tokenTypeIds), [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
-  // Cut to a shorter length, the last position keeps the [SEP] and the segment it ends.
+  // A pair longer than maxLength is cut by the tokenizer, longest text first, keeping both [SEP]s.
+  const cut = tokenizeDataset(tokenizer, [{ text: 'a', textPair: 'b c a b', label: 0 }], { maxLength: 6 });
+  assert.deepEqual(Array.from(cut.examples[0]!.ids), [2, 5, 3, 6, 7, 3]);
+  assert.deepEqual(Array.from(cut.examples[0]!.typeIds!), [0, 0, 0, 1, 1, 1]);
+  // Capped again by the batch, the last position keeps the [SEP] and the segment it ends.
   const [short] = [...makeBatches(data, { batchSize: 1, maxLength: 4 })];
   assert.deepEqual(Array.from(short!.inputIds), [2, 5, 3, 3]);
   assert.deepEqual(Array.from(short!.tokenTypeIds), [0, 0, 0, 1]);
-  // Without a pair encoder, pairs are refused in one sentence.
+  // A tokenizer without pair encoding (a library user's own) refuses pairs in one sentence.
+  const singleOnly = { padId: 0, encode: (text: string) => tokenizer.encode(text) };
   assert.throws(
-    () => tokenizeDataset(tokenizer, [{ text: 'a', textPair: 'b', label: 0 }], { maxLength: 8 }),
+    () => tokenizeDataset(singleOnly, [{ text: 'a', textPair: 'b', label: 0 }], { maxLength: 8 }),
     /cannot encode sentence pairs/,
   );
 });
