@@ -35,6 +35,12 @@ export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write.js';
 export { writeNamedFiles, type NamedFile } from './io/named-files.js';
 export { saveTokenizerFiles, type TokenizerFileContents } from './io/tokenizer-files.js';
 export { sharedDir, sharedPath } from './io/shared-dir.js';
-export { runTraining, type TrainRunOptions } from './experiments/train-run.js';
+export { runTraining, type TrainRunOptions, type LabelledFilesOptions } from './experiments/train-run.js';
+export {
+  evaluateFile,
+  evaluateLabelledFile,
+  type FileEvaluation,
+  type LabelledEvaluateOptions,
+} from './experiments/evaluate-file.js';
 export { runExperiments, type ExperimentsOptions } from './experiments/runner.js';
 export { PRESETS, type Preset, type PresetName } from './experiments/presets.js';

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { downloadComplaints, DEFAULT_CFPB_API, MAX_DOWNLOAD_SIZE } from '../data/download.js';
 import { SourceUnreachable } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { intInRange } from './options.js';
-import { parseFlag } from './preprocess.js';
+import { intInRange, parseFlag } from './options.js';
 import { createProgress } from './progress.js';
 import { copySharedComplaints } from './shared-stand-in.js';
 

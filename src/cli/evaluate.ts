@@ -1,16 +1,27 @@
 import type { Command } from 'commander';
 import { loadClassifier, resolveMaxLen } from '../experiments/classifier.js';
-import { evaluateFile, type FileEvaluation } from '../experiments/evaluate-file.js';
+import { evaluateFile, evaluateLabelledFile, type FileEvaluation } from '../experiments/evaluate-file.js';
+import { recordedTextCleaning } from '../experiments/text-preprocessing.js';
+import { UserError } from '../errors.js';
+import {
+  addColumnOptions,
+  addScoreFileOptions,
+  refuseStrayFlags,
+  scoreFile,
+  type DataFileFlags,
+} from './data-options.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange } from './options.js';
 import { createProgress } from './progress.js';
 import { findTrainingRecord } from '../experiments/training-record.js';
 import { countOf, formatCount } from '../report/format.js';
 
-interface EvaluateFlags extends EngineOptions {
+interface EvaluateFlags extends EngineOptions, Omit<DataFileFlags, 'trainFile' | 'validationFile'> {
   model?: string;
   adapter?: string;
-  input: string;
+  input?: string;
+  dataFile?: string;
+  skipUnknownLabels?: boolean;
   maxLen?: number;
   batchSize: number;
   json?: boolean;
@@ -26,16 +37,22 @@ export function registerEvaluate(
   const command = program
     .command('evaluate')
     .description(
-      'Score a saved model (optionally with a LoRA adapter) on a raw CFPB export or a processed split: accuracy, F1 (weighted, macro), per class, confusion matrix.',
+      'Score a saved model (optionally with a LoRA adapter) on a labelled file, a raw CFPB export or a processed split: accuracy, F1 (weighted, macro), per class, confusion matrix.',
     )
     .option(
       '--model <dir>',
       "Hugging Face model directory (with --adapter: its base model, by default the one the adapter's config names)",
     )
     .option('--adapter <dir>', 'PEFT LoRA adapter directory to apply to the model')
-    .requiredOption(
+    .option(
       '--input <csv>',
-      'a CFPB export (classes merged as the study does) or a split written by preprocess',
+      'a CFPB export (classes merged as the study does) or a split written by preprocess; or else --test-file',
+    );
+  addScoreFileOptions(command);
+  addColumnOptions(command)
+    .option(
+      '--skip-unknown-labels',
+      'score the rows whose label the model knows when some have labels it does not (they are counted); without it such a file is refused',
     )
     .option(
       '--max-len <n>',
@@ -49,7 +66,8 @@ export function registerEvaluate(
     )
     .option('--json', 'print the result as one JSON object')
     .option('--quiet', 'no progress output');
-  addEngineOptions(command).action(async (flags: EvaluateFlags) => {
+  addEngineOptions(command).action(async (flags: EvaluateFlags, self: Command) => {
+    const labelled = chooseEvaluationInput(flags, self);
     await withEngine(flags, async () => {
       const classifier = await loadClassifier(flags);
       if (flags.model === undefined && !flags.quiet) {
@@ -58,27 +76,67 @@ export function registerEvaluate(
       const maxLen = resolveMaxLen(flags.maxLen, classifier.model);
       const progress = createProgress({ quiet: flags.quiet });
       let started = false;
-      const result = await evaluateFile(classifier, flags.input, {
+      const options = {
         maxLen,
         batchSize: flags.batchSize,
         trainingRecord: findTrainingRecord([classifier.modelDir, flags.adapter]),
         unseenOnly: flags.unseenOnly,
-        onProgress: (done, total) => {
+        onProgress: (done: number, total: number) => {
           if (!started) progress.start('evaluate', total);
           started = true;
           progress.update({ done, total });
         },
-      });
+      };
+      const result =
+        labelled === undefined
+          ? await evaluateFile(classifier, flags.input!, options)
+          : await evaluateLabelledFile(classifier, labelled, {
+              ...options,
+              textColumn: flags.textColumn,
+              textPairColumn: flags.textPairColumn,
+              labelColumn: flags.labelColumn,
+              skipEmpty: flags.skipEmpty,
+              skipUnknownLabels: flags.skipUnknownLabels,
+              cleaning: recordedTextCleaning([flags.adapter, classifier.modelDir]),
+            });
       progress.stop();
       write(flags.json ? `${JSON.stringify(result)}\n` : formatEvaluation(result));
     });
   });
 }
 
+/** A labelled file (--test-file or --data-file), or else the CFPB export or split of --input; undefined then. */
+function chooseEvaluationInput(flags: EvaluateFlags, command: Command): string | undefined {
+  const hasFile = flags.testFile !== undefined || flags.dataFile !== undefined;
+  if (hasFile === (flags.input !== undefined)) {
+    throw new UserError(
+      'Give the data to score with --test-file (any labelled text file) or with --input (a CFPB export or a split preprocess wrote), not both and not neither.',
+    );
+  }
+  const labelled = scoreFile(flags);
+  if (labelled === undefined) {
+    refuseStrayFlags(
+      ['textColumn', 'textPairColumn', 'labelColumn', 'skipEmpty', 'skipUnknownLabels'],
+      (key) => command.getOptionValueSource(key) === 'cli',
+      'with --test-file',
+    );
+  }
+  return labelled;
+}
+
+const LAYOUTS: Record<FileEvaluation['layout'], string> = {
+  export: 'raw export',
+  split: 'processed split',
+  labelled: 'labelled file',
+};
+
 function formatEvaluation(r: FileEvaluation): string {
   const m = r.metrics;
+  const columns = r.columns
+    ? `; text "${r.columns.text}"${r.columns.text_pair ? `, pair "${r.columns.text_pair}"` : ''}, label "${r.columns.label}"`
+    : '';
   const lines = [
-    `${r.input}: ${r.scored} of ${r.rows} rows scored (${r.layout === 'export' ? 'raw export' : 'processed split'}), ${r.examples_per_second.toFixed(1)} examples/s`,
+    `${r.input}: ${r.scored} of ${r.rows} rows scored (${LAYOUTS[r.layout]}${columns}), ${r.examples_per_second.toFixed(1)} examples/s`,
     `accuracy ${m.accuracy.toFixed(4)}  F1 weighted ${m.f1_weighted.toFixed(4)}  F1 macro ${m.f1_macro.toFixed(4)}  precision weighted ${m.precision_weighted.toFixed(4)}  recall weighted ${m.recall_weighted.toFixed(4)}`,
   ];
   lines.push(seenLine(r));
@@ -88,7 +146,11 @@ function formatEvaluation(r: FileEvaluation): string {
       `not scored, class unknown to the model: ${unknown.map(([c, n]) => `${c} (${n})`).join(', ')}`,
     );
   }
-  if (r.without_text > 0) lines.push(`not scored, no narrative: ${r.without_text}`);
+  if (r.without_text > 0) {
+    lines.push(
+      `not scored, ${r.layout === 'labelled' ? 'empty text (--skip-empty)' : 'no narrative'}: ${r.without_text}`,
+    );
+  }
   const width = Math.max(...m.labels.map((l) => l.length));
   lines.push('', `${'class'.padEnd(width)}  precision  recall      f1  support`);
   for (const label of m.labels) {

@@ -9,8 +9,16 @@ import { requireFile } from '../data/csv.js';
 import { UserError } from '../errors.js';
 import { provenance } from './provenance.js';
 import { countOf } from '../report/format.js';
+import {
+  addColumnOptions,
+  addSplitFileOptions,
+  addSplitSeedOption,
+  addSplitSizeOptions,
+  labelledFiles,
+  type DataFileFlags,
+} from './data-options.js';
 
-interface ExperimentsFlags extends EngineOptions {
+interface ExperimentsFlags extends EngineOptions, DataFileFlags {
   input?: string;
   baseModel?: string;
   outputDir: string;
@@ -28,12 +36,16 @@ export function registerExperiments(program: Command): void {
   const command = program
     .command('experiments')
     .description(
-      'The whole study in one go: preprocess the complaints, train Small-BERT from scratch, bert-tiny fully fine-tuned and bert-tiny with LoRA, then write the comparison report.',
+      'The whole study in one go: preprocess the complaints (or read your own labelled files: --train-file), train Small-BERT from scratch, bert-tiny fully fine-tuned and bert-tiny with LoRA (--methods picks), then write the comparison report.',
     )
     .option(
       '--input <csv>',
-      'complaints CSV (default: data/raw/complaints.csv, else the shared copy, else a download)',
-    )
+      'complaints CSV (default: data/raw/complaints.csv, else the shared copy, else a download); or else --train-file',
+    );
+  addSplitFileOptions(command);
+  addColumnOptions(command);
+  addSplitSizeOptions(command);
+  addSplitSeedOption(command)
     .option(
       '--base-model <dir>',
       'pre-trained BERT directory (default: models/bert-tiny, else the shared bert-tiny-mlm, else a download of prajjwal1/bert-tiny)',
@@ -62,15 +74,23 @@ export function registerExperiments(program: Command): void {
       0,
     )
     .option('--quiet', 'no progress output');
-  addEngineOptions(command).action(async (flags: ExperimentsFlags) => {
+  addEngineOptions(command).action(async (flags: ExperimentsFlags, self: Command) => {
     const unknown = flags.methods.filter((m) => !(METHODS as readonly string[]).includes(m));
     if (unknown.length > 0) {
       throw new UserError(
         `--methods accepts ${METHODS.join(', ')}; ${unknown.join(', ')} is not one of them.`,
       );
     }
-    // A wrong --input fails here, before the output folder is made.
+    if (flags.input !== undefined && flags.trainFile !== undefined) {
+      throw new UserError(
+        'Give either --train-file (your own labelled text) or --input (a CFPB complaints export), not both.',
+      );
+    }
+    // A wrong --input or --train-file fails here, before the output folder is made.
     if (flags.input !== undefined) requireFile(flags.input);
+    const { valSize, testSize } = PRESETS[flags.preset];
+    const given = (key: string): boolean => self.getOptionValueSource(key) === 'cli';
+    const dataFiles = labelledFiles(flags, { valSize, testSize }, given);
     const baseModel = await ensureBaseModel(flags.baseModel, flags.quiet);
     // Loaded on use: the runner brings the chart renderer, slow to load for every other command.
     const { runExperiments } = await import('../experiments/runner.js');
@@ -84,6 +104,7 @@ export function registerExperiments(program: Command): void {
         async (session) => {
           const outcome = await runExperiments({
             input: flags.input,
+            dataFiles,
             baseModel,
             outputDir: flags.outputDir,
             preset: flags.preset,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UserError } from '../errors.js';
 
 /** Flag parsers for commander: a bad value becomes one sentence naming the allowed range. */
 
@@ -58,4 +59,20 @@ export function commaList(value: string): string[] {
     .filter((s) => s.length > 0);
   if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list.');
   return items;
+}
+
+/**
+ * A flag's value through one of the shared parsers, its complaint turned into a UserError that
+ * names the flag: "--test-size must be between 0 and 1 (exclusive), got 1.5."
+ */
+export function parseFlag<T>(flag: string, raw: string, parser: (value: string) => T): T {
+  try {
+    return parser(raw);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      const reason = error.message.replace(/^expected /, 'must be ');
+      throw new UserError(`${flag} ${reason}`);
+    }
+    throw error;
+  }
 }

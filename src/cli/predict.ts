@@ -5,13 +5,21 @@ import { UserError } from '../errors.js';
 import { loadClassifier, predictTexts, resolveMaxLen, type Prediction } from '../experiments/classifier.js';
 import { applyTextCleaning, recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
+import { addColumnOptions, refuseStrayFlags, type DataFileFlags } from './data-options.js';
+import { requireFile } from '../data/csv.js';
+import { readTextFile, type TextRow } from '../data/readers/text-file.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { formatPredictions, predictionFormatOf, type PredictedRow } from '../experiments/prediction-file.js';
 import { intInRange } from './options.js';
 
-interface PredictFlags extends EngineOptions {
+interface PredictFlags
+  extends EngineOptions, Pick<DataFileFlags, 'textColumn' | 'textPairColumn' | 'skipEmpty'> {
   model?: string;
   adapter?: string;
   text?: string[];
   input?: string;
+  inputFile?: string;
+  output?: string;
   maxLen?: number;
   batchSize: number;
   clean: boolean;
@@ -37,8 +45,17 @@ export function registerPredict(
     .option('--adapter <dir>', 'PEFT LoRA adapter directory to apply to the model')
     .option('--text <text...>', 'one or more texts to classify')
     .option(
+      '--input-file <file>',
+      'file of texts to classify, one prediction per row: .csv, .tsv, .jsonl or .parquet, optionally .gz (labelled or not)',
+    )
+    .option(
       '--input <file>',
-      'CSV file whose narrative or "text" column holds the texts, one prediction per row',
+      'CSV file whose narrative or "text" column holds the texts (a CFPB export as it comes), one prediction per row',
+    );
+  addColumnOptions(command, { label: false })
+    .option(
+      '--output <file>',
+      'write the predictions to this file instead of printing them: .jsonl ({line, text, label, score, scores}) or .csv (line, text, label, score)',
     )
     .option(
       '--max-len <n>',
@@ -55,24 +72,47 @@ export function registerPredict(
       '--json',
       'print one JSON line per text: {"label", "scores": {label: probability}, "logits": {label: logit}}, most probable first',
     );
-  addEngineOptions(command).action(async (flags: PredictFlags) => {
+  addEngineOptions(command).action(async (flags: PredictFlags, self: Command) => {
+    // The output's name is checked before any work, so a wrong one costs nothing.
+    const format = flags.output === undefined ? undefined : predictionFormatOf(flags.output);
     await withEngine(flags, async () => {
-      const texts = await readTexts(flags);
+      const rows = await readRows(flags, self);
       const { model, labels, tokenizer, modelDir } = await loadClassifier(flags);
       if (flags.model === undefined) process.stderr.write(`base model: ${modelDir} (named by the adapter)\n`);
       const maxLen = resolveMaxLen(flags.maxLen, model);
       const cleaning = flags.clean ? recordedTextCleaning([flags.adapter, modelDir]) : 'none';
-      const inputs = applyTextCleaning(texts, cleaning);
-      let index = 0;
-      for (const prediction of predictTexts(model, tokenizer, labels, inputs, {
+      const inputs = applyTextCleaning(
+        rows.map((r) => r.text),
+        cleaning,
+      );
+      const pairs = rows.some((r) => r.textPair !== undefined)
+        ? applyTextCleaning(
+            rows.map((r) => r.textPair ?? ''),
+            cleaning,
+          )
+        : undefined;
+      const predictions = predictTexts(model, tokenizer, labels, inputs, {
         maxLen,
         batchSize: flags.batchSize,
-      })) {
+        pairs,
+      });
+      if (flags.output !== undefined) {
+        const predicted: PredictedRow[] = [];
+        for (const prediction of predictions) predicted.push({ ...rows[predicted.length]!, prediction });
+        // Written once every row is classified, under a temporary name: never half a file.
+        writeFileAtomic(flags.output, formatPredictions(predicted, labels, format!, flags.topK));
+        write(
+          `Wrote ${predicted.length} ${predicted.length === 1 ? 'prediction' : 'predictions'} to ${flags.output}.\n`,
+        );
+        return;
+      }
+      let index = 0;
+      for (const prediction of predictions) {
         const top = rankLabels(prediction, labels, flags.topK);
         write(
           flags.json
             ? `${JSON.stringify(predictionJson(prediction, top))}\n`
-            : formatPrediction(index, texts[index], prediction, top, labels),
+            : formatPrediction(index, rows[index]!.text, prediction, top, labels),
         );
         index++;
       }
@@ -80,18 +120,43 @@ export function registerPredict(
   });
 }
 
-async function readTexts(flags: PredictFlags): Promise<string[]> {
-  const hasText = flags.text !== undefined && flags.text.length > 0;
-  if (hasText === (flags.input !== undefined)) {
+/** The texts to classify: --text, --input-file (any format) or --input (a CFPB-style CSV), one of them. */
+async function readRows(flags: PredictFlags, command: Command): Promise<TextRow[]> {
+  const given = [
+    flags.text !== undefined && flags.text.length > 0,
+    flags.inputFile !== undefined,
+    flags.input !== undefined,
+  ];
+  if (given.filter(Boolean).length !== 1) {
     throw new UserError(
-      'Give the texts to classify either with --text or with --input, not both and not neither.',
+      'Give the texts to classify either with --text or with --input-file (or --input, a CFPB export), exactly one of them.',
     );
   }
-  if (hasText) return flags.text!;
-  const path = flags.input!;
-  const texts: string[] = [];
+  if (flags.inputFile === undefined) {
+    refuseStrayFlags(
+      ['textColumn', 'textPairColumn', 'skipEmpty'],
+      (key) => command.getOptionValueSource(key) === 'cli',
+      'with --input-file',
+    );
+  }
+  if (flags.inputFile !== undefined) {
+    requireFile(flags.inputFile, 'Input file');
+    const file = await readTextFile(flags.inputFile, {
+      textColumn: flags.textColumn,
+      textPairColumn: flags.textPairColumn,
+      skipEmpty: flags.skipEmpty,
+    });
+    return file.rows;
+  }
+  if (flags.input !== undefined) return readExportTexts(flags.input);
+  return flags.text!.map((text, i) => ({ text, line: i + 1 }));
+}
+
+/** The texts of a CSV's "text" or narrative column, every row (an empty one too), each with its line. */
+async function readExportTexts(path: string): Promise<TextRow[]> {
+  const texts: TextRow[] = [];
   let column = -1;
-  for await (const { fields } of readCsvRecords(path)) {
+  for await (const { fields, line } of readCsvRecords(path)) {
     if (column === -1) {
       const names = fields.map(normalizeColumnName);
       column = TEXT_COLUMNS.map((name) => names.indexOf(name)).find((i) => i !== -1) ?? -1;
@@ -102,7 +167,7 @@ async function readTexts(flags: PredictFlags): Promise<string[]> {
       }
       continue;
     }
-    texts.push(fields[column] ?? '');
+    texts.push({ text: fields[column] ?? '', line });
   }
   if (column === -1) throw new UserError(`${path} is empty: it has no header line.`);
   if (texts.length === 0) throw new UserError(`${path} has a header but no rows to classify.`);

@@ -11,7 +11,9 @@ export interface LabelledFlags {
   validationFile?: string;
   testFile?: string;
   textColumn?: string;
+  textPairColumn?: string;
   labelColumn?: string;
+  skipEmpty?: boolean;
   outputDir: string;
   valSize: number;
   testSize: number;
@@ -30,7 +32,9 @@ export async function preprocessLabelled(flags: LabelledFlags): Promise<void> {
     validationFile: flags.validationFile,
     testFile: flags.testFile,
     textColumn: flags.textColumn,
+    textPairColumn: flags.textPairColumn,
     labelColumn: flags.labelColumn,
+    skipEmpty: flags.skipEmpty,
     valSize: flags.valSize,
     testSize: flags.testSize,
     seed: flags.seed,

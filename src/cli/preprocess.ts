@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import {
   preprocessComplaints,
@@ -11,17 +11,20 @@ import { formatPreprocessedFiles } from '../data/split-files.js';
 import { formatSummary } from '../data/summary-text.js';
 import { writeNamedFiles } from '../io/named-files.js';
 import { Rng } from '../tensor/random.js';
-import { floatInRange, intInRange } from './options.js';
+import { floatInRange, intInRange, parseFlag } from './options.js';
 import { createProgress } from './progress.js';
 import { preprocessLabelled } from './preprocess-labelled.js';
+import {
+  addColumnOptions,
+  addSplitFileOptions,
+  addSplitSizeOptions,
+  flagName,
+  resolveSplitSizes,
+  type DataFileFlags,
+} from './data-options.js';
 
-interface PreprocessFlags {
+interface PreprocessFlags extends Omit<DataFileFlags, 'valSize' | 'testSize' | 'splitSeed'> {
   input?: string;
-  trainFile?: string;
-  validationFile?: string;
-  testFile?: string;
-  textColumn?: string;
-  labelColumn?: string;
   recipe?: string;
   outputDir: string;
   sampleFrac: string;
@@ -31,22 +34,6 @@ interface PreprocessFlags {
   valSize: string;
   seed: string;
   quiet?: boolean;
-}
-
-/**
- * A flag's value through one of the shared parsers, its complaint turned into a UserError that
- * names the flag: "--test-size must be between 0 and 1 (exclusive), got 1.5."
- */
-export function parseFlag<T>(flag: string, raw: string, parser: (value: string) => T): T {
-  try {
-    return parser(raw);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) {
-      const reason = error.message.replace(/^expected /, 'must be ');
-      throw new UserError(`${flag} ${reason}`);
-    }
-    throw error;
-  }
 }
 
 const PREPROCESS_FLAG_NAMES: PreprocessOptionNames = {
@@ -62,22 +49,13 @@ const PREPROCESS_FLAG_NAMES: PreprocessOptionNames = {
 const PROGRESS_MIN_BYTES = 32e6;
 
 export function registerPreprocess(program: Command): void {
-  program
+  const command = program
     .command('preprocess')
     .description(
       "Labelled text into train.csv, val.csv, test.csv (text,label), label_map.json and summary.json: any CSV, TSV, JSON Lines or Parquet file (--train-file, optionally gzip), or a CFPB complaints export cleaned, filtered and merged the study's way (--input, or --recipe cfpb).",
-    )
-    .option('--train-file <file>', 'labelled text: .csv, .tsv, .jsonl or .parquet, optionally .gz')
-    .option(
-      '--validation-file <file>',
-      'validation rows (default: carved from the training file by --val-size)',
-    )
-    .option('--test-file <file>', 'test rows (default: carved from the training file by --test-size)')
-    .option(
-      '--text-column <name>',
-      'column of the text (default: text, else sentence, else the only text column)',
-    )
-    .option('--label-column <name>', 'column of the label (default: label, else labels, category or class)')
+    );
+  addSplitFileOptions(command);
+  addColumnOptions(command)
     .option(
       '--recipe <name>',
       "cfpb: the CFPB study's cleaning, class merge and filters (what --input implies)",
@@ -101,17 +79,8 @@ export function registerPreprocess(program: Command): void {
       '--min-text-length <words>',
       'drop cleaned narratives with fewer words than this',
       String(PREPROCESS_DEFAULTS.minWords),
-    )
-    .option(
-      '--test-size <x>',
-      'fraction of all rows for the test split',
-      String(PREPROCESS_DEFAULTS.testSize),
-    )
-    .option(
-      '--val-size <x>',
-      'fraction of all rows for the validation split (0: none)',
-      String(PREPROCESS_DEFAULTS.valSize),
-    )
+    );
+  addSplitSizeOptions(command, PREPROCESS_DEFAULTS)
     .option('--seed <n>', 'seed of the sample and the split', String(PREPROCESS_DEFAULTS.seed))
     .option('--quiet', 'print nothing but errors')
     .action(async (flags: PreprocessFlags, command: Command) => {
@@ -120,8 +89,7 @@ export function registerPreprocess(program: Command): void {
         await preprocessLabelled({
           ...flags,
           trainFile: input.path,
-          testSize: parseFlag('--test-size', flags.testSize, floatInRange(0, 1, true)),
-          valSize: parseFlag('--val-size', flags.valSize, floatInRange(0, 1)),
+          ...resolveSplitSizes(flags, PREPROCESS_DEFAULTS, '--seed'),
           seed: parseFlag('--seed', flags.seed, intInRange(0, 0xffffffff)),
         });
         return;
@@ -170,8 +138,14 @@ export function registerPreprocess(program: Command): void {
 }
 
 const RECIPE_ONLY_FLAGS = ['sampleFrac', 'classThreshold', 'minTextLength'] as const;
-const LABELLED_ONLY_FLAGS = ['validationFile', 'testFile', 'textColumn', 'labelColumn'] as const;
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const LABELLED_ONLY_FLAGS = [
+  'validationFile',
+  'testFile',
+  'textColumn',
+  'textPairColumn',
+  'labelColumn',
+  'skipEmpty',
+] as const;
 
 /**
  * Which way the data comes in: a labelled-text file (--train-file) or a CFPB export through the study's

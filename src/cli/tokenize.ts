@@ -5,8 +5,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { tokenizerFallbackOf } from '../io/model-config.js';
 import { TextTokenizer } from '../text/tokenizer.js';
-import { intInRange } from './options.js';
-import { parseFlag } from './preprocess.js';
+import { intInRange, parseFlag } from './options.js';
 
 interface TokenizeFlags {
   model: string;

@@ -1,4 +1,14 @@
 import type { Command } from 'commander';
+import { PREPROCESS_DEFAULTS } from '../data/preprocess.js';
+import { UserError } from '../errors.js';
+import {
+  addColumnOptions,
+  addSplitFileOptions,
+  addSplitSeedOption,
+  addSplitSizeOptions,
+  labelledFiles,
+  type DataFileFlags,
+} from './data-options.js';
 import { withTrainingSession } from './training-session.js';
 import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../experiments/train-run.js';
 import type { Method } from '../train/results.js';
@@ -8,9 +18,9 @@ import { ensureBaseModel } from './base-model.js';
 import { checkOutputDir } from '../experiments/run-dir.js';
 import { addPresetOptions, trainSettings, type PresetFlags } from './train-settings.js';
 
-interface TrainFlags extends EngineOptions, PresetFlags {
+interface TrainFlags extends EngineOptions, PresetFlags, DataFileFlags {
   method: Method;
-  dataDir: string;
+  dataDir?: string;
   outputDir: string;
   baseModel?: string;
   seed: number;
@@ -34,10 +44,14 @@ export function registerTrain(program: Command): void {
       'Train one classifier: Small-BERT from scratch, bert-tiny fully fine-tuned, or bert-tiny with LoRA.',
     )
     .requiredOption('--method <method>', 'scratch | full | lora', oneOf(['scratch', 'full', 'lora'] as const))
-    .requiredOption(
+    .option(
       '--data-dir <dir>',
-      'folder written by `lora-lab preprocess` (train.csv, val.csv, test.csv, label_map.json)',
-    )
+      'folder written by `lora-lab preprocess` (train.csv, val.csv, test.csv, label_map.json); or else --train-file',
+    );
+  addSplitFileOptions(command);
+  addColumnOptions(command);
+  addSplitSizeOptions(command, PREPROCESS_DEFAULTS);
+  addSplitSeedOption(command)
     .requiredOption(
       '--output-dir <dir>',
       'where the model or adapter, results.json, train.log and checkpoints go',
@@ -84,7 +98,14 @@ export function registerTrain(program: Command): void {
     .option('--overwrite', 'replace the run already in the output folder (only the files a run writes)')
     .option('--keep-checkpoints', 'keep the checkpoints of a run that finished (by default they are deleted)')
     .option('--quiet', 'no progress output');
-  addEngineOptions(command).action(async (flags: TrainFlags) => {
+  addEngineOptions(command).action(async (flags: TrainFlags, self: Command) => {
+    if ((flags.trainFile === undefined) === (flags.dataDir === undefined)) {
+      throw new UserError(
+        'Give the data either with --train-file (a labelled text file) or with --data-dir (a folder preprocess wrote), not both and not neither.',
+      );
+    }
+    const given = (key: string): boolean => self.getOptionValueSource(key) === 'cli';
+    const dataFiles = labelledFiles(flags, PREPROCESS_DEFAULTS, given);
     // A folder holding another run is refused before anything is loaded or downloaded.
     checkOutputDir(flags.outputDir, flags);
     const settings = trainSettings(flags.method, flags);
@@ -100,6 +121,7 @@ export function registerTrain(program: Command): void {
           const results = await runTraining({
             method: flags.method,
             dataDir: flags.dataDir,
+            dataFiles,
             outputDir: flags.outputDir,
             baseModel: base.path,
             baseModelDescription: base.description,

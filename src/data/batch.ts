@@ -55,14 +55,33 @@ export function* makeBatches(
   const batches = countBatches(examples.length, batchSize, dropLast);
   for (let b = 0; b < batches; b++) {
     const members = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => examples[i]);
-    const sequences = members.map((example) => capSequence(example.ids, maxLength));
-    const longest = sequences.reduce((m, s) => Math.max(m, s.length), 0);
-    const padded = padSequences(sequences, longest, padId);
-    yield { ...padded, labels: Int32Array.from(members, (example) => example.label) };
+    yield { ...padExamples(members, padId, maxLength), labels: Int32Array.from(members, (e) => e.label) };
   }
 }
 
-/** Cuts a [CLS] … [SEP] sequence to maxLength, keeping its last id ([SEP]) at the end. */
+/**
+ * Token ids (and a pair's token type ids) padded to the longest of them, capped at maxLength: the
+ * model's inputs for a batch, labelled or not.
+ */
+export function padExamples(
+  members: readonly Pick<TokenizedExample, 'ids' | 'typeIds'>[],
+  padId: number,
+  maxLength?: number,
+): PaddedBatch {
+  const sequences = members.map((example) => capSequence(example.ids, maxLength));
+  const longest = sequences.reduce((m, s) => Math.max(m, s.length), 0);
+  // Only pairs carry token types; a batch of single texts stays all type 0, as it always was.
+  const types = members.some((example) => example.typeIds !== undefined)
+    ? members.map((example, i) =>
+        example.typeIds === undefined
+          ? new Int32Array(sequences[i]!.length)
+          : capSequence(example.typeIds, maxLength),
+      )
+    : undefined;
+  return padSequences(sequences, longest, padId, types);
+}
+
+/** Cuts a [CLS] … [SEP] sequence to maxLength, keeping its last id ([SEP], or its segment) at the end. */
 function capSequence(ids: Int32Array, maxLength: number | undefined): Int32Array {
   if (maxLength === undefined || ids.length <= maxLength) return ids;
   const out = ids.slice(0, maxLength);

@@ -1,11 +1,14 @@
+import { UserError } from '../errors.js';
 import type { EncodeOptions } from '../text/tokenizer.js';
 
-/** A labelled text: the label is the class id of the label map. */
-export type Example = { text: string; label: number };
+/** A labelled text (with its second text for sentence pairs): the label is the class id of the label map. */
+export type Example = { text: string; textPair?: string; label: number };
 
 /** An example whose token ids ([CLS] … [SEP], truncated to the dataset's maxLength) are computed once. */
 export interface TokenizedExample {
   ids: Int32Array;
+  /** Token type ids of a sentence pair (0 for the first text, 1 for the second); absent: all 0. */
+  typeIds?: Int32Array;
   label: number;
 }
 
@@ -16,10 +19,34 @@ export interface TokenizedDataset {
   padId: number;
 }
 
+/** A sentence pair's encoding: ids and, position by position, the segment each id belongs to. */
+export interface PairEncoding {
+  ids: number[];
+  tokenTypeIds: number[];
+}
+
 /** What tokenization needs of a tokenizer (TextTokenizer has it). */
 export interface TokenizerLike {
   readonly padId: number;
   encode(text: string, options?: EncodeOptions): number[];
+  /** Both texts as one sequence, as the checkpoint's post-processor joins them; needed for pairs only. */
+  encodePair?(text: string, pair: string, options?: EncodeOptions): PairEncoding;
+}
+
+/** One example's ids (and token type ids for a pair), cut to maxLength. */
+export function encodeExample(
+  tokenizer: TokenizerLike,
+  example: { text: string; textPair?: string },
+  maxLength: number,
+): { ids: Int32Array; typeIds?: Int32Array } {
+  if (example.textPair === undefined) {
+    return { ids: Int32Array.from(tokenizer.encode(example.text, { maxLength, truncation: true })) };
+  }
+  if (!tokenizer.encodePair) {
+    throw new UserError('This tokenizer cannot encode sentence pairs, so --text-pair-column cannot be used.');
+  }
+  const pair = tokenizer.encodePair(example.text, example.textPair, { maxLength, truncation: true });
+  return { ids: Int32Array.from(pair.ids), typeIds: Int32Array.from(pair.tokenTypeIds) };
 }
 
 export interface TokenizeDatasetOptions {
@@ -38,8 +65,8 @@ export function tokenizeDataset(
   const { maxLength, onProgress, progressEvery = 256 } = options;
   const tokenized: TokenizedExample[] = new Array(examples.length);
   for (let i = 0; i < examples.length; i++) {
-    const { text, label } = examples[i];
-    tokenized[i] = { ids: Int32Array.from(tokenizer.encode(text, { maxLength, truncation: true })), label };
+    const example = examples[i];
+    tokenized[i] = { ...encodeExample(tokenizer, example, maxLength), label: example.label };
     if (onProgress && ((i + 1) % progressEvery === 0 || i + 1 === examples.length))
       onProgress(i + 1, examples.length);
   }

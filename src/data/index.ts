@@ -38,13 +38,40 @@ export {
   type PreprocessedFile,
 } from './split-files.js';
 export {
+  readLabelledFile,
+  type LabelledFile,
+  type LabelledReadOptions,
+  type LabelledRow,
+} from './readers/labelled-file.js';
+export { readTextFile, type TextFile, type TextRow } from './readers/text-file.js';
+export { readTableRows, formatOf, type TableFormat, type TableRow } from './readers/table.js';
+export {
+  prepareLabelledData,
+  preparedExamples,
+  type PrepareOptions,
+  type PreparedData,
+  type LabelledDataSummary,
+} from './prepare-labelled.js';
+export {
+  labelledDataRecord,
+  recipeDataRecord,
+  dataDirRecord,
+  DROP_REASONS,
+  type DataRecord,
+  type DataFileRecord,
+  type DropReason,
+} from './data-record.js';
+export { describeData } from './data-record-text.js';
+export {
   tokenizeDataset,
+  encodeExample,
+  type PairEncoding,
   type Example,
   type TokenizedExample,
   type TokenizedDataset,
   type TokenizerLike,
 } from './dataset.js';
-export { makeBatches, countBatches, type Batch, type BatchOptions } from './batch.js';
+export { makeBatches, countBatches, padExamples, type Batch, type BatchOptions } from './batch.js';
 export type { RandomSource } from './random-source.js';
 export {
   downloadComplaints,

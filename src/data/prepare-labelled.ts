@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { LabelMap } from './label-map.js';
 import type { SplitRow } from './preprocess.js';
+import type { PreprocessedData } from './split-files.js';
 import type { RandomSource } from './random-source.js';
 import { readLabelledFile, type LabelledFile, type LabelledReadOptions } from './readers/labelled-file.js';
 import { stratifiedSplit } from './split.js';
@@ -55,7 +56,18 @@ function fileSummary(file: LabelledFile): FileSummary {
 }
 
 function toSplitRows(file: LabelledFile): SplitRow[] {
-  return file.rows.map((r) => ({ text: r.text, label: r.label as string }));
+  return file.rows.map((r) =>
+    r.textPair === undefined
+      ? { text: r.text, label: r.label as string }
+      : { text: r.text, textPair: r.textPair, label: r.label as string },
+  );
+}
+
+function requireTwoClasses(labelMap: LabelMap, file: LabelledFile, where: string): void {
+  if (labelMap.size >= 2) return;
+  throw new UserError(
+    `The label column "${file.columns.label}" of ${file.path} has only one class${where} (${JSON.stringify(labelMap.names[0] ?? 'none')}); a classifier needs at least two.`,
+  );
 }
 
 /** Keeps the rows whose label the map knows; counts the others by label in `summary`. */
@@ -78,6 +90,7 @@ export async function prepareLabelledData(options: PrepareOptions): Promise<Prep
   const train = await readLabelledFile(options.trainFile, options);
   const sameColumns = {
     format: options.format,
+    skipEmpty: options.skipEmpty,
     textColumn: train.columns.text,
     labelColumn: train.columns.label,
     textPairColumn: train.columns.textPair,
@@ -88,6 +101,7 @@ export async function prepareLabelledData(options: PrepareOptions): Promise<Prep
   const test = options.testFile ? await readLabelledFile(options.testFile, sameColumns) : undefined;
 
   const trainRows = toSplitRows(train);
+  requireTwoClasses(LabelMap.fromClasses(trainRows.map((r) => r.label)), train, '');
   const carveVal = validation === undefined && valSize > 0;
   const carveTest = test === undefined;
   let splits: PreparedData['splits'];
@@ -112,11 +126,7 @@ export async function prepareLabelledData(options: PrepareOptions): Promise<Prep
   }
 
   const labelMap = LabelMap.fromClasses(splits.train.map((r) => r.label));
-  if (labelMap.size < 2) {
-    throw new UserError(
-      `The training split of ${options.trainFile} has only one label (${labelMap.names[0] ?? 'none'}); a classifier needs at least two.`,
-    );
-  }
+  requireTwoClasses(labelMap, train, ' left in the training split once the others were carved out');
   const files: LabelledDataSummary['files'] = { train: fileSummary(train) };
   if (validation) {
     files.validation = fileSummary(validation);
@@ -149,5 +159,27 @@ export async function prepareLabelledData(options: PrepareOptions): Promise<Prep
       classes: classes.sort((a, b) => b.train - a.train || a.id - b.id),
       splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
     },
+  };
+}
+
+/**
+ * Prepared splits as the examples training reads (label ids from the training split's map); the texts
+ * are used as given, so a model trained on them records no cleaning.
+ */
+export function preparedExamples(prepared: PreparedData): PreprocessedData {
+  const { labelMap, splits } = prepared;
+  const examples = (rows: SplitRow[]) =>
+    rows.map((row) => {
+      const label = labelMap.idOf(row.label) as number;
+      return row.textPair === undefined
+        ? { text: row.text, label }
+        : { text: row.text, textPair: row.textPair, label };
+    });
+  return {
+    labelMap,
+    train: examples(splits.train),
+    val: examples(splits.val),
+    test: examples(splits.test),
+    textCleaning: 'none',
   };
 }

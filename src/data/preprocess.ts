@@ -10,6 +10,8 @@ import { stratifiedSplit } from './split.js';
 /** A row of a processed split: cleaned text and class name (train.csv, val.csv, test.csv). */
 export interface SplitRow {
   text: string;
+  /** The second text of a sentence pair (NLI, paraphrase), when the data has pairs. */
+  textPair?: string;
   label: string;
 }
 

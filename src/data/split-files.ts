@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { readComplaintsCsv } from './complaints.js';
+import { mapColumns, normalizeColumnName } from './complaints.js';
+import { readTableRows } from './readers/table.js';
 import { formatCsv } from './csv.js';
 import type { Example } from './dataset.js';
 import { LabelMap } from './label-map.js';
@@ -20,7 +21,14 @@ export const TEXT_PREPROCESSING_FILE = 'preprocessing.json';
 /** `cfpb`: the study's cleaning (letters, digits and white space kept); `none`: the texts as given. */
 export type TextCleaning = 'cfpb' | 'none';
 
+/** `text,label`, or `text,text_pair,label` when the rows are sentence pairs. */
 export function formatSplitCsv(rows: readonly SplitRow[]): string {
+  if (rows.some((row) => row.textPair !== undefined)) {
+    return formatCsv(
+      ['text', 'text_pair', 'label'],
+      rows.map((row) => [row.text, row.textPair ?? '', row.label]),
+    );
+  }
   return formatCsv(
     ['text', 'label'],
     rows.map((row) => [row.text, row.label]),
@@ -60,23 +68,54 @@ export function formatSplitFiles(
   return files;
 }
 
-/** Reads a processed split (`text,label`) into examples with label ids from `labelMap`. */
+/** Reads a processed split (`text,label`, or `text,text_pair,label`) into examples with label ids from `labelMap`. */
 export async function readSplit(path: string, labelMap: LabelMap): Promise<Example[]> {
-  const table = await readComplaintsCsv(path);
-  if (table.layout !== 'split') {
+  const examples: Example[] = [];
+  let columns: { text: string; label: string; textPair?: string } | undefined;
+  for await (const { values, line } of readTableRows(path, 'csv')) {
+    columns ??= splitColumns(Object.keys(values), path);
+    const name = String(values[columns.label]).trim();
+    const label = labelMap.idOf(name);
+    if (label === undefined) {
+      throw new UserError(
+        `${path} line ${line} has the label ${JSON.stringify(name)}, which the label map does not know (it knows ${labelMap.names.map((n) => JSON.stringify(n)).join(', ')}).`,
+      );
+    }
+    const text = String(values[columns.text]);
+    examples.push(
+      columns.textPair === undefined
+        ? { text, label }
+        : { text, textPair: String(values[columns.textPair]), label },
+    );
+  }
+  return examples;
+}
+
+function isExport(header: string[], path: string): boolean {
+  try {
+    return mapColumns(header, path).layout === 'export';
+  } catch {
+    return false;
+  }
+}
+
+/** The columns of a processed split, found as the study's readers always have (case and spacing aside). */
+function splitColumns(header: string[], path: string): { text: string; label: string; textPair?: string } {
+  const find = (name: string): string | undefined => header.find((h) => normalizeColumnName(h) === name);
+  const text = find('text');
+  const label = find('label');
+  if ((text === undefined || label === undefined) && isExport(header, path)) {
     throw new UserError(
       `${path} is a raw complaints export, not a processed split with columns text,label; run preprocess on it first.`,
     );
   }
-  return table.rows.map((row) => {
-    const label = labelMap.idOf(row.product);
-    if (label === undefined) {
-      throw new UserError(
-        `${path} line ${row.line} has the label ${JSON.stringify(row.product)}, which the label map does not know (it knows ${labelMap.names.map((n) => JSON.stringify(n)).join(', ')}).`,
-      );
-    }
-    return { text: row.narrative, label };
-  });
+  if (text === undefined || label === undefined) {
+    throw new UserError(
+      `${path} is not a processed split with columns text,label (its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}); run preprocess on it first.`,
+    );
+  }
+  const textPair = find('text_pair');
+  return textPair === undefined ? { text, label } : { text, label, textPair };
 }
 
 export interface PreprocessedData {

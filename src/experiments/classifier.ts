@@ -133,14 +133,26 @@ export function* predictTexts(
   tokenizer: TextTokenizer,
   labels: readonly string[],
   texts: readonly string[],
-  options: { maxLen: number; batchSize: number },
+  options: {
+    maxLen: number;
+    batchSize: number;
+    /** The second text of each pair (sentence-pair tasks), index by index with `texts`. */
+    pairs?: readonly string[];
+  },
 ): Generator<Prediction> {
   model.eval();
   const n = labels.length;
+  const { pairs } = options;
+  if (pairs !== undefined && pairs.length !== texts.length) {
+    throw new Error(`predictTexts got ${texts.length} texts but ${pairs.length} pairs.`);
+  }
   for (let start = 0; start < texts.length; start += options.batchSize) {
     const chunk = texts.slice(start, start + options.batchSize);
     const inputs = inputTensors(
-      tokenizer.encodeBatch(chunk, { maxLength: options.maxLen, truncation: true, padding: 'longest' }),
+      tokenizer.encodeBatch(
+        pairs === undefined ? chunk : chunk.map((text, i) => ({ text, textPair: pairs[start + i]! })),
+        { maxLength: options.maxLen, truncation: true, padding: 'longest' },
+      ),
     );
     // A copy of the logits leaves the scope; the activations stay behind in the kernels' memory.
     const logits = tensorScope(() =>

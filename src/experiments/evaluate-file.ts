@@ -1,4 +1,4 @@
-import { readComplaintsCsv } from '../data/complaints.js';
+import { normalizeColumnName, readComplaintsCsv } from '../data/complaints.js';
 import { mergeProduct } from '../data/merge.js';
 import { UserError } from '../errors.js';
 import type { Metrics } from '../train/results.js';
@@ -7,15 +7,21 @@ import { cleanText } from '../text/clean.js';
 import { predictTexts, type LoadedClassifier } from './classifier.js';
 import { textHash } from '../data/text-hashes.js';
 import type { TrainingRecord } from './training-record.js';
+import { readLabelledFile, type LabelledReadOptions } from '../data/readers/labelled-file.js';
+import type { TextCleaning } from '../data/split-files.js';
+import { applyTextCleaning } from './text-preprocessing.js';
 
 export interface FileEvaluation {
   input: string;
-  layout: 'export' | 'split';
+  /** A CFPB export, a split preprocess wrote, or any labelled file (--test-file). */
+  layout: 'export' | 'split' | 'labelled';
+  /** The columns read, for a labelled file. */
+  columns?: { text: string; label: string; text_pair?: string };
   rows: number;
   scored: number;
   /** Rows whose class the model does not know, by class name: counted, not scored. */
   unknown_classes: Record<string, number>;
-  /** Rows without a narrative (raw exports only). */
+  /** Rows without a text (left out by a raw export's reading, or by --skip-empty). */
   without_text: number;
   /**
    * Rows of known class whose text the model was trained on (by train_hashes.json); null when no record
@@ -30,6 +36,23 @@ export interface FileEvaluation {
   examples_per_second: number;
 }
 
+export interface EvaluateOptions {
+  maxLen: number;
+  batchSize: number;
+  onProgress?: (done: number, total: number) => void;
+  /** What the model was trained on; null when unknown. */
+  trainingRecord?: TrainingRecord | null;
+  /** Score only the rows the model was not trained on. */
+  unseenOnly?: boolean;
+}
+
+/** A row to score: its text (and pair) as the model is fed them, and its label as the file names it. */
+interface CandidateRow {
+  text: string;
+  textPair?: string;
+  label: string;
+}
+
 /**
  * Scores a classifier on a CSV: a raw CFPB export (products merged into the study's classes and
  * narratives cleaned, as preprocess does) or a processed split (`text,label`).
@@ -37,30 +60,27 @@ export interface FileEvaluation {
 export async function evaluateFile(
   classifier: LoadedClassifier,
   input: string,
-  options: {
-    maxLen: number;
-    batchSize: number;
-    onProgress?: (done: number, total: number) => void;
-    /** What the model was trained on; null when unknown. */
-    trainingRecord?: TrainingRecord | null;
-    /** Score only the rows the model was not trained on. */
-    unseenOnly?: boolean;
-  },
+  options: EvaluateOptions,
 ): Promise<FileEvaluation> {
   const table = await readComplaintsCsv(input);
   if (table.rows.length === 0) throw new UserError(`${input} has a header but no rows to score.`);
-  const known = new Map(classifier.labels.map((name, id) => [name, id]));
-  const texts: string[] = [];
-  const truth: number[] = [];
-  const unknown: Record<string, number> = {};
-  let withoutText = 0;
-  const record = options.trainingRecord ?? null;
-  if (options.unseenOnly && record === null) {
-    throw new UserError(
-      '--unseen-only needs the record of the training texts (train_hashes.json, written by train beside the model or adapter), and none was found.',
-    );
+  const column = (name: string): string | undefined =>
+    table.header.find((h) => normalizeColumnName(h) === name);
+  const pairColumn = table.layout === 'split' ? column('text_pair') : undefined;
+  if (pairColumn !== undefined) {
+    // A split of sentence pairs: the same counting of unknown classes, with both texts fed to the model.
+    const file = await readLabelledFile(input, {
+      textColumn: column('text'),
+      labelColumn: column('label'),
+      textPairColumn: pairColumn,
+      skipEmpty: true,
+    });
+    const pairs = file.rows.map((r) => ({ text: r.text, textPair: r.textPair!, label: r.label! }));
+    const scored = scoreRows(classifier, input, pairs, table.rows.length, options);
+    return { input, layout: 'split', ...scored, without_text: file.skipped.emptyText };
   }
-  let seen = 0;
+  const rows: CandidateRow[] = [];
+  let withoutText = 0;
   for (const row of table.rows) {
     const label = table.layout === 'export' ? mergeProduct(row.product) : row.product;
     const text = table.layout === 'export' ? cleanText(row.narrative) : row.narrative;
@@ -68,16 +88,112 @@ export async function evaluateFile(
       withoutText++;
       continue;
     }
-    const id = known.get(label);
+    rows.push({ text, label });
+  }
+  const scored = scoreRows(classifier, input, rows, table.rows.length, options);
+  return { input, layout: table.layout, ...scored, without_text: withoutText };
+}
+
+export interface LabelledEvaluateOptions extends EvaluateOptions, Omit<LabelledReadOptions, 'multiLabel'> {
+  /** The cleaning the model was trained with (its preprocessing.json), applied to every text. */
+  cleaning: TextCleaning;
+  /** Score the rows of known labels even when some labels are unknown to the model; else refuse. */
+  skipUnknownLabels?: boolean;
+}
+
+/**
+ * Scores a classifier on any labelled file (CSV, TSV, JSON Lines, Parquet; gzip or not) with the model's
+ * own label map. Labels the model cannot know are counted; unless `skipUnknownLabels`, they refuse the
+ * whole file, since scores that silently leave classes out overstate the model.
+ */
+export async function evaluateLabelledFile(
+  classifier: LoadedClassifier,
+  path: string,
+  options: LabelledEvaluateOptions,
+): Promise<FileEvaluation> {
+  const file = await readLabelledFile(path, options);
+  const texts = applyTextCleaning(
+    file.rows.map((r) => r.text),
+    options.cleaning,
+  );
+  const pairs =
+    file.columns.textPair === undefined
+      ? undefined
+      : applyTextCleaning(
+          file.rows.map((r) => r.textPair!),
+          options.cleaning,
+        );
+  const rows = file.rows.map((r, i) =>
+    pairs === undefined
+      ? { text: texts[i]!, label: r.label! }
+      : { text: texts[i]!, textPair: pairs[i]!, label: r.label! },
+  );
+  const total = file.rows.length + file.skipped.emptyText + file.skipped.missingLabel;
+  const known = new Set(classifier.labels);
+  const unknown = countBy(rows.filter((r) => !known.has(r.label)).map((r) => r.label));
+  const unknownRows = Object.values(unknown).reduce((sum, k) => sum + k, 0);
+  if (unknownRows > 0 && !options.skipUnknownLabels && unknownRows < rows.length) {
+    const which = Object.entries(unknown)
+      .map(([label, k]) => `${JSON.stringify(label)} ${k}`)
+      .join(', ');
+    throw new UserError(
+      `${path} has ${unknownRows === 1 ? '1 row' : `${unknownRows} rows`} in column "${file.columns.label}" with labels the model does not know (${which}; it knows ${quoteList(classifier.labels)}); pass --skip-unknown-labels to score the other rows.`,
+    );
+  }
+  const scored = scoreRows(classifier, path, rows, total, options);
+  const { text, label, textPair } = file.columns;
+  return {
+    input: path,
+    layout: 'labelled',
+    columns: textPair === undefined ? { text, label } : { text, label, text_pair: textPair },
+    ...scored,
+    without_text: file.skipped.emptyText,
+  };
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
+function quoteList(names: readonly string[]): string {
+  const shown = names.slice(0, 8).map((n) => JSON.stringify(n));
+  return names.length > 8 ? `${shown.join(', ')} and ${names.length - 8} more` : shown.join(', ');
+}
+
+/** Predicts every row of known label and scores the predictions. */
+function scoreRows(
+  classifier: LoadedClassifier,
+  input: string,
+  rows: readonly CandidateRow[],
+  total: number,
+  options: EvaluateOptions,
+): Omit<FileEvaluation, 'input' | 'layout' | 'columns' | 'without_text'> {
+  const known = new Map(classifier.labels.map((name, id) => [name, id]));
+  const texts: string[] = [];
+  const pairs: string[] = [];
+  const truth: number[] = [];
+  const unknown: Record<string, number> = {};
+  const record = options.trainingRecord ?? null;
+  if (options.unseenOnly && record === null) {
+    throw new UserError(
+      '--unseen-only needs the record of the training texts (train_hashes.json, written by train beside the model or adapter), and none was found.',
+    );
+  }
+  let seen = 0;
+  for (const row of rows) {
+    const id = known.get(row.label);
     if (id === undefined) {
-      unknown[label] = (unknown[label] ?? 0) + 1;
+      unknown[row.label] = (unknown[row.label] ?? 0) + 1;
       continue;
     }
-    if (record?.hashes.has(textHash(text))) {
+    if (record?.hashes.has(textHash(row.text))) {
       seen++;
       if (options.unseenOnly) continue;
     }
-    texts.push(text);
+    texts.push(row.text);
+    if (row.textPair !== undefined) pairs.push(row.textPair);
     truth.push(id);
   }
   if (texts.length === 0 && options.unseenOnly && seen > 0) {
@@ -88,15 +204,22 @@ export async function evaluateFile(
   if (texts.length === 0) {
     const classes = Object.keys(unknown);
     throw new UserError(
-      `None of the ${table.rows.length} rows of ${input} can be scored: ` +
+      `None of the ${total} rows of ${input} can be scored: ` +
         (classes.length > 0
           ? `their classes (${classes.slice(0, 5).join(', ')}${classes.length > 5 ? ', …' : ''}) are not among the model's ${classifier.labels.length} labels.`
-          : 'none has a narrative.'),
+          : 'none has a text.'),
     );
   }
   const started = performance.now();
   const predicted: number[] = [];
-  for (const p of predictTexts(classifier.model, classifier.tokenizer, classifier.labels, texts, options)) {
+  const predictOptions = { ...options, pairs: pairs.length > 0 ? pairs : undefined };
+  for (const p of predictTexts(
+    classifier.model,
+    classifier.tokenizer,
+    classifier.labels,
+    texts,
+    predictOptions,
+  )) {
     predicted.push(classifier.labels.indexOf(p.label));
     if (predicted.length % options.batchSize === 0 || predicted.length === texts.length) {
       options.onProgress?.(predicted.length, texts.length);
@@ -104,12 +227,9 @@ export async function evaluateFile(
   }
   const seconds = (performance.now() - started) / 1000;
   return {
-    input,
-    layout: table.layout,
-    rows: table.rows.length,
+    rows: total,
     scored: texts.length,
     unknown_classes: unknown,
-    without_text: withoutText,
     seen_in_training: record === null ? null : seen,
     unseen_only: options.unseenOnly === true,
     training_record: record?.files ?? [],

@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { preprocessComplaints, PREPROCESS_DEFAULTS } from '../data/preprocess.js';
-import { formatPreprocessedFiles } from '../data/split-files.js';
+import { formatPreprocessedFiles, formatSplitFiles } from '../data/split-files.js';
+import { prepareLabelledData } from '../data/prepare-labelled.js';
+import { labelledDataRecord } from '../data/data-record.js';
+import { describeData } from '../data/data-record-text.js';
 import { downloadComplaints } from '../data/download.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { writeNamedFiles } from '../io/named-files.js';
@@ -15,12 +18,15 @@ import type { TrainProgress } from '../train/trainer.js';
 import { METHODS, PRESETS, type MethodSettings, type PresetName } from './presets.js';
 import { UserError } from '../errors.js';
 import { resolveDataSource, type ResolvedSource } from './sources.js';
-import { DEFAULT_SCRATCH_SHAPE, hasResults, runTraining } from './train-run.js';
+import { DEFAULT_SCRATCH_SHAPE, hasResults, runTraining, type LabelledFilesOptions } from './train-run.js';
 import { methodStepCosts } from './step-cost.js';
 import { StudyClock, type PlannedRun, type StudyProgress } from './study-clock.js';
 
 export interface ExperimentsOptions {
+  /** A CFPB complaints export, read through the study's recipe (the default data). */
   input?: string;
+  /** Or else labelled files of the user's own: splits carved by the split's own seed where files are missing. */
+  dataFiles?: LabelledFilesOptions;
   /** A resolved base model (the CLI downloads one first when none is found). */
   baseModel: ResolvedSource;
   outputDir: string;
@@ -61,30 +67,15 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   const startedAt = new Date();
   const preset = PRESETS[o.preset];
   const outputDir = resolve(o.outputDir);
+  const dataDir = join(outputDir, 'data');
+  // Own data is read and checked before the output folder is made: a bad file leaves nothing behind.
+  const data = o.dataFiles
+    ? await prepareOwnData(o.dataFiles, dataDir, log)
+    : await prepareStudyData(o, dataDir, log);
   mkdirSync(outputDir, { recursive: true });
-
-  const data = resolveDataSource(o.input);
-  if (data.kind === 'download') {
-    log(`No complaints file found; downloading a sample to ${data.path}`);
-    const downloaded = await downloadComplaints({ size: 10_000 });
-    writeFileAtomic(data.path, downloaded.csv);
-  }
-  log(`data: ${data.description}`);
   log(`base model: ${o.baseModel.description}`);
   log(`preset: ${preset.name} (${preset.description})`);
-
-  const dataDir = join(outputDir, 'data');
-  const processed = await preprocessComplaints(data.path, {
-    ...PREPROCESS_DEFAULTS,
-    testSize: preset.testSize,
-    valSize: preset.valSize,
-    rng: new Rng(PREPROCESS_DEFAULTS.seed),
-  });
-  writeNamedFiles(dataDir, formatPreprocessedFiles(processed));
-  const s = processed.summary.splits;
-  log(
-    `preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${countOf(processed.labelMap.names.length, 'class', 'classes')}`,
-  );
+  const s = data.splits;
 
   const firstSeed = o.firstSeed ?? 42;
   const plan = planRuns(o, outputDir, firstSeed, s.train);
@@ -108,7 +99,7 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     }
     o.onTrainStart?.(label);
     clock.start(index);
-    const results = await trainPlannedRun(o, run, dataDir, data.description, (p) =>
+    const results = await trainPlannedRun(o, run, dataDir, data.source, (p) =>
       o.onProgress?.(p, clock.step(p.step, p.totalSteps)),
     );
     clock.finish();
@@ -130,7 +121,7 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     methods: o.methods ?? METHODS,
     max_steps: o.maxSteps ?? 0,
     threads: o.threads ?? null,
-    data_source: data.description,
+    data_source: data.source,
     base_model: o.baseModel.description,
     started_at: startedAt.toISOString(),
     finished_at: new Date().toISOString(),
@@ -138,6 +129,62 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     ...(o.provenance ? { provenance: o.provenance } : {}),
   });
   return { runs, reportFiles: report.files, dataDir };
+}
+
+interface PreparedStudyData {
+  /** One line naming the data, for logs, study.json and each run's results.json. */
+  source: string;
+  splits: { train: number; val: number; test: number };
+}
+
+/**
+ * The study's data: the complaints export (found, or downloaded) through the CFPB recipe, its splits
+ * written to `dataDir` with the preset's validation and test fractions and the study's split seed.
+ */
+async function prepareStudyData(
+  o: ExperimentsOptions,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<PreparedStudyData> {
+  const preset = PRESETS[o.preset];
+  const data = resolveDataSource(o.input);
+  if (data.kind === 'download') {
+    log(`No complaints file found; downloading a sample to ${data.path}`);
+    const downloaded = await downloadComplaints({ size: 10_000 });
+    writeFileAtomic(data.path, downloaded.csv);
+  }
+  log(`data: ${data.description}`);
+  const processed = await preprocessComplaints(data.path, {
+    ...PREPROCESS_DEFAULTS,
+    testSize: preset.testSize,
+    valSize: preset.valSize,
+    rng: new Rng(PREPROCESS_DEFAULTS.seed),
+  });
+  writeNamedFiles(dataDir, formatPreprocessedFiles(processed));
+  const s = processed.summary.splits;
+  log(
+    `preprocessed: ${s.train} train, ${s.val} val, ${s.test} test rows in ${countOf(processed.labelMap.names.length, 'class', 'classes')}`,
+  );
+  return { source: data.description, splits: s };
+}
+
+/** The user's labelled files, split as preprocess --train-file splits them, written to `dataDir`. */
+async function prepareOwnData(
+  files: LabelledFilesOptions,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<PreparedStudyData> {
+  const prepared = await prepareLabelledData({ ...files, rng: new Rng(files.seed) });
+  const withVal = prepared.summary.sources.val !== 'none';
+  writeNamedFiles(dataDir, formatSplitFiles(prepared, withVal, 'none'));
+  for (const line of describeData(labelledDataRecord(prepared.summary))) log(line);
+  const source = [
+    `${resolve(files.trainFile)} (--train-file)`,
+    ...(files.validationFile ? [`${resolve(files.validationFile)} (--validation-file)`] : []),
+    ...(files.testFile ? [`${resolve(files.testFile)} (--test-file)`] : []),
+  ].join(', ');
+  log(`data: ${source}`);
+  return { source, splits: prepared.summary.splits };
 }
 
 /** One training of the plan, with the preset's settings for its method. */

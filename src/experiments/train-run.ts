@@ -1,7 +1,10 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadPreprocessed } from '../data/split-files.js';
+import { loadPreprocessed, type PreprocessedData } from '../data/split-files.js';
+import { dataDirRecord, labelledDataRecord, type DataRecord } from '../data/data-record.js';
+import { describeData } from '../data/data-record-text.js';
+import { prepareLabelledData, preparedExamples, type PrepareOptions } from '../data/prepare-labelled.js';
 import { tokenizeDataset } from '../data/dataset.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { loadSequenceClassifier, saveHfDirectory } from '../io/hf-directory.js';
@@ -22,6 +25,9 @@ import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
 import { writeTextPreprocessing } from './text-preprocessing.js';
 import { clearPreviousRun } from './run-dir.js';
+
+/** Labelled files and how to split them; the split's seed is its own, apart from the training seed. */
+export type LabelledFilesOptions = Omit<PrepareOptions, 'rng'>;
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
 export interface ScratchShape {
@@ -48,7 +54,10 @@ export interface LoraSettings {
 
 export interface TrainRunOptions {
   method: Method;
-  dataDir: string;
+  /** A folder of splits, as `preprocess` writes it; or else `dataFiles`. */
+  dataDir?: string;
+  /** Labelled files read directly: the splits a missing validation or test file leaves are carved (seeded). */
+  dataFiles?: LabelledFilesOptions;
   outputDir: string;
   /** The pre-trained checkpoint (full, lora) and the tokenizer's source (all methods). */
   baseModel: string;
@@ -135,10 +144,11 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   }
   if (resumeFrom) log(`resuming from ${resumeFrom}`);
 
-  const data = await loadPreprocessed(resolve(o.dataDir));
+  const { data, record, where } = await loadTrainingData(o);
   const labels = data.labelMap.names;
-  if (data.train.length === 0) throw new UserError(`${o.dataDir} has an empty training split.`);
-  if (data.test.length === 0) throw new UserError(`${o.dataDir} has an empty test split.`);
+  if (data.train.length === 0) throw new UserError(`${where} has an empty training split.`);
+  if (data.test.length === 0) throw new UserError(`${where} has an empty test split.`);
+  for (const line of describeData(record)) log(line);
   const tokenizer = TextTokenizer.fromDirectory(o.baseModel, { fallback: tokenizerFallbackOf(o.baseModel) });
   const rng = new Rng(o.seed);
 
@@ -226,7 +236,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       config: {
         ...(o.preset !== undefined ? { preset: o.preset, preset_overrides: o.presetOverrides ?? [] } : {}),
         max_len: maxLength,
-        data_dir: resolve(o.dataDir),
+        ...(o.dataDir !== undefined ? { data_dir: resolve(o.dataDir) } : {}),
         ...(o.method === 'lora'
           ? {
               lora_r: o.lora.r,
@@ -261,7 +271,8 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     data.train.map((e) => e.text),
   );
   writeTextPreprocessing(outputDir, data.textCleaning);
-  writeJsonAtomic(join(outputDir, 'results.json'), results);
+  const recorded: RunResults = { ...results, data: record };
+  writeJsonAtomic(join(outputDir, 'results.json'), recorded);
   // The run is complete: its checkpoints (most of its size) can only resume what is already done.
   if (!o.keepCheckpoints) {
     deleteCheckpoints(checkpointDir);
@@ -272,7 +283,26 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     `test: accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, F1 macro ${t.f1_macro.toFixed(4)} ` +
       `(best epoch ${results.best_epoch}, ${results.timing.train_seconds.toFixed(1)} s training)`,
   );
-  return results;
+  return recorded;
+}
+
+/** The splits to train on, what results.json says of them, and how messages name where they came from. */
+async function loadTrainingData(
+  o: Pick<TrainRunOptions, 'dataDir' | 'dataFiles'>,
+): Promise<{ data: PreprocessedData; record: DataRecord; where: string }> {
+  if (o.dataFiles !== undefined) {
+    if (o.dataDir !== undefined) throw new Error('runTraining takes dataDir or dataFiles, not both.');
+    const prepared = await prepareLabelledData({ ...o.dataFiles, rng: new Rng(o.dataFiles.seed) });
+    return {
+      data: preparedExamples(prepared),
+      record: labelledDataRecord(prepared.summary),
+      where: o.dataFiles.trainFile,
+    };
+  }
+  if (o.dataDir === undefined) throw new Error('runTraining needs dataDir or dataFiles.');
+  const data = await loadPreprocessed(resolve(o.dataDir));
+  const splits = { train: data.train.length, val: data.val.length, test: data.test.length };
+  return { data, record: dataDirRecord(o.dataDir, splits), where: o.dataDir };
 }
 
 function describeEpoch(r: EpochRecord): string {

@@ -1,4 +1,5 @@
-import { smokeRunLabel, type RunGroup } from './group.js';
+import { describeData } from '../data/data-record-text.js';
+import { distinctRecords, smokeRunLabel, type RunGroup } from './group.js';
 import { countOf } from './format.js';
 import { describeSetting, formatLr, type SettingName } from './settings.js';
 
@@ -44,6 +45,23 @@ export function dataSentence(groups: RunGroup[]): string {
     parts[1] = `${parts[1]}.`;
   }
   return parts.join(' ');
+}
+
+/**
+ * The data behind the runs, one paragraph (a list of sentences) per distinct record: its files with
+ * their rows and what was left out and why, the columns, the splits. Where the groups were trained on
+ * different data, each paragraph starts by naming its groups. Empty when no run recorded its data.
+ */
+export function dataParagraphs(groups: RunGroup[]): { who?: string; sentences: string[] }[] {
+  const records = distinctRecords(groups.flatMap((g) => g.dataRecords));
+  return records.map((record) => {
+    const key = JSON.stringify(record);
+    const users = groups.filter((g) => g.dataRecords.some((r) => JSON.stringify(r) === key));
+    return {
+      ...(records.length > 1 ? { who: listJoin(users.map((g) => g.label)) } : {}),
+      sentences: describeData(record),
+    };
+  });
 }
 
 const SETTING_NAMES: Record<SettingName, string> = {

@@ -1,4 +1,5 @@
 import { stepCap, type Method } from '../train/results.js';
+import type { DataRecord } from '../data/data-record.js';
 import type { LoadedRun } from './load.js';
 import { summarize, type Stat } from './stats.js';
 import {
@@ -52,6 +53,8 @@ export interface RunGroup {
   /** Confusion counts summed over seeds; counts[true][predicted]. */
   confusion: { labels: string[]; counts: number[][] };
   dataSources: string[];
+  /** What the runs were trained and tested on (results.json's `data`), each distinct record once. */
+  dataRecords: DataRecord[];
   baseModels: string[];
 }
 
@@ -73,6 +76,14 @@ function mostCommon(values: string[]): string {
 
 function distinct(values: (string | undefined | null)[]): string[] {
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
+}
+
+/** Each data record once (records equal in every field are one), in the order first seen. */
+export function distinctRecords(records: readonly (DataRecord | undefined)[]): DataRecord[] {
+  const byKey = new Map<string, DataRecord>();
+  for (const record of records)
+    if (record) byKey.set(JSON.stringify(record), byKey.get(JSON.stringify(record)) ?? record);
+  return [...byKey.values()];
 }
 
 function optionalStat(values: (number | undefined)[]): Stat | null {
@@ -161,6 +172,7 @@ function summarizeGroup(runs: LoadedRun[]): Omit<RunGroup, 'id' | 'label'> {
     perClass: summarizeClasses(sorted, labels),
     confusion: { labels, counts: sumConfusion(sorted, labels) },
     dataSources: distinct(res.map((r) => r.data_source)),
+    dataRecords: distinctRecords(res.map((r) => r.data)),
     baseModels: distinct(res.map((r) => r.base_model)),
   };
 }

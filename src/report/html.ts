@@ -1,5 +1,5 @@
 import type { AnchorComparison } from './anchors.js';
-import { dataSentence, settingsSentence, spreadSentence } from './describe.js';
+import { dataParagraphs, dataSentence, settingsSentence, spreadSentence } from './describe.js';
 import type { RunGroup } from './group.js';
 import {
   anchorNotes,
@@ -210,6 +210,18 @@ ${tableHtml(bestOfMethodTable(anchors), swatches)}`
 }
 ${anchors.about ? `<details><summary>How the reference was produced</summary><p class="note">${escapeHtml(anchors.about)}</p></details>` : ''}
 ${charts.some((c) => c.chart.section === 'anchors') ? `<div class="charts">${figures('anchors')}</div>` : ''}
+</section>`);
+  }
+
+  const data = dataParagraphs(groups);
+  if (data.length > 0) {
+    const lists = data.map(
+      ({ who, sentences }) =>
+        `${who ? `<p>For ${escapeHtml(who)}:</p>\n` : ''}<ul class="notes">${sentences.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`,
+    );
+    parts.push(`<section>
+<h2>Data</h2>
+${lists.join('\n')}
 </section>`);
   }
 

@@ -1,5 +1,6 @@
 import type { AnchorComparison } from './anchors.js';
-import type { RunGroup } from './group.js';
+import { distinctRecords, type RunGroup } from './group.js';
+import type { DataRecord } from '../data/data-record.js';
 import type { Stat } from './stats.js';
 
 /** comparison.json: the report's numbers for machines. Every Stat is {mean, std, n, values}, std null for n = 1. */
@@ -8,6 +9,8 @@ export interface ComparisonJson {
   runs_dir: string;
   std: string;
   data_sources: string[];
+  /** The runs' data records (files, rows and what was left out, columns, splits), each distinct one once. */
+  data: DataRecord[];
   base_models: string[];
   groups: GroupJson[];
   anchors?: AnchorsJson;
@@ -84,6 +87,7 @@ export function comparisonJson(
     runs_dir: runsDir,
     std: 'sample standard deviation over seeds (n - 1 in the denominator); null when n = 1',
     data_sources: [...new Set(groups.flatMap((g) => g.dataSources))],
+    data: distinctRecords(groups.flatMap((g) => g.dataRecords)),
     base_models: [...new Set(groups.flatMap((g) => g.baseModels))],
     groups: groups.map((g) => {
       const timing: Record<string, Stat> = {

@@ -1,5 +1,5 @@
 import type { AnchorComparison, AnchorRun } from './anchors.js';
-import { dataSentence, settingsSentence, spreadSentence } from './describe.js';
+import { dataParagraphs, dataSentence, settingsSentence, spreadSentence } from './describe.js';
 import type { RunGroup } from './group.js';
 import { formatSigned, formatStat } from './format.js';
 import { describeSetting, type SettingName } from './settings.js';
@@ -123,6 +123,16 @@ export function renderMarkdown({ groups, charts, anchors, generatedAt }: Markdow
     if (unmatched) out.push(unmatched, '');
     if (anchors.bestOfMethod.length > 0) {
       out.push(BEST_OF_METHOD_SENTENCE, '', toMarkdownTable(bestOfMethodTable(anchors)), '');
+    }
+  }
+
+  const data = dataParagraphs(groups);
+  if (data.length > 0) {
+    out.push('## Data', '');
+    for (const { who, sentences } of data) {
+      if (who) out.push(`For ${who}:`, '');
+      for (const sentence of sentences) out.push(`- ${sentence}`);
+      out.push('');
     }
   }
 

@@ -1,5 +1,7 @@
 /** The schema of `results.json`, written by `train` and read by `report`. */
 
+import type { DataRecord } from '../data/data-record.js';
+
 export type Method = 'scratch' | 'full' | 'lora';
 
 export interface ClassMetrics {
@@ -59,6 +61,8 @@ export interface RunResults {
   timing: Timing;
   /** Where the data and the base model came from, for the report. */
   data_source?: string;
+  /** The data files, their rows (and those left out, and why), the columns and the splits. */
+  data?: DataRecord;
   base_model?: string;
   threads?: number;
   created_at: string;

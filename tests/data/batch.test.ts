@@ -76,3 +76,36 @@ test('shuffling is seeded, covers every example once, and differs between epochs
   assert.throws(() => [...makeBatches(data, { batchSize: 2, shuffle: true })], /needs an rng/);
   assert.throws(() => [...makeBatches(data, { batchSize: 0 })], RangeError);
 });
+
+test("a sentence pair's token type ids travel with its ids into the batch; padding keeps type 0", () => {
+  // The checkpoint's post-processor joins a pair as [CLS] a [SEP] b c [SEP], the second part of type 1.
+  const data = tokenizeDataset(
+    tokenizer,
+    [
+      { text: 'a', textPair: 'b c', label: 0 },
+      { text: 'c', label: 1 },
+    ],
+    { maxLength: 8 },
+  );
+  assert.deepEqual(Array.from(data.examples[0]!.ids), [2, 5, 3, 6, 7, 3]);
+  assert.deepEqual(Array.from(data.examples[0]!.typeIds!), [0, 0, 0, 1, 1, 1]);
+  assert.equal(data.examples[1]!.typeIds, undefined);
+  const [batch] = [...makeBatches(data, { batchSize: 2 })];
+  assert.deepEqual(shapeOf(batch!), [2, 6]);
+  assert.deepEqual(Array.from(batch!.inputIds), [2, 5, 3, 6, 7, 3, 2, 7, 3, 0, 0, 0]);
+  assert.deepEqual(Array.from(batch!.tokenTypeIds), [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+  // A pair longer than maxLength is cut by the tokenizer, longest text first, keeping both [SEP]s.
+  const cut = tokenizeDataset(tokenizer, [{ text: 'a', textPair: 'b c a b', label: 0 }], { maxLength: 6 });
+  assert.deepEqual(Array.from(cut.examples[0]!.ids), [2, 5, 3, 6, 7, 3]);
+  assert.deepEqual(Array.from(cut.examples[0]!.typeIds!), [0, 0, 0, 1, 1, 1]);
+  // Capped again by the batch, the last position keeps the [SEP] and the segment it ends.
+  const [short] = [...makeBatches(data, { batchSize: 1, maxLength: 4 })];
+  assert.deepEqual(Array.from(short!.inputIds), [2, 5, 3, 3]);
+  assert.deepEqual(Array.from(short!.tokenTypeIds), [0, 0, 0, 1]);
+  // A tokenizer without pair encoding (a library user's own) refuses pairs in one sentence.
+  const singleOnly = { padId: 0, encode: (text: string) => tokenizer.encode(text) };
+  assert.throws(
+    () => tokenizeDataset(singleOnly, [{ text: 'a', textPair: 'b', label: 0 }], { maxLength: 8 }),
+    /cannot encode sentence pairs/,
+  );
+});

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readLabelledFile } from '../../src/data/readers/labelled-file.js';
+import { readTextFile } from '../../src/data/readers/text-file.js';
+import { LabelMap } from '../../src/data/label-map.js';
+import { formatSplitCsv, readSplit } from '../../src/data/split-files.js';
 import { formatOf } from '../../src/data/readers/table.js';
 import { UserError } from '../../src/errors.js';
 
@@ -116,7 +119,7 @@ test(
 );
 
 test(
-  'integer labels become names; empty texts and missing labels are left out and counted',
+  'integer labels become names; an empty text or a missing label is refused by line, or with skipEmpty left out and counted',
   withDir(async (dir) => {
     const jsonl = [
       { text: 'a', label: 1 },
@@ -126,12 +129,33 @@ test(
     ]
       .map((r) => JSON.stringify(r))
       .join('\n');
-    const data = await readLabelledFile(file(dir, 'ints.jsonl', jsonl));
+    const path = file(dir, 'ints.jsonl', jsonl);
+    await rejectsWith(
+      readLabelledFile(path),
+      /ints\.jsonl line 2: the text in column "text" is empty; every row needs a text \(fix the file, or pass --skip-empty/,
+    );
+    const data = await readLabelledFile(path, { skipEmpty: true });
     assert.deepEqual(
       data.rows.map((r) => r.label),
       ['1', '0'],
     );
     assert.deepEqual(data.skipped, { emptyText: 1, missingLabel: 1 });
+    await rejectsWith(
+      readLabelledFile(file(dir, 'nolabel.jsonl', '{"text":"a","label":"x"}\n{"text":"b"}\n')),
+      /nolabel\.jsonl line 2: there is no label in column "label"; every row needs a label/,
+    );
+    const parquet = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'text', data: ['a', ' ', 'c'], type: 'STRING' },
+          { name: 'label', data: ['x', 'y', 'x'], type: 'STRING' },
+        ],
+      }),
+    );
+    await rejectsWith(
+      readLabelledFile(file(dir, 'gap.parquet', parquet)),
+      /gap\.parquet row 2: the text in column "text" is empty/,
+    );
   }),
 );
 
@@ -192,5 +216,58 @@ test(
     );
     assert.throws(() => formatOf('data.xlsx'), /Cannot tell the format of data\.xlsx/);
     assert.equal(formatOf('DEV.TSV.GZ'), 'tsv');
+  }),
+);
+
+test(
+  'texts to classify: the text column by name, the CFPB narrative, or the only text column (labels aside)',
+  withDir(async (dir) => {
+    const labelled = await readTextFile(
+      file(dir, 'l.csv', 'id,review,label\n1,great card,good\n2,slow,bad\n'),
+    );
+    assert.deepEqual(labelled.columns, { text: 'review' });
+    assert.deepEqual(
+      labelled.rows.map((r) => [r.text, r.line]),
+      [
+        ['great card', 2],
+        ['slow', 3],
+      ],
+    );
+    const cfpb = await readTextFile(
+      file(dir, 'c.csv', 'Product,Consumer complaint narrative\nMortgage,late fee\n'),
+    );
+    assert.equal(cfpb.columns.text, 'Consumer complaint narrative');
+    const pairs = await readTextFile(file(dir, 'p.jsonl', '{"premise":"a","hypothesis":"b"}\n'), {
+      textColumn: 'premise',
+      textPairColumn: 'hypothesis',
+    });
+    assert.deepEqual(pairs.rows, [{ text: 'a', textPair: 'b', line: 1 }]);
+    await rejectsWith(
+      readTextFile(file(dir, 'e.tsv', 'text\ta\n\tb\n')),
+      /e\.tsv line 2: the text in column "text" is empty; there is nothing to classify/,
+    );
+    const skipped = await readTextFile(file(dir, 'e2.tsv', 'text\tx\nfine\ta\n\tb\n'), { skipEmpty: true });
+    assert.equal(skipped.rows.length, 1);
+    assert.equal(skipped.skipped, 1);
+  }),
+);
+
+test(
+  'sentence pairs go through a split file and back (text,text_pair,label)',
+  withDir(async (dir) => {
+    const rows = [
+      { text: 'A man sleeps.', textPair: 'A person rests.', label: 'entailment' },
+      { text: 'A man sleeps, "soundly".', textPair: 'Nobody sleeps.', label: 'contradiction' },
+    ];
+    const csv = formatSplitCsv(rows);
+    assert.match(csv, /^text,text_pair,label\n/);
+    const labels = LabelMap.fromClasses(rows.map((r) => r.label));
+    const read = await readSplit(file(dir, 'train.csv', csv), labels);
+    assert.deepEqual(
+      read,
+      rows.map((r) => ({ text: r.text, textPair: r.textPair, label: labels.idOf(r.label) })),
+    );
+    // A split without pairs keeps its two columns.
+    assert.match(formatSplitCsv([{ text: 'x', label: 'a' }]), /^text,label\nx,a\n$/);
   }),
 );

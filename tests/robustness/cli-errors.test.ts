@@ -107,9 +107,15 @@ const CASES: Case[] = [
   { name: 'unknown top-level flag', args: () => ['--bogus'], says: /unknown option '--bogus'/, code: 2 },
   {
     name: 'missing required flag',
-    args: (_, out) => ['train', '--method', 'full', '--output-dir', out],
-    says: /required option '--data-dir/,
+    args: (_, out) => ['train', '--train-file', 'data.csv', '--output-dir', out],
+    says: /required option '--method/,
     code: 2,
+  },
+  {
+    name: 'train: no data',
+    args: (_, out) => ['train', '--method', 'full', '--output-dir', out],
+    says: /Give the data either with --train-file .* or with --data-dir .*, not both and not neither\./,
+    code: 1,
   },
   {
     name: 'missing argument',

@@ -60,26 +60,55 @@ export function chooseColumns(
       `${path} has no label column named ${LABEL_NAMES.join(', ')}; name it with --label-column (its columns are ${listed(columns)}).`,
     );
   }
+  const { text, textPair } = chooseTextColumns(columns, sample, flags, path, [label]);
+  if (text === label) throw new UserError(`${path}: the text and the label cannot both be column "${text}".`);
+  return textPair === undefined ? { text, label } : { text, label, textPair };
+}
+
+/**
+ * Names a CFPB export gives its narrative (as published, and in the API's snake_case), so that `predict`
+ * reads an export as it comes.
+ */
+const UNLABELLED_TEXT_NAMES = [
+  ...TEXT_NAMES,
+  'consumer complaint narrative',
+  'consumer_complaint_narrative',
+  'complaint_what_happened',
+  'narrative',
+];
+
+/**
+ * The text (and pair) columns of a file that may have no label, such as one to classify: as
+ * `chooseColumns` finds them, where `exclude` (the label's column, or when there is none the
+ * conventional label names) never counts as the text.
+ */
+export function chooseTextColumns(
+  columns: readonly string[],
+  sample: readonly Record<string, unknown>[],
+  flags: Omit<ColumnFlags, 'labelColumn'>,
+  path: string,
+  exclude?: readonly string[],
+): { text: string; textPair?: string } {
   const textPair =
     flags.textPairColumn !== undefined
       ? requireColumn(columns, flags.textPairColumn, '--text-pair-column', path)
       : undefined;
-  let text =
-    flags.textColumn !== undefined
-      ? requireColumn(columns, flags.textColumn, '--text-column', path)
-      : findNamed(columns, TEXT_NAMES);
-  if (text === undefined) {
-    const candidates = columns.filter(
-      (c) => c !== label && c !== textPair && sample.some((row) => isText(row[c])),
-    );
-    if (candidates.length !== 1) {
-      const why = candidates.length === 0 ? 'no column holds text' : `${listed(candidates)} all hold text`;
-      throw new UserError(
-        `${path} has no column named ${TEXT_NAMES.join(' or ')} and ${why}; name the text with --text-column (its columns are ${listed(columns)}).`,
-      );
-    }
-    text = candidates[0]!;
+  const withPair = (text: string): { text: string; textPair?: string } =>
+    textPair === undefined ? { text } : { text, textPair };
+  if (flags.textColumn !== undefined) {
+    return withPair(requireColumn(columns, flags.textColumn, '--text-column', path));
   }
-  if (text === label) throw new UserError(`${path}: the text and the label cannot both be column "${text}".`);
-  return textPair === undefined ? { text, label } : { text, label, textPair };
+  const named = findNamed(columns, exclude === undefined ? UNLABELLED_TEXT_NAMES : TEXT_NAMES);
+  if (named !== undefined) return withPair(named);
+  const excluded = exclude ?? columns.filter((c) => findNamed([c], LABEL_NAMES) !== undefined);
+  const candidates = columns.filter(
+    (c) => !excluded.includes(c) && c !== textPair && sample.some((row) => isText(row[c])),
+  );
+  if (candidates.length !== 1) {
+    const why = candidates.length === 0 ? 'no column holds text' : `${listed(candidates)} all hold text`;
+    throw new UserError(
+      `${path} has no column named ${TEXT_NAMES.join(' or ')} and ${why}; name the text with --text-column (its columns are ${listed(columns)}).`,
+    );
+  }
+  return withPair(candidates[0]!);
 }

@@ -1,6 +1,6 @@
 import { UserError } from '../../errors.js';
 import { chooseColumns, type ColumnChoice, type ColumnFlags } from './columns.js';
-import { formatOf, readTableRows, type TableFormat } from './table.js';
+import { formatOf, readTable, type TableFormat } from './table.js';
 
 /** One example of labelled text: a single label, or with multiLabel a list of them. */
 export interface LabelledRow {
@@ -18,6 +18,12 @@ export interface LabelledReadOptions extends ColumnFlags {
   multiLabel?: boolean;
   /** Splits a multi-label string such as "billing|fraud" (default ","). */
   labelSeparator?: string;
+  /**
+   * Leave out rows whose text (or second text) is empty or whose label is missing, counting them in
+   * `skipped`. Without it such a row is an error that names its line: a file with holes is more often
+   * a wrong column or a broken export than data to train on.
+   */
+  skipEmpty?: boolean;
 }
 
 export interface LabelledFile {
@@ -30,7 +36,12 @@ export interface LabelledFile {
 }
 
 /** Rows looked at to find a text column by its values when none is named. */
-const SAMPLE_ROWS = 200;
+export const SAMPLE_ROWS = 200;
+
+/** "line 7" of a text file, "row 7" of a Parquet file: where a message points. */
+export function rowPlace(format: TableFormat, line: number): string {
+  return `${format === 'parquet' ? 'row' : 'line'} ${line}`;
+}
 
 function labelText(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
@@ -40,11 +51,11 @@ function labelText(value: unknown): string | undefined {
   return undefined;
 }
 
-function labelList(value: unknown, separator: string, path: string, line: number): string[] | undefined {
+function labelList(value: unknown, separator: string, path: string, place: string): string[] | undefined {
   if (Array.isArray(value)) {
     const names = value.map(labelText);
     if (names.some((n) => n === undefined)) {
-      throw new UserError(`${path} line ${line}: every label in a list must be a string or a number.`);
+      throw new UserError(`${path} ${place}: every label in a list must be a string or a number.`);
     }
     return [...new Set(names as string[])];
   }
@@ -60,7 +71,7 @@ function labelList(value: unknown, separator: string, path: string, line: number
   ];
 }
 
-function textOf(value: unknown): string {
+export function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
   return String(value);
@@ -68,24 +79,17 @@ function textOf(value: unknown): string {
 
 /**
  * Reads a file of labelled text (CSV, TSV, JSON Lines or Parquet; gzip or not), choosing the columns
- * as `chooseColumns` does. Rows with an empty text or no label are left out and counted. A single-label
- * value that is a list is an error that points at --multi-label.
+ * as `chooseColumns` does. A row with an empty text or no label is an error naming its line, or with
+ * `skipEmpty` left out and counted. A single-label value that is a list is an error that points at
+ * --multi-label.
  */
 export async function readLabelledFile(
   path: string,
   options: LabelledReadOptions = {},
 ): Promise<LabelledFile> {
-  const format = formatOf(path, options.format);
-  const all: { values: Record<string, unknown>; line: number }[] = [];
-  const columnSet = new Set<string>();
-  for await (const row of readTableRows(path, format)) {
-    all.push(row);
-    // JSON Lines rows may differ in their keys; the columns are all keys seen.
-    if (format === 'jsonl' || all.length === 1) for (const key of Object.keys(row.values)) columnSet.add(key);
-  }
-  if (all.length === 0) throw new UserError(`${path} has no rows.`);
+  const { format, columns: names, rows: all } = await readTable(path, formatOf(path, options.format));
   const columns = chooseColumns(
-    [...columnSet],
+    names,
     all.slice(0, SAMPLE_ROWS).map((r) => r.values),
     options,
     path,
@@ -93,18 +97,27 @@ export async function readLabelledFile(
   const separator = options.labelSeparator ?? ',';
   const rows: LabelledRow[] = [];
   const skipped = { emptyText: 0, missingLabel: 0 };
+  const refuse = (line: number, what: string, need: string): never => {
+    throw new UserError(
+      `${path} ${rowPlace(format, line)}: ${what}; every row needs ${need} (fix the file, or pass --skip-empty to leave such rows out).`,
+    );
+  };
   for (const { values, line } of all) {
     const text = textOf(values[columns.text]);
-    if (text.trim() === '') {
+    const textPair = columns.textPair === undefined ? undefined : textOf(values[columns.textPair]);
+    if (text.trim() === '' || textPair?.trim() === '') {
+      const column = text.trim() === '' ? columns.text : columns.textPair!;
+      if (!options.skipEmpty) refuse(line, `the text in column "${column}" is empty`, 'a text');
       skipped.emptyText += 1;
       continue;
     }
     const raw = values[columns.label];
     const row: LabelledRow = { text, line };
-    if (columns.textPair !== undefined) row.textPair = textOf(values[columns.textPair]);
+    if (textPair !== undefined) row.textPair = textPair;
     if (options.multiLabel) {
-      const labels = labelList(raw, separator, path, line);
+      const labels = labelList(raw, separator, path, rowPlace(format, line));
       if (labels === undefined) {
+        if (!options.skipEmpty) refuse(line, `there is no label in column "${columns.label}"`, 'a label');
         skipped.missingLabel += 1;
         continue;
       }
@@ -112,11 +125,12 @@ export async function readLabelledFile(
     } else {
       if (Array.isArray(raw)) {
         throw new UserError(
-          `${path} line ${line} has a list of labels in "${columns.label}"; pass --multi-label for multi-label data.`,
+          `${path} ${rowPlace(format, line)} has a list of labels in "${columns.label}"; pass --multi-label for multi-label data.`,
         );
       }
       const label = labelText(raw);
       if (label === undefined) {
+        if (!options.skipEmpty) refuse(line, `there is no label in column "${columns.label}"`, 'a label');
         skipped.missingLabel += 1;
         continue;
       }

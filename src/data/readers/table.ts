@@ -70,3 +70,23 @@ export async function* readTableRows(
     yield { values, line: record.line };
   }
 }
+
+/** A whole file's rows in memory, and its columns (for JSON Lines, every key any row has). */
+export interface Table {
+  format: TableFormat;
+  columns: string[];
+  rows: TableRow[];
+}
+
+/** Reads every row of a file (see readTableRows); a file without rows is an error. */
+export async function readTable(path: string, format: TableFormat = formatOf(path)): Promise<Table> {
+  const rows: TableRow[] = [];
+  const columns = new Set<string>();
+  for await (const row of readTableRows(path, format)) {
+    rows.push(row);
+    // JSON Lines rows may differ in their keys; the columns are all keys seen.
+    if (format === 'jsonl' || rows.length === 1) for (const key of Object.keys(row.values)) columns.add(key);
+  }
+  if (rows.length === 0) throw new UserError(`${path} has no rows.`);
+  return { format, columns: [...columns], rows };
+}
