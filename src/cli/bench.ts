@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
 import { benchMatmul } from '../../bench/matmul.js';
 import { benchModel } from '../../bench/train.js';
 import { NAMED_SHAPES } from '../../bench/model-spec.js';
@@ -34,6 +35,14 @@ function print(result: object, json: boolean | undefined): void {
   else
     for (const [k, v] of Object.entries(result))
       process.stdout.write(`${k}: ${typeof v === 'number' ? +v.toFixed(3) : v}\n`);
+}
+
+/** --model: a named shape or an existing directory; anything else is a flag error (exit 2), as other flags' are. */
+function shapeOrDirectory(value: string): string {
+  if (value in NAMED_SHAPES || (existsSync(value) && statSync(value).isDirectory())) return value;
+  throw new InvalidArgumentError(
+    `must be one of ${Object.keys(NAMED_SHAPES).join(', ')} or a model directory, got "${value}".`,
+  );
 }
 
 export function registerBench(program: Command): void {
@@ -79,6 +88,7 @@ export function registerBench(program: Command): void {
         .option(
           '--model <name|dir>',
           `a shape (${Object.keys(NAMED_SHAPES).join(' | ')}; tiny is bert-tiny, small is Small-BERT, base is BERT-base) or a model directory, whose config.json gives the architecture (weights random)`,
+          shapeOrDirectory,
           'tiny',
         )
         .option(

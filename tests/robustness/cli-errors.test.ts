@@ -723,7 +723,7 @@ const CASES: Case[] = [
   {
     name: 'bench train: unknown model',
     args: () => ['bench', 'train', '--model', 'huge'],
-    says: /must be one of tiny, small/,
+    says: /must be one of tiny, small, minilm, .* or a model directory, got "huge"/,
     code: 2,
   },
   {
