@@ -2,7 +2,6 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadPreprocessed } from '../data/split-files.js';
-import { tokenizeDataset } from '../data/dataset.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { loadSequenceClassifier, saveHfDirectory } from '../io/hf-directory.js';
 import { tokenizerFallbackOf } from '../io/model-config.js';
@@ -22,6 +21,7 @@ import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
 import { writeTextPreprocessing } from './text-preprocessing.js';
 import { clearPreviousRun } from './run-dir.js';
+import { TOKEN_CACHE_DIR, tokenizeSplits } from './tokenized-splits.js';
 
 /** Small-BERT's shape (the study's defaults: 4 layers, hidden 256, 4 heads, intermediate 512). */
 export interface ScratchShape {
@@ -187,9 +187,12 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   const maxLength = o.maxLen;
   log(`tokenizing ${data.train.length} train, ${data.val.length} val, ${data.test.length} test examples`);
-  const train = tokenizeDataset(tokenizer, data.train, { maxLength });
-  const val = data.val.length > 0 ? tokenizeDataset(tokenizer, data.val, { maxLength }) : null;
-  const test = tokenizeDataset(tokenizer, data.test, { maxLength });
+  const { train, val, test } = tokenizeSplits(tokenizer, data, {
+    maxLength,
+    tokenizerDir: o.baseModel,
+    cacheDir: join(resolve(o.dataDir), TOKEN_CACHE_DIR),
+    log,
+  });
 
   const name = displayName(o.method, o, loraTargets);
   log(
