@@ -44,6 +44,12 @@ export {
   type TokenizedDataset,
   type TokenizerLike,
 } from './dataset.js';
+export {
+  tokenizeWithCache,
+  type TokenCacheStore,
+  type CachedTokenizeOptions,
+  type CachedTokenization,
+} from './token-cache.js';
 export { makeBatches, countBatches, type Batch, type BatchOptions } from './batch.js';
 export type { RandomSource } from './random-source.js';
 export {
