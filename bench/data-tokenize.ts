@@ -6,13 +6,14 @@
 import { join } from 'node:path';
 import { loadPreprocessed } from '../src/data/split-files.js';
 import { TOKEN_CACHE_DIR, tokenizeSplits } from '../src/experiments/tokenized-splits.js';
-import { BertTokenizer } from '../src/text/bert-tokenizer.js';
+import { tokenizerFallbackOf } from '../src/io/model-config.js';
+import { TextTokenizer } from '../src/text/tokenizer.js';
 
 const [dataDir, tokenizerDir, maxLengthArg] = process.argv.slice(2);
 const maxLength = Number(maxLengthArg);
 const started = performance.now();
 const data = await loadPreprocessed(dataDir);
-const tokenizer = BertTokenizer.fromDirectory(tokenizerDir);
+const tokenizer = TextTokenizer.fromDirectory(tokenizerDir, { fallback: tokenizerFallbackOf(tokenizerDir) });
 const loaded = performance.now();
 const splits = tokenizeSplits(tokenizer, data, {
   maxLength,

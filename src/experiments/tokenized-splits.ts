@@ -9,8 +9,12 @@ import { folderStore } from '../io/folder-store.js';
 /** The cache's folder inside a data folder; hidden, so that walks over run folders pass it by. */
 export const TOKEN_CACHE_DIR = '.token-cache';
 
-/** The files a tokenizer can be made from in a model folder (Hugging Face's names). */
+/**
+ * The files a tokenizer can be made from in a model folder (Hugging Face's names), and config.json,
+ * whose model type picks the vocabulary files' reading when there is no tokenizer.json.
+ */
 const TOKENIZER_FILES = [
+  'config.json',
   'tokenizer.json',
   'tokenizer_config.json',
   'special_tokens_map.json',

@@ -8,7 +8,7 @@ import {
   tokenizeWithCache,
   type TokenCacheStore,
 } from '../../src/data/token-cache.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 import { TINY_VOCAB } from '../helpers/tiny-model.js';
 
 const EXAMPLES: Example[] = [
@@ -37,7 +37,7 @@ function memoryStore(): TokenCacheStore & { files: Map<string, Uint8Array>; writ
 
 /** The tokenizer, with a count of the texts it was asked to encode. */
 function countingTokenizer(): TokenizerLike & { encoded: number } {
-  const inner = BertTokenizer.fromVocab(TINY_VOCAB);
+  const inner = TextTokenizer.fromVocab(TINY_VOCAB);
   return {
     encoded: 0,
     padId: inner.padId,
@@ -59,7 +59,7 @@ test('a second tokenization of the same texts is read from the cache: same ids, 
   assert.equal(first.hit, false);
   assert.equal(tokenizer.encoded, EXAMPLES.length);
   assert.equal(store.writes, 1);
-  const expected = tokenizeDataset(BertTokenizer.fromVocab(TINY_VOCAB), EXAMPLES, { maxLength: 8 });
+  const expected = tokenizeDataset(TextTokenizer.fromVocab(TINY_VOCAB), EXAMPLES, { maxLength: 8 });
   assert.deepEqual(idsOf(first.dataset), idsOf(expected));
   assert.ok(
     first.dataset.examples.some((e) => e.ids.length === 8),
@@ -143,7 +143,7 @@ test('a corrupt entry is a miss, never a failure, and is replaced by a whole one
   const options = { maxLength: 8, tokenizerKey: 'tiny', name: 'test' };
   tokenizeWithCache(tokenizer, EXAMPLES, { ...options, store: fresh });
   const [[name, good]] = [...fresh.files];
-  const expected = idsOf(tokenizeDataset(BertTokenizer.fromVocab(TINY_VOCAB), EXAMPLES, { maxLength: 8 }));
+  const expected = idsOf(tokenizeDataset(TextTokenizer.fromVocab(TINY_VOCAB), EXAMPLES, { maxLength: 8 }));
 
   const flipped = Uint8Array.from(good);
   flipped[Math.floor(good.length / 2)] ^= 0x01;

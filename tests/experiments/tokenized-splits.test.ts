@@ -19,9 +19,13 @@ import {
   tokenizerFilesDigest,
 } from '../../src/experiments/tokenized-splits.js';
 import { DEFAULT_SCRATCH_SHAPE, runTraining, type TrainRunOptions } from '../../src/experiments/train-run.js';
-import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
+import { tokenizerFallbackOf } from '../../src/io/model-config.js';
+import { TextTokenizer } from '../../src/text/tokenizer.js';
 import type { RunResults } from '../../src/train/results.js';
 import { writeTinyData, writeTinyModel } from '../helpers/tiny-model.js';
+
+const loadTokenizer = (dir: string): TextTokenizer =>
+  TextTokenizer.fromDirectory(dir, { fallback: tokenizerFallbackOf(dir) });
 
 let root = '';
 let model = '';
@@ -41,7 +45,7 @@ function freshData(name: string, val = 9): string {
 test('the second tokenization of a data folder reads every split from its cache, with the same ids', async () => {
   const dir = freshData('twice');
   const data = await loadPreprocessed(dir);
-  const tokenizer = BertTokenizer.fromDirectory(model);
+  const tokenizer = loadTokenizer(model);
   const cacheDir = join(dir, TOKEN_CACHE_DIR);
   const lines: string[] = [];
   const options = { maxLength: 12, tokenizerDir: model, cacheDir, log: (line: string) => lines.push(line) };
@@ -80,18 +84,18 @@ test('another tokenizer (a changed vocabulary file) misses the cache', async () 
   const other = join(root, 'model-more-words');
   cpSync(model, other, { recursive: true });
   const options = { maxLength: 12, cacheDir: join(dir, TOKEN_CACHE_DIR) };
-  tokenizeSplits(BertTokenizer.fromDirectory(model), data, { ...options, tokenizerDir: model });
+  tokenizeSplits(loadTokenizer(model), data, { ...options, tokenizerDir: model });
 
   const digest = tokenizerFilesDigest(other);
   appendFileSync(join(other, 'vocab.txt'), 'escrowed\n');
   assert.notEqual(tokenizerFilesDigest(other), digest);
-  const changed = tokenizeSplits(BertTokenizer.fromDirectory(other), data, {
+  const changed = tokenizeSplits(loadTokenizer(other), data, {
     ...options,
     tokenizerDir: other,
   });
   assert.deepEqual(changed.fromCache, []);
   // Both tokenizers keep their entries: going back to the first one is a hit.
-  const back = tokenizeSplits(BertTokenizer.fromDirectory(model), data, { ...options, tokenizerDir: model });
+  const back = tokenizeSplits(loadTokenizer(model), data, { ...options, tokenizerDir: model });
   assert.deepEqual(back.fromCache, ['train', 'val', 'test']);
   assert.equal(tokenizerFilesDigest(join(root, 'no-such-model')), null);
 });
@@ -99,7 +103,7 @@ test('another tokenizer (a changed vocabulary file) misses the cache', async () 
 test('a damaged cache file is tokenized again and replaced whole; an unwritable cache only says so', async () => {
   const dir = freshData('damaged', 0);
   const data = await loadPreprocessed(dir);
-  const tokenizer = BertTokenizer.fromDirectory(model);
+  const tokenizer = loadTokenizer(model);
   const cacheDir = join(dir, TOKEN_CACHE_DIR);
   const options = { maxLength: 12, tokenizerDir: model, cacheDir };
   const cold = tokenizeSplits(tokenizer, data, options);
