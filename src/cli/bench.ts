@@ -198,13 +198,15 @@ export function registerBench(program: Command): void {
     .option('--json', 'one JSON object, with the command, commit and machine')
     .action(async (f: { rows: number; sampleFrac: number; maxLen: number; json?: boolean }) => {
       if (f.sampleFrac <= 0) throw new UserError(`--sample-frac must be above 0, got ${f.sampleFrac}.`);
+      // Taken before the minutes the benchmark runs: the code measured is the code as it was then.
+      const about = provenance(process.argv);
       const result = await benchData({
         rows: f.rows,
         sampleFrac: f.sampleFrac,
         maxLength: f.maxLen,
         onStep: (line) => process.stderr.write(`${line}\n`),
       });
-      if (f.json) process.stdout.write(`${JSON.stringify({ ...provenance(process.argv), ...result })}\n`);
+      if (f.json) process.stdout.write(`${JSON.stringify({ ...about, ...result })}\n`);
       else process.stdout.write(formatDataBench(result));
       const { checks } = result;
       if (!checks.preprocess_peak_within_limit) {
