@@ -118,7 +118,22 @@ export function csvField(value: string): string {
 
 /** A whole CSV document: header, then one line per row. */
 export function formatCsv(header: readonly string[], rows: Iterable<readonly string[]>, eol = '\n'): string {
-  const lines = [header.map(csvField).join(',')];
-  for (const row of rows) lines.push(row.map(csvField).join(','));
-  return lines.join(eol) + eol;
+  return [...csvLines(header, rows, eol)].join('');
+}
+
+/**
+ * The same document as formatCsv, one line (with its line break) at a time, made as it is read: a
+ * large file can be written without ever being one string. Each iteration starts again from the top.
+ */
+export function csvLines(
+  header: readonly string[],
+  rows: Iterable<readonly string[]>,
+  eol = '\n',
+): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      yield header.map(csvField).join(',') + eol;
+      for (const row of rows) yield row.map(csvField).join(',') + eol;
+    },
+  };
 }

@@ -71,6 +71,12 @@ export {
   type TokenizedDataset,
   type TokenizerLike,
 } from './dataset.js';
+export {
+  tokenizeWithCache,
+  type TokenCacheStore,
+  type CachedTokenizeOptions,
+  type CachedTokenization,
+} from './token-cache.js';
 export { makeBatches, countBatches, padExamples, type Batch, type BatchOptions } from './batch.js';
 export type { RandomSource } from './random-source.js';
 export {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { mapColumns, normalizeColumnName } from './complaints.js';
 import { readTableRows } from './readers/table.js';
-import { formatCsv } from './csv.js';
+import { csvLines } from './csv.js';
 import type { Example } from './dataset.js';
 import { LabelMap } from './label-map.js';
 import type { PreprocessResult, SplitRow } from './preprocess.js';
@@ -23,20 +23,34 @@ export type TextCleaning = 'cfpb' | 'none';
 
 /** `text,label`, or `text,text_pair,label` when the rows are sentence pairs. */
 export function formatSplitCsv(rows: readonly SplitRow[]): string {
-  if (rows.some((row) => row.textPair !== undefined)) {
-    return formatCsv(
-      ['text', 'text_pair', 'label'],
-      rows.map((row) => [row.text, row.textPair ?? '', row.label]),
-    );
-  }
-  return formatCsv(
-    ['text', 'label'],
-    rows.map((row) => [row.text, row.label]),
-  );
+  return [...splitCsvLines(rows)].join('');
 }
 
-/** One file of a processed directory: CSV text, or a value to be written as JSON. */
-export type PreprocessedFile = { name: string; text: string } | { name: string; json: unknown };
+/** formatSplitCsv's text one line at a time, made as it is read (a split of a large export is large). */
+export function splitCsvLines(rows: readonly SplitRow[]): Iterable<string> {
+  // Sentence pairs add a text_pair column; single texts keep the two columns the study has always had.
+  if (rows.some((row) => row.textPair !== undefined)) {
+    return csvLines(['text', 'text_pair', 'label'], {
+      *[Symbol.iterator]() {
+        for (const row of rows) yield [row.text, row.textPair ?? '', row.label];
+      },
+    });
+  }
+  return csvLines(['text', 'label'], {
+    *[Symbol.iterator]() {
+      for (const row of rows) yield [row.text, row.label];
+    },
+  });
+}
+
+/**
+ * One file of a processed directory: CSV text, CSV lines (a split: written line by line, never one
+ * string), or a value to be written as JSON.
+ */
+export type PreprocessedFile =
+  | { name: string; text: string }
+  | { name: string; pieces: Iterable<string> }
+  | { name: string; json: unknown };
 
 /**
  * The files of a processed directory, in the order to write them: the splits, label_map.json, and
@@ -57,10 +71,10 @@ export function formatSplitFiles(
   withVal: boolean,
   textCleaning: TextCleaning,
 ): PreprocessedFile[] {
-  const files: PreprocessedFile[] = [{ name: SPLIT_FILES.train, text: formatSplitCsv(result.splits.train) }];
-  if (withVal) files.push({ name: SPLIT_FILES.val, text: formatSplitCsv(result.splits.val) });
+  const files: PreprocessedFile[] = [{ name: SPLIT_FILES.train, pieces: splitCsvLines(result.splits.train) }];
+  if (withVal) files.push({ name: SPLIT_FILES.val, pieces: splitCsvLines(result.splits.val) });
   files.push(
-    { name: SPLIT_FILES.test, text: formatSplitCsv(result.splits.test) },
+    { name: SPLIT_FILES.test, pieces: splitCsvLines(result.splits.test) },
     { name: LABEL_MAP_FILE, json: result.labelMap.toJSON() },
     { name: TEXT_PREPROCESSING_FILE, json: { text_cleaning: textCleaning } },
     { name: SUMMARY_FILE, json: result.summary },

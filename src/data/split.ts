@@ -60,11 +60,16 @@ export function stratifiedSplit(labels: readonly number[], options: SplitOptions
   );
 
   const split: SplitIndices = { train: [], val: [], test: [] };
+  // Appended one by one: spreading a class of a large export (a few hundred thousand rows) into push()
+  // passes each row as an argument and overflows the stack.
+  const append = (to: number[], rows: readonly number[], from: number, end: number): void => {
+    for (let i = from; i < end; i++) to.push(rows[i]);
+  };
   classes.forEach((c, k) => {
     const rows = rng.shuffle([...(byClass.get(c) as number[])]);
-    split.test.push(...rows.slice(0, testShare[k]));
-    split.val.push(...rows.slice(testShare[k], testShare[k] + valShare[k]));
-    split.train.push(...rows.slice(testShare[k] + valShare[k]));
+    append(split.test, rows, 0, testShare[k]);
+    append(split.val, rows, testShare[k], testShare[k] + valShare[k]);
+    append(split.train, rows, testShare[k] + valShare[k], rows.length);
   });
   rng.shuffle(split.train);
   rng.shuffle(split.val);

@@ -5,7 +5,6 @@ import { loadPreprocessed, type PreprocessedData } from '../data/split-files.js'
 import { dataDirRecord, labelledDataRecord, type DataRecord } from '../data/data-record.js';
 import { describeData } from '../data/data-record-text.js';
 import { prepareLabelledData, preparedExamples, type PrepareOptions } from '../data/prepare-labelled.js';
-import { tokenizeDataset } from '../data/dataset.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { loadSequenceClassifier, saveHfDirectory } from '../io/hf-directory.js';
 import { tokenizerFallbackOf } from '../io/model-config.js';
@@ -25,6 +24,7 @@ import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
 import { writeTextPreprocessing } from './text-preprocessing.js';
 import { clearPreviousRun } from './run-dir.js';
+import { TOKEN_CACHE_DIR, tokenizeSplits } from './tokenized-splits.js';
 
 /** Labelled files and how to split them; the split's seed is its own, apart from the training seed. */
 export type LabelledFilesOptions = Omit<PrepareOptions, 'rng'>;
@@ -197,9 +197,13 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   const maxLength = o.maxLen;
   log(`tokenizing ${data.train.length} train, ${data.val.length} val, ${data.test.length} test examples`);
-  const train = tokenizeDataset(tokenizer, data.train, { maxLength });
-  const val = data.val.length > 0 ? tokenizeDataset(tokenizer, data.val, { maxLength }) : null;
-  const test = tokenizeDataset(tokenizer, data.test, { maxLength });
+  const { train, val, test } = tokenizeSplits(tokenizer, data, {
+    maxLength,
+    tokenizerDir: o.baseModel,
+    // Splits read from a data folder are cached there; rows straight from --train-file are tokenized afresh.
+    cacheDir: o.dataDir !== undefined ? join(resolve(o.dataDir), TOKEN_CACHE_DIR) : undefined,
+    log,
+  });
 
   const name = displayName(o.method, o, loraTargets);
   log(

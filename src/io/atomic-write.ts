@@ -1,4 +1,13 @@
-import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 /**
@@ -15,6 +24,47 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(temporary, { force: true });
     throw error;
   }
+}
+
+// Pieces are gathered into writes of about this many characters: few system calls, little memory.
+const PIECES_PER_WRITE_CHARS = 1 << 20;
+
+/**
+ * Writes a file made of many pieces (the lines of a large CSV) as writeFileAtomic does, one batch of
+ * pieces at a time, so the whole file never has to exist as one string or one buffer.
+ */
+export function writePiecesAtomic(path: string, pieces: Iterable<string>): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | null = null;
+  try {
+    fd = openSync(temporary, 'w');
+    let batch: string[] = [];
+    let chars = 0;
+    for (const piece of pieces) {
+      batch.push(piece);
+      chars += piece.length;
+      if (chars >= PIECES_PER_WRITE_CHARS) {
+        writeAll(fd, batch.join(''));
+        batch = [];
+        chars = 0;
+      }
+    }
+    if (batch.length > 0) writeAll(fd, batch.join(''));
+    closeSync(fd);
+    fd = null;
+    renameSync(temporary, path);
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+// writeSync may write less than it was given (a full disk, a signal); the rest is written after it.
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 /** Copies `source` to `path` under a temporary name first, as writeFileAtomic writes. */

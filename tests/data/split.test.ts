@@ -37,6 +37,15 @@ test('the same seed gives the same split; another seed another', () => {
   assert.equal(a.test.length, 15);
 });
 
+test('a class of a million rows splits (no argument list as long as the class)', () => {
+  const labels = labelsOf([1_000_000, 3]);
+  const split = stratifiedSplit(labels, { testSize: 0.2, valSize: 0.1, rng: new Rng(42) });
+  assert.equal(split.test.length, 200_001);
+  assert.equal(split.val.length, 100_001);
+  assert.equal(split.train.length + split.val.length + split.test.length, labels.length);
+  assert.equal(new Set(split.train).size, split.train.length);
+});
+
 test('floating-point products do not round a row count up', () => {
   const split = stratifiedSplit(labelsOf([15, 15]), { testSize: 0.1, valSize: 0.1, rng: new Rng(3) }); // 0.1 · 30 = 3.0000000000000004
   assert.equal(split.test.length, 3);
