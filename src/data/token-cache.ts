@@ -33,9 +33,6 @@ export interface CachedTokenization {
   writeError?: string;
 }
 
-/** A tokenized example with the token type ids a sentence pair has (absent for single texts). */
-type MaybePaired = TokenizedExample & { typeIds?: Int32Array };
-
 // Bumped whenever what this file stores, or how texts become ids, changes: older entries then miss.
 const FORMAT = 'lora-lab-token-cache-1';
 const MAGIC = Buffer.from('LLTOKC01', 'latin1');
@@ -57,7 +54,7 @@ export function tokenizeWithCache(
   const entry = entryName(o.name, o.tokenizerKey, o.maxLength);
   const stored = readEntry(o.store, entry, key, examples.length);
   if (stored) {
-    const tokenized: MaybePaired[] = new Array(examples.length);
+    const tokenized: TokenizedExample[] = new Array(examples.length);
     for (let i = 0; i < examples.length; i++) {
       tokenized[i] = stored.typeIds
         ? { ids: stored.ids[i], typeIds: stored.typeIds[i], label: examples[i].label }
@@ -66,6 +63,10 @@ export function tokenizeWithCache(
     return { dataset: { examples: tokenized, maxLength: o.maxLength, padId: tokenizer.padId }, hit: true };
   }
   const dataset = tokenizeDataset(tokenizer, examples, { maxLength: o.maxLength });
+  // An entry holds token type ids for every example or for none; a split mixing pairs and single
+  // texts (no reader makes one) is simply not cached.
+  const paired = dataset.examples.filter((e) => e.typeIds !== undefined).length;
+  if (paired !== 0 && paired !== dataset.examples.length) return { dataset, hit: false };
   try {
     o.store.write(entry, encodeEntry(key, dataset.examples));
   } catch (error) {
@@ -88,7 +89,7 @@ export function cacheKey(examples: readonly Example[], tokenizerKey: string, max
   for (const example of examples) {
     // Lengths first, so that no two different lists of texts hash the same characters.
     hash.update(`${example.text.length}:`).update(example.text);
-    const pair = (example as { textPair?: string }).textPair;
+    const pair = example.textPair;
     hash.update(pair === undefined ? '-' : `+${pair.length}:`);
     if (pair !== undefined) hash.update(pair);
   }
@@ -107,8 +108,8 @@ interface HeaderJson {
  * offsets (uint32, count + 1), all ids (int32), the token type ids when the examples have them, and
  * the SHA-256 of everything before it. Numbers are in the machine's byte order (in the key).
  */
-export function encodeEntry(key: string, examples: readonly MaybePaired[]): Uint8Array {
-  const typed = examples.length > 0 && examples.every((e) => e.typeIds instanceof Int32Array);
+export function encodeEntry(key: string, examples: readonly TokenizedExample[]): Uint8Array {
+  const typed = examples.length > 0 && examples.every((e) => e.typeIds !== undefined);
   let total = 0;
   for (const e of examples) total += e.ids.length;
   const header: HeaderJson = { key, count: examples.length, total, typeIds: typed };

@@ -45,6 +45,10 @@ function countingTokenizer(): TokenizerLike & { encoded: number } {
       this.encoded++;
       return inner.encode(text, options);
     },
+    encodePair(text, pair, options) {
+      this.encoded++;
+      return inner.encodePair(text, pair, options);
+    },
   };
 }
 
@@ -127,8 +131,7 @@ test('texts are keyed with their lengths and pairs: moving characters between te
     { text: 'bc', label: 0 },
   ]);
   assert.notEqual(a, b);
-  const pair = (second: string | undefined): Example =>
-    ({ text: 'a', textPair: second, label: 0 }) as unknown as Example;
+  const pair = (second: string | undefined): Example => ({ text: 'a', textPair: second, label: 0 });
   assert.notEqual(key([pair('b')]), key([pair(undefined)]));
   assert.notEqual(key([pair('b')]), key([pair('c')]));
   assert.notEqual(key([pair('')]), key([pair(undefined)]));
@@ -222,4 +225,45 @@ test('an entry holds token type ids when the examples have them, and reads back 
   assert.equal(single?.typeIds, null, 'single texts store no type ids');
   const none = decodeEntry(encodeEntry('k', []), 'k', 0);
   assert.deepEqual(none, { ids: [], typeIds: null }, 'an empty split');
+});
+
+test('sentence pairs: ids and token type ids come back from the cache; a changed second text is a miss', () => {
+  const pairs: Example[] = [
+    { text: 'the card has a fee', textPair: 'a fee on the card', label: 1 },
+    { text: 'my mortgage payment', textPair: 'the collector called about a debt i do not owe', label: 0 },
+    { text: '', textPair: 'escrow', label: 1 },
+  ];
+  const store = memoryStore();
+  const tokenizer = countingTokenizer();
+  const options = { maxLength: 10, tokenizerKey: 'tiny', store, name: 'train' };
+  const expected = tokenizeDataset(TextTokenizer.fromVocab(TINY_VOCAB), pairs, { maxLength: 10 });
+  assert.ok(
+    expected.examples.every((e) => e.typeIds?.includes(1)),
+    'the pairs have second segments',
+  );
+  const typeIdsOf = (d: { examples: { typeIds?: Int32Array }[] }): (number[] | undefined)[] =>
+    d.examples.map((e) => (e.typeIds ? [...e.typeIds] : undefined));
+
+  const cold = tokenizeWithCache(tokenizer, pairs, options);
+  const warm = tokenizeWithCache(tokenizer, pairs, options);
+  assert.deepEqual([cold.hit, warm.hit], [false, true]);
+  assert.equal(tokenizer.encoded, pairs.length);
+  assert.deepEqual(idsOf(warm.dataset), idsOf(expected));
+  assert.deepEqual(typeIdsOf(warm.dataset), typeIdsOf(expected));
+
+  const otherSecond = pairs.map((e, i) => (i === 1 ? { ...e, textPair: 'my mortgage payment' } : e));
+  assert.equal(tokenizeWithCache(tokenizer, otherSecond, options).hit, false);
+
+  // Pairs and single texts in one split: tokenized right, and not cached.
+  const mixed = [...pairs, { text: 'the card has a fee', label: 0 }];
+  const mixedStore = memoryStore();
+  for (let i = 0; i < 2; i++) {
+    const result = tokenizeWithCache(tokenizer, mixed, { ...options, store: mixedStore });
+    assert.equal(result.hit, false);
+    assert.deepEqual(
+      typeIdsOf(result.dataset),
+      typeIdsOf(tokenizeDataset(TextTokenizer.fromVocab(TINY_VOCAB), mixed, { maxLength: 10 })),
+    );
+  }
+  assert.equal(mixedStore.writes, 0);
 });
