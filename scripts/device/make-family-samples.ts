@@ -10,7 +10,7 @@
 //                                  that model and saved by savePeftAdapter
 // OUT_DIR/<family>/expected.json   the batch, our logits of the model, of the adapter and of the merged
 //                                  adapter, and our trainable / total parameter counts
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { codeVersion } from '../../src/cli/provenance.js';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
@@ -28,6 +28,7 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import {
   familyFixtureDir,
   familyGolden,
+  familyTokenizerFiles,
   goldenBatch,
   goldenModel,
   type BatchTensors,
@@ -35,8 +36,6 @@ import {
 
 const FAMILIES = ['bert', 'distilbert', 'electra', 'roberta', 'xlm-roberta', 'modernbert'];
 const LABELS = ['billing', 'fraud', 'credit report', 'mortgage', 'other'];
-const TOKENIZER_FILES =
-  /^(tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.txt|vocab\.json|merges\.txt)$/;
 
 const out = resolve(process.argv[2] ?? 'runs/family-samples');
 const summary: Record<string, unknown>[] = [];
@@ -49,8 +48,8 @@ for (const family of FAMILIES) {
   train(model, batch, new AdamW(model.namedParameters(), { lr: 1e-3 }));
   const modelDir = join(dir, 'model');
   await saveHfDirectory(model, modelDir, { labels: LABELS });
-  for (const name of readdirSync(familyFixtureDir(family))) {
-    if (TOKENIZER_FILES.test(name)) copyFileSync(join(familyFixtureDir(family), name), join(modelDir, name));
+  for (const name of familyTokenizerFiles(family)) {
+    copyFileSync(join(familyFixtureDir(family), name), join(modelDir, name));
   }
   if (!existsSync(join(modelDir, 'tokenizer.json'))) throw new Error(`${family}: no tokenizer copied`);
   const modelLogits = logitsOf(model, batch);

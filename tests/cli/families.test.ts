@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { registerPredict } from '../../src/cli/predict.js';
 import { registerTrain } from '../../src/cli/train.js';
 import { saveHfDirectory } from '../../src/io/hf-directory.js';
-import { familyFixtureDir, familyGolden, goldenModel } from '../parity/families/family-golden.js';
+import {
+  familyFixtureDir,
+  familyGolden,
+  familyTokenizerFiles,
+  goldenModel,
+} from '../parity/families/family-golden.js';
 import { TINY_LABELS, writeTinyData } from '../helpers/tiny-model.js';
 import { runCommand } from './run-command.js';
 
@@ -26,9 +31,8 @@ before(async () => {
     const golden = familyGolden(family);
     const dir = join(work, 'models', family);
     await saveHfDirectory(goldenModel(golden), dir, { labels: ['a', 'b', 'c', 'd', 'e'] });
-    for (const name of readdirSync(familyFixtureDir(family))) {
-      if (/^(tokenizer|vocab|merges|special_tokens)/.test(name))
-        copyFileSync(join(familyFixtureDir(family), name), join(dir, name));
+    for (const name of familyTokenizerFiles(family)) {
+      copyFileSync(join(familyFixtureDir(family), name), join(dir, name));
     }
   }
 });

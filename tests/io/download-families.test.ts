@@ -11,6 +11,7 @@ import { Rng } from '../../src/tensor/random.js';
 import {
   familyFixtureDir,
   familyGolden,
+  familyTokenizerFiles,
   goldenBatch,
   goldenModel,
 } from '../parity/families/family-golden.js';
@@ -31,10 +32,8 @@ test('download-model fetches a checkpoint of every family from a Hub stand-in, a
       const files: Record<string, FakeFile> = {};
       for (const name of readdirSync(saved))
         files[name] = { data: readFileSync(join(saved, name)), redirect: name.endsWith('.safetensors') };
-      for (const name of readdirSync(familyFixtureDir(family))) {
-        if (name.startsWith('tokenizer') || name.startsWith('vocab') || name === 'merges.txt') {
-          files[name] = { data: readFileSync(join(familyFixtureDir(family), name)) };
-        }
+      for (const name of familyTokenizerFiles(family)) {
+        files[name] = { data: readFileSync(join(familyFixtureDir(family), name)) };
       }
       repos[`org/${family}`] = files;
     }

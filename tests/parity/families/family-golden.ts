@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
+import { TOKENIZER_FILES } from '../../../src/io/hub-download.js';
 import { fromPeftParameterName } from '../../../src/io/peft-adapter.js';
 import { createLoraConfig } from '../../../src/lora/config.js';
 import { applyLora } from '../../../src/lora/inject.js';
@@ -59,6 +60,11 @@ export interface FamilyGolden {
 /** The folder of a family's fixtures (tokenizer files, config.json, golden.json). */
 export function familyFixtureDir(family: string): string {
   return new URL(`../../fixtures/families/${family}/`, import.meta.url).pathname;
+}
+
+/** The tokenizer files a family's fixture folder has (the names download-model fetches). */
+export function familyTokenizerFiles(family: string): string[] {
+  return TOKENIZER_FILES.filter((name) => existsSync(`${familyFixtureDir(family)}${name}`));
 }
 
 export function familyGolden(family: string): FamilyGolden {
