@@ -1,4 +1,4 @@
-import { padSequences, type PaddedBatch } from '../text/pad.js';
+import { padSequences, type PaddedBatch, type Side } from '../text/pad.js';
 import type { TokenizedDataset, TokenizedExample } from './dataset.js';
 import type { RandomSource } from './random-source.js';
 
@@ -43,6 +43,7 @@ export function* makeBatches(
   const dataset = Array.isArray(data) ? undefined : (data as TokenizedDataset);
   const { batchSize, shuffle = false, rng, dropLast = false } = options;
   const padId = options.padId ?? dataset?.padId ?? 0;
+  const side = dataset?.paddingSide ?? 'right';
   const maxLength = options.maxLength ?? dataset?.maxLength;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);
@@ -55,7 +56,10 @@ export function* makeBatches(
   const batches = countBatches(examples.length, batchSize, dropLast);
   for (let b = 0; b < batches; b++) {
     const members = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => examples[i]);
-    yield { ...padExamples(members, padId, maxLength), labels: Int32Array.from(members, (e) => e.label) };
+    yield {
+      ...padExamples(members, padId, maxLength, side),
+      labels: Int32Array.from(members, (e) => e.label),
+    };
   }
 }
 
@@ -67,6 +71,7 @@ export function padExamples(
   members: readonly Pick<TokenizedExample, 'ids' | 'typeIds'>[],
   padId: number,
   maxLength?: number,
+  side: Side = 'right',
 ): PaddedBatch {
   const sequences = members.map((example) => capSequence(example.ids, maxLength));
   const longest = sequences.reduce((m, s) => Math.max(m, s.length), 0);
@@ -78,7 +83,7 @@ export function padExamples(
           : capSequence(example.typeIds, maxLength),
       )
     : undefined;
-  return padSequences(sequences, longest, padId, types);
+  return padSequences(sequences, longest, padId, types, side);
 }
 
 /** Cuts a [CLS] … [SEP] sequence to maxLength, keeping its last id ([SEP], or its segment) at the end. */

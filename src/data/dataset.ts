@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { EncodeOptions } from '../text/tokenizer.js';
+import type { EncodeOptions, Side } from '../text/tokenizer.js';
 
 /** A labelled text (with its second text for sentence pairs): the label is the class id of the label map. */
 export type Example = { text: string; textPair?: string; label: number };
@@ -17,6 +17,8 @@ export interface TokenizedDataset {
   examples: TokenizedExample[];
   maxLength: number;
   padId: number;
+  /** Where batches of it put their padding, as the tokenizer says (default right). */
+  paddingSide?: Side;
 }
 
 /** A sentence pair's encoding: ids and, position by position, the segment each id belongs to. */
@@ -28,6 +30,7 @@ export interface PairEncoding {
 /** What tokenization needs of a tokenizer (TextTokenizer has it). */
 export interface TokenizerLike {
   readonly padId: number;
+  readonly paddingSide?: Side;
   encode(text: string, options?: EncodeOptions): number[];
   /** Both texts as one sequence, as the checkpoint's post-processor joins them; needed for pairs only. */
   encodePair?(text: string, pair: string, options?: EncodeOptions): PairEncoding;
@@ -70,5 +73,5 @@ export function tokenizeDataset(
     if (onProgress && ((i + 1) % progressEvery === 0 || i + 1 === examples.length))
       onProgress(i + 1, examples.length);
   }
-  return { examples: tokenized, maxLength, padId: tokenizer.padId };
+  return { examples: tokenized, maxLength, padId: tokenizer.padId, paddingSide: tokenizer.paddingSide };
 }

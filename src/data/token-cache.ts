@@ -60,7 +60,8 @@ export function tokenizeWithCache(
         ? { ids: stored.ids[i], typeIds: stored.typeIds[i], label: examples[i].label }
         : { ids: stored.ids[i], label: examples[i].label };
     }
-    return { dataset: { examples: tokenized, maxLength: o.maxLength, padId: tokenizer.padId }, hit: true };
+    const { padId, paddingSide } = tokenizer;
+    return { dataset: { examples: tokenized, maxLength: o.maxLength, padId, paddingSide }, hit: true };
   }
   const dataset = tokenizeDataset(tokenizer, examples, { maxLength: o.maxLength });
   // An entry holds token type ids for every example or for none; a split mixing pairs and single

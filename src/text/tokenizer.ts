@@ -1,7 +1,8 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../errors.js';
 import { tokensById, type TokenizerDefinition } from './definition.js';
-import { padSequences, type PaddedBatch } from './pad.js';
+import { padSequences, type PaddedBatch, type Side } from './pad.js';
+import { lengthSeenWhenCut, preTokenCounts } from './pre-token-counts.js';
 import { firstContentIds, prefixesAreExact } from './prefix-tokenization.js';
 import {
   applyTemplate,
@@ -42,6 +43,8 @@ export interface EncodeBatchOptions extends EncodeOptions {
   padding?: 'max_length' | 'longest';
 }
 
+export type { Side };
+
 /** One input: a text, or a text with the second text of its pair (a data row's `textPair`). */
 export type TextInput = string | { readonly text: string; readonly textPair?: string | null };
 
@@ -68,6 +71,10 @@ export class TextTokenizer {
   readonly maskId: number | undefined;
   /** model_max_length of tokenizer_config.json, when it says. */
   readonly modelMaxLength: number | undefined;
+  /** padding_side of tokenizer_config.json: where batches put their padding (default right). */
+  readonly paddingSide: Side;
+  /** truncation_side of tokenizer_config.json: which end a cut text loses (default right). */
+  readonly truncationSide: Side;
 
   private readonly tokenizer: Tokenizer;
   private readonly definition: TokenizerDefinition;
@@ -103,6 +110,8 @@ export class TextTokenizer {
       typeof config.model_max_length === 'number' && config.model_max_length < 1e9
         ? config.model_max_length
         : undefined;
+    this.paddingSide = sideOf(config, 'padding_side', where);
+    this.truncationSide = sideOf(config, 'truncation_side', where);
   }
 
   /**
@@ -161,14 +170,17 @@ export class TextTokenizer {
     const pieces = this.template.pair;
     const budget = contentBudget(options, pieces);
     if (budget === undefined) return applyTemplate(pieces, this.contentIds(text), this.contentIds(textPair));
-    // Each text's first budget + 1 tokens tell longest_first all it needs, but for one case.
-    const a = this.firstIds(text, budget + 1);
-    const b = this.firstIds(textPair, budget + 1);
+    // The first budget + 1 tokens of each text tell longest_first all it needs, but for one case.
+    const a = this.idsToCut(text, budget + 1);
+    const b = this.idsToCut(textPair, budget + 1);
     const [lengthA, lengthB] = cappedLengthsSuffice(a.length, b.length, budget)
       ? [a.length, b.length]
-      : [this.contentIds(text).length, this.contentIds(textPair).length];
+      : [
+          this.lengthSeenWhenCut(text, options.maxLength!),
+          this.lengthSeenWhenCut(textPair, options.maxLength!),
+        ];
     const [keepA, keepB] = longestFirstLengths(lengthA, lengthB, budget);
-    return applyTemplate(pieces, a.slice(0, keepA), b.slice(0, keepB));
+    return applyTemplate(pieces, this.keep(a, keepA), this.keep(b, keepB));
   }
 
   /** A text alone or a pair, as `encode` or `encodePair` encode it. */
@@ -198,6 +210,7 @@ export class TextTokenizer {
       length,
       this.padId,
       rows.map((row) => row.tokenTypeIds),
+      this.paddingSide,
     );
   }
 
@@ -231,11 +244,30 @@ export class TextTokenizer {
   private encodeSingle(text: string, options: EncodeOptions): EncodedText {
     const pieces = this.template.single;
     const budget = contentBudget(options, pieces);
-    return applyTemplate(pieces, budget === undefined ? this.contentIds(text) : this.firstIds(text, budget));
+    if (budget === undefined) return applyTemplate(pieces, this.contentIds(text));
+    return applyTemplate(pieces, this.keep(this.idsToCut(text, budget), budget));
   }
 
-  private firstIds(text: string, limit: number): number[] {
+  /**
+   * Enough of a text's ids to cut it to `limit` tokens from the truncation side: its first `limit`
+   * (found from a prefix of a long text) when the end is cut, all of them when the start is.
+   */
+  private idsToCut(text: string, limit: number): number[] {
+    if (this.truncationSide === 'left') return this.contentIds(text);
     return firstContentIds((t) => this.contentIds(t), text, limit, this.prefixesAreExact);
+  }
+
+  /** `count` ids of `ids`, the end they are kept at being the one truncation_side does not cut. */
+  private keep(ids: number[], count: number): number[] {
+    if (ids.length <= count) return ids;
+    return this.truncationSide === 'left' ? ids.slice(ids.length - count) : ids.slice(0, count);
+  }
+
+  /** A text's length as the tokenizers library sees it when cutting to maxLength (see pre-token-counts). */
+  private lengthSeenWhenCut(text: string, maxLength: number): number {
+    const counts = preTokenCounts(this.tokenizer, text);
+    if (counts === undefined) return this.contentIds(text).length;
+    return lengthSeenWhenCut(counts, maxLength, this.truncationSide);
   }
 
   private contentIds(text: string): number[] {
@@ -258,6 +290,14 @@ function padIdOf(
   if (id === undefined)
     throw new UserError(`The vocabulary of ${where} has no ${pad} token, its padding token.`);
   return id;
+}
+
+/** padding_side or truncation_side of tokenizer_config.json: 'right' unless it says 'left'. */
+function sideOf(config: Record<string, unknown>, key: string, where: string): Side {
+  const value = config[key];
+  if (value === undefined || value === null || value === 'right') return 'right';
+  if (value === 'left') return 'left';
+  throw new UserError(`${where}: ${key} is ${JSON.stringify(value)}; it must be "right" or "left".`);
 }
 
 /** The content tokens that fit beside the special tokens, or undefined when nothing is cut. */

@@ -52,6 +52,16 @@ test('batches pad to their own longest sequence, with masks, token types and lab
   assert.equal([...makeBatches(data, { batchSize: 2, dropLast: true })].length, 2);
 });
 
+test('a tokenizer that pads on the left (padding_side) gives training batches padded on the left', () => {
+  const left = { padId: 0, paddingSide: 'left' as const, encode: tokenizer.encode.bind(tokenizer) };
+  const data = tokenizeDataset(left, examples.slice(0, 2), { maxLength: 6 });
+  assert.equal(data.paddingSide, 'left');
+  const [batch] = makeBatches(data, { batchSize: 2 });
+  assert.deepEqual(Array.from(batch.inputIds), [0, 0, 0, 2, 5, 3, 2, 5, 6, 7, 5, 3]);
+  assert.deepEqual(Array.from(batch.attentionMask), [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  assert.equal(tokenizeDataset(tokenizer, examples, { maxLength: 6 }).paddingSide, 'right');
+});
+
 test('a maxLength cap keeps [CLS] … [SEP]', () => {
   const data = tokenizeDataset(tokenizer, examples, { maxLength: 16 });
   const [batch] = makeBatches(data.examples, { batchSize: 5, maxLength: 4 });

@@ -40,11 +40,24 @@ test('huge pairs are cut by prefixes yet equal cutting the full encodings (prope
   const tok = tiny();
   const piece = fc.constantFrom('the', 'debt', 'fees', 'a', ' ', '  ', '\n', '.', 'zz', 'ab'.repeat(30));
   const text = fc.array(piece, { maxLength: 400 }).map((pieces) => pieces.join(' '));
+  // What the tokenizers library sees of a text it cuts to maxLength: whole words until maxLength tokens.
+  const seen = (words: string, maxLength: number): number => {
+    let total = 0;
+    for (const word of words.split(/\s+/u).filter(Boolean)) {
+      total += tok.encode(word).length - 2;
+      if (total >= maxLength) break;
+    }
+    return total;
+  };
   fc.assert(
     fc.property(text, text, fc.integer({ min: 3, max: 40 }), (first, second, maxLength) => {
       const a = tok.encode(first).slice(1, -1);
       const b = tok.encode(second).slice(1, -1);
-      const [keepA, keepB] = longestFirstLengths(a.length, b.length, maxLength - 3);
+      const [keepA, keepB] = longestFirstLengths(
+        seen(first, maxLength),
+        seen(second, maxLength),
+        maxLength - 3,
+      );
       const expected = [2, ...a.slice(0, keepA), 3, ...b.slice(0, keepB), 3];
       assert.deepEqual(tok.encodePair(first, second, { maxLength }).ids, expected);
     }),
@@ -52,14 +65,24 @@ test('huge pairs are cut by prefixes yet equal cutting the full encodings (prope
   );
 });
 
-test('the one case that needs the true lengths: both texts longer than an odd budget', () => {
+test('both texts longer than an odd budget: the odd token goes by the lengths the library sees', () => {
   const tok = tiny();
   const long = 'a '.repeat(3000);
   const longer = 'b '.repeat(3001);
-  // 8 − 3 = 5 is odd: the longer text keeps the odd token, the second on a tie.
+  // 8 − 3 = 5 is odd. Both texts look 8 tokens long to a tokenizer that stops at max_length tokens,
+  // so it is a tie either way round: the second text keeps the odd token.
   assert.deepEqual(tok.encodePair(long, longer, { maxLength: 8 }).ids, [2, 8, 8, 3, 9, 9, 9, 3]);
-  assert.deepEqual(tok.encodePair(longer, long, { maxLength: 8 }).ids, [2, 9, 9, 9, 3, 8, 8, 3]);
-  assert.deepEqual(tok.encodePair(long, long, { maxLength: 8 }).ids, [2, 8, 8, 3, 8, 8, 8, 3]);
+  assert.deepEqual(tok.encodePair(longer, long, { maxLength: 8 }).ids, [2, 9, 9, 3, 8, 8, 8, 3]);
+  // 9 and 7 one-token words: seen as 8 and 7, so the first (longer) text keeps it.
+  assert.deepEqual(
+    tok.encodePair('a '.repeat(9), 'b '.repeat(7), { maxLength: 8 }).ids,
+    [2, 8, 8, 8, 3, 9, 9, 3],
+  );
+  // A two-token word that crosses max_length makes the first text look longer (9) than the second (8).
+  assert.deepEqual(
+    tok.encodePair('a a a a a a a fees', 'b '.repeat(20), { maxLength: 8 }).ids,
+    [2, 8, 8, 8, 3, 9, 9, 3],
+  );
 });
 
 test('encodeBatch pads singles and pairs together, with their token types', () => {
