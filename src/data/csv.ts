@@ -1,16 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse, CsvError, type InfoRecord } from 'csv-parse';
+import { parse } from 'csv-parse';
 import { UserError } from '../errors.js';
+import { csvParsing, type CsvRecord } from './csv-records.js';
 import { decodeUtf8Chunks } from './utf8-stream.js';
 import { openBytes } from './byte-source.js';
 
-/** One CSV record and the physical line (1-based) where it starts. */
-export interface CsvRecord {
-  fields: string[];
-  line: number;
-}
+export type { CsvRecord } from './csv-records.js';
 
 export interface CsvReadOptions {
   /** Called after each chunk read: bytes read so far and the file's size. */
@@ -20,7 +17,6 @@ export interface CsvReadOptions {
 }
 
 const CHUNK_BYTES = 1 << 20;
-const LINE_BREAKS = /\r\n|\r|\n/g;
 
 /** Checks that `path` is a non-empty file; returns its size. */
 export function requireFile(path: string, what = 'Input file'): number {
@@ -41,26 +37,8 @@ export function requireFile(path: string, what = 'Input file'): number {
  */
 export async function* readCsvRecords(path: string, options: CsvReadOptions = {}): AsyncGenerator<CsvRecord> {
   const totalBytes = requireFile(path);
-  // The parser reports lines its own way (CRLF inside a quoted field counts twice), so lines are
-  // tracked here: each record starts where the previous one ended plus the empty lines skipped.
-  let nextLine = 1;
-  let emptyLinesSeen = 0;
-  const parser = parse({
-    delimiter: options.delimiter ?? ',',
-    relax_quotes: true,
-    relax_column_count_less: true,
-    skip_empty_lines: true,
-    // on_record runs as the parser reaches each record, so the line state is current when it fails.
-    on_record: (fields: string[], info: InfoRecord): string[] => {
-      const line = nextLine + (info.empty_lines - emptyLinesSeen);
-      emptyLinesSeen = info.empty_lines;
-      let breaks = 0;
-      for (const field of fields) if (field.length > 0) breaks += field.match(LINE_BREAKS)?.length ?? 0;
-      nextLine = line + 1 + breaks;
-      const record: CsvRecord = { fields, line };
-      return record as unknown as string[];
-    },
-  });
+  const parsing = csvParsing(options.delimiter ?? ',');
+  const parser = parse(parsing.options);
   const source = openBytes(path, CHUNK_BYTES);
   const feeding = pipeline(
     Readable.from(
@@ -78,36 +56,10 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
     for await (const record of parser as AsyncIterable<CsvRecord>) yield record;
     await feeding;
   } catch (error) {
-    if (error instanceof CsvError) {
-      const emptyLines = typeof error.empty_lines === 'number' ? error.empty_lines : emptyLinesSeen;
-      const line = nextLine + (emptyLines - emptyLinesSeen);
-      throw csvUserError(path, error, line);
-    }
-    throw error;
+    throw parsing.errorOf(path, error);
   } finally {
     source.destroy();
     parser.destroy();
-  }
-}
-
-function csvUserError(path: string, error: CsvError, line: number): UserError {
-  switch (error.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return new UserError(
-        `${path} has an unbalanced quote: a quoted field in the record that starts on line ${line} is never closed.`,
-      );
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return new UserError(
-        `${path} has a stray quote in the record that starts on line ${line}: a closing quote must be followed by a comma or a line break.`,
-      );
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
-      const found = Array.isArray(error.record) ? `${error.record.length} fields` : 'more fields';
-      return new UserError(`${path} line ${line} has ${found}, more than its header.`);
-    }
-    default:
-      return new UserError(
-        `${path} could not be read as CSV near line ${line}: ${error.message.replace(/\.$/, '')}.`,
-      );
   }
 }
 

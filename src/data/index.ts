@@ -39,15 +39,18 @@ export {
 } from './split-files.js';
 export {
   readLabelledFile,
+  labelledRows,
   type LabelledFile,
   type LabelledReadOptions,
   type LabelledRow,
 } from './readers/labelled-file.js';
 export { readTextFile, type TextFile, type TextRow } from './readers/text-file.js';
 export { readTableRows, formatOf, type TableFormat, type TableRow } from './readers/table.js';
+export { readTableBytes } from './readers/table-bytes.js';
 export {
   prepareLabelledData,
   preparedExamples,
+  splitLabelledFiles,
   type PrepareOptions,
   type PreparedData,
   type LabelledDataSummary,

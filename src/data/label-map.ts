@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { readLabelMapText } from './label-map-file.js';
 
 /**
  * Class name ↔ id. `fromClasses` gives ids in sorted order of the names (by code point, as sklearn's
@@ -43,12 +43,16 @@ export class LabelMap {
     };
   }
 
+  /** Reads label_map.json. */
   static load(path: string): LabelMap {
-    if (!existsSync(path))
-      throw new UserError(`Label map ${path} does not exist; preprocess writes it next to the splits.`);
+    return LabelMap.parse(readLabelMapText(path), path);
+  }
+
+  /** A label_map.json's text; `path` names it in messages. */
+  static parse(text: string, path: string): LabelMap {
     let value: unknown;
     try {
-      value = JSON.parse(readFileSync(path, 'utf8'));
+      value = JSON.parse(text);
     } catch (error) {
       throw new UserError(`${path} is not valid JSON (${(error as Error).message}).`);
     }

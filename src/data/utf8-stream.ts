@@ -7,7 +7,7 @@ import { countByte, findInvalidUtf8, incompleteTailLength } from './utf8.js';
  * first invalid sequence.
  */
 export async function* decodeUtf8Chunks(
-  source: AsyncIterable<Buffer>,
+  source: AsyncIterable<Uint8Array>,
   path: string,
   totalBytes: number,
   onProgress?: (bytesRead: number, totalBytes: number) => void,

@@ -1,210 +1,57 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { areDefaultLabels, defaultLabels } from '../models/common/labels.js';
-import type { ClassifierConfig, ModelFamily, SequenceClassifier } from '../models/family.js';
-import { familyOf } from '../models/registry.js';
-import type { Rng } from '../tensor/random.js';
-import { shapeToString } from '../tensor/tensor.js';
+import type { SequenceClassifier } from '../models/family.js';
 import { writeFileAtomic } from './atomic-write.js';
+import {
+  loadSequenceClassifierFrom,
+  shardFiles,
+  type LoadClassifierOptions,
+  type LoadedClassifier,
+  type ModelFileSource,
+} from './classifier-files.js';
 import { configJsonText } from './config-json.js';
-import { readModelConfigFile } from './model-config.js';
 import { readPytorchBin } from './pytorch-pickle.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
-import { isWeight, type StateDict, type TensorEntry } from './state-dict.js';
+import { writeSafetensors } from './safetensors.js';
+import type { StateDict } from './state-dict.js';
 import { saveTokenizerFiles, type TokenizerFileContents } from './tokenizer-files.js';
 
-export interface LoadClassifierOptions {
-  /** The classifier's size when `labels` is not given; by default the checkpoint's. */
-  numLabels?: number;
-  /** Label names, index = class id; they fix the classifier's size. */
-  labels?: string[];
-  /** Initialises what the checkpoint lacks (the classifier head) and drives dropout. */
-  rng: Rng;
-  /**
-   * HF's ignore_mismatched_sizes, for the classifier head only: a head of another size is
-   * re-initialised (and reported in `mismatched`) instead of refused, e.g. before an adapter brings its own.
-   */
-  ignoreMismatchedSizes?: boolean;
-}
-
-export interface LoadedClassifier {
-  model: SequenceClassifier;
-  config: ClassifierConfig;
-  /** Model parameters the checkpoint lacks (HF: "newly initialized"). */
-  missing: string[];
-  /** Checkpoint tensors the model does not use, under their names in the file (pre-training heads). */
-  unexpected: string[];
-  /** Parameters freshly initialised here, HF's way (normal(0, initializer_range), zero biases). */
-  initialized: string[];
-  /** Classifier tensors of another size in the checkpoint, re-initialised under `ignoreMismatchedSizes`. */
-  mismatched: string[];
-}
+export type { LoadClassifierOptions, LoadedClassifier, ModelFileSource } from './classifier-files.js';
 
 /**
  * Loads a Hugging Face model directory (config.json plus model.safetensors or pytorch_model.bin, sharded
- * or not) as its family's …ForSequenceClassification, the way `from_pretrained` does: a bare base model
- * checkpoint (no `bert.` prefix, say) fits, pre-training heads (`cls.*`) are reported as unexpected,
- * integer buffers (`position_ids`) are skipped, old LayerNorm names `gamma`/`beta` are understood, and a
- * missing classification head is initialised and reported.
+ * or not) as its family's …ForSequenceClassification; see loadSequenceClassifierFrom.
  */
 export async function loadSequenceClassifier(
   dir: string,
   options: LoadClassifierOptions,
 ): Promise<LoadedClassifier> {
-  const checkpointConfig = readModelConfigFile(dir);
-  const family = familyOf(checkpointConfig.modelType);
-  const { state, source } = await readCheckpointWeights(dir);
-  const { weights, originalNames } = normalizeKeys(family, state, source);
-  const isHead = (name: string): boolean => family.headPrefixes.some((prefix) => name.startsWith(prefix));
-
-  const hasHead = [...weights.keys()].some(isHead);
-  const config = checkpointConfig.withLabels(resolveLabels(dir, checkpointConfig, options, hasHead));
-  const model = family.create(config, options.rng, { initialize: false });
-
-  const missing: string[] = [];
-  const mismatched: string[] = [];
-  for (const [name, p] of model.namedParameters()) {
-    const entry = weights.get(name);
-    if (!entry) {
-      missing.push(name);
-      continue;
-    }
-    if (entry.shape.length !== p.shape.length || entry.shape.some((d, i) => d !== p.shape[i])) {
-      if (options.ignoreMismatchedSizes && isHead(name)) {
-        mismatched.push(name);
-        continue;
-      }
-      const hint = isHead(name)
-        ? ` (the checkpoint's classifier has ${entry.shape[0]} labels; ask for as many or none)`
-        : '';
-      throw new UserError(
-        `${source}: ${originalNames.get(name) ?? name} has shape ${shapeToString(entry.shape)}, but the model built from config.json expects ${shapeToString(p.shape)}${hint}.`,
-      );
-    }
-    p.data.set(entry.data);
-  }
-  const own = new Set(model.stateDict().keys());
-  const unexpected = [...weights.keys()].filter((k) => !own.has(k)).map((k) => originalNames.get(k) ?? k);
-
-  const notInitializable = missing.filter(
-    (name) => !family.initializablePrefixes.some((prefix) => name.startsWith(prefix)),
-  );
-  if (notInitializable.length > 0) {
-    throw new UserError(
-      `${source} lacks ${notInitializable.length} weight${notInitializable.length === 1 ? '' : 's'} of the model described by config.json, such as ${notInitializable[0]}.`,
-    );
-  }
-  const initialized = [...missing, ...mismatched];
-  model.initWeights(options.rng, initialized);
-  return { model, config, missing, unexpected, initialized, mismatched };
+  return loadSequenceClassifierFrom(modelFolder(dir), options);
 }
 
-/** The labels the loaded model gets: asked-for ones, else the checkpoint's real names, else LABEL_n. */
-function resolveLabels(
-  dir: string,
-  checkpoint: ClassifierConfig,
-  options: LoadClassifierOptions,
-  hasHead: boolean,
-): string[] {
-  const named = !areDefaultLabels(checkpoint.labels);
-  if (options.labels) {
-    if (options.numLabels !== undefined && options.numLabels !== options.labels.length) {
-      throw new UserError(`Asked for ${options.numLabels} labels but named ${options.labels.length}.`);
-    }
-    const same =
-      options.labels.length === checkpoint.labels.length &&
-      options.labels.every((l, i) => l === checkpoint.labels[i]);
-    // A trained head's rows belong to the checkpoint's labels in its order: renaming them would mislabel every prediction.
-    if (
-      hasHead &&
-      named &&
-      !same &&
-      options.labels.length === checkpoint.labels.length &&
-      !options.ignoreMismatchedSizes
-    ) {
-      throw new UserError(
-        `${dir} was trained for the labels ${checkpoint.labels.join(', ')} (in this order), not ${options.labels.join(', ')}; leave the labels out to use the checkpoint's.`,
-      );
-    }
-    return [...options.labels];
+/** A model directory on disk as a file source; pytorch_model.bin (sharded or not) is its other format. */
+export function modelFolder(dir: string): ModelFileSource {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`The model directory ${dir} does not exist.`);
   }
-  if (options.numLabels !== undefined) {
-    if (!Number.isInteger(options.numLabels) || options.numLabels < 1) {
-      throw new UserError(`The number of labels must be a positive whole number, got ${options.numLabels}.`);
-    }
-    return named && checkpoint.labels.length === options.numLabels
-      ? [...checkpoint.labels]
-      : defaultLabels(options.numLabels);
-  }
-  return [...checkpoint.labels];
-}
-
-/** model.safetensors, else pytorch_model.bin, each possibly sharded with an index file. */
-async function readCheckpointWeights(dir: string): Promise<{ state: StateDict; source: string }> {
-  const single = join(dir, 'model.safetensors');
-  if (existsSync(single)) return { state: readSafetensors(single).tensors, source: single };
-  const safetensorsIndex = join(dir, 'model.safetensors.index.json');
-  if (existsSync(safetensorsIndex)) {
-    const state: StateDict = new Map();
-    for (const shard of shardFiles(safetensorsIndex)) {
-      for (const [k, v] of readSafetensors(join(dir, shard)).tensors) state.set(k, v);
-    }
-    return { state, source: safetensorsIndex };
-  }
-  const bin = join(dir, 'pytorch_model.bin');
-  if (existsSync(bin)) return { state: await readPytorchBin(bin), source: bin };
-  const binIndex = join(dir, 'pytorch_model.bin.index.json');
-  if (existsSync(binIndex)) {
-    const state: StateDict = new Map();
-    for (const shard of shardFiles(binIndex))
-      for (const [k, v] of await readPytorchBin(join(dir, shard))) state.set(k, v);
-    return { state, source: binIndex };
-  }
-  throw new UserError(
-    `${dir} has neither model.safetensors nor pytorch_model.bin, so there are no weights to load.`,
-  );
-}
-
-function shardFiles(indexPath: string): string[] {
-  let map: unknown;
-  try {
-    map = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: unknown }).weight_map;
-  } catch {
-    throw new UserError(`${indexPath} is not valid JSON.`);
-  }
-  if (typeof map !== 'object' || map === null) throw new UserError(`${indexPath} has no weight_map.`);
-  const files = new Set(Object.values(map as Record<string, unknown>));
-  for (const f of files) {
-    if (typeof f !== 'string' || f.includes('/') || f.includes('\\')) {
-      throw new UserError(`${indexPath} names an invalid shard file ${JSON.stringify(f)}.`);
-    }
-  }
-  return [...files] as string[];
-}
-
-/**
- * Checkpoint names → this model's names, as the family maps them (a bare base model's keys get its
- * prefix, buffers are dropped); integer tensors are never weights. `originalNames` maps back for messages.
- */
-function normalizeKeys(
-  family: ModelFamily,
-  state: StateDict,
-  source: string,
-): { weights: Map<string, TensorEntry>; originalNames: Map<string, string> } {
-  const weights = new Map<string, TensorEntry>();
-  const originalNames = new Map<string, string>();
-  for (const [key, entry] of state) {
-    const name = isWeight(entry) ? family.parameterName(key) : null;
-    if (name === null) continue;
-    const earlier = originalNames.get(name);
-    if (earlier !== undefined) {
-      throw new UserError(`${source} holds both ${earlier} and ${key}, which name the same weight.`);
-    }
-    weights.set(name, entry);
-    originalNames.set(name, key);
-  }
-  return { weights, originalNames };
+  const pathOf = (name: string): string => join(dir, name);
+  const read = async (name: string): Promise<Uint8Array | null> =>
+    existsSync(pathOf(name)) ? readFileSync(pathOf(name)) : null;
+  return {
+    where: dir,
+    pathOf,
+    read,
+    async otherWeights() {
+      const bin = pathOf('pytorch_model.bin');
+      if (existsSync(bin)) return { state: await readPytorchBin(bin), source: bin };
+      const binIndex = pathOf('pytorch_model.bin.index.json');
+      if (!existsSync(binIndex)) return null;
+      const state: StateDict = new Map();
+      for (const shard of shardFiles(readFileSync(binIndex), binIndex))
+        for (const [k, v] of await readPytorchBin(pathOf(shard))) state.set(k, v);
+      return { state, source: binIndex };
+    },
+  };
 }
 
 export interface SaveHfOptions {

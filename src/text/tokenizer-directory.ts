@@ -1,5 +1,3 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import {
   buildByteLevelBpeDefinition,
@@ -11,6 +9,7 @@ import {
 import type { TokenizerDefinition } from './definition.js';
 import { templateOf } from './special-template.js';
 import { resolveSpecialTokens } from './special-tokens.js';
+import { tokenizerFolder } from './tokenizer-folder.js';
 import { parseVocab } from './vocab.js';
 import { bertOptionsFromConfig, bertTokenizerConfig, buildBertDefinition } from './wordpiece-definition.js';
 
@@ -42,23 +41,39 @@ export interface TokenizerFiles {
 }
 
 /**
+ * The files of a model directory that a tokenizer is read from, wherever they are: a folder on disk
+ * (tokenizer-folder.ts), or files fetched or picked in a browser.
+ */
+export interface TokenizerFileSource {
+  /** The directory, for messages. */
+  readonly where: string;
+  /** A file's path or URL, for messages. */
+  pathOf(name: string): string;
+  has(name: string): boolean;
+  /** The file's text (UTF-8); called only for a file that `has` it. */
+  text(name: string): string;
+}
+
+/**
  * Reads the tokenizer of a Hugging Face model directory: tokenizer.json (+ tokenizer_config.json and
  * special_tokens_map.json) when present, otherwise the vocabulary files the family's fallback allows.
  */
 export function readTokenizerDirectory(dir: string, fallback: TokenizerFallback): TokenizerFiles {
-  if (!existsSync(dir)) throw new UserError(`Tokenizer directory ${dir} does not exist.`);
-  if (!statSync(dir).isDirectory())
-    throw new UserError(`${dir} is a file, but a tokenizer is loaded from a model directory.`);
-  const config = readSettings(dir);
-  const jsonPath = join(dir, 'tokenizer.json');
-  if (existsSync(jsonPath)) return fromTokenizerJson(jsonPath, config);
+  return readTokenizerFiles(tokenizerFolder(dir), fallback);
+}
+
+/** readTokenizerDirectory over any source of the directory's files. */
+export function readTokenizerFiles(files: TokenizerFileSource, fallback: TokenizerFallback): TokenizerFiles {
+  const dir = files.where;
+  const config = readSettings(files);
+  if (files.has('tokenizer.json')) return fromTokenizerJson(files, config);
   if (fallback === 'wordpiece') {
-    const vocabPath = join(dir, 'vocab.txt');
-    if (!existsSync(vocabPath))
+    const vocabPath = files.pathOf('vocab.txt');
+    if (!files.has('vocab.txt'))
       throw new UserError(
         `${dir} has neither tokenizer.json nor vocab.txt, so there is no tokenizer to load.`,
       );
-    const tokens = parseVocab(readFileSync(vocabPath, 'utf8'), vocabPath);
+    const tokens = parseVocab(files.text('vocab.txt'), vocabPath);
     const options = bertOptionsFromConfig(config);
     return {
       definition: buildBertDefinition(tokens, options, vocabPath),
@@ -68,12 +83,13 @@ export function readTokenizerDirectory(dir: string, fallback: TokenizerFallback)
       tokensById: tokens,
     };
   }
-  if (fallback === 'byte-level-bpe') return fromVocabAndMerges(dir, config);
+  if (fallback === 'byte-level-bpe') return fromVocabAndMerges(files, config);
   throw new UserError(`${dir} has no tokenizer.json, which this model family needs to tokenize.`);
 }
 
-function fromTokenizerJson(path: string, config: Record<string, unknown>): TokenizerFiles {
-  const definition = readJsonObject(path) as unknown as TokenizerDefinition;
+function fromTokenizerJson(files: TokenizerFileSource, config: Record<string, unknown>): TokenizerFiles {
+  const path = files.pathOf('tokenizer.json');
+  const definition = readJsonObject(files, 'tokenizer.json') as unknown as TokenizerDefinition;
   const model = definition.model as unknown;
   if (!model || typeof model !== 'object' || !(model as { vocab?: unknown }).vocab) {
     throw new UserError(`${path} has no model vocabulary, so it is not a tokenizer.json.`);
@@ -85,20 +101,21 @@ function fromTokenizerJson(path: string, config: Record<string, unknown>): Token
   return { definition, config: { ...defaults, ...config }, source: 'tokenizer.json', where: path };
 }
 
-function fromVocabAndMerges(dir: string, config: Record<string, unknown>): TokenizerFiles {
-  const vocabPath = join(dir, 'vocab.json');
-  const mergesPath = join(dir, 'merges.txt');
-  if (!existsSync(vocabPath)) {
+function fromVocabAndMerges(files: TokenizerFileSource, config: Record<string, unknown>): TokenizerFiles {
+  const dir = files.where;
+  const vocabPath = files.pathOf('vocab.json');
+  const mergesPath = files.pathOf('merges.txt');
+  if (!files.has('vocab.json')) {
     throw new UserError(
       `${dir} has neither tokenizer.json nor vocab.json with merges.txt, so there is no tokenizer to load.`,
     );
   }
-  if (!existsSync(mergesPath))
+  if (!files.has('merges.txt'))
     throw new UserError(
       `${dir} has vocab.json but no merges.txt, so its byte-level BPE tokenizer cannot be built.`,
     );
-  const vocab = parseVocabJson(readFileSync(vocabPath, 'utf8'), vocabPath);
-  const merges = parseMerges(readFileSync(mergesPath, 'utf8'), mergesPath);
+  const vocab = parseVocabJson(files.text('vocab.json'), vocabPath);
+  const merges = parseMerges(files.text('merges.txt'), mergesPath);
   const settings = { tokenizer_class: 'RobertaTokenizer', ...config };
   // RobertaProcessing's <s>/</s> are the config's cls/sep, so no template is there to fall back on.
   const special = resolveSpecialTokens(settings, templateOf(null, vocabPath), (t) => Object.hasOwn(vocab, t));
@@ -112,11 +129,9 @@ function fromVocabAndMerges(dir: string, config: Record<string, unknown>): Token
 }
 
 /** tokenizer_config.json with special_tokens_map.json over it, as transformers' loader merges them. */
-function readSettings(dir: string): Record<string, unknown> {
-  const read = (name: string): Record<string, unknown> => {
-    const path = join(dir, name);
-    return existsSync(path) ? readJsonObject(path) : {};
-  };
+function readSettings(files: TokenizerFileSource): Record<string, unknown> {
+  const read = (name: string): Record<string, unknown> =>
+    files.has(name) ? readJsonObject(files, name) : {};
   return { ...read('tokenizer_config.json'), ...read('special_tokens_map.json') };
 }
 
@@ -131,10 +146,11 @@ function bertOptionsFromNormalizer(definition: TokenizerDefinition) {
   return bertOptionsFromConfig(config);
 }
 
-function readJsonObject(path: string): Record<string, unknown> {
+function readJsonObject(files: TokenizerFileSource, name: string): Record<string, unknown> {
+  const path = files.pathOf(name);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(files.text(name));
   } catch (error) {
     throw new UserError(`${path} is not valid JSON (${(error as Error).message}).`);
   }

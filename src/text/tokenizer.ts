@@ -15,6 +15,8 @@ import {
 import { resolveSpecialTokens, withSpecialTokensNamed, type SpecialTokens } from './special-tokens.js';
 import {
   readTokenizerDirectory,
+  readTokenizerFiles,
+  type TokenizerFileSource,
   type TokenizerFallback,
   type TokenizerFiles,
   type TokenizerSource,
@@ -49,7 +51,7 @@ export type { Side };
 export type TextInput = string | { readonly text: string; readonly textPair?: string | null };
 
 export type EncodedBatch = PaddedBatch;
-export type { EncodedText, SpecialTokens, TokenizerFallback, TokenizerSource };
+export type { EncodedText, SpecialTokens, TokenizerFallback, TokenizerFileSource, TokenizerSource };
 
 /**
  * Tokenization with HF parity for every family LoRA Lab loads, through @huggingface/tokenizers: the
@@ -122,6 +124,11 @@ export class TextTokenizer {
    */
   static fromDirectory(dir: string, options: { fallback: TokenizerFallback }): TextTokenizer {
     return new TextTokenizer(readTokenizerDirectory(dir, options.fallback));
+  }
+
+  /** As fromDirectory, over the directory's files from any source (fetched or picked in a browser). */
+  static fromFiles(files: TokenizerFileSource, options: { fallback: TokenizerFallback }): TextTokenizer {
+    return new TextTokenizer(readTokenizerFiles(files, options.fallback));
   }
 
   /** A WordPiece tokenizer from a token list (`tokens[i]` has id i), as if read from vocab.txt. */

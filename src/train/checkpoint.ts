@@ -1,79 +1,31 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
-import { readSafetensors, serializeSafetensors } from '../io/safetensors.js';
-import type { StateDict } from '../io/state-dict.js';
-import type { AdamWParamState, AdamWStateDict } from '../optim/adamw.js';
-import type { EpochRecord } from './results.js';
+import {
+  checkpointFiles,
+  readCheckpoint,
+  STATE_FILE,
+  type CheckpointContents,
+  type CheckpointPayload,
+} from './checkpoint-format.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 
 /**
- * A checkpoint folder `checkpoint-<step>/`:
- *   model.safetensors      the trainable weights, by HF name
- *   optimizer.safetensors  AdamW's moments: `<name>.exp_avg`, `<name>.exp_avg_sq`
- *   best.safetensors       the trainable weights of the best epoch so far (when there is one)
- *   trainer_state.json     everything else (see TrainerState); written last
- * The folder is assembled under a hidden temporary name and renamed into place, so a folder named
+ * A checkpoint folder `checkpoint-<step>/` holds the files of checkpoint-format.ts. The folder is
+ * assembled under a hidden temporary name and renamed into place, so a folder named
  * `checkpoint-<step>` is always complete.
  */
 const CHECKPOINT_PREFIX = 'checkpoint-';
 const TEMP_PREFIX = '.tmp-checkpoint-';
 const OLD_PREFIX = '.old-checkpoint-';
-const STATE_FILE = 'trainer_state.json';
-const FORMAT = 'lora-lab-checkpoint/1';
 
-/** What a run needs, beyond tensors, to continue exactly where it stopped. */
-export interface TrainerState {
-  format: typeof FORMAT;
-  /** Optimizer steps completed. */
-  global_step: number;
-  /** 0-based index of the epoch the position refers to. */
-  epoch: number;
-  /** Batches of `epoch` already trained. */
-  batch_in_epoch: number;
-  /** True when `epoch` is finished (evaluated, recorded): a resumed run starts epoch + 1. */
-  epoch_complete: boolean;
-  /** The shuffled example indices of `epoch` (null once the epoch is complete). */
-  epoch_order: number[] | null;
-  /** Sum and count of the batch losses of `epoch` so far, for its mean train loss. */
-  epoch_loss_sum: number;
-  epoch_loss_batches: number;
-  epoch_seconds: number;
-  /** `Rng.getState()`; NaN (no spare normal) is stored as null, since JSON has no NaN. */
-  rng_state: (number | null)[];
-  history: EpochRecord[];
-  /** 1-based best epoch and its validation weighted F1, or null before any evaluation. */
-  best: { epoch: number; f1_weighted: number } | null;
-  /** AdamW's step count and each parameter's own count (the moments are in optimizer.safetensors). */
-  optimizer: { step: number; param_steps: Record<string, number> };
-  schedule: { kind: string; lr: number; total_steps: number; warmup_steps: number };
-  train_seconds: number;
-  train_examples: number;
-  /** The settings that must match for a resume to be exact (seed, batch size, data sizes, …). */
-  fingerprint: Record<string, unknown>;
-}
-
-export interface CheckpointContents {
-  dir: string;
-  state: TrainerState;
-  weights: StateDict;
-  optimizer: AdamWStateDict;
-  best: StateDict | null;
-}
-
-export interface CheckpointPayload {
-  state: TrainerState;
-  weights: StateDict;
-  optimizer: AdamWStateDict;
-  best: StateDict | null;
-}
-
-export function rngStateToJson(state: readonly number[]): (number | null)[] {
-  return state.map((v) => (Number.isNaN(v) ? null : v));
-}
-
-export function rngStateFromJson(state: readonly (number | null)[]): number[] {
-  return state.map((v) => (v === null ? Number.NaN : v));
-}
+export {
+  CHECKPOINT_FORMAT,
+  rngStateFromJson,
+  rngStateToJson,
+  type CheckpointContents,
+  type CheckpointPayload,
+  type TrainerState,
+} from './checkpoint-format.js';
 
 /**
  * Writes `checkpoint-<global_step>` under `outputDir` atomically, then keeps only the newest
@@ -88,17 +40,7 @@ export function saveCheckpoint(outputDir: string, payload: CheckpointPayload, ke
   rmSync(tempDir, { recursive: true, force: true });
   mkdirSync(tempDir);
   try {
-    writeFileSync(
-      join(tempDir, 'model.safetensors'),
-      serializeSafetensors(payload.weights, { format: 'pt' }),
-    );
-    writeFileSync(
-      join(tempDir, 'optimizer.safetensors'),
-      serializeSafetensors(optimizerTensors(payload.optimizer)),
-    );
-    if (payload.best)
-      writeFileSync(join(tempDir, 'best.safetensors'), serializeSafetensors(payload.best, { format: 'pt' }));
-    writeFileSync(join(tempDir, STATE_FILE), `${JSON.stringify(payload.state)}\n`);
+    for (const [name, bytes] of checkpointFiles(payload)) writeFileSync(join(tempDir, name), bytes);
     if (existsSync(finalDir)) {
       // The same step saved again (a resumed run passing it once more): swap, never leaving a gap.
       const oldDir = join(outputDir, `${OLD_PREFIX}${step}-${process.pid}`);
@@ -152,41 +94,22 @@ export function pruneCheckpoints(outputDir: string, keep: number): void {
 }
 
 export function loadCheckpoint(dir: string): CheckpointContents {
-  const statePath = join(dir, STATE_FILE);
-  if (!existsSync(statePath))
-    throw new UserError(`${dir} is not a complete LoRA Lab checkpoint: it has no ${STATE_FILE}.`);
-  let state: TrainerState;
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as TrainerState;
-  } catch (error) {
-    throw new UserError(`The checkpoint state ${statePath} is not valid JSON (${(error as Error).message}).`);
-  }
-  if (state.format !== FORMAT) {
-    throw new UserError(
-      `${statePath} has format ${JSON.stringify(state.format)}; this version of LoRA Lab reads ${FORMAT}.`,
-    );
-  }
-  const weights = readSafetensors(join(dir, 'model.safetensors')).tensors;
-  const moments = readSafetensors(join(dir, 'optimizer.safetensors')).tensors;
-  const params = new Map<string, AdamWParamState>();
-  for (const [name, step] of Object.entries(state.optimizer.param_steps)) {
-    const m = moments.get(`${name}.exp_avg`);
-    const v = moments.get(`${name}.exp_avg_sq`);
-    if (!m || !v) throw new UserError(`The checkpoint ${dir} lacks the optimizer moments of ${name}.`);
-    params.set(name, { step, m: m.data, v: v.data });
-  }
-  const bestPath = join(dir, 'best.safetensors');
-  const best = existsSync(bestPath) ? readSafetensors(bestPath).tensors : null;
-  return { dir, state, weights, optimizer: { step: state.optimizer.step, params }, best };
+  return readCheckpoint(dir, {
+    pathOf: (name) => join(dir, name),
+    read: (name) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : null),
+  });
 }
 
-function optimizerTensors(optimizer: AdamWStateDict): StateDict {
-  const out: StateDict = new Map();
-  for (const [name, s] of optimizer.params) {
-    out.set(`${name}.exp_avg`, { shape: [s.m.length], data: s.m });
-    out.set(`${name}.exp_avg_sq`, { shape: [s.v.length], data: s.v });
-  }
-  return out;
+/** The checkpoints of the folder `dir` as a store; it loads any checkpoint folder by its path. */
+export function folderCheckpoints(dir: string): CheckpointStore {
+  return {
+    where: dir,
+    save: (payload, keep) => saveCheckpoint(dir, payload, keep),
+    list: () => listCheckpoints(dir),
+    latest: () => latestCheckpoint(dir),
+    load: (id) => loadCheckpoint(id),
+    prune: (keep) => pruneCheckpoints(dir, keep),
+  };
 }
 
 /** Half-written folders of a run that died mid-save; they are never read, only cleared. */
@@ -203,5 +126,3 @@ function removeLeftovers(outputDir: string): void {
     }
   }
 }
-
-export { FORMAT as CHECKPOINT_FORMAT };

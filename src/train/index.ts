@@ -22,7 +22,14 @@ export {
   loadCheckpoint,
   pruneCheckpoints,
   saveCheckpoint,
+  folderCheckpoints,
   type CheckpointContents,
   type TrainerState,
 } from './checkpoint.js';
+export {
+  memoryCheckpoints,
+  type CheckpointFileMap,
+  type CheckpointStore,
+  type MemoryCheckpointStore,
+} from './checkpoint-store.js';
 export type { ClassMetrics, EpochRecord, Method, Metrics, RunResults, Timing } from './results.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { UserError } from '../errors.js';
 import type { StateDict } from '../io/state-dict.js';
 import { countParameters } from '../nn/module.js';
@@ -11,17 +10,14 @@ import { crossEntropy } from '../tensor/ops/cross-entropy.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  latestCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  pruneCheckpoints,
   rngStateFromJson,
   rngStateToJson,
-  saveCheckpoint,
   CHECKPOINT_FORMAT,
   type CheckpointContents,
   type TrainerState,
-} from './checkpoint.js';
+} from './checkpoint-format.js';
+import { folderCheckpoints } from './checkpoint-folder.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
 
@@ -102,15 +98,17 @@ export interface TrainOptions<E> {
   /** The seed `rng` was made from, recorded in results.json and checked on resume. */
   seed: number;
 
-  /** Folder for `checkpoint-<step>/` folders; no checkpoints when absent. */
+  /** Folder for `checkpoint-<step>/` folders; no checkpoints when absent (and no `checkpoints`). */
   checkpointDir?: string;
+  /** Where to keep checkpoints instead of a folder (memoryCheckpoints in a browser). */
+  checkpoints?: CheckpointStore;
   /** Also checkpoint every this many optimizer steps (0/absent: only at the end of each epoch). */
   saveSteps?: number;
   /** Keep only the newest this many checkpoints (0/absent: keep all). */
   saveTotalLimit?: number;
   /**
-   * Continue from a checkpoint: true = the newest complete one in checkpointDir (an error when there
-   * is none), a string = that checkpoint folder. The other options must match the interrupted run.
+   * Continue from a checkpoint: true = the newest complete one in the checkpoint store (an error when
+   * there is none), a string = that checkpoint (a folder's path, or a store's id). The other options must match the interrupted run.
    */
   resume?: boolean | string;
   /**
@@ -200,8 +198,15 @@ export async function trainClassifierAsync<E>(options: TrainOptions<E>): Promise
   for (;;) {
     const next = steps.next();
     if (next.done) return next.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
+}
+
+/** A turn of the event loop: setImmediate in Node; a browser, which has none, takes a zero timeout. */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 }
 
 /** The training run, pausing (yield) after each step and each epoch's checkpoint; see trainClassifier. */
@@ -264,9 +269,11 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
   let trainExamples = 0;
   let lastCheckpoint: string | null = null;
 
-  const resumeFrom = resolveResume(o);
+  const store = o.checkpoints ?? (o.checkpointDir ? folderCheckpoints(o.checkpointDir) : null);
+  const resumeFrom = resolveResume(o, store);
   if (resumeFrom) {
-    const ckpt = loadCheckpoint(resumeFrom);
+    // A checkpoint named by its folder may lie outside this run's checkpoint folder.
+    const ckpt = (store ?? folderCheckpoints(resumeFrom)).load(resumeFrom);
     checkFingerprint(ckpt, fingerprint);
     restoreWeights(params, ckpt.weights, ckpt.dir);
     optimizer.loadStateDict(ckpt.optimizer);
@@ -289,13 +296,13 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       epochSeconds = s.epoch_seconds;
     }
     lastCheckpoint = ckpt.dir;
-  } else if (o.checkpointDir && listCheckpoints(o.checkpointDir).length > 0) {
+  } else if (store && store.list().length > 0) {
     if (!o.overwriteCheckpoints) {
       throw new UserError(
-        `The checkpoint folder ${o.checkpointDir} already holds checkpoints of an earlier run; resume it, delete them, or choose another folder.`,
+        `The checkpoint folder ${store.where} already holds checkpoints of an earlier run; resume it, delete them, or choose another folder.`,
       );
     }
-    pruneCheckpoints(o.checkpointDir, 0);
+    store.prune(0);
   }
 
   const snapshot = (): StateDict => {
@@ -305,7 +312,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
   };
 
   const checkpoint = (epochComplete: boolean): string | null => {
-    if (!o.checkpointDir) return null;
+    if (!store) return null;
     const opt = optimizer.stateDict();
     const paramSteps: Record<string, number> = {};
     for (const [name, s] of opt.params) paramSteps[name] = s.step;
@@ -333,8 +340,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       train_examples: trainExamples,
       fingerprint,
     };
-    const dir = saveCheckpoint(
-      o.checkpointDir,
+    const dir = store.save(
       { state, weights: snapshot(), optimizer: opt, best: bestWeights },
       o.saveTotalLimit,
     );
@@ -375,7 +381,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
         const value = loss.data[0];
         if (!Number.isFinite(value)) {
           optimizer.zeroGrad();
-          throw new TrainingDiverged(stepNumber, `the loss became ${value}`, lastCheckpoint, o.checkpointDir);
+          throw new TrainingDiverged(stepNumber, `the loss became ${value}`, lastCheckpoint, store?.where);
         }
         backward(loss);
         const norm = o.maxGradNorm !== null ? clipGradNorm(paramList, o.maxGradNorm) : gradNorm(paramList);
@@ -385,7 +391,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
             stepNumber,
             `the gradient norm became ${norm}`,
             lastCheckpoint,
-            o.checkpointDir,
+            store?.where,
           );
         }
         optimizer.lr = lr;
@@ -535,16 +541,16 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
   }
   if (o.train.length === 0) throw new UserError('The training split is empty; there is nothing to train on.');
   if (o.test.length === 0) throw new UserError('The test split is empty; there is nothing to evaluate.');
-  if (o.resume === true && !o.checkpointDir)
+  if (o.resume === true && !o.checkpointDir && !o.checkpoints)
     throw new UserError('Resuming needs the checkpoint folder of the interrupted run.');
   return o;
 }
 
-function resolveResume<E>(o: Normalised<E>): string | null {
+function resolveResume<E>(o: Normalised<E>, store: CheckpointStore | null): string | null {
   if (!o.resume) return null;
   if (typeof o.resume === 'string') return o.resume;
-  const dir = latestCheckpoint(o.checkpointDir!);
-  if (!dir) throw new UserError(`There is no complete checkpoint in ${o.checkpointDir} to resume from.`);
+  const dir = store!.latest();
+  if (!dir) throw new UserError(`There is no complete checkpoint in ${store!.where} to resume from.`);
   return dir;
 }
 

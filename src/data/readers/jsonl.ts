@@ -1,13 +1,9 @@
-import { UserError } from '../../errors.js';
 import { openBytes } from '../byte-source.js';
 import { requireFile } from '../csv.js';
 import { decodeUtf8Chunks } from '../utf8-stream.js';
+import { parseJsonLine, type JsonRecord } from './jsonl-line.js';
 
-/** One JSON Lines object and its line (1-based). */
-export interface JsonRecord {
-  values: Record<string, unknown>;
-  line: number;
-}
+export type { JsonRecord } from './jsonl-line.js';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -27,33 +23,14 @@ export async function* readJsonlRecords(path: string): AsyncGenerator<JsonRecord
       pending = lines.pop() ?? '';
       for (const raw of lines) {
         line += 1;
-        const record = parseLine(raw, path, line);
+        const record = parseJsonLine(raw, path, line);
         if (record) yield record;
       }
     }
     line += 1;
-    const last = parseLine(pending, path, line);
+    const last = parseJsonLine(pending, path, line);
     if (last) yield last;
   } finally {
     source.destroy();
   }
-}
-
-function parseLine(raw: string, path: string, line: number): JsonRecord | null {
-  const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-  if (text.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(
-      `${path} line ${line} is not valid JSON (${(error as Error).message.replace(/\.$/, '')}); each line of a JSON Lines file must be one object.`,
-    );
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new UserError(
-      `${path} line ${line} is not a JSON object; each line of a JSON Lines file must be one object.`,
-    );
-  }
-  return { values: value as Record<string, unknown>, line };
 }

@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
-import { workerScriptPath } from './locate.js';
+import type { KernelWorker } from './kernel-worker.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
+import { startKernelWorker } from './worker-host.js';
 
 /**
  * Slots of the control block (Int32, in shared memory) through which the main thread drives the
@@ -32,7 +32,8 @@ interface KernelExports {
 }
 
 /**
- * threads − 1 workers, each with its own instance of the kernel module over the shared memory. The
+ * threads − 1 workers (Node worker threads, or Web Workers in a browser: see worker-host.ts), each with
+ * its own instance of the kernel module over the shared memory. The
  * main thread is thread 0: `run` wakes the workers, does its share of the job, then waits for them
  * with Atomics.wait, so every kernel call is synchronous for its caller.
  *
@@ -44,11 +45,11 @@ interface KernelExports {
  * consistent atomics one of the two always sees the other.
  */
 export class ThreadPool {
-  private readonly workers: Worker[];
+  private readonly workers: KernelWorker[];
   private readonly control: Int32Array;
   private disposed = false;
 
-  private constructor(workers: Worker[], control: Int32Array) {
+  private constructor(workers: KernelWorker[], control: Int32Array) {
     this.workers = workers;
     this.control = control;
   }
@@ -61,36 +62,19 @@ export class ThreadPool {
   ): Promise<ThreadPool> {
     const control = new Int32Array(memory.buffer, controlPtr, Object.keys(CONTROL).length);
     control.fill(0);
-    const script = workerScriptPath();
-    const workers: Worker[] = [];
-    const ready: Promise<void>[] = [];
+    const workers: KernelWorker[] = [];
     for (let index = 1; index < threads; index++) {
-      // execArgv [] keeps a TypeScript loader of the parent (tsx) out of the plain-JS worker.
-      const worker = new Worker(script, {
-        workerData: { module, memory, controlPtr, index, slots: CONTROL, spinMs: WORKER_SPIN_MS },
-        execArgv: [],
-      });
-      // A forgotten dispose() must not keep the process alive.
-      worker.unref();
-      workers.push(worker);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
-          worker.once('exit', (code) =>
-            reject(new Error(`A kernel worker exited (code ${code}) while starting.`)),
-          );
-        }),
+      workers.push(
+        startKernelWorker({ module, memory, controlPtr, index, slots: CONTROL, spinMs: WORKER_SPIN_MS }),
       );
     }
     const pool = new ThreadPool(workers, control);
     try {
-      await Promise.all(ready);
+      await Promise.all(workers.map((worker) => worker.ready));
     } catch (error) {
       pool.dispose();
       throw error;
     }
-    for (const worker of workers) worker.removeAllListeners();
     return pool;
   }
 
@@ -136,6 +120,6 @@ export class ThreadPool {
     Atomics.store(this.control, CONTROL.quit, 1);
     Atomics.add(this.control, CONTROL.generation, 1);
     Atomics.notify(this.control, CONTROL.generation);
-    for (const worker of this.workers) void worker.terminate();
+    for (const worker of this.workers) worker.terminate();
   }
 }

@@ -1,0 +1,37 @@
+import { WebAssemblyApi, type WasmModule } from './wasm-api.js';
+
+// The browser build's twin of locate.ts: the kernels and the worker script are files beside the
+// bundle (scripts/build-browser.mjs copies them there), fetched relative to it.
+
+function beside(name: string): string {
+  return new URL(`./${name}`, import.meta.url).href;
+}
+
+/** In a browser the module is fetched when needed; a missing file fails there with its URL. */
+export function kernelWasmBuilt(): boolean {
+  return true;
+}
+
+/** The URL of the Web Worker script (web-worker.mjs, bundled as kernel-worker.js). */
+export function workerScriptPath(): string {
+  return beside('kernel-worker.js');
+}
+
+let compiled: Promise<WasmModule> | null = null;
+
+/** Fetches and compiles kernels.wasm once per page or worker. */
+export function loadKernelModule(): Promise<WasmModule> {
+  if (!compiled) {
+    const url = beside('kernels.wasm');
+    compiled = fetch(url).then(async (response) => {
+      if (!response.ok)
+        throw new Error(
+          `The WebAssembly kernels could not be fetched from ${url} (HTTP ${response.status}).`,
+        );
+      return WebAssemblyApi.compile(new Uint8Array(await response.arrayBuffer()));
+    });
+    // A failed fetch may be retried by the next call.
+    compiled.catch(() => (compiled = null));
+  }
+  return compiled;
+}
