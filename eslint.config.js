@@ -18,6 +18,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The browser's kernel worker: a Web Worker's global scope.
+    files: ['src/kernels/wasm/web-worker.mjs'],
+    languageOptions: { globals: { self: 'readonly' } },
+  },
+  {
     languageOptions: {
       globals: {
         console: 'readonly',
