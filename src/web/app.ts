@@ -1,0 +1,462 @@
+import type { ClassMetrics, Metrics } from '../train/results.js';
+import { drawChart, type ChartData } from './chart.js';
+import type {
+  FinishedRun,
+  Hello,
+  ModelChoice,
+  Replies,
+  Request,
+  RunSettings,
+  SavedRunSummary,
+  TrainEnd,
+  TrainEvent,
+  WorkerMessage,
+} from './protocol.js';
+import { defaultSettings, NUMBER_FIELDS } from './settings.js';
+
+// The page: forms and views only. Everything heavy happens in the training worker (train-worker.ts),
+// reached through `call`.
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const worker = new Worker(new URL('./train-worker.js', import.meta.url), {
+  type: 'module',
+  name: 'lora-lab training',
+});
+const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+let nextId = 1;
+
+function call<R extends Request>(request: R): Promise<Replies[R['type']]> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    worker.postMessage({ id, ...request });
+  });
+}
+
+worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
+  const message = event.data;
+  if ('event' in message) return onTrainEvent(message);
+  const waiting = pending.get(message.id);
+  pending.delete(message.id);
+  if (message.ok) waiting?.resolve(message.reply);
+  else waiting?.reject(new Error(message.error));
+});
+worker.addEventListener('error', (event) => {
+  showStatus('engine', `The training worker failed: ${event.message}`, true);
+});
+
+const page = {
+  model: false,
+  data: false,
+  training: false,
+  targetsEdited: false,
+  chart: { totalSteps: 1, loss: [], f1: [] } as ChartData,
+  batchSize: 16,
+};
+
+function showStatus(id: string, text: string, error = false): void {
+  const element = $(id);
+  element.textContent = text;
+  element.classList.toggle('error', error);
+}
+
+function refreshButtons(): void {
+  ($('train') as HTMLButtonElement).disabled = page.training || !page.model || !page.data;
+  ($('stop') as HTMLButtonElement).disabled = !page.training;
+  ($('resume') as HTMLButtonElement).disabled = page.training;
+  ($('discard') as HTMLButtonElement).disabled = page.training;
+  for (const element of document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>(
+    '#model-step input, #model-step button, #data-step input, #data-step select, #settings input',
+  ))
+    element.disabled = page.training;
+}
+
+// ---- 1. Base model
+
+async function loadModel(choice: ModelChoice): Promise<void> {
+  page.model = false;
+  refreshButtons();
+  showStatus('model-status', 'Reading the model…');
+  try {
+    const model = await call({ type: 'load-model', choice });
+    page.model = true;
+    showStatus(
+      'model-status',
+      `${model.where}: ${model.modelType}, ${model.layers}, ${(model.parameters / 1e6).toFixed(1)} M parameters, up to ${model.maxLength} tokens.`,
+    );
+    if (!page.targetsEdited) ($('targets') as HTMLInputElement).value = model.defaultTargets.join(', ');
+    const maxLen = $('max-len') as HTMLInputElement;
+    maxLen.max = String(model.maxLength);
+    if (Number(maxLen.value) > model.maxLength) maxLen.value = String(model.maxLength);
+  } catch (error) {
+    showStatus('model-status', (error as Error).message, true);
+  }
+  refreshButtons();
+}
+
+$('model-url-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void loadModel({ kind: 'url', url: ($('model-url') as HTMLInputElement).value.trim() });
+});
+$('model-folder').addEventListener('change', () => {
+  const picked = [...(($('model-folder') as HTMLInputElement).files ?? [])];
+  // The folder's own files, not those of its subfolders.
+  const files = picked.filter((file) => file.webkitRelativePath.split('/').length === 2);
+  if (files.length > 0) void loadModel({ kind: 'files', files });
+});
+
+// ---- 2. Data
+
+async function readData(file: File): Promise<void> {
+  page.data = false;
+  refreshButtons();
+  showStatus('data-status', `Reading ${file.name}…`);
+  $('columns').hidden = true;
+  $('class-counts').hidden = true;
+  try {
+    const data = await call({ type: 'read-data', name: file.name, bytes: await file.arrayBuffer() });
+    showStatus('data-status', `${data.name}: ${data.rows} rows, columns ${data.columns.join(', ')}.`);
+    fillSelect('text-column', data.columns, data.text ?? data.columns[0]!);
+    fillSelect(
+      'label-column',
+      data.columns,
+      data.label ?? data.columns[Math.min(1, data.columns.length - 1)]!,
+    );
+    $('columns').hidden = false;
+    await showClasses();
+  } catch (error) {
+    showStatus('data-status', (error as Error).message, true);
+  }
+  refreshButtons();
+}
+
+function fillSelect(id: string, options: readonly string[], chosen: string): void {
+  const select = $(id) as HTMLSelectElement;
+  select.replaceChildren(...options.map((name) => new Option(name, name, false, name === chosen)));
+}
+
+async function showClasses(): Promise<void> {
+  const textColumn = ($('text-column') as HTMLSelectElement).value;
+  const labelColumn = ($('label-column') as HTMLSelectElement).value;
+  page.data = false;
+  try {
+    const classes = await call({ type: 'classes', textColumn, labelColumn });
+    const body = $('class-counts').querySelector('tbody')!;
+    const most = Math.max(1, ...classes.counts.map(([, n]) => n));
+    body.replaceChildren(
+      ...classes.counts.map(([label, count]) => {
+        const bar = document.createElement('span');
+        bar.style.width = `${(100 * count) / most}%`;
+        return row([label, String(count), bar], ['', '', 'bar']);
+      }),
+    );
+    $('class-counts').hidden = false;
+    const skipped = classes.skipped > 0 ? `; ${classes.skipped} rows without text or label are left out` : '';
+    const few =
+      classes.counts.length < 2 ? ' A classifier needs at least two classes: pick another label column.' : '';
+    showStatus(
+      'data-status',
+      `${classes.rows} labelled rows in ${classes.counts.length} classes${skipped}.${few}`,
+      few !== '',
+    );
+    page.data = classes.counts.length >= 2;
+  } catch (error) {
+    $('class-counts').hidden = true;
+    showStatus('data-status', (error as Error).message, true);
+  }
+  refreshButtons();
+}
+
+$('data-file').addEventListener('change', () => {
+  const file = ($('data-file') as HTMLInputElement).files?.[0];
+  if (file) void readData(file);
+});
+const drop = $('drop-zone');
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  drop.classList.remove('over');
+  const file = event.dataTransfer?.files[0];
+  if (file && !page.training) void readData(file);
+});
+$('text-column').addEventListener('change', () => void showClasses());
+$('label-column').addEventListener('change', () => void showClasses());
+
+// ---- 3. Settings
+
+function fillSettings(settings: Partial<RunSettings>): void {
+  for (const [id, key] of Object.entries(NUMBER_FIELDS)) {
+    const value = settings[key];
+    if (value !== undefined) ($(id) as HTMLInputElement).value = String(value);
+  }
+  if (settings.targets) ($('targets') as HTMLInputElement).value = settings.targets.join(', ');
+}
+
+function readSettings(): RunSettings | null {
+  const form = $('settings') as HTMLFormElement;
+  if (!form.reportValidity()) return null;
+  const settings = { ...defaultSettings() } as RunSettings;
+  for (const [id, key] of Object.entries(NUMBER_FIELDS)) {
+    (settings as unknown as Record<string, number>)[key] = Number(($(id) as HTMLInputElement).value);
+  }
+  settings.targets = ($('targets') as HTMLInputElement).value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  settings.textColumn = ($('text-column') as HTMLSelectElement).value;
+  settings.labelColumn = ($('label-column') as HTMLSelectElement).value;
+  return settings;
+}
+
+fillSettings(defaultSettings());
+drawChart($('chart') as unknown as SVGSVGElement, page.chart);
+$('targets').addEventListener('input', () => (page.targetsEdited = true));
+
+// ---- 4. Train
+
+function onTrainEvent(message: TrainEvent): void {
+  switch (message.event) {
+    case 'started':
+      page.chart = { totalSteps: message.totalSteps, loss: [], f1: [] };
+      ($('progress') as HTMLProgressElement).value = message.step / message.totalSteps;
+      $('progress').dataset.startStep = String(message.step);
+      showStatus(
+        'train-status',
+        message.resumed
+          ? `Resumed at step ${message.step} of ${message.totalSteps}.`
+          : `Training: ${message.totalSteps} steps.`,
+      );
+      drawChart($('chart') as unknown as SVGSVGElement, page.chart);
+      break;
+    case 'progress': {
+      const p = message.progress;
+      ($('progress') as HTMLProgressElement).value = p.step / p.totalSteps;
+      page.chart.loss.push([p.step, p.loss]);
+      const left =
+        p.examplesPerSecond > 0 ? ((p.totalSteps - p.step) * page.batchSize) / p.examplesPerSecond : 0;
+      showStatus(
+        'train-status',
+        `Step ${p.step} of ${p.totalSteps} · epoch ${p.epoch} of ${p.epochs} · loss ${p.loss.toFixed(4)} · ${p.examplesPerSecond.toFixed(1)} examples/s · ${formatDuration(left)} left`,
+      );
+      drawChart($('chart') as unknown as SVGSVGElement, page.chart);
+      break;
+    }
+    case 'epoch': {
+      const last = page.chart.loss[page.chart.loss.length - 1];
+      if (message.record.val && last) page.chart.f1.push([last[0], message.record.val.f1_weighted]);
+      drawChart($('chart') as unknown as SVGSVGElement, page.chart);
+      break;
+    }
+    case 'evaluating':
+      showStatus(
+        'train-status',
+        `Evaluating on the ${message.split === 'val' ? 'validation' : 'test'} split: ${message.done} of ${message.total} examples.`,
+      );
+      break;
+    case 'checkpoint':
+      $('progress').dataset.checkpoint = String(message.step);
+      break;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}
+
+async function train(run: () => Promise<TrainEnd>, batchSize: number): Promise<void> {
+  page.training = true;
+  page.batchSize = batchSize;
+  $('resume-box').hidden = true;
+  $('results-step').hidden = true;
+  refreshButtons();
+  try {
+    const end = await run();
+    if ('finished' in end) {
+      showStatus(
+        'train-status',
+        `Finished: ${end.finished.trainSeconds.toFixed(1)} s of training at ${end.finished.examplesPerSecond.toFixed(1)} examples/s; best epoch ${end.finished.bestEpoch}.`,
+      );
+      ($('progress') as HTMLProgressElement).value = 1;
+      showResults(end.finished);
+    } else {
+      showStatus(
+        'train-status',
+        `Stopped at step ${end.stopped.step} of ${end.stopped.totalSteps}. The checkpoint is kept in this browser: Resume continues from it, also after a reload.`,
+      );
+      await offerResume();
+    }
+  } catch (error) {
+    showStatus('train-status', (error as Error).message, true);
+  }
+  page.training = false;
+  refreshButtons();
+}
+
+$('train').addEventListener('click', () => {
+  const settings = readSettings();
+  if (settings) void train(() => call({ type: 'train', settings }), settings.batchSize);
+});
+$('stop').addEventListener('click', () => {
+  showStatus('train-status', 'Stopping at the end of this step, keeping a checkpoint…');
+  ($('stop') as HTMLButtonElement).disabled = true;
+  void call({ type: 'stop' });
+});
+
+async function offerResume(saved?: SavedRunSummary | null): Promise<void> {
+  const found = saved === undefined ? (await call({ type: 'hello' })).saved : saved;
+  if (!found) return;
+  $('resume-text').textContent =
+    `A stopped run can be resumed: step ${found.step} of ${found.totalSteps}, ${found.model} on ${found.data}.`;
+  $('resume-box').hidden = false;
+  $('resume').onclick = () => {
+    fillSettings(found.settings);
+    void train(() => call({ type: 'resume' }), found.settings.batchSize);
+  };
+  $('discard').onclick = async () => {
+    await call({ type: 'discard' });
+    $('resume-box').hidden = true;
+  };
+}
+
+// ---- 5. Results
+
+function showResults(run: FinishedRun): void {
+  const m: Metrics = run.test;
+  const metrics = $('metrics');
+  metrics.replaceChildren(
+    ...[
+      ['Accuracy', m.accuracy],
+      ['F1 (weighted)', m.f1_weighted],
+      ['F1 (macro)', m.f1_macro],
+    ].map(([name, value]) => {
+      const box = document.createElement('div');
+      const dt = document.createElement('dt');
+      dt.textContent = String(name);
+      const dd = document.createElement('dd');
+      dd.textContent = (value as number).toFixed(4);
+      box.append(dt, dd);
+      return box;
+    }),
+  );
+  const perClass = $('per-class').querySelector('tbody')!;
+  perClass.replaceChildren(
+    ...m.labels.map((label) => {
+      const c: ClassMetrics = m.per_class[label]!;
+      return row([label, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]);
+    }),
+  );
+  const confusion = $('confusion');
+  const head = document.createElement('tr');
+  head.append(cell('th', 'True \\ predicted'), ...m.labels.map((label) => cell('th', label, 'col')));
+  confusion.querySelector('thead')!.replaceChildren(head);
+  confusion.querySelector('tbody')!.replaceChildren(
+    ...m.confusion.map((counts, i) => {
+      const tr = document.createElement('tr');
+      tr.append(cell('th', m.labels[i]!, 'row'), ...counts.map((n) => cell('td', String(n))));
+      return tr;
+    }),
+  );
+  $('results-step').hidden = false;
+}
+
+function cell(tag: 'td' | 'th', content: string | Node, scope?: 'col' | 'row'): HTMLTableCellElement {
+  const element = document.createElement(tag);
+  element.append(content);
+  if (scope) element.scope = scope;
+  return element;
+}
+
+function row(contents: (string | Node)[], classes: string[] = []): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.append(
+    ...contents.map((content, i) => {
+      const td = cell(i === 0 ? 'th' : 'td', content, i === 0 ? 'row' : undefined);
+      if (classes[i]) td.className = classes[i]!;
+      return td;
+    }),
+  );
+  return tr;
+}
+
+$('try-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const texts = ($('try-text') as HTMLTextAreaElement).value
+    .split('\n')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (texts.length === 0) return;
+  const table = $('predictions');
+  try {
+    const { labels, rows } = await call({ type: 'predict', texts });
+    const head = document.createElement('tr');
+    head.append(
+      cell('th', 'Text', 'col'),
+      cell('th', 'Predicted', 'col'),
+      cell('th', 'Probability', 'col'),
+      ...labels.map((label) => cell('th', `logit ${label}`, 'col')),
+    );
+    table.querySelector('thead')!.replaceChildren(head);
+    table.querySelector('tbody')!.replaceChildren(
+      ...rows.map((r) => {
+        const best = r.probs[labels.indexOf(r.label)]!;
+        const tr = row([r.text, r.label, best.toFixed(3), ...r.logits.map((v) => v.toFixed(6))]);
+        tr.className = 'prediction';
+        return tr;
+      }),
+    );
+    table.hidden = false;
+  } catch (error) {
+    showStatus('download-status', (error as Error).message, true);
+  }
+});
+
+$('download').addEventListener('click', async () => {
+  try {
+    const { zip, name } = await call({ type: 'adapter' });
+    const url = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    showStatus('download-status', `${name}: adapter_config.json, adapter_model.safetensors, label_map.json.`);
+  } catch (error) {
+    showStatus('download-status', (error as Error).message, true);
+  }
+});
+
+// ---- Start
+
+async function start(): Promise<void> {
+  const preset = new URLSearchParams(location.search).get('model');
+  if (preset) ($('model-url') as HTMLInputElement).value = new URL(preset, location.href).href;
+  let hello: Hello;
+  try {
+    hello = await call({ type: 'hello' });
+  } catch (error) {
+    showStatus('engine', `The engine did not start: ${(error as Error).message}`, true);
+    return;
+  }
+  const engine = $('engine');
+  if (hello.isolated) {
+    engine.textContent = `Engine: WebAssembly kernels on ${hello.threads} thread${hello.threads === 1 ? '' : 's'}.`;
+  } else {
+    engine.textContent =
+      'This page is not cross-origin isolated, so its kernels cannot share memory between threads: training runs on one thread (serve it with lora-lab web for several).';
+    engine.classList.add('warning');
+  }
+  engine.dataset.threads = String(hello.threads);
+  await offerResume(hello.saved);
+  refreshButtons();
+}
+
+void start();

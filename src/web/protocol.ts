@@ -1,0 +1,124 @@
+import type { TrainProgress } from '../train/trainer.js';
+import type { EpochRecord, Metrics } from '../train/results.js';
+
+// The messages between the page (app.ts) and its training worker (train-worker.ts). A request carries
+// an id and gets one reply with that id; training also sends events without one.
+
+/** Where the base model comes from: a file server's folder URL, or files picked from a local folder. */
+export type ModelChoice = { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+
+/** The settings of a training run; the defaults come from the tuned preset (settings.ts). */
+export interface RunSettings {
+  textColumn: string;
+  labelColumn: string;
+  r: number;
+  alpha: number;
+  dropout: number;
+  targets: string[];
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  maxLen: number;
+  weightDecay: number;
+  warmupRatio: number;
+  valSize: number;
+  testSize: number;
+  seed: number;
+  /** Checkpoint every this many steps (besides each epoch's end and a stop). */
+  saveSteps: number;
+}
+
+export type Request =
+  | { type: 'hello' }
+  | { type: 'load-model'; choice: ModelChoice }
+  | { type: 'read-data'; name: string; bytes: ArrayBuffer }
+  | { type: 'classes'; textColumn: string; labelColumn: string }
+  | { type: 'train'; settings: RunSettings }
+  | { type: 'resume' }
+  | { type: 'discard' }
+  | { type: 'stop' }
+  | { type: 'predict'; texts: string[] }
+  | { type: 'adapter' };
+
+export interface Hello {
+  threads: number;
+  isolated: boolean;
+  /** A run stopped (or cut off by a reload) that can be resumed. */
+  saved: SavedRunSummary | null;
+}
+
+export interface SavedRunSummary {
+  model: string;
+  data: string;
+  step: number;
+  totalSteps: number;
+  settings: RunSettings;
+}
+
+export interface ModelSummary {
+  where: string;
+  modelType: string;
+  parameters: number;
+  layers: string;
+  defaultTargets: string[];
+  maxLength: number;
+}
+
+export interface DataSummary {
+  name: string;
+  rows: number;
+  columns: string[];
+  /** The columns the CLI's readers would choose (null where they find none). */
+  text: string | null;
+  label: string | null;
+  /** The first rows, for a preview. */
+  sample: Record<string, string>[];
+}
+
+export interface ClassCounts {
+  rows: number;
+  skipped: number;
+  counts: [label: string, count: number][];
+}
+
+export interface PredictionRow {
+  text: string;
+  label: string;
+  probs: number[];
+  logits: number[];
+}
+
+export interface FinishedRun {
+  labels: string[];
+  test: Metrics;
+  bestEpoch: number;
+  trainSeconds: number;
+  examplesPerSecond: number;
+}
+
+/** Replies by request type. */
+export interface Replies {
+  hello: Hello;
+  'load-model': ModelSummary;
+  'read-data': DataSummary;
+  classes: ClassCounts;
+  train: TrainEnd;
+  resume: TrainEnd;
+  discard: null;
+  stop: null;
+  predict: { labels: string[]; rows: PredictionRow[] };
+  adapter: { zip: ArrayBuffer; name: string };
+}
+
+/** How a training request ended: finished with results, or stopped with a checkpoint kept. */
+export type TrainEnd = { finished: FinishedRun } | { stopped: { step: number; totalSteps: number } };
+
+export type TrainEvent =
+  | { event: 'started'; totalSteps: number; step: number; resumed: boolean; labels: string[] }
+  | { event: 'progress'; progress: TrainProgress }
+  | { event: 'epoch'; record: EpochRecord }
+  | { event: 'evaluating'; split: 'val' | 'test'; done: number; total: number }
+  | { event: 'checkpoint'; step: number };
+
+export type WorkerMessage =
+  { id: number; ok: true; reply: unknown } | { id: number; ok: false; error: string } | TrainEvent;
