@@ -9,6 +9,7 @@ import { registerPreprocess } from './preprocess.js';
 import { registerReport } from './report.js';
 import { registerTokenize } from './tokenize.js';
 import { registerTrain } from './train.js';
+import { registerWeb } from './web.js';
 import { reportUnknownOptionsFirst } from './unknown-first.js';
 import { describeListDefaults } from './help-defaults.js';
 
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerExperiments(program);
   registerReport(program);
   registerBench(program);
+  registerWeb(program);
   reportUnknownOptionsFirst(program);
   describeListDefaults(program);
 }
