@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startWebServer, type WebServer } from '../../src/cli/web-server.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
+
+/** Debian's chromium; `.ci/run` installs it when it is missing. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Screenshots of the test runs (artifacts, not committed). */
+export const SCREENSHOTS = resolve('runs', 'web-screens');
+
+export interface WebSession {
+  browser: Browser;
+  server: WebServer;
+  close(): Promise<void>;
+}
+
+/** The app served from dist/web (built by `npm ci`) with `modelsDir` under /models/, and Chromium; null when Chromium is missing. */
+export async function openWebSession(
+  t: TestContext,
+  modelsDir: string,
+  options: { isolation?: boolean } = {},
+): Promise<WebSession | null> {
+  if (!existsSync(CHROMIUM)) {
+    missingPrerequisite(t, `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+    return null;
+  }
+  const server = await startWebServer({
+    port: 0,
+    host: '127.0.0.1',
+    modelsDir,
+    isolation: options.isolation,
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });
+  return {
+    browser,
+    server,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A small labelled CSV a classifier can learn in a few dozen steps: each class has its own words. */
+export function separableCsv(rowsPerClass: number): string {
+  const classes: Record<string, string[]> = {
+    billing: [
+      'charged twice for my bill',
+      'the invoice amount is wrong',
+      'refund the late fee',
+      'my payment was billed again',
+    ],
+    fraud: [
+      'someone stole my card',
+      'an account opened in my name',
+      'unknown person used my identity',
+      'a thief took the money',
+    ],
+    service: [
+      'the agent hung up on me',
+      'waited hours on the phone',
+      'nobody answered my emails',
+      'rude staff at the branch',
+    ],
+  };
+  const extras = ['please help', 'this is urgent', 'since last week', 'again today', 'what can I do'];
+  const lines = ['text,label'];
+  for (let i = 0; i < rowsPerClass; i++) {
+    for (const [label, phrases] of Object.entries(classes)) {
+      const text = `${phrases[i % phrases.length]} ${extras[(i * 7 + label.length) % extras.length]} (${i})`;
+      lines.push(`"${text}",${label}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The loss the chart shows, step by step: its polyline's heights turned back into losses' order (higher y, lower loss). */
+export async function chartLossHeights(page: Page): Promise<number[]> {
+  const points = (await page.getAttribute('#chart .loss-line', 'points')) ?? '';
+  return points
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((point) => Number(point.split(',')[1]));
+}
