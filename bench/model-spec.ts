@@ -1,82 +1,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../src/errors.js';
 import { readModelConfigFile } from '../src/io/model-config.js';
-import type { ClassifierConfig, SequenceClassifier } from '../src/models/family.js';
-import { readModelConfig } from '../src/models/registry.js';
+import type { ClassifierConfig } from '../src/models/family.js';
+import { BENCH_LABELS, NAMED_SHAPES, namedShapeConfig } from './model-shapes.js';
 
-const NUM_LABELS = 9;
-const labels = Object.fromEntries(Array.from({ length: NUM_LABELS }, (_, i) => [String(i), `LABEL_${i}`]));
-
-/**
- * The shapes `bench --model` knows by name, as config.json objects of their families (published
- * checkpoints' sizes; weights are random, as throughput does not depend on them).
- */
-export const NAMED_SHAPES: Record<string, Record<string, unknown>> = {
-  tiny: {
-    model_type: 'bert',
-    hidden_size: 128,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    intermediate_size: 512,
-  },
-  small: {
-    model_type: 'bert',
-    hidden_size: 256,
-    num_hidden_layers: 4,
-    num_attention_heads: 4,
-    intermediate_size: 512,
-  },
-  minilm: {
-    model_type: 'bert',
-    hidden_size: 384,
-    num_hidden_layers: 6,
-    num_attention_heads: 12,
-    intermediate_size: 1536,
-  },
-  base: { model_type: 'bert' },
-  distilbert: { model_type: 'distilbert' },
-  'roberta-base': {
-    model_type: 'roberta',
-    vocab_size: 50265,
-    max_position_embeddings: 514,
-    type_vocab_size: 1,
-    pad_token_id: 1,
-    layer_norm_eps: 1e-5,
-  },
-  'electra-small': { model_type: 'electra' },
-  'modernbert-base': { model_type: 'modernbert' },
-};
+export { forwardFlops, NAMED_SHAPES } from './model-shapes.js';
 
 /** `--model`: a named shape, or a model directory whose config.json gives the architecture. */
 export function resolveBenchModel(spec: string): { name: string; config: ClassifierConfig } {
-  const named = NAMED_SHAPES[spec];
-  if (named)
-    return { name: spec, config: readModelConfig({ ...named, id2label: labels }, `the ${spec} shape`) };
+  const named = namedShapeConfig(spec);
+  if (named) return { name: spec, config: named };
   if (existsSync(spec) && statSync(spec).isDirectory()) {
-    return { name: spec, config: readModelConfigFile(spec).withLabels(Object.values(labels)) };
+    return { name: spec, config: readModelConfigFile(spec).withLabels(Object.values(BENCH_LABELS)) };
   }
   throw new UserError(
     `--model ${JSON.stringify(spec)} is neither a model directory nor a known shape (${Object.keys(NAMED_SHAPES).join(', ')}).`,
   );
-}
-
-/**
- * Forward multiply-adds ×2 of one batch: the encoder's 2-D weights (not the embeddings, which are
- * looked up) over every token, the head's (pooler, classifier) once per example, plus attention's two
- * T×T products per layer, whose width the query-side projections' inputs give (query, q_lin, or a
- * fused Wqkv). LoRA's own small products are left out.
- */
-export function forwardFlops(model: SequenceClassifier, batch: number, seq: number): number {
-  let perToken = 0;
-  let perExample = 0;
-  for (const [name, p] of model.namedParameters()) {
-    if (p.shape.length !== 2 || /embeddings?\./.test(name) || /(^|\.)lora_[AB]\./.test(name)) continue;
-    if (/(^|\.)(pooler|classifier|pre_classifier|head)\./.test(name)) perExample += p.size;
-    else perToken += p.size;
-  }
-  let attentionWidth = 0;
-  for (const [path, p] of model.namedParameters()) {
-    if (/(\.query|\.q_lin|\.Wqkv)(\.base_layer)?\.weight$/.test(path)) attentionWidth += p.shape[1];
-  }
-  return 2 * batch * (seq * perToken + perExample) + 2 * 2 * batch * seq * seq * attentionWidth;
 }
