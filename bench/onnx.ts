@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { UserError } from '../src/errors.js';
 import { onnxModel } from '../src/export/onnx/index.js';
 import { kernels } from '../src/kernels/active.js';
@@ -44,6 +45,8 @@ export interface OnnxBenchResult {
   /** The largest |Δ| between our logits and onnxruntime's on the timed batch: the runtimes compute the same model. */
   fp32_max_abs_logit_difference: number;
   int8_max_abs_logit_difference: number;
+  /** The machine's 1/5/15-minute load averages before and after: a shared machine's noise, stated. */
+  load_average: { start: number[]; end: number[] };
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -72,6 +75,7 @@ function median(values: number[]): number {
  */
 export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
   const ort = await loadOnnxRuntime();
+  const loadAtStart = loadavg();
   const threads = kernels().threads;
   const { config } = resolveBenchModel(o.model);
   if (o.seq > config.maxLength) {
@@ -146,5 +150,6 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
     ratio_int8: onnxInt8.examples_per_second / lora.examples_per_second,
     fp32_max_abs_logit_difference: difference(await runOnnx('fp32')),
     int8_max_abs_logit_difference: difference(await runOnnx('int8')),
+    load_average: { start: loadAtStart, end: loadavg() },
   };
 }

@@ -25,7 +25,10 @@ export function irVersionFor(opset: number): number {
   return 10;
 }
 
-/** The opsets the exporter writes: 14 (the oldest with Trilu-free attention and CumSum's final form) to 21. */
+/**
+ * The opsets the exporter writes: from 14 (axes of Unsqueeze and ReduceSum as inputs, Reshape's
+ * allowzero: the op forms used here) to 21. LayerNormalization comes at 17; below it, ops.ts writes it out.
+ */
 export const MIN_OPSET = 14;
 export const MAX_OPSET = 21;
 
