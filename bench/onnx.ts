@@ -102,10 +102,17 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
   const fp32 = onnxModel(model, { opset });
   const sessions = {
     fp32: await ort.InferenceSession.create(fp32.bytes, sessionOptions),
-    int8: await ort.InferenceSession.create(onnxModel(model, { opset, weights: 'int8' }).bytes, sessionOptions),
+    int8: await ort.InferenceSession.create(
+      onnxModel(model, { opset, weights: 'int8' }).bytes,
+      sessionOptions,
+    ),
   };
   const feeds: Record<string, OrtTensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), shape),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(ids, (v) => BigInt(v)),
+      shape,
+    ),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), shape),
   };
   if (fp32.inputs.includes('token_type_ids')) {
@@ -129,7 +136,10 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
   const ours = ourForward();
   const difference = (theirs: Float32Array): number =>
     Math.max(...Array.from(theirs, (v, i) => Math.abs(v - ours[i])));
-  const result = (values: number[]): RuntimeResult => ({ examples_per_second: median(values), rounds: values });
+  const result = (values: number[]): RuntimeResult => ({
+    examples_per_second: median(values),
+    rounds: values,
+  });
   const lora = result(rounds.ours);
   const onnxFp32 = result(rounds.fp32);
   const onnxInt8 = result(rounds.int8);

@@ -14,7 +14,12 @@ import { loadClassifier, predictTexts } from '../../src/experiments/classifier.j
 import { writeOnnxExport } from '../../src/export/onnx/index.js';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
 import { saveHfDirectory } from '../../src/io/hf-directory.js';
-import { familyFixtureDir, familyGolden, familyTokenizerFiles, goldenModel } from '../../tests/parity/families/family-golden.js';
+import {
+  familyFixtureDir,
+  familyGolden,
+  familyTokenizerFiles,
+  goldenModel,
+} from '../../tests/parity/families/family-golden.js';
 
 const FAMILIES = ['bert', 'distilbert', 'electra', 'roberta', 'xlm-roberta', 'modernbert'];
 const LABELS = ['billing', 'card', 'debt', 'loan', 'other'];
@@ -33,13 +38,20 @@ for (const family of FAMILIES) {
   rmSync(dir, { recursive: true, force: true });
   const modelDir = join(dir, 'model');
   await saveHfDirectory(goldenModel(golden), modelDir, { labels: LABELS });
-  for (const name of familyTokenizerFiles(family)) copyFileSync(join(familyFixtureDir(family), name), join(modelDir, name));
+  for (const name of familyTokenizerFiles(family))
+    copyFileSync(join(familyFixtureDir(family), name), join(modelDir, name));
   const adapter = `${familyFixtureDir(family)}peft-adapter`;
   const ours = await loadClassifier({ model: modelDir, adapter });
-  const predictions = [...predictTexts(ours.model, ours.tokenizer, ours.labels, TEXTS, { maxLen: 64, batchSize: 8 })];
+  const predictions = [
+    ...predictTexts(ours.model, ours.tokenizer, ours.labels, TEXTS, { maxLen: 64, batchSize: 8 }),
+  ];
   const loaded = await loadClassifier({ model: modelDir, adapter });
   mkdirSync(dir, { recursive: true });
-  writeOnnxExport(loaded.model, join(dir, 'export'), { labels: loaded.labels, tokenizer: loaded.tokenizer, quantize: 'int8' });
+  writeOnnxExport(loaded.model, join(dir, 'export'), {
+    labels: loaded.labels,
+    tokenizer: loaded.tokenizer,
+    quantize: 'int8',
+  });
   rmSync(modelDir, { recursive: true, force: true });
   writeJsonAtomic(join(dir, 'expected.json'), {
     family,

@@ -16,7 +16,12 @@ export function addOnnxOptions(command: Command): Command {
       '--onnx',
       'compare with the same model exported to ONNX (fp32 and int8) in onnxruntime-node, on as many threads',
     )
-    .option('--rounds <n>', 'with --onnx: rounds of the three runtimes in turn; medians are reported', intInRange(1, 100), 3);
+    .option(
+      '--rounds <n>',
+      'with --onnx: rounds of the three runtimes in turn; medians are reported',
+      intInRange(1, 100),
+      3,
+    );
 }
 
 export function formatOnnxBench(r: OnnxBenchResult): string {

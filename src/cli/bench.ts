@@ -112,10 +112,13 @@ export function registerBench(program: Command): void {
     command.action(async (f: ModelFlags & OnnxFlags) => {
       await withEngine(f, async () => {
         if (f.onnx) {
-          if (f.method !== 'full') throw new UserError('bench infer --onnx compares plain inference; leave out --method.');
+          if (f.method !== 'full')
+            throw new UserError('bench infer --onnx compares plain inference; leave out --method.');
           const result = await benchOnnx({ ...f, rounds: f.rounds });
           process.stdout.write(
-            f.json ? `${JSON.stringify({ ...provenance(process.argv), ...result })}\n` : formatOnnxBench(result),
+            f.json
+              ? `${JSON.stringify({ ...provenance(process.argv), ...result })}\n`
+              : formatOnnxBench(result),
           );
           return;
         }

@@ -32,7 +32,12 @@ export function registerExportOnnx(
     )
     .option('--adapter <dir>', 'PEFT LoRA adapter directory, merged into the model before export')
     .requiredOption('--out <dir>', 'the folder to write (must not exist yet, or be empty)')
-    .option('--opset <n>', `ONNX opset of the default domain (${MIN_OPSET}–${MAX_OPSET})`, intInRange(MIN_OPSET, MAX_OPSET), 17)
+    .option(
+      '--opset <n>',
+      `ONNX opset of the default domain (${MIN_OPSET}–${MAX_OPSET})`,
+      intInRange(MIN_OPSET, MAX_OPSET),
+      17,
+    )
     .option(
       '--quantize <type>',
       'also write onnx/model_quantized.onnx with int8 weights (dynamic quantization; transformers.js dtype "q8")',

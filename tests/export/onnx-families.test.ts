@@ -15,7 +15,14 @@ import {
   goldenModel,
   type FamilyGolden,
 } from '../parity/families/family-golden.js';
-import { maxAbsDifference, onnxLogits, onnxSession, opsets, topLabels, type BatchRows } from './onnx-session.js';
+import {
+  maxAbsDifference,
+  onnxLogits,
+  onnxSession,
+  opsets,
+  topLabels,
+  type BatchRows,
+} from './onnx-session.js';
 
 /**
  * Every family, exported with PEFT's adapter of the family merged, runs in onnxruntime-node with
@@ -38,13 +45,21 @@ function goldenRows(golden: FamilyGolden): BatchRows {
 /** The family's tokenizer on the golden file's hard texts (accents, CJK, emoji, long words …), padded. */
 function textRows(family: string, golden: FamilyGolden): BatchRows {
   const dir = familyFixtureDir(family === 'modernbert-cls' ? 'modernbert' : family);
-  const tokenizer = TextTokenizer.fromDirectory(dir, { fallback: familyOf(golden.config.model_type as string).tokenizerFallback });
+  const tokenizer = TextTokenizer.fromDirectory(dir, {
+    fallback: familyOf(golden.config.model_type as string).tokenizerFallback,
+  });
   const texts = golden.tokenizer_cases.singles.map((c) => c.text).filter((t) => t.trim() !== '');
   const maxLength = Math.min(32, (golden.config.max_position_embeddings as number) - 4);
   const padded = tokenizer.encodeBatch(texts, { maxLength, truncation: true, padding: 'longest' });
   const rows = (data: Int32Array): number[][] =>
-    Array.from({ length: padded.size }, (_, r) => Array.from(data.subarray(r * padded.length, (r + 1) * padded.length)));
-  return { input_ids: rows(padded.inputIds), attention_mask: rows(padded.attentionMask), token_type_ids: rows(padded.tokenTypeIds) };
+    Array.from({ length: padded.size }, (_, r) =>
+      Array.from(data.subarray(r * padded.length, (r + 1) * padded.length)),
+    );
+  return {
+    input_ids: rows(padded.inputIds),
+    attention_mask: rows(padded.attentionMask),
+    token_type_ids: rows(padded.tokenTypeIds),
+  };
 }
 
 function ourLogits(model: SequenceClassifier, rows: BatchRows): Float32Array {
@@ -70,7 +85,10 @@ for (const family of FAMILIES) {
 
     const exported = onnxModel(model, { opset: 17 });
     const usesTypes = model.config.usesTokenTypes;
-    assert.deepEqual(exported.inputs, usesTypes ? ['input_ids', 'attention_mask', 'token_type_ids'] : ['input_ids', 'attention_mask']);
+    assert.deepEqual(
+      exported.inputs,
+      usesTypes ? ['input_ids', 'attention_mask', 'token_type_ids'] : ['input_ids', 'attention_mask'],
+    );
     const session = await onnxSession(exported.bytes);
     const logits = await onnxLogits(session, goldenRows(golden));
     const vsOurs = maxAbsDifference(logits, ours);
@@ -78,7 +96,10 @@ for (const family of FAMILIES) {
     assert.ok(vsOurs <= 1e-4, `onnxruntime's logits differ from LoRA Lab's by ${vsOurs}`);
     assert.ok(vsPeft <= 1e-4, `onnxruntime's logits differ from PEFT's merge_and_unload by ${vsPeft}`);
     const onTexts = maxAbsDifference(await onnxLogits(session, texts), oursOnTexts);
-    assert.ok(onTexts <= 1e-4, `on the tokenized texts, onnxruntime's logits differ from LoRA Lab's by ${onTexts}`);
+    assert.ok(
+      onTexts <= 1e-4,
+      `on the tokenized texts, onnxruntime's logits differ from LoRA Lab's by ${onTexts}`,
+    );
 
     // Dynamic axes: another batch size and a longer padded length give the same rows.
     const padBy = 3;
@@ -86,7 +107,8 @@ for (const family of FAMILIES) {
     const sub: BatchRows = {
       input_ids: golden.batch.input_ids.slice(1, 3).map((r) => [...r, ...Array(padBy).fill(pad)]),
       attention_mask: golden.batch.attention_mask.slice(1, 3).map((r) => [...r, ...Array(padBy).fill(0)]),
-      token_type_ids: golden.batch.token_type_ids?.slice(1, 3).map((r) => [...r, ...Array(padBy).fill(0)]) ?? null,
+      token_type_ids:
+        golden.batch.token_type_ids?.slice(1, 3).map((r) => [...r, ...Array(padBy).fill(0)]) ?? null,
     };
     const labels = model.config.numLabels;
     const subLogits = await onnxLogits(session, sub);
@@ -96,8 +118,16 @@ for (const family of FAMILIES) {
     const int8 = await onnxSession(onnxModel(model, { opset: 17, weights: 'int8' }).bytes);
     const int8Logits = await onnxLogits(int8, texts);
     const int8Golden = await onnxLogits(int8, goldenRows(golden));
-    assert.deepEqual(topLabels(int8Logits, labels), topLabels(oursOnTexts, labels), 'int8: the same label for every text');
-    assert.deepEqual(topLabels(int8Golden, labels), topLabels(ours, labels), 'int8: the same label for every golden row');
+    assert.deepEqual(
+      topLabels(int8Logits, labels),
+      topLabels(oursOnTexts, labels),
+      'int8: the same label for every text',
+    );
+    assert.deepEqual(
+      topLabels(int8Golden, labels),
+      topLabels(ours, labels),
+      'int8: the same label for every golden row',
+    );
     t.diagnostic(
       `${family}: onnxruntime vs LoRA Lab max |Δ| ${vsOurs.toExponential(2)}, vs PEFT merged ${vsPeft.toExponential(2)}, on ${texts.input_ids.length} texts ${onTexts.toExponential(2)}; int8 drift max |Δ| ${maxAbsDifference(int8Logits, oursOnTexts).toExponential(2)} on texts, ${maxAbsDifference(int8Golden, ours).toExponential(2)} on the golden batch (logits' range ${Math.min(...ours).toFixed(3)} … ${Math.max(...ours).toFixed(3)})`,
     );
@@ -112,7 +142,10 @@ test('opset 14 (LayerNorm written out in primitive ops) gives the same logits as
   const exported = onnxModel(model, { opset: 14 });
   const decoded = decodeModel(exported.bytes);
   assert.deepEqual(opsets(decoded), [{ domain: '', version: 14 }]);
-  assert.ok(!decoded.graph.node.some((n) => n.op_type === 'LayerNormalization'), 'no LayerNormalization before opset 17');
+  assert.ok(
+    !decoded.graph.node.some((n) => n.op_type === 'LayerNormalization'),
+    'no LayerNormalization before opset 17',
+  );
   const logits = await onnxLogits(await onnxSession(exported.bytes), golden.batch);
   const error = maxAbsDifference(logits, ours);
   assert.ok(error <= 1e-4, `opset 14 logits differ from LoRA Lab's by ${error}`);
@@ -126,17 +159,30 @@ test('the ModelProto holds what transformers.js and onnxruntime read: IR version
   assert.deepEqual(opsets(decoded), [{ domain: '', version: 17 }]);
   assert.deepEqual(
     decoded.graph.input.map((i) => [i.name, i.type.tensor_type.elem_type, i.type.tensor_type.shape.dim]),
-    ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => [name, 7, [{ dim_param: 'batch_size' }, { dim_param: 'sequence_length' }]]),
+    ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => [
+      name,
+      7,
+      [{ dim_param: 'batch_size' }, { dim_param: 'sequence_length' }],
+    ]),
   );
   assert.deepEqual(
     decoded.graph.output.map((o) => [o.name, o.type.tensor_type.elem_type, o.type.tensor_type.shape.dim]),
     [['logits', 1, [{ dim_param: 'batch_size' }, { dim_value: 5 }]]],
   );
-  assert.ok(decoded.graph.node.some((n) => n.op_type === 'Erf'), "GELU in erf form, as transformers' gelu");
-  assert.ok(!decoded.graph.initializer.some((i) => /lora_/.test(i.name)), 'the adapter is merged: no LoRA weight remains');
+  assert.ok(
+    decoded.graph.node.some((n) => n.op_type === 'Erf'),
+    "GELU in erf form, as transformers' gelu",
+  );
+  assert.ok(
+    !decoded.graph.initializer.some((i) => /lora_/.test(i.name)),
+    'the adapter is merged: no LoRA weight remains',
+  );
   const int8 = decodeModel(onnxModel(adaptedModel('bert', golden), { weights: 'int8' }).bytes);
   const matmuls = int8.graph.node.filter((n) => n.op_type === 'MatMul');
   // The attention's two products (q·kᵀ and probabilities·v) stay float; every Linear is int8.
   assert.equal(matmuls.length, 2 * (golden.config.num_hidden_layers as number));
-  assert.equal(int8.graph.node.filter((n) => n.op_type === 'MatMulInteger').length, 6 * (golden.config.num_hidden_layers as number) + 2);
+  assert.equal(
+    int8.graph.node.filter((n) => n.op_type === 'MatMulInteger').length,
+    6 * (golden.config.num_hidden_layers as number) + 2,
+  );
 });

@@ -3,7 +3,10 @@ import * as ort from 'onnxruntime-node';
 /** An int64 [rows, length] tensor of whole numbers, as the exported graph's inputs are. */
 export function int64Tensor(rows: readonly (readonly number[])[]): ort.Tensor {
   const length = rows[0].length;
-  return new ort.Tensor('int64', BigInt64Array.from(rows.flat().map((v) => BigInt(v))), [rows.length, length]);
+  return new ort.Tensor('int64', BigInt64Array.from(rows.flat().map((v) => BigInt(v))), [
+    rows.length,
+    length,
+  ]);
 }
 
 /** Loads ONNX bytes into onnxruntime-node (CPU, one thread, every graph optimisation, as transformers.js does). */
@@ -53,6 +56,8 @@ export function topLabels(logits: ArrayLike<number>, labels: number): number[] {
 }
 
 /** A ModelProto's opset imports as {domain, version}, the default domain as '' however it was encoded. */
-export function opsets(model: { opset_import: { domain?: string; version: number }[] }): { domain: string; version: number }[] {
+export function opsets(model: {
+  opset_import: { domain?: string; version: number }[];
+}): { domain: string; version: number }[] {
   return model.opset_import.map((o) => ({ domain: o.domain ?? '', version: Number(o.version) }));
 }

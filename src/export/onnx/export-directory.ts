@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { configJsonText } from '../../io/config-json.js';
@@ -29,9 +38,12 @@ export interface OnnxExportSummary {
 /** Refuses an output folder that already holds something, before any work is done. */
 export function checkExportTarget(out: string): void {
   if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) throw new UserError(`${out} is a file; give --out a folder that does not exist yet.`);
+  if (!statSync(out).isDirectory())
+    throw new UserError(`${out} is a file; give --out a folder that does not exist yet.`);
   if (readdirSync(out).length > 0) {
-    throw new UserError(`${out} already holds files; give --out a new or empty folder (nothing is overwritten).`);
+    throw new UserError(
+      `${out} already holds files; give --out a new or empty folder (nothing is overwritten).`,
+    );
   }
 }
 
@@ -41,11 +53,17 @@ export function checkExportTarget(out: string): void {
  * folder next to `out` and renamed into place at the end, so `out` holds a whole export or nothing.
  * The model is merged in place (its LoRA layers folded into the base weights).
  */
-export function writeOnnxExport(model: SequenceClassifier, out: string, options: OnnxExportOptions): OnnxExportSummary {
+export function writeOnnxExport(
+  model: SequenceClassifier,
+  out: string,
+  options: OnnxExportOptions,
+): OnnxExportSummary {
   checkExportTarget(out);
   const labels = [...options.labels];
   if (labels.length !== model.config.numLabels) {
-    throw new UserError(`The model has ${model.config.numLabels} labels, but ${labels.length} label names were given.`);
+    throw new UserError(
+      `The model has ${model.config.numLabels} labels, but ${labels.length} label names were given.`,
+    );
   }
   const target = resolve(out);
   mkdirSync(dirname(target), { recursive: true });
@@ -56,11 +74,15 @@ export function writeOnnxExport(model: SequenceClassifier, out: string, options:
     const exported = onnxModel(model, { ...common, weights: 'float32' });
     writeFileSync(join(temporary, 'onnx', 'model.onnx'), exported.bytes);
     if (options.quantize === 'int8') {
-      writeFileSync(join(temporary, 'onnx', 'model_quantized.onnx'), onnxModel(model, { ...common, weights: 'int8' }).bytes);
+      writeFileSync(
+        join(temporary, 'onnx', 'model_quantized.onnx'),
+        onnxModel(model, { ...common, weights: 'int8' }).bytes,
+      );
     }
     writeFileSync(join(temporary, 'config.json'), configJsonText(model.config.withLabels(labels).toJSON()));
     saveTokenizerFiles(cappedTokenizer(options.tokenizer, model.config.maxLength), temporary);
-    for (const [name, contents] of Object.entries(options.extraFiles ?? {})) writeFileSync(join(temporary, name), contents);
+    for (const [name, contents] of Object.entries(options.extraFiles ?? {}))
+      writeFileSync(join(temporary, name), contents);
     const files = listFiles(temporary);
     // An empty folder given as --out is replaced; checkExportTarget refused anything else.
     if (existsSync(target)) rmdirSync(target);

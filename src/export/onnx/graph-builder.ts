@@ -58,7 +58,9 @@ export class GraphBuilder {
     readonly weights: 'float32' | 'int8' = 'float32',
   ) {
     if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-      throw new UserError(`ONNX opset ${opset} is not supported; choose one from ${MIN_OPSET} to ${MAX_OPSET}.`);
+      throw new UserError(
+        `ONNX opset ${opset} is not supported; choose one from ${MIN_OPSET} to ${MAX_OPSET}.`,
+      );
     }
   }
 
@@ -96,7 +98,12 @@ export class GraphBuilder {
 
   /** A float32 initializer (a weight) of the given shape; returns its (unique) name. */
   floats(name: string, data: Float32Array, dims: number[]): Value {
-    return this.initializer(name, DataType.FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return this.initializer(
+      name,
+      DataType.FLOAT,
+      dims,
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
   }
 
   initializer(name: string, dataType: DataTypeCode, dims: number[], raw: Uint8Array): Value {
@@ -107,7 +114,12 @@ export class GraphBuilder {
     }
     const unique = this.unique(name);
     // A copy: the model's parameters may change (or be freed) before the graph is written.
-    this.initializers.set(unique, { name: unique, dims: [...dims], data_type: dataType, raw_data: raw.slice() });
+    this.initializers.set(unique, {
+      name: unique,
+      dims: [...dims],
+      data_type: dataType,
+      raw_data: raw.slice(),
+    });
     return unique;
   }
 
@@ -119,7 +131,12 @@ export class GraphBuilder {
     const raw = new Uint8Array(values.length * 8);
     const view = new DataView(raw.buffer);
     values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-    const name = this.initializer(`const_i64_${values.length <= 4 ? values.join('_').replace(/-/g, 'm') : 'list'}`, DataType.INT64, dims, raw);
+    const name = this.initializer(
+      `const_i64_${values.length <= 4 ? values.join('_').replace(/-/g, 'm') : 'list'}`,
+      DataType.INT64,
+      dims,
+      raw,
+    );
     this.constants.set(key, name);
     return name;
   }
@@ -138,7 +155,13 @@ export class GraphBuilder {
    * Adds a node of `opType` with `inputs` (an empty string for an optional input left out) and returns
    * its first output, named after `name` (default: the op's type).
    */
-  node(opType: string, inputs: readonly Value[], attributes: Record<string, AttributeValue> = {}, name?: string, domain = ''): Value {
+  node(
+    opType: string,
+    inputs: readonly Value[],
+    attributes: Record<string, AttributeValue> = {},
+    name?: string,
+    domain = '',
+  ): Value {
     return this.nodeOutputs(opType, inputs, 1, attributes, name, domain)[0];
   }
 
@@ -153,7 +176,9 @@ export class GraphBuilder {
   ): Value[] {
     const base = name ?? opType;
     const nodeName = this.unique(`node:${base}`);
-    const outputs = Array.from({ length: outputCount }, (_, i) => this.unique(outputCount === 1 ? base : `${base}:${i}`));
+    const outputs = Array.from({ length: outputCount }, (_, i) =>
+      this.unique(outputCount === 1 ? base : `${base}:${i}`),
+    );
     this.nodes.push({
       name: nodeName,
       op_type: opType,
@@ -166,7 +191,12 @@ export class GraphBuilder {
   }
 
   /** The ModelProto: this graph, the default domain at `opset` (and Microsoft's where a node uses it). */
-  model(options: { graphName: string; producerVersion: string; docString?: string; metadata?: Record<string, string> }): ModelMessage {
+  model(options: {
+    graphName: string;
+    producerVersion: string;
+    docString?: string;
+    metadata?: Record<string, string>;
+  }): ModelMessage {
     const domains = new Set(this.nodes.map((n) => n.domain ?? '').filter((d) => d !== ''));
     return {
       ir_version: irVersionFor(this.opset),
@@ -180,7 +210,10 @@ export class GraphBuilder {
         input: this.inputs,
         output: this.outputs,
       },
-      opset_import: [{ domain: '', version: this.opset }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
+      opset_import: [
+        { domain: '', version: this.opset },
+        ...[...domains].map((domain) => ({ domain, version: 1 })),
+      ],
       metadata_props: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
   }
@@ -189,10 +222,13 @@ export class GraphBuilder {
 const BYTES: Record<DataTypeCode, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1 };
 
 function attribute(name: string, value: AttributeValue): AttributeMessage {
-  if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (typeof value === 'string')
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
-  if (typeof value === 'object' && 'floats' in value) return { name, type: AttributeType.FLOATS, floats: value.floats };
+  if (typeof value === 'object' && 'floats' in value)
+    return { name, type: AttributeType.FLOATS, floats: value.floats };
   if (typeof value === 'object') return { name, type: AttributeType.FLOAT, f: value.float };
-  if (!Number.isInteger(value)) throw new Error(`GraphBuilder: attribute ${name} = ${value} is not whole; wrap a float as { float }.`);
+  if (!Number.isInteger(value))
+    throw new Error(`GraphBuilder: attribute ${name} = ${value} is not whole; wrap a float as { float }.`);
   return { name, type: AttributeType.INT, i: value };
 }

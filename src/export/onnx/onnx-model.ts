@@ -43,7 +43,9 @@ export function onnxModel(model: SequenceClassifier, options: OnnxModelOptions =
   model.eval();
   const ids = g.input('input_ids', DataType.INT64, [BATCH, SEQUENCE]);
   const mask = g.input('attention_mask', DataType.INT64, [BATCH, SEQUENCE]);
-  const types = model.config.usesTokenTypes ? g.input('token_type_ids', DataType.INT64, [BATCH, SEQUENCE]) : null;
+  const types = model.config.usesTokenTypes
+    ? g.input('token_type_ids', DataType.INT64, [BATCH, SEQUENCE])
+    : null;
   const w = new Weights(model);
   const logits = graph.build(g, model, w, { ids, mask, types });
   const unread = w.unread();

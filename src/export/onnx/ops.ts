@@ -20,7 +20,13 @@ export interface WeightData {
  * torch.nn.Linear: x·Wᵀ + b. W [out, in] is stored transposed, [in, out], so the node is a plain MatMul
  * whose second input is a constant: the form onnxruntime fuses (and the int8 pass quantizes).
  */
-export function linear(g: GraphBuilder, x: Value, weight: WeightData, bias: WeightData | null, name: string): Value {
+export function linear(
+  g: GraphBuilder,
+  x: Value,
+  weight: WeightData,
+  bias: WeightData | null,
+  name: string,
+): Value {
   const [out, inputs] = weight.shape;
   const transposed = new Float32Array(out * inputs);
   for (let o = 0; o < out; o++) {
@@ -50,12 +56,22 @@ export function layerNorm(
   const scale = g.floats(`${name}.weight`, weight.data, [dim]);
   const shift = bias ? g.floats(`${name}.bias`, bias.data, [dim]) : null;
   if (g.opset >= 17) {
-    return g.node('LayerNormalization', shift ? [x, scale, shift] : [x, scale], { axis: -1, epsilon: { float: eps } }, name);
+    return g.node(
+      'LayerNormalization',
+      shift ? [x, scale, shift] : [x, scale],
+      { axis: -1, epsilon: { float: eps } },
+      name,
+    );
   }
   // ReduceMean takes its axes as an attribute up to opset 17, which is the only place this path runs.
   const mean = g.node('ReduceMean', [x], { axes: [-1], keepdims: 1 }, `${name}.mean`);
   const centred = g.node('Sub', [x, mean], {}, `${name}.centred`);
-  const variance = g.node('ReduceMean', [g.node('Mul', [centred, centred])], { axes: [-1], keepdims: 1 }, `${name}.var`);
+  const variance = g.node(
+    'ReduceMean',
+    [g.node('Mul', [centred, centred])],
+    { axes: [-1], keepdims: 1 },
+    `${name}.var`,
+  );
   const std = g.node('Sqrt', [g.node('Add', [variance, g.float32s([eps])])], {}, `${name}.std`);
   const normed = g.node('Mul', [g.node('Div', [centred, std]), scale], {}, `${name}.scaled`);
   return shift ? g.node('Add', [normed, shift], {}, name) : normed;
@@ -118,7 +134,12 @@ export function slidingWindowAllowed(g: GraphBuilder, ids: Value, keys: Value, h
   const positions = g.node('Range', [g.int64s([0], []), length, g.int64s([1], [])], {}, 'positions');
   const distance = g.node(
     'Abs',
-    [g.node('Sub', [g.node('Unsqueeze', [positions, g.int64s([1])]), g.node('Unsqueeze', [positions, g.int64s([0])])])],
+    [
+      g.node('Sub', [
+        g.node('Unsqueeze', [positions, g.int64s([1])]),
+        g.node('Unsqueeze', [positions, g.int64s([0])]),
+      ]),
+    ],
     {},
     'window_distance',
   );
@@ -136,11 +157,19 @@ export interface RotaryValues {
 function rotate(g: GraphBuilder, x: Value, rotary: RotaryValues, headDim: number, name: string): Value {
   const half = headDim / 2;
   const first = g.node('Slice', [x, g.int64s([0]), g.int64s([half]), g.int64s([-1])], {}, `${name}.x1`);
-  const second = g.node('Slice', [x, g.int64s([half]), g.int64s([headDim]), g.int64s([-1])], {}, `${name}.x2`);
+  const second = g.node(
+    'Slice',
+    [x, g.int64s([half]), g.int64s([headDim]), g.int64s([-1])],
+    {},
+    `${name}.x2`,
+  );
   const turned = g.node('Concat', [g.node('Neg', [second]), first], { axis: -1 }, `${name}.rotated_half`);
   return g.node(
     'Add',
-    [g.node('Mul', [x, rotary.cos], {}, `${name}.cos`), g.node('Mul', [turned, rotary.sin], {}, `${name}.sin`)],
+    [
+      g.node('Mul', [x, rotary.cos], {}, `${name}.cos`),
+      g.node('Mul', [turned, rotary.sin], {}, `${name}.sin`),
+    ],
     {},
     name,
   );
@@ -168,9 +197,19 @@ export function multiHeadAttention(
   }
   const v = heads(inputs.v, 'v');
   const keysT = g.node('Transpose', [k], { perm: [0, 1, 3, 2] }, `${name}.k_t`);
-  const scores = g.node('Mul', [g.node('MatMul', [q, keysT], {}, `${name}.qk`), g.float32s([1 / Math.sqrt(headDim)])], {}, `${name}.scores`);
+  const scores = g.node(
+    'Mul',
+    [g.node('MatMul', [q, keysT], {}, `${name}.qk`), g.float32s([1 / Math.sqrt(headDim)])],
+    {},
+    `${name}.scores`,
+  );
   const probs = g.node('Softmax', [g.node('Add', [scores, options.bias])], { axis: -1 }, `${name}.probs`);
-  const context = g.node('Transpose', [g.node('MatMul', [probs, v], {}, `${name}.pv`)], { perm: [0, 2, 1, 3] }, `${name}.context_heads`);
+  const context = g.node(
+    'Transpose',
+    [g.node('MatMul', [probs, v], {}, `${name}.pv`)],
+    { perm: [0, 2, 1, 3] },
+    `${name}.context_heads`,
+  );
   return g.node('Reshape', [context, g.int64s([0, 0, hidden])], {}, `${name}.context`);
 }
 
@@ -181,7 +220,12 @@ export function reduceSum(g: GraphBuilder, x: Value, axes: number[], keepdims: b
 
 /** The mean over real tokens: Σ_t mask·x / Σ_t mask, [B, T, H] → [B, H], as transformers' mean pooling. */
 export function maskedMean(g: GraphBuilder, hidden: Value, mask: Value, name: string): Value {
-  const weights = g.node('Unsqueeze', [g.node('Cast', [mask], { to: DataType.FLOAT }), g.int64s([2])], {}, `${name}.weights`);
+  const weights = g.node(
+    'Unsqueeze',
+    [g.node('Cast', [mask], { to: DataType.FLOAT }), g.int64s([2])],
+    {},
+    `${name}.weights`,
+  );
   const sum = reduceSum(g, g.node('Mul', [hidden, weights]), [1], false, `${name}.sum`);
   const count = reduceSum(g, weights, [1], false, `${name}.count`);
   return g.node('Div', [sum, count], {}, name);

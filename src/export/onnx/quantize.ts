@@ -42,11 +42,33 @@ export function quantizeColumns(w: Float32Array, inputs: number, outputs: number
  * they are. x's quantization is made once per activation and shared by the projections that read it
  * (query, key and value).
  */
-export function quantizedMatMul(g: GraphBuilder, x: Value, w: Float32Array, inputs: number, outputs: number, name: string): Value {
+export function quantizedMatMul(
+  g: GraphBuilder,
+  x: Value,
+  w: Float32Array,
+  inputs: number,
+  outputs: number,
+  name: string,
+): Value {
   const { values, scales } = quantizeColumns(w, inputs, outputs);
   const [xq, xScale, xZero] = g.dynamicQuantization(x);
-  const wq = g.initializer(`${name}.weight_int8`, DataType.INT8, [inputs, outputs], new Uint8Array(values.buffer));
+  const wq = g.initializer(
+    `${name}.weight_int8`,
+    DataType.INT8,
+    [inputs, outputs],
+    new Uint8Array(values.buffer),
+  );
   const product = g.node('MatMulInteger', [xq, wq, xZero], {}, `${name}.matmul_int8`);
-  const scale = g.node('Mul', [xScale, g.floats(`${name}.weight_scale`, scales, [outputs])], {}, `${name}.scale`);
-  return g.node('Mul', [g.node('Cast', [product], { to: DataType.FLOAT }, `${name}.matmul_int32_to_float`), scale], {}, `${name}.matmul`);
+  const scale = g.node(
+    'Mul',
+    [xScale, g.floats(`${name}.weight_scale`, scales, [outputs])],
+    {},
+    `${name}.scale`,
+  );
+  return g.node(
+    'Mul',
+    [g.node('Cast', [product], { to: DataType.FLOAT }, `${name}.matmul_int32_to_float`), scale],
+    {},
+    `${name}.matmul`,
+  );
 }

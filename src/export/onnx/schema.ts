@@ -173,7 +173,12 @@ export type Dim = number | string;
 
 export interface ValueInfoMessage {
   name: string;
-  type: { tensor_type: { elem_type: DataTypeCode; shape: { dim: ({ dim_value: number } | { dim_param: string })[] } } };
+  type: {
+    tensor_type: {
+      elem_type: DataTypeCode;
+      shape: { dim: ({ dim_value: number } | { dim_param: string })[] };
+    };
+  };
 }
 
 export interface ModelMessage {

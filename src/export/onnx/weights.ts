@@ -11,7 +11,9 @@ export class Weights {
   private readonly read = new Set<string>();
 
   constructor(model: Module) {
-    this.params = new Map([...model.namedParameters()].map(([name, p]) => [name, { data: p.data, shape: p.shape }]));
+    this.params = new Map(
+      [...model.namedParameters()].map(([name, p]) => [name, { data: p.data, shape: p.shape }]),
+    );
   }
 
   get(name: string): WeightData {

@@ -23,12 +23,26 @@ export function bertEncoder(
     const self = `${layer}.attention.self`;
     const context = multiHeadAttention(
       g,
-      { q: dense(g, w, h, `${self}.query`), k: dense(g, w, h, `${self}.key`), v: dense(g, w, h, `${self}.value`) },
+      {
+        q: dense(g, w, h, `${self}.query`),
+        k: dense(g, w, h, `${self}.key`),
+        v: dense(g, w, h, `${self}.value`),
+      },
       { numHeads: config.numAttentionHeads, hidden: config.hiddenSize, bias, name: self },
     );
     const out = `${layer}.attention.output`;
-    const attended = norm(g, w, g.node('Add', [dense(g, w, context, `${out}.dense`), h]), `${out}.LayerNorm`, eps);
-    const expanded = gelu(g, dense(g, w, attended, `${layer}.intermediate.dense`), `${layer}.intermediate.gelu`);
+    const attended = norm(
+      g,
+      w,
+      g.node('Add', [dense(g, w, context, `${out}.dense`), h]),
+      `${out}.LayerNorm`,
+      eps,
+    );
+    const expanded = gelu(
+      g,
+      dense(g, w, attended, `${layer}.intermediate.dense`),
+      `${layer}.intermediate.gelu`,
+    );
     const contracted = g.node('Add', [dense(g, w, expanded, `${layer}.output.dense`), attended]);
     h = norm(g, w, contracted, `${layer}.output.LayerNorm`, eps);
   }

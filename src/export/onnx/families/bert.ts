@@ -11,8 +11,18 @@ export const bertGraph: FamilyGraph = {
     if (!(config instanceof BertConfig)) throw new Error(`bertGraph got a ${config.modelType} model.`);
     const e = 'bert.embeddings';
     const words = embed(g, w.get(`${e}.word_embeddings.weight`), ids, `${e}.word_embeddings`);
-    const typeRows = embed(g, w.get(`${e}.token_type_embeddings.weight`), types!, `${e}.token_type_embeddings`);
-    const positions = absolutePositions(g, w.get(`${e}.position_embeddings.weight`), ids, `${e}.position_embeddings`);
+    const typeRows = embed(
+      g,
+      w.get(`${e}.token_type_embeddings.weight`),
+      types!,
+      `${e}.token_type_embeddings`,
+    );
+    const positions = absolutePositions(
+      g,
+      w.get(`${e}.position_embeddings.weight`),
+      ids,
+      `${e}.position_embeddings`,
+    );
     // transformers' order of summation: (words + token types) + positions.
     const summed = g.node('Add', [g.node('Add', [words, typeRows]), positions]);
     const embedded = norm(g, w, summed, `${e}.LayerNorm`, config.layerNormEps);

@@ -15,8 +15,18 @@ export const electraGraph: FamilyGraph = {
     if (!(config instanceof ElectraConfig)) throw new Error(`electraGraph got a ${config.modelType} model.`);
     const e = 'electra.embeddings';
     const words = embed(g, w.get(`${e}.word_embeddings.weight`), ids, `${e}.word_embeddings`);
-    const typeRows = embed(g, w.get(`${e}.token_type_embeddings.weight`), types!, `${e}.token_type_embeddings`);
-    const positions = absolutePositions(g, w.get(`${e}.position_embeddings.weight`), ids, `${e}.position_embeddings`);
+    const typeRows = embed(
+      g,
+      w.get(`${e}.token_type_embeddings.weight`),
+      types!,
+      `${e}.token_type_embeddings`,
+    );
+    const positions = absolutePositions(
+      g,
+      w.get(`${e}.position_embeddings.weight`),
+      ids,
+      `${e}.position_embeddings`,
+    );
     const summed = g.node('Add', [g.node('Add', [words, typeRows]), positions]);
     let hidden = norm(g, w, summed, `${e}.LayerNorm`, config.encoder.layerNormEps);
     if (config.projectsEmbeddings) hidden = dense(g, w, hidden, 'electra.embeddings_project');

@@ -32,7 +32,8 @@ function part(g: GraphBuilder, x: Value, start: number, width: number, name: str
 export const modernBertGraph: FamilyGraph = {
   build(g, model, w, { ids, mask }) {
     const config = model.config;
-    if (!(config instanceof ModernBertConfig)) throw new Error(`modernBertGraph got a ${config.modelType} model.`);
+    if (!(config instanceof ModernBertConfig))
+      throw new Error(`modernBertGraph got a ${config.modelType} model.`);
     const { hiddenSize: hidden, intermediateSize: inner, normEps: eps, headDim } = config;
     const length = sequenceLength(g, ids);
     const keys = keyMask(g, mask);
@@ -41,15 +42,34 @@ export const modernBertGraph: FamilyGraph = {
     for (const type of new Set(config.layerTypes)) {
       biases.set(
         type,
-        additiveBias(g, type === 'full_attention' ? keys : slidingWindowAllowed(g, ids, keys, config.halfWindow), `${type}.bias`),
+        additiveBias(
+          g,
+          type === 'full_attention' ? keys : slidingWindowAllowed(g, ids, keys, config.halfWindow),
+          `${type}.bias`,
+        ),
       );
       const tables = rotaryTables(config.ropeTheta(type), headDim, config.maxPositionEmbeddings);
       rotary.set(type, {
-        cos: firstRows(g, g.floats(`${type}.rotary_cos`, tables.cos.data, [...tables.cos.shape]), length, `${type}.cos`),
-        sin: firstRows(g, g.floats(`${type}.rotary_sin`, tables.sin.data, [...tables.sin.shape]), length, `${type}.sin`),
+        cos: firstRows(
+          g,
+          g.floats(`${type}.rotary_cos`, tables.cos.data, [...tables.cos.shape]),
+          length,
+          `${type}.cos`,
+        ),
+        sin: firstRows(
+          g,
+          g.floats(`${type}.rotary_sin`, tables.sin.data, [...tables.sin.shape]),
+          length,
+          `${type}.sin`,
+        ),
       });
     }
-    const tokens = embed(g, w.get('model.embeddings.tok_embeddings.weight'), ids, 'model.embeddings.tok_embeddings');
+    const tokens = embed(
+      g,
+      w.get('model.embeddings.tok_embeddings.weight'),
+      ids,
+      'model.embeddings.tok_embeddings',
+    );
     let h = norm(g, w, tokens, 'model.embeddings.norm', eps);
     config.layerTypes.forEach((type, i) => {
       const layer = `model.layers.${i}`;
@@ -62,20 +82,32 @@ export const modernBertGraph: FamilyGraph = {
           k: part(g, qkv, hidden, hidden, `${layer}.attn.k`),
           v: part(g, qkv, 2 * hidden, hidden, `${layer}.attn.v`),
         },
-        { numHeads: config.numAttentionHeads, hidden, bias: biases.get(type)!, rotary: rotary.get(type)!, name: `${layer}.attn` },
+        {
+          numHeads: config.numAttentionHeads,
+          hidden,
+          bias: biases.get(type)!,
+          rotary: rotary.get(type)!,
+          name: `${layer}.attn`,
+        },
       );
       h = g.node('Add', [h, dense(g, w, context, `${layer}.attn.Wo`)], {}, `${layer}.attended`);
       const up = dense(g, w, norm(g, w, h, `${layer}.mlp_norm`, eps), `${layer}.mlp.Wi`);
       const gated = g.node(
         'Mul',
-        [gelu(g, part(g, up, 0, inner, `${layer}.mlp.input`), `${layer}.mlp.gelu`), part(g, up, inner, inner, `${layer}.mlp.gate`)],
+        [
+          gelu(g, part(g, up, 0, inner, `${layer}.mlp.input`), `${layer}.mlp.gelu`),
+          part(g, up, inner, inner, `${layer}.mlp.gate`),
+        ],
         {},
         `${layer}.mlp.geglu`,
       );
       h = g.node('Add', [h, dense(g, w, gated, `${layer}.mlp.Wo`)], {}, `${layer}.output`);
     });
     const last = norm(g, w, h, 'model.final_norm', eps);
-    const pooled = config.classifierPooling === 'cls' ? firstToken(g, last, 'pooled') : maskedMean(g, last, mask, 'pooled');
+    const pooled =
+      config.classifierPooling === 'cls'
+        ? firstToken(g, last, 'pooled')
+        : maskedMean(g, last, mask, 'pooled');
     const features = norm(g, w, gelu(g, dense(g, w, pooled, 'head.dense'), 'head.gelu'), 'head.norm', eps);
     return dense(g, w, features, 'classifier');
   },

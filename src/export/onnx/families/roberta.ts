@@ -12,7 +12,12 @@ import type { FamilyGraph } from './family-graph.js';
  */
 function robertaPositionIds(g: GraphBuilder, ids: Value, pad: number): Value {
   const padId = g.int64s([pad], []);
-  const real = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, padId])])], { to: DataType.INT64 }, 'not_padding');
+  const real = g.node(
+    'Cast',
+    [g.node('Not', [g.node('Equal', [ids, padId])])],
+    { to: DataType.INT64 },
+    'not_padding',
+  );
   const counted = g.node('CumSum', [real, g.int64s([1], [])], {}, 'real_tokens_so_far');
   return g.node('Add', [g.node('Mul', [counted, real]), padId], {}, 'position_ids');
 }
@@ -30,9 +35,18 @@ export const robertaGraph: FamilyGraph = {
     const words = embed(g, w.get(`${e}.word_embeddings.weight`), ids, `${e}.word_embeddings`);
     const types = w.get(`${e}.token_type_embeddings.weight`);
     const hidden = types.shape[1];
-    const typeZero = constant(g, { data: types.data.subarray(0, hidden), shape: [hidden] }, `${e}.token_type_embeddings.row0`);
+    const typeZero = constant(
+      g,
+      { data: types.data.subarray(0, hidden), shape: [hidden] },
+      `${e}.token_type_embeddings.row0`,
+    );
     const positionIds = robertaPositionIds(g, ids, config.padTokenId);
-    const positions = embed(g, w.get(`${e}.position_embeddings.weight`), positionIds, `${e}.position_embeddings`);
+    const positions = embed(
+      g,
+      w.get(`${e}.position_embeddings.weight`),
+      positionIds,
+      `${e}.position_embeddings`,
+    );
     const summed = g.node('Add', [g.node('Add', [words, typeZero]), positions]);
     const embedded = norm(g, w, summed, `${e}.LayerNorm`, config.bert.layerNormEps);
     const bias = additiveBias(g, keyMask(g, mask), 'attention_bias');
