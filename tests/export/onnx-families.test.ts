@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { loadPeftAdapter } from '../../src/io/peft-adapter.js';
 import { familyOf } from '../../src/models/registry.js';
 import type { SequenceClassifier } from '../../src/models/family.js';
@@ -185,4 +189,24 @@ test('the ModelProto holds what transformers.js and onnxruntime read: IR version
     int8.graph.node.filter((n) => n.op_type === 'MatMulInteger').length,
     6 * (golden.config.num_hidden_layers as number) + 2,
   );
+});
+
+test('onnxruntime fuses the int8 pattern into its int8 GEMM and the erf GELU into one Gelu at load', async (t) => {
+  const golden = familyGolden('bert');
+  const dir = mkdtempSync(join(tmpdir(), 'lora-lab-onnx-fusion-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const opTypes = async (weights: 'float32' | 'int8'): Promise<Set<string>> => {
+    const optimized = join(dir, `${weights}.onnx`);
+    await ort.InferenceSession.create(onnxModel(adaptedModel('bert', golden), { weights }).bytes, {
+      graphOptimizationLevel: 'all',
+      optimizedModelFilePath: optimized,
+    });
+    return new Set(decodeModel(readFileSync(optimized)).graph.node.map((n) => n.op_type));
+  };
+  const float = await opTypes('float32');
+  assert.ok(float.has('BiasGelu') || float.has('Gelu'), `GELU fused: ${[...float].join(', ')}`);
+  assert.ok(!float.has('Erf'));
+  const int8 = await opTypes('int8');
+  assert.ok(int8.has('DynamicQuantizeMatMul'), `int8 GEMM fused: ${[...int8].join(', ')}`);
+  assert.ok(!int8.has('MatMulInteger'), 'no unfused MatMulInteger is left');
 });

@@ -77,11 +77,14 @@ export function layerNorm(
   return shift ? g.node('Add', [normed, shift], {}, name) : normed;
 }
 
-/** GELU in the exact erf form transformers calls "gelu": x · ½ · (1 + erf(x / √2)). */
+/**
+ * GELU in the exact erf form transformers calls "gelu": x · ½ · (1 + erf(x / √2)), in the node order
+ * torch's exporter writes (Div, Erf, Add, Mul, Mul), which onnxruntime recognises and fuses into one Gelu.
+ */
 export function gelu(g: GraphBuilder, x: Value, name: string): Value {
-  const erf = g.node('Erf', [g.node('Mul', [x, g.float32s([Math.SQRT1_2])])], {}, `${name}.erf`);
-  const half = g.node('Mul', [x, g.float32s([0.5])], {}, `${name}.half`);
-  return g.node('Mul', [half, g.node('Add', [erf, g.float32s([1])])], {}, name);
+  const erf = g.node('Erf', [g.node('Div', [x, g.float32s([Math.SQRT2])])], {}, `${name}.erf`);
+  const scaled = g.node('Mul', [x, g.node('Add', [erf, g.float32s([1])])], {}, `${name}.scaled`);
+  return g.node('Mul', [scaled, g.float32s([0.5])], {}, name);
 }
 
 /** The first token's hidden state, [B, T, H] → [B, H] ([CLS] or <s>). */
