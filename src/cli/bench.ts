@@ -11,6 +11,7 @@ import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { UserError } from '../errors.js';
 import { floatInRange, intInRange, oneOf } from './options.js';
 import { provenance } from './provenance.js';
+import { addOnnxOptions, benchOnnx, formatOnnxBench, type OnnxFlags } from './bench-onnx.js';
 
 interface MatmulFlags extends EngineOptions {
   m: number;
@@ -82,7 +83,7 @@ export function registerBench(program: Command): void {
   });
 
   for (const mode of ['train', 'infer'] as const) {
-    addEngineOptions(
+    const command = addEngineOptions(
       bench
         .command(mode)
         .description(
@@ -106,8 +107,21 @@ export function registerBench(program: Command): void {
         .option('--warmup <n>', 'untimed steps first', intInRange(0, 1000), 2)
         .option('--json', 'one JSON object')
         .option('--profile', 'time every op and kernel; the split goes to stderr (and into the JSON)'),
-    ).action(async (f: ModelFlags) => {
+    );
+    if (mode === 'infer') addOnnxOptions(command);
+    command.action(async (f: ModelFlags & OnnxFlags) => {
       await withEngine(f, async () => {
+        if (f.onnx) {
+          if (f.method !== 'full')
+            throw new UserError('bench infer --onnx compares plain inference; leave out --method.');
+          const result = await benchOnnx({ ...f, rounds: f.rounds });
+          process.stdout.write(
+            f.json
+              ? `${JSON.stringify({ ...provenance(process.argv), ...result })}\n`
+              : formatOnnxBench(result),
+          );
+          return;
+        }
         const result = benchModel({
           model: f.model,
           method: f.method,

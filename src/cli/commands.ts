@@ -3,6 +3,7 @@ import { registerBench } from './bench.js';
 import { registerDownloadData } from './download-data.js';
 import { registerDownloadModel } from './download-model.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExportOnnx } from './export-onnx.js';
 import { registerExperiments } from './experiments.js';
 import { registerPredict } from './predict.js';
 import { registerPreprocess } from './preprocess.js';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerPredict(program);
   registerExperiments(program);
+  registerExportOnnx(program);
   registerReport(program);
   registerBench(program);
   reportUnknownOptionsFirst(program);

@@ -25,7 +25,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // experiments/ and report/ share layer 7 in the table, so each may use the other.
   experiments: [...LAYER_1_TO_5, 'train', 'report'],
   report: [...LAYER_1_TO_5, 'train', 'experiments'],
-  cli: [...LAYER_1_TO_5, 'train', 'experiments', 'report'],
+  // export/ (layer 8, deployment): the model, merged LoRA, its files and tokenizer, written as ONNX.
+  export: ['io', 'models', 'lora', 'nn', 'tensor', 'text'],
+  cli: [...LAYER_1_TO_5, 'train', 'experiments', 'report', 'export'],
 };
 
 /** Folders beside src/ that a layer may import: the CLI's `bench` command runs bench/. */
