@@ -5,6 +5,7 @@ import { benchModel } from '../../bench/train.js';
 import { NAMED_SHAPES } from '../../bench/model-spec.js';
 import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
 import { benchData, DATA_BENCH_DEFAULTS, type DataBenchResult } from '../../bench/data.js';
+import { registerBenchServe } from './bench-serve.js';
 import { defaultThreads } from '../kernels/index.js';
 import { formatProfile } from '../kernels/profile.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
@@ -244,6 +245,8 @@ export function registerBench(program: Command): void {
         );
       }
     });
+
+  registerBenchServe(bench);
 }
 
 function formatDataBench(r: DataBenchResult): string {

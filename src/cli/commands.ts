@@ -8,6 +8,7 @@ import { registerExperiments } from './experiments.js';
 import { registerPredict } from './predict.js';
 import { registerPreprocess } from './preprocess.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 import { registerTokenize } from './tokenize.js';
 import { registerTrain } from './train.js';
 import { reportUnknownOptionsFirst } from './unknown-first.js';
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerExperiments(program);
   registerExportOnnx(program);
   registerReport(program);
+  registerServe(program);
   registerBench(program);
   reportUnknownOptionsFirst(program);
   describeListDefaults(program);

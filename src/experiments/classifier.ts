@@ -104,7 +104,7 @@ function hasTokenizer(dir: string): boolean {
  * The label names beside an adapter (PEFT's own files carry none), and the file that gave them: our
  * trainer's label_map.json, else the id2label of a config.json; undefined when there is neither.
  */
-function readLabelNames(dir: string): { names: string[]; path: string } | undefined {
+export function readLabelNames(dir: string): { names: string[]; path: string } | undefined {
   const labelMapPath = join(dir, 'label_map.json');
   if (existsSync(labelMapPath)) return { names: [...LabelMap.load(labelMapPath).names], path: labelMapPath };
   const path = join(dir, 'config.json');

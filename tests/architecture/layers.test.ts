@@ -27,7 +27,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   report: [...LAYER_1_TO_5, 'train', 'experiments'],
   // export/ (layer 8, deployment): the model, merged LoRA, its files and tokenizer, written as ONNX.
   export: ['io', 'models', 'lora', 'nn', 'tensor', 'text'],
-  cli: [...LAYER_1_TO_5, 'train', 'experiments', 'report', 'export'],
+  serve: [...LAYER_1_TO_5, 'train', 'experiments', 'report'],
+  cli: [...LAYER_1_TO_5, 'train', 'experiments', 'report', 'export', 'serve'],
 };
 
 /** Folders beside src/ that a layer may import: the CLI's `bench` command runs bench/. */
