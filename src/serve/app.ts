@@ -4,6 +4,7 @@ import type { AdapterRegistry } from './adapter-registry.js';
 import { hasBearerToken } from './auth.js';
 import type { DynamicBatcher } from './batcher.js';
 import { classifyResult } from './classify-result.js';
+import { UserError } from '../errors.js';
 import { describeHttpError, HttpError } from './http-error.js';
 import type { ServerMetrics } from './metrics.js';
 import {
@@ -45,6 +46,9 @@ export function buildApp(o: AppOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+
+  // Bodies are JSON only: a text/plain body is refused (415) rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     if (o.token === undefined || hasBearerToken(request.headers.authorization, o.token)) return;
@@ -114,7 +118,14 @@ export function buildApp(o: AppOptions): FastifyInstance {
       throw new HttpError(409, `An adapter named ${JSON.stringify(name)} is already loaded; unload it first (DELETE /v1/adapters/${name}).`);
     }
     const dir = adapterFolderInside(o.adaptersDir, path);
-    const adapter = o.registry.load(name, dir);
+    let adapter: ServedAdapter;
+    try {
+      adapter = o.registry.load(name, dir);
+    } catch (error) {
+      // The client named the folder inside --adapters-dir; where that lies on the server is not its business.
+      if (error instanceof UserError) throw new HttpError(400, error.message.split(dir).join(path));
+      throw error;
+    }
     return reply.code(201).send({ adapter: describeAdapter(adapter) });
   });
 
