@@ -54,6 +54,8 @@ export interface BatchRow {
 export class ServedModel {
   private readonly routing = new AdapterRouting();
   private loads = 0;
+  /** Special tokens after a single text's content ([SEP] for BERT, </s> for RoBERTa). */
+  private readonly trailingSpecials: number;
 
   private constructor(
     private readonly model: SequenceClassifier,
@@ -63,7 +65,14 @@ export class ServedModel {
     readonly maxLen: number,
     /** The cleaning the base model's folder records (none if it records none). */
     readonly cleaning: TextCleaning,
-  ) {}
+  ) {
+    // Where a text's content ends in the template: the first place a one-word text's ids leave an empty one's.
+    const empty = tokenizer.encodeInput('').ids;
+    const word = tokenizer.encodeInput('a').ids;
+    let start = 0;
+    while (start < empty.length && empty[start] === word[start]) start++;
+    this.trailingSpecials = empty.length - start;
+  }
 
   /** Loads the model folder (config, weights, tokenizer) for serving: in eval mode, without gradients. */
   static async load(dir: string, options: { maxLen?: number } = {}): Promise<ServedModel> {
@@ -124,11 +133,14 @@ export class ServedModel {
   /** The text cleaned as its adapter's (or the base's) training texts were, then tokenized and cut to maxLen. */
   encode(text: string, cleaning: TextCleaning): EncodedInput {
     const [clean] = applyTextCleaning([text], cleaning);
-    // One token over the limit tells whether anything was cut; only such texts are encoded twice.
-    let encoded = this.tokenizer.encodeInput(clean, { maxLength: this.maxLen + 1, truncation: true });
-    const truncated = encoded.ids.length > this.maxLen;
-    if (truncated) encoded = this.tokenizer.encodeInput(clean, { maxLength: this.maxLen, truncation: true });
-    return { ids: encoded.ids, tokenTypeIds: encoded.tokenTypeIds, truncated };
+    // One token over the limit tells whether anything was cut.
+    const { ids, tokenTypeIds } = this.tokenizer.encodeInput(clean, { maxLength: this.maxLen + 1, truncation: true });
+    if (ids.length <= this.maxLen) return { ids, tokenTypeIds, truncated: false };
+    // Cut: the first maxLen − specials content tokens are those of the longer encoding less its last one
+    // (truncation keeps a prefix of the content), so the text is not encoded a second time.
+    const last = ids.length - this.trailingSpecials - 1;
+    const drop = <T>(a: T[]): T[] => [...a.slice(0, last), ...a.slice(last + 1)];
+    return { ids: drop(ids), tokenTypeIds: drop(tokenTypeIds), truncated: true };
   }
 
   /**

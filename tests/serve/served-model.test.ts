@@ -119,6 +119,8 @@ test('texts over the maximum length are cut and marked', async () => {
   const long = served.encode(texts(1)[0] + ' card fee limit statement interest debt', 'none');
   assert.equal(long.ids.length, 8);
   assert.equal(long.truncated, true);
+  const text = texts(1)[0] + ' card fee limit statement interest debt';
+  assert.deepEqual(long.ids, served.tokenizer.encode(text, { maxLength: 8 }), 'the tokenizer\'s own truncation');
   const short = served.encode('card fee', 'none');
   assert.equal(short.truncated, false);
   assert.equal(short.ids.length, 4);
