@@ -27,7 +27,8 @@ export async function writeRandomAdapter(baseDir: string, dir: string, spec: Ada
   const { model } = await loadSequenceClassifier(baseDir, { rng, labels: [...spec.labels] });
   // Larger than HF's initialisation, so that the labels' probabilities differ visibly.
   for (const [name, p] of model.namedParameters()) {
-    if (name.startsWith('classifier.')) for (let i = 0; i < p.data.length; i++) p.data[i] = rng.normal() * 0.5;
+    if (name.startsWith('classifier.'))
+      for (let i = 0; i < p.data.length; i++) p.data[i] = rng.normal() * 0.5;
   }
   const config = createLoraConfig({
     r: spec.r,

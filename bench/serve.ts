@@ -60,13 +60,28 @@ export const SOAK_GROWTH_BELOW_PERCENT = 5;
 /** Three adapters of other label counts, ranks and targets (the study's q,v and more). */
 const ADAPTERS: Record<string, AdapterSpec> = {
   products: {
-    labels: ['Checking', 'Credit card', 'Credit reporting', 'Debt collection', 'Loan', 'Money transfer', 'Mortgage', 'Other', 'Savings'],
+    labels: [
+      'Checking',
+      'Credit card',
+      'Credit reporting',
+      'Debt collection',
+      'Loan',
+      'Money transfer',
+      'Mortgage',
+      'Other',
+      'Savings',
+    ],
     targets: ['query', 'value'],
     r: 8,
     seed: 101,
   },
   sentiment: { labels: ['negative', 'neutral', 'positive'], targets: ['query', 'value'], r: 8, seed: 102 },
-  urgency: { labels: ['high', 'low', 'medium', 'none', 'urgent'], targets: ['query', 'key', 'value'], r: 16, seed: 103 },
+  urgency: {
+    labels: ['high', 'low', 'medium', 'none', 'urgent'],
+    targets: ['query', 'key', 'value'],
+    r: 16,
+    seed: 103,
+  },
 };
 
 export interface LoadRun {
@@ -86,7 +101,11 @@ export interface ServeBenchResult {
   texts: { source: string; count: number; max_length: number };
   adapters: { name: string; labels: number; r: number; targets: string[] }[];
   server: { max_batch: number; max_wait_ms: number; threads: number | 'default'; exit_code: number | null };
-  forward_ms_64_texts: { plain_single_adapter: number; served_single_adapter: number; served_mixed_3_adapters: number };
+  forward_ms_64_texts: {
+    plain_single_adapter: number;
+    served_single_adapter: number;
+    served_mixed_3_adapters: number;
+  };
   runs: LoadRun[];
   mixed_to_single: Record<string, number>;
   soak: null | {
@@ -123,7 +142,8 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
   let server: ChildProcess | undefined;
   try {
     o.onStep?.('making three adapters');
-    for (const [name, spec] of Object.entries(ADAPTERS)) await writeRandomAdapter(model, join(dir, name), spec);
+    for (const [name, spec] of Object.entries(ADAPTERS))
+      await writeRandomAdapter(model, join(dir, name), spec);
     const texts = await readTexts(textsFile, 512);
     const names = Object.keys(ADAPTERS);
 
@@ -140,7 +160,9 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     const url = started.url;
 
     const bodies = (mode: 'single' | 'mixed'): string[] =>
-      texts.map((text, i) => JSON.stringify({ texts: [text], adapter: mode === 'single' ? names[0] : names[i % names.length] }));
+      texts.map((text, i) =>
+        JSON.stringify({ texts: [text], adapter: mode === 'single' ? names[0] : names[i % names.length] }),
+      );
     const load = async (mode: 'single' | 'mixed', connections: number, seconds: number): Promise<LoadRun> => {
       const all = bodies(mode);
       let next = 0;
@@ -164,7 +186,12 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
         connections,
         seconds: result.duration,
         texts_per_second: ok / result.duration,
-        latency_ms: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, max: result.latency.max },
+        latency_ms: {
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          mean: result.latency.average,
+          max: result.latency.max,
+        },
         requests: result.requests.total,
         errors: result.errors,
         non_2xx: result.non2xx,
@@ -175,10 +202,14 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     const runs: LoadRun[] = [];
     for (const mode of ['single', 'mixed'] as const) {
       for (const connections of o.connections) {
-        o.onStep?.(`${mode}, ${connections} connection${connections === 1 ? '' : 's'}: ${o.warmupSeconds} s warm-up, ${o.seconds} s measured`);
+        o.onStep?.(
+          `${mode}, ${connections} connection${connections === 1 ? '' : 's'}: ${o.warmupSeconds} s warm-up, ${o.seconds} s measured`,
+        );
         if (o.warmupSeconds > 0) await load(mode, connections, o.warmupSeconds);
         const run = await load(mode, connections, o.seconds);
-        o.onStep?.(`  ${run.texts_per_second.toFixed(1)} texts/s, p50 ${run.latency_ms.p50} ms, p99 ${run.latency_ms.p99} ms, ${run.errors + run.non_2xx + run.timeouts} errors`);
+        o.onStep?.(
+          `  ${run.texts_per_second.toFixed(1)} texts/s, p50 ${run.latency_ms.p50} ms, p99 ${run.latency_ms.p99} ms, ${run.errors + run.non_2xx + run.timeouts} errors`,
+        );
         runs.push(run);
       }
     }
@@ -192,7 +223,9 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     let soak: ServeBenchResult['soak'] = null;
     if (o.soakSeconds > 0) {
       const warmup = Math.min(60, Math.max(5, Math.round(o.soakSeconds / 10)));
-      o.onStep?.(`soak: ${o.soakSeconds} s of mixed load at ${o.soakConnections} connections; memory sampled every 5 s after ${warmup} s`);
+      o.onStep?.(
+        `soak: ${o.soakSeconds} s of mixed load at ${o.soakConnections} connections; memory sampled every 5 s after ${warmup} s`,
+      );
       const samples: [number, number][] = [];
       const t0 = performance.now();
       const sampler = setInterval(() => {
@@ -206,10 +239,16 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
       } finally {
         clearInterval(sampler);
       }
-      if (samples.length < 2) throw new UserError(`The soak took too few memory samples (${samples.length}); give it more seconds.`);
+      if (samples.length < 2)
+        throw new UserError(
+          `The soak took too few memory samples (${samples.length}); give it more seconds.`,
+        );
       const first = samples[0][1];
       // The end: the median of the last five samples, so one collection's timing does not decide.
-      const last = samples.slice(-5).map(([, mb]) => mb).sort((a, b) => a - b);
+      const last = samples
+        .slice(-5)
+        .map(([, mb]) => mb)
+        .sort((a, b) => a - b);
       const end = last[Math.floor(last.length / 2)];
       soak = {
         seconds: run.seconds,
@@ -232,8 +271,18 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     return {
       model,
       texts: { source: textsFile, count: texts.length, max_length: o.maxLen },
-      adapters: names.map((name) => ({ name, labels: ADAPTERS[name].labels.length, r: ADAPTERS[name].r, targets: ADAPTERS[name].targets })),
-      server: { max_batch: o.maxBatch, max_wait_ms: o.maxWaitMs, threads: o.threads ?? 'default', exit_code: exitCode },
+      adapters: names.map((name) => ({
+        name,
+        labels: ADAPTERS[name].labels.length,
+        r: ADAPTERS[name].r,
+        targets: ADAPTERS[name].targets,
+      })),
+      server: {
+        max_batch: o.maxBatch,
+        max_wait_ms: o.maxWaitMs,
+        threads: o.threads ?? 'default',
+        exit_code: exitCode,
+      },
       forward_ms_64_texts: forward,
       runs,
       mixed_to_single: mixedToSingle,
@@ -256,7 +305,9 @@ async function loadAutocannon(): Promise<typeof import('autocannon')> {
   try {
     return (await import('autocannon')).default;
   } catch {
-    throw new UserError('bench serve needs autocannon, a development dependency of lora-lab: run npm ci in its repository.');
+    throw new UserError(
+      'bench serve needs autocannon, a development dependency of lora-lab: run npm ci in its repository.',
+    );
   }
 }
 
@@ -267,7 +318,10 @@ async function readTexts(path: string, count: number): Promise<string[]> {
   for await (const { fields } of readCsvRecords(path)) {
     if (column === -1) {
       const names = fields.map(normalizeColumnName);
-      column = ['consumer_complaint_narrative', 'text', 'narrative'].map((n) => names.indexOf(n)).find((i) => i !== -1) ?? -2;
+      column =
+        ['consumer_complaint_narrative', 'text', 'narrative']
+          .map((n) => names.indexOf(n))
+          .find((i) => i !== -1) ?? -2;
       if (column === -2) throw new UserError(`${path} has no narrative or "text" column.`);
       continue;
     }
@@ -300,12 +354,20 @@ async function timeForwardPasses(
   };
   const plain = await loadClassifier({ model, adapter: join(dir, names[0]) });
   const plainMs = median(
-    () => void [...predictTexts(plain.model, plain.tokenizer, plain.labels, texts, { maxLen, batchSize: texts.length })],
+    () =>
+      void [
+        ...predictTexts(plain.model, plain.tokenizer, plain.labels, texts, {
+          maxLen,
+          batchSize: texts.length,
+        }),
+      ],
   );
   const served = await ServedModel.load(model, { maxLen });
   const adapters: ServedAdapter[] = names.map((name) => served.attach(name, join(dir, name)));
   const run = (pick: (i: number) => ServedAdapter) => () =>
-    void served.logits(texts.map((text, i) => ({ input: served.encode(text, pick(i).cleaning), adapter: pick(i) })));
+    void served.logits(
+      texts.map((text, i) => ({ input: served.encode(text, pick(i).cleaning), adapter: pick(i) })),
+    );
   return {
     plain_single_adapter: plainMs,
     served_single_adapter: median(run(() => adapters[0])),
@@ -320,7 +382,9 @@ const CLI_ENTRY = fileURLToPath(new URL(`../src/cli/main${EXT}`, import.meta.url
 /** `lora-lab serve …` as a child (this process's loader flags kept); resolves once it listens. */
 function startServerChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const nodeFlags = process.execArgv.filter((flag) => !flag.startsWith('--test'));
-  const child = spawn(process.execPath, [...nodeFlags, CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, CLI_ENTRY, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -331,7 +395,9 @@ function startServerChild(args: string[]): Promise<{ child: ChildProcess; url: s
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => reject(new Error(`lora-lab serve exited (code ${code}) before listening: ${stderr.trim()}`)));
+    child.on('close', (code) =>
+      reject(new Error(`lora-lab serve exited (code ${code}) before listening: ${stderr.trim()}`)),
+    );
   });
 }
 

@@ -28,15 +28,48 @@ export function registerBenchServe(bench: Command): void {
         'lora-lab serve under load on 127.0.0.1 (autocannon, one text per request): bert-tiny and three adapters, texts/s and p50/p99 latency at 1, 16 and 64 clients, one adapter against three mixed; --soak-seconds samples the server memory under load.',
       )
       .option('--model <dir>', 'the base model (default: the shared bert-tiny-mlm)')
-      .option('--texts-file <file>', 'a CSV whose narrative or "text" column gives the texts (default: the shared complaints.csv)')
+      .option(
+        '--texts-file <file>',
+        'a CSV whose narrative or "text" column gives the texts (default: the shared complaints.csv)',
+      )
       .option('--seconds <n>', 'measured seconds per run', intInRange(1, 3600), SERVE_BENCH_DEFAULTS.seconds)
-      .option('--warmup <n>', 'seconds of load before each run', intInRange(0, 600), SERVE_BENCH_DEFAULTS.warmupSeconds)
-      .option('--connections <list>', 'concurrent clients of each run', commaList, SERVE_BENCH_DEFAULTS.connections.map(String))
-      .option('--max-batch <n>', 'the server\'s --max-batch', intInRange(1, 4096), SERVE_BENCH_DEFAULTS.maxBatch)
-      .option('--max-wait-ms <n>', 'the server\'s --max-wait-ms', intInRange(0, 60_000), SERVE_BENCH_DEFAULTS.maxWaitMs)
-      .option('--max-len <n>', 'the server\'s --max-len', intInRange(2, 512), SERVE_BENCH_DEFAULTS.maxLen)
-      .option('--soak-seconds <n>', 'then this many seconds of mixed load, with the server memory sampled', intInRange(0, 86_400), SERVE_BENCH_DEFAULTS.soakSeconds)
-      .option('--soak-connections <n>', 'concurrent clients of the soak', intInRange(1, 1024), SERVE_BENCH_DEFAULTS.soakConnections)
+      .option(
+        '--warmup <n>',
+        'seconds of load before each run',
+        intInRange(0, 600),
+        SERVE_BENCH_DEFAULTS.warmupSeconds,
+      )
+      .option(
+        '--connections <list>',
+        'concurrent clients of each run',
+        commaList,
+        SERVE_BENCH_DEFAULTS.connections.map(String),
+      )
+      .option(
+        '--max-batch <n>',
+        "the server's --max-batch",
+        intInRange(1, 4096),
+        SERVE_BENCH_DEFAULTS.maxBatch,
+      )
+      .option(
+        '--max-wait-ms <n>',
+        "the server's --max-wait-ms",
+        intInRange(0, 60_000),
+        SERVE_BENCH_DEFAULTS.maxWaitMs,
+      )
+      .option('--max-len <n>', "the server's --max-len", intInRange(2, 512), SERVE_BENCH_DEFAULTS.maxLen)
+      .option(
+        '--soak-seconds <n>',
+        'then this many seconds of mixed load, with the server memory sampled',
+        intInRange(0, 86_400),
+        SERVE_BENCH_DEFAULTS.soakSeconds,
+      )
+      .option(
+        '--soak-connections <n>',
+        'concurrent clients of the soak',
+        intInRange(1, 1024),
+        SERVE_BENCH_DEFAULTS.soakConnections,
+      )
       .option('--json', 'one JSON object, with the command, commit and machine'),
   ).action(async (f: ServeBenchFlags) => {
     const connections = f.connections.map((c) => parseFlag('--connections', c, intInRange(1, 1024)));
@@ -60,7 +93,10 @@ export function registerBenchServe(bench: Command): void {
     );
     if (f.json) process.stdout.write(`${JSON.stringify({ ...about, ...result })}\n`);
     else process.stdout.write(formatServeBench(result));
-    if (!result.checks.zero_errors) throw new UserError('The load test saw failed requests; see "errors", "non_2xx" and "timeouts" per run.');
+    if (!result.checks.zero_errors)
+      throw new UserError(
+        'The load test saw failed requests; see "errors", "non_2xx" and "timeouts" per run.',
+      );
   });
 }
 
@@ -71,7 +107,9 @@ function formatServeBench(r: ServeBenchResult): string {
   );
   const f = r.forward_ms_64_texts;
   lines.push(
-    `mixed / single: ${Object.entries(r.mixed_to_single).map(([c, v]) => `${c} clients ${v.toFixed(2)}`).join(', ')}`,
+    `mixed / single: ${Object.entries(r.mixed_to_single)
+      .map(([c, v]) => `${c} clients ${v.toFixed(2)}`)
+      .join(', ')}`,
     `one batch of 64 texts: plain single adapter ${f.plain_single_adapter.toFixed(1)} ms, served single ${f.served_single_adapter.toFixed(1)} ms, served mixed ${f.served_mixed_3_adapters.toFixed(1)} ms`,
   );
   if (r.soak) {

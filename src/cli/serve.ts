@@ -44,7 +44,12 @@ export function registerServe(
       'the folder from which POST /v1/adapters may load adapters at run time (nothing outside it is read)',
     )
     .option('--host <address>', 'the address to listen on', SERVE_DEFAULTS.host)
-    .option('--port <n>', 'the port to listen on (0: any free port)', intInRange(0, 65535), SERVE_DEFAULTS.port)
+    .option(
+      '--port <n>',
+      'the port to listen on (0: any free port)',
+      intInRange(0, 65535),
+      SERVE_DEFAULTS.port,
+    )
     .option('--max-batch <n>', 'texts per forward pass at most', intInRange(1, 4096), SERVE_DEFAULTS.maxBatch)
     .option(
       '--max-wait-ms <n>',
@@ -58,12 +63,19 @@ export function registerServe(
       intInRange(2, 1_000_000),
     )
     .option('--max-texts <n>', 'texts per request at most', intInRange(1, 100_000), SERVE_DEFAULTS.maxTexts)
-    .option('--token-file <file>', 'a file holding a token that every request must send as "Authorization: Bearer <token>"');
+    .option(
+      '--token-file <file>',
+      'a file holding a token that every request must send as "Authorization: Bearer <token>"',
+    );
   addEngineOptions(command).action(async (flags: ServeFlags) => {
     const names = flags.adapter.map((a) => a.name);
     const repeated = names.find((name, i) => names.indexOf(name) !== i);
-    if (repeated !== undefined) throw new UserError(`--adapter names ${repeated} twice; give each adapter its own name.`);
-    if (flags.adaptersDir !== undefined && !(existsSync(flags.adaptersDir) && statSync(flags.adaptersDir).isDirectory())) {
+    if (repeated !== undefined)
+      throw new UserError(`--adapter names ${repeated} twice; give each adapter its own name.`);
+    if (
+      flags.adaptersDir !== undefined &&
+      !(existsSync(flags.adaptersDir) && statSync(flags.adaptersDir).isDirectory())
+    ) {
       throw new UserError(`--adapters-dir ${flags.adaptersDir} is not a folder.`);
     }
     const token = flags.tokenFile === undefined ? undefined : readToken(flags.tokenFile);
@@ -96,7 +108,10 @@ export function registerServe(
 }
 
 /** NAME=DIR, collected over repeated flags. */
-function collectAdapter(value: string, previous: { name: string; dir: string }[]): { name: string; dir: string }[] {
+function collectAdapter(
+  value: string,
+  previous: { name: string; dir: string }[],
+): { name: string; dir: string }[] {
   const eq = value.indexOf('=');
   const name = eq < 0 ? '' : value.slice(0, eq);
   const dir = eq < 0 ? '' : value.slice(eq + 1);
@@ -113,6 +128,7 @@ function readToken(file: string): string {
   if (!existsSync(file)) throw new UserError(`The token file ${file} does not exist.`);
   const token = readFileSync(file, 'utf8').trim();
   if (token === '') throw new UserError(`The token file ${file} is empty; it must hold the bearer token.`);
-  if (/\s/.test(token)) throw new UserError(`The token in ${file} contains white space; a bearer token is one word.`);
+  if (/\s/.test(token))
+    throw new UserError(`The token in ${file} contains white space; a bearer token is one word.`);
   return token;
 }

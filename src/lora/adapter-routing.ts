@@ -34,10 +34,14 @@ export class AdapterRouting {
     if (this.current === null) return [{ adapter: null, start: 0, count: leading }];
     const { rows, runs } = this.current;
     if (rows === 0 || leading % rows !== 0) {
-      throw new Error(`A layer's input has ${leading} rows, which the routed batch of ${rows} does not divide.`);
+      throw new Error(
+        `A layer's input has ${leading} rows, which the routed batch of ${rows} does not divide.`,
+      );
     }
     const per = leading / rows;
-    return per === 1 ? runs : runs.map((r) => ({ adapter: r.adapter, start: r.start * per, count: r.count * per }));
+    return per === 1
+      ? runs
+      : runs.map((r) => ({ adapter: r.adapter, start: r.start * per, count: r.count * per }));
   }
 }
 

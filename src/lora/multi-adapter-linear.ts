@@ -78,7 +78,8 @@ export class MultiAdapterLinear extends Module implements LinearLike {
       if (slot.B.rank !== 2 || slot.B.shape[0] !== out || slot.B.shape[1] !== r)
         bad('lora_B', slot.B.shape, `[${out}, ${r}]`);
     } else {
-      if (slot.weight.rank !== 2 || slot.weight.shape[1] !== inF) bad('weight', slot.weight.shape, `[n, ${inF}]`);
+      if (slot.weight.rank !== 2 || slot.weight.shape[1] !== inF)
+        bad('weight', slot.weight.shape, `[n, ${inF}]`);
       if (slot.bias && (slot.bias.rank !== 1 || slot.bias.shape[0] !== slot.weight.shape[0]))
         bad('bias', slot.bias.shape, `[${slot.weight.shape[0]}]`);
     }
@@ -91,7 +92,10 @@ export class MultiAdapterLinear extends Module implements LinearLike {
 
   forward(x: Tensor): Tensor {
     const runs = this.routing.runsOver(x.shape[0] ?? 0);
-    const parts = runs.map((run) => ({ run, slot: run.adapter === null ? undefined : this.slots.get(run.adapter) }));
+    const parts = runs.map((run) => ({
+      run,
+      slot: run.adapter === null ? undefined : this.slots.get(run.adapter),
+    }));
     if (parts.some((p) => p.slot?.kind === 'replace')) return this.forwardRunByRun(x, parts);
     const base = this.base_layer.forward(x);
     const updates = parts.filter((p) => p.slot !== undefined);

@@ -55,9 +55,17 @@ export function adapterPartsOf(model: Module): AdapterParts {
  * MultiAdapterLinear on `routing`, holding this adapter's part beside the others'. Every path is
  * checked before anything changes, so a refused adapter leaves the model as it was.
  */
-export function attachAdapter(model: Module, routing: AdapterRouting, name: string, parts: AdapterParts): void {
+export function attachAdapter(
+  model: Module,
+  routing: AdapterRouting,
+  name: string,
+  parts: AdapterParts,
+): void {
   const slots: [string, AdapterSlot][] = [
-    ...parts.lora.map(({ path, A, B, scaling }): [string, AdapterSlot] => [path, { kind: 'lora', A, B, scaling }]),
+    ...parts.lora.map(({ path, A, B, scaling }): [string, AdapterSlot] => [
+      path,
+      { kind: 'lora', A, B, scaling },
+    ]),
     ...parts.replaced.map(({ path, weight, bias }): [string, AdapterSlot] => [
       path,
       { kind: 'replace', weight, bias },
@@ -66,7 +74,9 @@ export function attachAdapter(model: Module, routing: AdapterRouting, name: stri
   for (const [path] of slots) {
     const layer = model.getSubmodule(path);
     if (!(layer instanceof Linear) && !(layer instanceof MultiAdapterLinear)) {
-      throw new UserError(`Adapter ${name} has weights for ${path}, which is not a Linear layer of the model.`);
+      throw new UserError(
+        `Adapter ${name} has weights for ${path}, which is not a Linear layer of the model.`,
+      );
     }
   }
   for (const [path, slot] of slots) {

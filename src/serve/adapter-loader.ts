@@ -59,7 +59,9 @@ export function readServableAdapter(dir: string, base: BaseModelInfo): ServableA
   const size = headSize ?? base.config.numLabels;
   const named = readLabelNames(dir);
   if (named && named.names.length !== size) {
-    throw new UserError(`${named.path} names ${named.names.length} labels, but the adapter's classifier has ${size}.`);
+    throw new UserError(
+      `${named.path} names ${named.names.length} labels, but the adapter's classifier has ${size}.`,
+    );
   }
   const labels = named?.names ?? (headSize === undefined ? [...base.config.labels] : defaultLabels(headSize));
   const scratch = base.family.create(base.config.withLabels(labels), new Rng(0), { initialize: false });

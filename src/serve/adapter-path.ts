@@ -10,25 +10,35 @@ import { HttpError } from './http-error.js';
  */
 export function adapterFolderInside(root: string, requested: string): string {
   const realRoot = realpathSync(root);
-  if (requested.includes('\0')) throw new HttpError(400, 'The adapter path must not contain a NUL character.');
+  if (requested.includes('\0'))
+    throw new HttpError(400, 'The adapter path must not contain a NUL character.');
   const candidate = resolve(realRoot, requested);
   if (!isInside(realRoot, candidate)) throw outside(requested);
   let real: string;
   try {
     real = realpathSync(candidate);
   } catch {
-    throw new HttpError(404, `There is no adapter folder ${JSON.stringify(requested)} in the adapters folder.`);
+    throw new HttpError(
+      404,
+      `There is no adapter folder ${JSON.stringify(requested)} in the adapters folder.`,
+    );
   }
   if (!isInside(realRoot, real)) throw outside(requested);
   if (!statSync(real).isDirectory()) {
-    throw new HttpError(400, `${JSON.stringify(requested)} in the adapters folder is a file, not an adapter folder.`);
+    throw new HttpError(
+      400,
+      `${JSON.stringify(requested)} in the adapters folder is a file, not an adapter folder.`,
+    );
   }
   for (const entry of readdirSync(real)) {
     let target: string;
     try {
       target = realpathSync(join(real, entry));
     } catch {
-      throw new HttpError(403, `${JSON.stringify(`${requested}/${entry}`)} is a broken symbolic link, so the adapter is refused.`);
+      throw new HttpError(
+        403,
+        `${JSON.stringify(`${requested}/${entry}`)} is a broken symbolic link, so the adapter is refused.`,
+      );
     }
     if (!isInside(realRoot, target)) {
       throw new HttpError(
@@ -41,7 +51,10 @@ export function adapterFolderInside(root: string, requested: string): string {
 }
 
 function outside(requested: string): HttpError {
-  return new HttpError(403, `The adapter path ${JSON.stringify(requested)} leads outside the adapters folder.`);
+  return new HttpError(
+    403,
+    `The adapter path ${JSON.stringify(requested)} leads outside the adapters folder.`,
+  );
 }
 
 /** Whether `path` is `root` or lies under it (both absolute and resolved). */

@@ -38,7 +38,10 @@ export class AdapterRegistry {
   /** Reads and attaches the adapter folder under `name` (409 when the name is taken). */
   load(name: string, dir: string): ServedAdapter {
     if (this.byName.has(name)) {
-      throw new HttpError(409, `An adapter named ${JSON.stringify(name)} is already loaded; unload it first (DELETE /v1/adapters/${name}).`);
+      throw new HttpError(
+        409,
+        `An adapter named ${JSON.stringify(name)} is already loaded; unload it first (DELETE /v1/adapters/${name}).`,
+      );
     }
     const adapter = this.model.attach(name, dir);
     this.byName.set(name, { adapter, holders: 0, unloaded: null });

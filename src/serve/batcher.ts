@@ -45,7 +45,9 @@ export class DynamicBatcher<I, R> {
   submit(items: readonly I[]): Promise<R[]> {
     const at = performance.now();
     const results = Promise.all(
-      items.map((item) => new Promise<R>((resolve, reject) => this.queue.push({ item, at, resolve, reject }))),
+      items.map(
+        (item) => new Promise<R>((resolve, reject) => this.queue.push({ item, at, resolve, reject })),
+      ),
     );
     this.schedule();
     return results;

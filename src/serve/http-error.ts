@@ -40,13 +40,22 @@ export function describeHttpError(error: unknown, bodyLimit: number): { status: 
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, message: `The request body is larger than this server's limit of ${bodyLimit} bytes.` };
+      return {
+        status: 413,
+        message: `The request body is larger than this server's limit of ${bodyLimit} bytes.`,
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, message: 'The request body must be JSON, sent with Content-Type: application/json.' };
+      return {
+        status: 415,
+        message: 'The request body must be JSON, sent with Content-Type: application/json.',
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, message: 'The request body is empty; send a JSON object.' };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, message: 'The request body does not have the length its Content-Length header says.' };
+      return {
+        status: 400,
+        message: 'The request body does not have the length its Content-Length header says.',
+      };
   }
   const status = e.statusCode ?? 500;
   if (status === 400 && (error instanceof SyntaxError || /JSON/i.test(e.message ?? ''))) {

@@ -16,6 +16,9 @@ import { padSequences } from '../text/pad.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
 import { readServableAdapter, type BaseModelInfo } from './adapter-loader.js';
+import { TruncatingEncoder, type EncodedInput } from './truncating-encoder.js';
+
+export type { EncodedInput };
 
 /** An adapter loaded into the served model. */
 export interface ServedAdapter {
@@ -33,14 +36,6 @@ export interface ServedAdapter {
   readonly loadedAt: string;
 }
 
-/** A text as the model gets it. */
-export interface EncodedInput {
-  ids: number[];
-  tokenTypeIds: number[];
-  /** Whether the text was cut to the maximum length. */
-  truncated: boolean;
-}
-
 /** One row of a batch: its tokens and the adapter it goes through (null: the base model alone). */
 export interface BatchRow {
   input: EncodedInput;
@@ -54,8 +49,7 @@ export interface BatchRow {
 export class ServedModel {
   private readonly routing = new AdapterRouting();
   private loads = 0;
-  /** Special tokens after a single text's content ([SEP] for BERT, </s> for RoBERTa). */
-  private readonly trailingSpecials: number;
+  private readonly cutter: TruncatingEncoder;
 
   private constructor(
     private readonly model: SequenceClassifier,
@@ -66,12 +60,7 @@ export class ServedModel {
     /** The cleaning the base model's folder records (none if it records none). */
     readonly cleaning: TextCleaning,
   ) {
-    // Where a text's content ends in the template: the first place a one-word text's ids leave an empty one's.
-    const empty = tokenizer.encodeInput('').ids;
-    const word = tokenizer.encodeInput('a').ids;
-    let start = 0;
-    while (start < empty.length && empty[start] === word[start]) start++;
-    this.trailingSpecials = empty.length - start;
+    this.cutter = new TruncatingEncoder(tokenizer, maxLen);
   }
 
   /** Loads the model folder (config, weights, tokenizer) for serving: in eval mode, without gradients. */
@@ -79,7 +68,9 @@ export class ServedModel {
     const loaded = await loadSequenceClassifier(dir, { rng: new Rng(0) });
     const family = familyOf(loaded.config.modelType);
     if (!['tokenizer.json', 'vocab.txt', 'vocab.json'].some((name) => existsSync(join(dir, name)))) {
-      throw new UserError(`${dir} has no tokenizer files (tokenizer.json, vocab.txt or vocab.json), which the server needs.`);
+      throw new UserError(
+        `${dir} has no tokenizer files (tokenizer.json, vocab.txt or vocab.json), which the server needs.`,
+      );
     }
     const tokenizer = TextTokenizer.fromDirectory(dir, { fallback: family.tokenizerFallback });
     loaded.model.eval();
@@ -133,14 +124,7 @@ export class ServedModel {
   /** The text cleaned as its adapter's (or the base's) training texts were, then tokenized and cut to maxLen. */
   encode(text: string, cleaning: TextCleaning): EncodedInput {
     const [clean] = applyTextCleaning([text], cleaning);
-    // One token over the limit tells whether anything was cut.
-    const { ids, tokenTypeIds } = this.tokenizer.encodeInput(clean, { maxLength: this.maxLen + 1, truncation: true });
-    if (ids.length <= this.maxLen) return { ids, tokenTypeIds, truncated: false };
-    // Cut: the first maxLen − specials content tokens are those of the longer encoding less its last one
-    // (truncation keeps a prefix of the content), so the text is not encoded a second time.
-    const last = ids.length - this.trailingSpecials - 1;
-    const drop = <T>(a: T[]): T[] => [...a.slice(0, last), ...a.slice(last + 1)];
-    return { ids: drop(ids), tokenTypeIds: drop(tokenTypeIds), truncated: true };
+    return this.cutter.encode(clean);
   }
 
   /**
@@ -151,7 +135,9 @@ export class ServedModel {
     if (rows.length === 0) return [];
     const key = (row: BatchRow): string => row.adapter?.slot ?? '';
     // A stable sort: rows of one adapter keep their order.
-    const order = rows.map((_, i) => i).sort((a, b) => (key(rows[a]) < key(rows[b]) ? -1 : key(rows[a]) > key(rows[b]) ? 1 : 0));
+    const order = rows
+      .map((_, i) => i)
+      .sort((a, b) => (key(rows[a]) < key(rows[b]) ? -1 : key(rows[a]) > key(rows[b]) ? 1 : 0));
     const length = Math.max(...rows.map((r) => r.input.ids.length));
     const inputs = inputTensors(
       padSequences(
@@ -159,12 +145,15 @@ export class ServedModel {
         length,
         this.tokenizer.padId,
         order.map((i) => rows[i].input.tokenTypeIds),
+        this.tokenizer.paddingSide,
       ),
     );
     const routes = order.map((i) => rows[i].adapter?.slot ?? null);
     const { data, width } = this.routing.route(routes, () =>
       tensorScope(() => {
-        const y = noGrad(() => this.model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds));
+        const y = noGrad(() =>
+          this.model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds),
+        );
         return { data: y.data.slice(), width: y.shape[1] };
       }),
     );

@@ -55,12 +55,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     try {
       registry.load(name, dir);
     } catch (error) {
-      if (error instanceof UserError) throw new UserError(`Adapter ${name} (${dir}) was refused: ${error.message}`);
+      if (error instanceof UserError)
+        throw new UserError(`Adapter ${name} (${dir}) was refused: ${error.message}`);
       throw error;
     }
   }
   let batcher: DynamicBatcher<BatchRow, number[]> | undefined = undefined;
-  const metrics = new ServerMetrics({ queued: () => batcher?.queued ?? 0, adapters: () => registry.names().length });
+  const metrics = new ServerMetrics({
+    queued: () => batcher?.queued ?? 0,
+    adapters: () => registry.names().length,
+  });
   batcher = new DynamicBatcher<BatchRow, number[]>({
     maxBatch: options.maxBatch ?? SERVE_DEFAULTS.maxBatch,
     maxWaitMs: options.maxWaitMs ?? SERVE_DEFAULTS.maxWaitMs,
@@ -84,7 +88,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const port = options.port ?? SERVE_DEFAULTS.port;
-    if (code === 'EADDRINUSE') throw new UserError(`Could not listen on ${host}:${port}: the port is in use.`);
+    if (code === 'EADDRINUSE')
+      throw new UserError(`Could not listen on ${host}:${port}: the port is in use.`);
     if (code === 'EACCES') throw new UserError(`Could not listen on ${host}:${port}: permission denied.`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       throw new UserError(`Could not listen on ${host}:${port}: this machine has no such address.`);

@@ -24,7 +24,11 @@ function baseLinear(seed: number, inF = 6, out = 5): Linear {
 
 /** A LoRA layer on `base` with both factors random (PEFT's init_lora_weights false). */
 function loraOn(base: Linear, r: number, seed: number): LoRALinear {
-  const layer = new LoRALinear(base, { r, alpha: 2 * r, dropout: 0, useRslora: false, init: false }, new Rng(seed));
+  const layer = new LoRALinear(
+    base,
+    { r, alpha: 2 * r, dropout: 0, useRslora: false, init: false },
+    new Rng(seed),
+  );
   return layer.eval();
 }
 
@@ -86,7 +90,8 @@ test('replacement layers of other widths (heads of other label counts) each serv
   const x = randomTensor([4, 4], 6, false);
   const y = routing.route(['b', null, 'a', 'b'], () => noGrad(() => multi.forward(x)));
   assert.deepEqual(y.shape, [4, 5]);
-  const own = (layer: Linear, i: number): number[] => Array.from(noGrad(() => linear(sliceRows(x, i, 1), layer.weight, layer.bias)).data);
+  const own = (layer: Linear, i: number): number[] =>
+    Array.from(noGrad(() => linear(sliceRows(x, i, 1), layer.weight, layer.bias)).data);
   assertClose(rowsOf(y, 0, 1), own(headB, 0), 'row 0');
   assertClose(rowsOf(y, 1, 1), [...own(base, 1), 0, 0], 'row 1 (base, padded)');
   assertClose(rowsOf(y, 2, 1), [...own(headA, 2), 0, 0, 0], 'row 2 (a, padded)');
@@ -98,11 +103,23 @@ test('replacement layers of other widths (heads of other label counts) each serv
 test('parts of the wrong shape are refused before they are kept', () => {
   const multi = new MultiAdapterLinear(baseLinear(7), new AdapterRouting());
   assert.throws(
-    () => multi.setAdapter('a', { kind: 'lora', A: randomTensor([2, 5], 1, false), B: randomTensor([5, 2], 2, false), scaling: 1 }),
+    () =>
+      multi.setAdapter('a', {
+        kind: 'lora',
+        A: randomTensor([2, 5], 1, false),
+        B: randomTensor([5, 2], 2, false),
+        scaling: 1,
+      }),
     /lora_A has shape \[2, 5\], but a layer of 6 inputs and 5 outputs needs \[r, 6\]/,
   );
   assert.throws(
-    () => multi.setAdapter('a', { kind: 'lora', A: randomTensor([2, 6], 1, false), B: randomTensor([5, 3], 2, false), scaling: 1 }),
+    () =>
+      multi.setAdapter('a', {
+        kind: 'lora',
+        A: randomTensor([2, 6], 1, false),
+        B: randomTensor([5, 3], 2, false),
+        scaling: 1,
+      }),
     /lora_B has shape \[5, 3\]/,
   );
   assert.deepEqual(multi.adapterNames(), []);

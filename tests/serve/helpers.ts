@@ -35,7 +35,8 @@ export async function serveWorkspace(): Promise<ServeWorkspace> {
   const model = await writeTinyModel(join(root, 'model'), { seed: 5 });
   const modelWithHead = await writeTinyModel(join(root, 'model-head'), { seed: 6, head: true });
   const adaptersDir = join(root, 'adapters');
-  for (const [name, spec] of Object.entries(ADAPTERS)) await writeRandomAdapter(model, join(adaptersDir, name), spec);
+  for (const [name, spec] of Object.entries(ADAPTERS))
+    await writeRandomAdapter(model, join(adaptersDir, name), spec);
   return {
     root,
     model,
@@ -106,7 +107,10 @@ export function maxDiff(a: readonly (readonly number[])[], b: readonly (readonly
 }
 
 /** Logits of a classify result in the order of `labels`. */
-export function logitsInOrder(result: { logits: Record<string, number> }, labels: readonly string[]): number[] {
+export function logitsInOrder(
+  result: { logits: Record<string, number> },
+  labels: readonly string[],
+): number[] {
   return labels.map((l) => {
     const v = result.logits[l];
     assert.equal(typeof v, 'number', `no logit for ${l}`);

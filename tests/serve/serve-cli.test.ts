@@ -29,23 +29,35 @@ test('SIGTERM: the server stops accepting, answers the requests in flight, then 
   writeFileSync(tokenFile, 'tok-123\n');
   const { child, done } = startCli([
     'serve',
-    '--model', ws.model,
-    '--adapter', `alpha=${ws.adapter('alpha')}`,
-    '--adapter', `beta=${ws.adapter('beta')}`,
-    '--port', '0',
+    '--model',
+    ws.model,
+    '--adapter',
+    `alpha=${ws.adapter('alpha')}`,
+    '--adapter',
+    `beta=${ws.adapter('beta')}`,
+    '--port',
+    '0',
     // Requests wait this long for a batch: they are surely in flight when the signal comes.
-    '--max-wait-ms', '400',
-    '--token-file', tokenFile,
+    '--max-wait-ms',
+    '400',
+    '--token-file',
+    tokenFile,
   ]);
   let stdout = '';
   let exited = false;
   child.stdout!.on('data', (s: string) => (stdout += s));
   void done.then(() => (exited = true));
-  const url = await listeningUrl(() => stdout, () => exited);
+  const url = await listeningUrl(
+    () => stdout,
+    () => exited,
+  );
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const auth = { authorization: 'Bearer tok-123' };
   const inFlight = texts(6).map((text, i) =>
-    request(`${url}/v1/classify`, { body: { texts: [text], adapter: i % 2 ? 'alpha' : 'beta' }, headers: auth }),
+    request(`${url}/v1/classify`, {
+      body: { texts: [text], adapter: i % 2 ? 'alpha' : 'beta' },
+      headers: auth,
+    }),
   );
   await new Promise((r) => setTimeout(r, 150));
   child.kill('SIGTERM');
@@ -68,7 +80,15 @@ test('flag and start-up errors are one sentence and a non-zero exit', async () =
   assert.equal(port.code, 2);
   assertOneLineFailure(port, '--port 70000');
 
-  const twice = await runCli(['serve', '--model', ws.model, '--adapter', `a=${ws.adapter('alpha')}`, '--adapter', `a=${ws.adapter('beta')}`]);
+  const twice = await runCli([
+    'serve',
+    '--model',
+    ws.model,
+    '--adapter',
+    `a=${ws.adapter('alpha')}`,
+    '--adapter',
+    `a=${ws.adapter('beta')}`,
+  ]);
   assert.equal(twice.code, 1);
   assert.match(assertOneLineFailure(twice, 'a name twice'), /--adapter names a twice/);
 
@@ -82,15 +102,29 @@ test('flag and start-up errors are one sentence and a non-zero exit', async () =
   writeFileSync(join(broken, 'adapter_config.json'), JSON.stringify({ ...config, r: 5 }));
   const refused = await runCli(['serve', '--model', ws.model, '--adapter', `x=${broken}`, '--port', '0']);
   assert.equal(refused.code, 1);
-  assert.match(assertOneLineFailure(refused, 'adapter that does not fit'), /Adapter x \(.*\) was refused: .*expects \[5, 16\]/);
+  assert.match(
+    assertOneLineFailure(refused, 'adapter that does not fit'),
+    /Adapter x \(.*\) was refused: .*expects \[5, 16\]/,
+  );
 
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   const busy = (taken.address() as { port: number }).port;
   try {
-    const inUse = await runCli(['serve', '--model', ws.model, '--adapter', `alpha=${ws.adapter('alpha')}`, '--port', String(busy)]);
+    const inUse = await runCli([
+      'serve',
+      '--model',
+      ws.model,
+      '--adapter',
+      `alpha=${ws.adapter('alpha')}`,
+      '--port',
+      String(busy),
+    ]);
     assert.equal(inUse.code, 1);
-    assert.match(assertOneLineFailure(inUse, 'port in use'), new RegExp(`Could not listen on 127\\.0\\.0\\.1:${busy}: the port is in use\\.`));
+    assert.match(
+      assertOneLineFailure(inUse, 'port in use'),
+      new RegExp(`Could not listen on 127\\.0\\.0\\.1:${busy}: the port is in use\\.`),
+    );
   } finally {
     taken.close();
   }

@@ -20,19 +20,28 @@ before(async () => {
 after(() => ws?.cleanup());
 
 /** The plain single-adapter path: the base with this one adapter injected as LoRALinear layers (predict's). */
-async function aloneLogits(model: string, adapter: string | undefined, inputs: string[]): Promise<number[][]> {
+async function aloneLogits(
+  model: string,
+  adapter: string | undefined,
+  inputs: string[],
+): Promise<number[][]> {
   const loaded = await loadClassifier({ model, adapter });
-  return [...predictTexts(loaded.model, loaded.tokenizer, loaded.labels, inputs, { maxLen: 64, batchSize: 64 })].map(
-    (p) => p.logits,
-  );
+  return [
+    ...predictTexts(loaded.model, loaded.tokenizer, loaded.labels, inputs, { maxLen: 64, batchSize: 64 }),
+  ].map((p) => p.logits);
 }
 
 test('a batch mixing three adapters gives every row the logits of its adapter alone (within 1e-5)', async () => {
   const served = await ServedModel.load(ws.model);
-  const adapters: ServedAdapter[] = Object.keys(ADAPTERS).map((name) => served.attach(name, ws.adapter(name as 'alpha')));
+  const adapters: ServedAdapter[] = Object.keys(ADAPTERS).map((name) =>
+    served.attach(name, ws.adapter(name as 'alpha')),
+  );
   const inputs = texts(24);
   // Interleaved, so that the rows of one adapter are not neighbours in the request order.
-  const rows: BatchRow[] = inputs.map((text, i) => ({ input: served.encode(text, 'none'), adapter: adapters[i % 3] }));
+  const rows: BatchRow[] = inputs.map((text, i) => ({
+    input: served.encode(text, 'none'),
+    adapter: adapters[i % 3],
+  }));
   const mixed = served.logits(rows);
   for (const [k, adapter] of adapters.entries()) {
     const mine = inputs.filter((_, i) => i % 3 === k);
@@ -43,7 +52,9 @@ test('a batch mixing three adapters gives every row the logits of its adapter al
     assert.ok(diff <= 1e-5, `${adapter.name}: mixed-batch logits differ from the adapter alone by ${diff}`);
   }
   // And one adapter alone in a batch of its own: the same numbers again.
-  const single = served.logits(inputs.map((text) => ({ input: served.encode(text, 'none'), adapter: adapters[1] })));
+  const single = served.logits(
+    inputs.map((text) => ({ input: served.encode(text, 'none'), adapter: adapters[1] })),
+  );
   assert.ok(maxDiff(single, await aloneLogits(ws.model, ws.adapter('beta'), inputs)) <= 1e-5);
 });
 
@@ -56,14 +67,37 @@ test('rows of the base model (its own head) mix with adapter rows, and detaching
   const gamma = served.attach('gamma', ws.adapter('gamma'));
   const inputs = texts(9, 4);
   const who = [null, alpha, gamma];
-  const mixed = served.logits(inputs.map((t, i) => ({ input: served.encode(t, 'none'), adapter: who[i % 3] })));
-  const baseAlone = await aloneLogits(ws.modelWithHead, undefined, inputs.filter((_, i) => i % 3 === 0));
-  assert.ok(maxDiff(mixed.filter((_, i) => i % 3 === 0), baseAlone) <= 1e-5);
-  const gammaAlone = await aloneLogits(ws.modelWithHead, ws.adapter('gamma'), inputs.filter((_, i) => i % 3 === 2));
-  assert.ok(maxDiff(mixed.filter((_, i) => i % 3 === 2), gammaAlone) <= 1e-5);
+  const mixed = served.logits(
+    inputs.map((t, i) => ({ input: served.encode(t, 'none'), adapter: who[i % 3] })),
+  );
+  const baseAlone = await aloneLogits(
+    ws.modelWithHead,
+    undefined,
+    inputs.filter((_, i) => i % 3 === 0),
+  );
+  assert.ok(
+    maxDiff(
+      mixed.filter((_, i) => i % 3 === 0),
+      baseAlone,
+    ) <= 1e-5,
+  );
+  const gammaAlone = await aloneLogits(
+    ws.modelWithHead,
+    ws.adapter('gamma'),
+    inputs.filter((_, i) => i % 3 === 2),
+  );
+  assert.ok(
+    maxDiff(
+      mixed.filter((_, i) => i % 3 === 2),
+      gammaAlone,
+    ) <= 1e-5,
+  );
 
   served.detach(alpha);
-  assert.ok(multiAdapterLayers((served as unknown as { model: never }).model).length > 0, 'gamma still attached');
+  assert.ok(
+    multiAdapterLayers((served as unknown as { model: never }).model).length > 0,
+    'gamma still attached',
+  );
   served.detach(gamma);
   assert.deepEqual(multiAdapterLayers((served as unknown as { model: never }).model), []);
   const after = served.logits(texts(6).map((t) => ({ input: served.encode(t, 'none'), adapter: null })));
@@ -81,19 +115,28 @@ test('an adapter that does not fit the base is refused at load with the reason, 
   writeFileSync(configPath, JSON.stringify({ ...config, r: 3 }));
   assert.throws(
     () => served.attach('x', wrongRank),
-    (e: unknown) => e instanceof UserError && /has shape \[4, 16\] but module .*query expects \[3, 16\]/.test(e.message),
+    (e: unknown) =>
+      e instanceof UserError && /has shape \[4, 16\] but module .*query expects \[3, 16\]/.test(e.message),
   );
   const missingTargets = ws.path('missing-targets');
   cpSync(ws.adapter('alpha'), missingTargets, { recursive: true });
-  writeFileSync(join(missingTargets, 'adapter_config.json'), JSON.stringify({ ...config, target_modules: ['q_proj', 'v_proj'] }));
+  writeFileSync(
+    join(missingTargets, 'adapter_config.json'),
+    JSON.stringify({ ...config, target_modules: ['q_proj', 'v_proj'] }),
+  );
   assert.throws(
     () => served.attach('y', missingTargets),
-    (e: unknown) => e instanceof UserError && /No module of the model matches target_modules \["q_proj", "v_proj"\]/.test(e.message),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /No module of the model matches target_modules \["q_proj", "v_proj"\]/.test(e.message),
   );
   const biased = ws.path('biased');
   cpSync(ws.adapter('alpha'), biased, { recursive: true });
   writeFileSync(join(biased, 'adapter_config.json'), JSON.stringify({ ...config, bias: 'all' }));
-  assert.throws(() => served.attach('z', biased), (e: unknown) => e instanceof UserError && /bias "all"/.test(e.message));
+  assert.throws(
+    () => served.attach('z', biased),
+    (e: unknown) => e instanceof UserError && /bias "all"/.test(e.message),
+  );
   assert.deepEqual(multiAdapterLayers((served as unknown as { model: never }).model), [], 'nothing attached');
 });
 
@@ -110,7 +153,9 @@ test('an adapter without a head is refused on a base without one: its prediction
   writeFileSync(configPath, JSON.stringify({ ...config, task_type: null, modules_to_save: null }));
   assert.throws(
     () => served.attach('h', headless),
-    (e: unknown) => e instanceof UserError && /no trained classifier\.weight and the adapter .* brings none/.test(e.message),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /no trained classifier\.weight and the adapter .* brings none/.test(e.message),
   );
 });
 
@@ -120,7 +165,11 @@ test('texts over the maximum length are cut and marked', async () => {
   assert.equal(long.ids.length, 8);
   assert.equal(long.truncated, true);
   const text = texts(1)[0] + ' card fee limit statement interest debt';
-  assert.deepEqual(long.ids, served.tokenizer.encode(text, { maxLength: 8 }), 'the tokenizer\'s own truncation');
+  assert.deepEqual(
+    long.ids,
+    served.tokenizer.encode(text, { maxLength: 8 }),
+    "the tokenizer's own truncation",
+  );
   const short = served.encode('card fee', 'none');
   assert.equal(short.truncated, false);
   assert.equal(short.ids.length, 4);

@@ -34,7 +34,14 @@ test('sliceRows and addRowBlocks gradients match finite differences', () => {
   const base = randomTensor([5, 3], 2);
   const a = randomTensor([2, 3], 3);
   const b = randomTensor([1, 3], 4);
-  gradcheck(() => addRowBlocks(base, [{ start: 0, values: a }, { start: 4, values: b }]), [base, a, b]);
+  gradcheck(
+    () =>
+      addRowBlocks(base, [
+        { start: 0, values: a },
+        { start: 4, values: b },
+      ]),
+    [base, a, b],
+  );
   // Blocks cut from the same tensor they are added back to: both paths reach one gradient.
   const w = randomTensor([4, 3], 5);
   gradcheck(() => addRowBlocks(w, [{ start: 1, values: sliceRows(w, 2, 2) }]), [w]);
@@ -44,7 +51,9 @@ test('rows outside the tensor are refused in one sentence', () => {
   const x = Tensor.zeros([3, 2]);
   assert.throws(
     () => sliceRows(x, 2, 2),
-    (e: unknown) => e instanceof UserError && e.message === 'sliceRows cannot take rows 2 to 4 of a tensor of shape [3, 2].',
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message === 'sliceRows cannot take rows 2 to 4 of a tensor of shape [3, 2].',
   );
   assert.throws(
     () => addRowBlocks(x, [{ start: 2, values: Tensor.zeros([2, 2]) }]),

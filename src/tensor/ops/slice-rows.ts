@@ -10,7 +10,13 @@ import { assertMinRank } from './shape.js';
 export function sliceRows(x: Tensor, start: number, count: number): Tensor {
   assertMinRank('sliceRows', 'an input', x.shape, 1);
   const rows = x.shape[0];
-  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > rows) {
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(count) ||
+    start < 0 ||
+    count < 0 ||
+    start + count > rows
+  ) {
     throw new UserError(
       `sliceRows cannot take rows ${start} to ${start + count} of a tensor of shape ${shapeToString(x.shape)}.`,
     );
