@@ -114,10 +114,13 @@ export interface ServeBenchResult {
     warmup_seconds: number;
     texts_per_second: number;
     errors: number;
+    /** [seconds since the soak began, resident MB], every 5 s after the warm-up. */
     rss_mb_samples: [number, number][];
-    rss_mb_after_warmup: number;
-    rss_mb_end: number;
+    rss_mb_median: { first_half: number; second_half: number };
+    rss_mb_peak: { first_half: number; second_half: number };
+    /** The second half's median against the first half's. */
     growth_percent: number;
+    peak_growth_percent: number;
   };
   checks: {
     zero_errors: boolean;
@@ -243,13 +246,12 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
         throw new UserError(
           `The soak took too few memory samples (${samples.length}); give it more seconds.`,
         );
-      const first = samples[0][1];
-      // The end: the median of the last five samples, so one collection's timing does not decide.
-      const last = samples
-        .slice(-5)
-        .map(([, mb]) => mb)
-        .sort((a, b) => a - b);
-      const end = last[Math.floor(last.length / 2)];
+      // The heap saws between collections (tens of MB here), so single samples are compared with
+      // nothing: the second half of the samples against the first, by median and by peak.
+      const mbs = samples.map(([, mb]) => mb);
+      const half = Math.floor(mbs.length / 2);
+      const [early, late] = [mbs.slice(0, half), mbs.slice(half)];
+      const growth = (a: number, b: number): number => ((b - a) / a) * 100;
       soak = {
         seconds: run.seconds,
         connections: o.soakConnections,
@@ -257,9 +259,10 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
         texts_per_second: run.texts_per_second,
         errors: run.errors + run.non_2xx + run.timeouts,
         rss_mb_samples: samples,
-        rss_mb_after_warmup: first,
-        rss_mb_end: end,
-        growth_percent: ((end - first) / first) * 100,
+        rss_mb_median: { first_half: median(early), second_half: median(late) },
+        rss_mb_peak: { first_half: Math.max(...early), second_half: Math.max(...late) },
+        growth_percent: growth(median(early), median(late)),
+        peak_growth_percent: growth(Math.max(...early), Math.max(...late)),
       };
     }
 
@@ -311,6 +314,12 @@ async function loadAutocannon(): Promise<typeof import('autocannon')> {
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Up to `count` non-empty texts of the file's narrative (or "text") column. */
 async function readTexts(path: string, count: number): Promise<string[]> {
   const texts: string[] = [];
@@ -342,7 +351,7 @@ async function timeForwardPasses(
   maxLen: number,
 ): Promise<ServeBenchResult['forward_ms_64_texts']> {
   const rounds = 7;
-  const median = (fn: () => void): number => {
+  const medianMs = (fn: () => void): number => {
     fn();
     const times: number[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -353,7 +362,7 @@ async function timeForwardPasses(
     return times.sort((a, b) => a - b)[Math.floor(rounds / 2)];
   };
   const plain = await loadClassifier({ model, adapter: join(dir, names[0]) });
-  const plainMs = median(
+  const plainMs = medianMs(
     () =>
       void [
         ...predictTexts(plain.model, plain.tokenizer, plain.labels, texts, {
@@ -370,8 +379,8 @@ async function timeForwardPasses(
     );
   return {
     plain_single_adapter: plainMs,
-    served_single_adapter: median(run(() => adapters[0])),
-    served_mixed_3_adapters: median(run((i) => adapters[i % adapters.length])),
+    served_single_adapter: medianMs(run(() => adapters[0])),
+    served_mixed_3_adapters: medianMs(run((i) => adapters[i % adapters.length])),
   };
 }
 

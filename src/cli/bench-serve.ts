@@ -114,7 +114,7 @@ function formatServeBench(r: ServeBenchResult): string {
   );
   if (r.soak) {
     lines.push(
-      `soak ${r.soak.seconds} s at ${r.soak.connections} clients: ${r.soak.texts_per_second.toFixed(1)} texts/s, resident memory ${r.soak.rss_mb_after_warmup.toFixed(1)} → ${r.soak.rss_mb_end.toFixed(1)} MB (${r.soak.growth_percent.toFixed(2)} %)`,
+      `soak ${r.soak.seconds} s at ${r.soak.connections} clients: ${r.soak.texts_per_second.toFixed(1)} texts/s, resident memory median ${r.soak.rss_mb_median.first_half.toFixed(1)} → ${r.soak.rss_mb_median.second_half.toFixed(1)} MB (${r.soak.growth_percent.toFixed(2)} %), peak ${r.soak.rss_mb_peak.first_half.toFixed(1)} → ${r.soak.rss_mb_peak.second_half.toFixed(1)} MB`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -8,7 +8,7 @@ import { intInRange } from './options.js';
 
 interface ServeFlags extends EngineOptions {
   model: string;
-  adapter: { name: string; dir: string }[];
+  adapter?: { name: string; dir: string }[];
   adaptersDir?: string;
   host: string;
   port: number;
@@ -37,7 +37,6 @@ export function registerServe(
       '--adapter <name=dir>',
       'an adapter to load at start, as NAME=DIR (repeat the flag for more)',
       collectAdapter,
-      [],
     )
     .option(
       '--adapters-dir <dir>',
@@ -68,7 +67,8 @@ export function registerServe(
       'a file holding a token that every request must send as "Authorization: Bearer <token>"',
     );
   addEngineOptions(command).action(async (flags: ServeFlags) => {
-    const names = flags.adapter.map((a) => a.name);
+    const adapters = flags.adapter ?? [];
+    const names = adapters.map((a) => a.name);
     const repeated = names.find((name, i) => names.indexOf(name) !== i);
     if (repeated !== undefined)
       throw new UserError(`--adapter names ${repeated} twice; give each adapter its own name.`);
@@ -82,7 +82,7 @@ export function registerServe(
     await withEngine(flags, async (threads) => {
       const server = await startServer({
         modelDir: flags.model,
-        adapters: flags.adapter,
+        adapters,
         adaptersDir: flags.adaptersDir,
         host: flags.host,
         port: flags.port,
@@ -93,9 +93,9 @@ export function registerServe(
         token,
         log: (line) => void process.stderr.write(`lora-lab serve: ${line}\n`),
       });
-      const adapters = names.length > 0 ? names.join(', ') : 'none';
+      const loaded = names.length > 0 ? names.join(', ') : 'none';
       write(
-        `lora-lab serve: listening on ${server.url} (model ${flags.model}, adapters: ${adapters}, max length ${server.model.maxLen}, ${threads} thread${threads === 1 ? '' : 's'})\n`,
+        `lora-lab serve: listening on ${server.url} (model ${flags.model}, adapters: ${loaded}, max length ${server.model.maxLen}, ${threads} thread${threads === 1 ? '' : 's'})\n`,
       );
       const signal = await new Promise<string>((resolve) => {
         for (const s of STOP_SIGNALS) process.once(s, () => resolve(s));
@@ -110,7 +110,7 @@ export function registerServe(
 /** NAME=DIR, collected over repeated flags. */
 function collectAdapter(
   value: string,
-  previous: { name: string; dir: string }[],
+  previous: { name: string; dir: string }[] | undefined,
 ): { name: string; dir: string }[] {
   const eq = value.indexOf('=');
   const name = eq < 0 ? '' : value.slice(0, eq);
@@ -121,7 +121,7 @@ function collectAdapter(
       `the name "${name}" must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit.`,
     );
   }
-  return [...previous, { name, dir }];
+  return [...(previous ?? []), { name, dir }];
 }
 
 function readToken(file: string): string {
