@@ -342,7 +342,10 @@ async function readTexts(path: string, count: number): Promise<string[]> {
   return texts;
 }
 
-/** Median milliseconds of tokenizing and classifying `texts` in one batch, each way. */
+/**
+ * Median milliseconds of tokenizing and classifying `texts` in one batch, each way. The three are
+ * timed in turn within every round, so that a shared machine's drift falls on all of them alike.
+ */
 async function timeForwardPasses(
   model: string,
   dir: string,
@@ -350,19 +353,14 @@ async function timeForwardPasses(
   texts: string[],
   maxLen: number,
 ): Promise<ServeBenchResult['forward_ms_64_texts']> {
-  const rounds = 7;
-  const medianMs = (fn: () => void): number => {
-    fn();
-    const times: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      const t = performance.now();
-      fn();
-      times.push(performance.now() - t);
-    }
-    return times.sort((a, b) => a - b)[Math.floor(rounds / 2)];
-  };
   const plain = await loadClassifier({ model, adapter: join(dir, names[0]) });
-  const plainMs = medianMs(
+  const served = await ServedModel.load(model, { maxLen });
+  const adapters: ServedAdapter[] = names.map((name) => served.attach(name, join(dir, name)));
+  const servedRun = (pick: (i: number) => ServedAdapter) => () =>
+    void served.logits(
+      texts.map((text, i) => ({ input: served.encode(text, pick(i).cleaning), adapter: pick(i) })),
+    );
+  const ways = [
     () =>
       void [
         ...predictTexts(plain.model, plain.tokenizer, plain.labels, texts, {
@@ -370,17 +368,22 @@ async function timeForwardPasses(
           batchSize: texts.length,
         }),
       ],
-  );
-  const served = await ServedModel.load(model, { maxLen });
-  const adapters: ServedAdapter[] = names.map((name) => served.attach(name, join(dir, name)));
-  const run = (pick: (i: number) => ServedAdapter) => () =>
-    void served.logits(
-      texts.map((text, i) => ({ input: served.encode(text, pick(i).cleaning), adapter: pick(i) })),
-    );
+    servedRun(() => adapters[0]),
+    servedRun((i) => adapters[i % adapters.length]),
+  ];
+  const times: number[][] = ways.map(() => []);
+  for (const way of ways) way();
+  for (let round = 0; round < 9; round++) {
+    ways.forEach((way, w) => {
+      const t = performance.now();
+      way();
+      times[w].push(performance.now() - t);
+    });
+  }
   return {
-    plain_single_adapter: plainMs,
-    served_single_adapter: medianMs(run(() => adapters[0])),
-    served_mixed_3_adapters: medianMs(run((i) => adapters[i % adapters.length])),
+    plain_single_adapter: median(times[0]),
+    served_single_adapter: median(times[1]),
+    served_mixed_3_adapters: median(times[2]),
   };
 }
 
