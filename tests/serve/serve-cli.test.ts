@@ -39,7 +39,7 @@ test('SIGTERM: the server stops accepting, answers the requests in flight, then 
     '0',
     // Requests wait this long for a batch: they are surely in flight when the signal comes.
     '--max-wait-ms',
-    '400',
+    '5000',
     '--token-file',
     tokenFile,
   ]);
@@ -59,7 +59,14 @@ test('SIGTERM: the server stops accepting, answers the requests in flight, then 
       headers: auth,
     }),
   );
-  await new Promise((r) => setTimeout(r, 150));
+  // The signal comes once the server holds all six texts in its queue (a loaded machine may take a
+  // while to deliver them).
+  const until = Date.now() + 4000;
+  for (let queued = 0; queued < inFlight.length;) {
+    assert.ok(Date.now() < until, `only ${queued} of ${inFlight.length} texts reached the queue in 4 s`);
+    const health = await request(`${url}/health`, { headers: auth });
+    queued = (health.body as { queued: number }).queued;
+  }
   child.kill('SIGTERM');
   const answers = await Promise.all(inFlight);
   for (const answer of answers) assert.equal(answer.status, 200, answer.text);
