@@ -54,13 +54,10 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     if (o.token === undefined || hasBearerToken(request.headers.authorization, o.token)) return;
-    reply
-      .code(401)
-      .header('www-authenticate', 'Bearer')
-      .send({
-        error:
-          'This server needs the header "Authorization: Bearer <token>" with the token of its --token-file.',
-      });
+    reply.code(401).header('www-authenticate', 'Bearer').send({
+      error:
+        'This server needs the header "Authorization: Bearer <token>" with the token of its --token-file.',
+    });
     return reply;
   });
   app.addHook('onResponse', async (request, reply) => {
