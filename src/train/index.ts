@@ -16,6 +16,8 @@ export {
 } from './evaluate.js';
 export { batchTensors, inputTensors, type InputTensors } from './batch-tensors.js';
 export { argmaxRows, computeMetrics } from './metrics.js';
+export { computeMultiLabelMetrics, DEFAULT_THRESHOLD, thresholdProbabilities } from './multi-label-metrics.js';
+export { batchLoss } from './batch-loss.js';
 export {
   latestCheckpoint,
   listCheckpoints,
@@ -25,4 +27,12 @@ export {
   type CheckpointContents,
   type TrainerState,
 } from './checkpoint.js';
-export type { ClassMetrics, EpochRecord, Method, Metrics, RunResults, Timing } from './results.js';
+export type {
+  ClassMetrics,
+  EpochRecord,
+  Method,
+  Metrics,
+  MultiLabelMetrics,
+  RunResults,
+  Timing,
+} from './results.js';

@@ -73,7 +73,8 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
       section: 'overview',
       spec: learningCurvesSpec(groups),
     },
-    ...groups.map((g): ChartFile => ({
+    // A multi-label model has no confusion matrix: a row's several labels have no one true class.
+    ...groups.filter((g) => !g.multiLabel).map((g): ChartFile => ({
       file: `confusion_${g.id}.png`,
       title: `Confusion matrix: ${g.label}`,
       caption: `Confusion matrix of ${g.label} on the test split: rows are true classes, columns predicted ones; classes in the same order as in the per-class chart; the colour is the share of the row's examples, the number the count${
