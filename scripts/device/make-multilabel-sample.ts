@@ -55,9 +55,20 @@ await runTraining({
 });
 const modelDir = join(run, 'model');
 const classifier = await loadClassifier({ model: modelDir });
-const texts = [...rows.slice(0, 12).map((r) => r.text), 'my identity was stolen and the bill was late', 'escrow'];
-const predictions = [...predictTexts(classifier.model, classifier.tokenizer, classifier.labels, texts, { maxLen: 64, batchSize: 8 })];
-const targets = texts.map((_, i) => classifier.labels.map((name) => (rows[i]?.labels.includes(name) ? 1 : 0)));
+const texts = [
+  ...rows.slice(0, 12).map((r) => r.text),
+  'my identity was stolen and the bill was late',
+  'escrow',
+];
+const predictions = [
+  ...predictTexts(classifier.model, classifier.tokenizer, classifier.labels, texts, {
+    maxLen: 64,
+    batchSize: 8,
+  }),
+];
+const targets = texts.map((_, i) =>
+  classifier.labels.map((name) => (rows[i]?.labels.includes(name) ? 1 : 0)),
+);
 writeJsonAtomic(join(out, 'inputs.json'), {
   texts,
   max_length: 64,

@@ -101,7 +101,7 @@ export function addMultiLabelOptions(
   command.option(
     '--multi-label',
     role === 'trains' || role === 'splits'
-      ? 'each row has a set of labels (a JSON list in JSON Lines or Parquet, text split at --label-separator in CSV/TSV): one sigmoid per label with binary cross-entropy (transformers\' multi_label_classification)'
+      ? "each row has a set of labels (a JSON list in JSON Lines or Parquet, text split at --label-separator in CSV/TSV): one sigmoid per label with binary cross-entropy (transformers' multi_label_classification)"
       : 'the model is multi-label (it says so itself; the flag only checks it)',
   );
   command.option(

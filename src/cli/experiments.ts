@@ -93,7 +93,8 @@ export function registerExperiments(program: Command): void {
     if (flags.input !== undefined) requireFile(flags.input);
     const { valSize, testSize } = PRESETS[flags.preset];
     const given = (key: string): boolean => self.getOptionValueSource(key) === 'cli';
-    if (flags.trainFile === undefined) refuseStrayFlags(['threshold'], given, 'with --train-file and --multi-label');
+    if (flags.trainFile === undefined)
+      refuseStrayFlags(['threshold'], given, 'with --train-file and --multi-label');
     const dataFiles = labelledFiles(flags, { valSize, testSize }, given);
     const baseModel = await ensureBaseModel(flags.baseModel, flags.quiet);
     // Loaded on use: the runner brings the chart renderer, slow to load for every other command.

@@ -118,7 +118,13 @@ export function registerPredict(
         // Written once every row is classified, under a temporary name: never half a file.
         writeFileAtomic(
           flags.output,
-          formatPredictions(predicted, labels, format!, flags.topK, flags.labelSeparator ?? DEFAULT_LABEL_SEPARATOR),
+          formatPredictions(
+            predicted,
+            labels,
+            format!,
+            flags.topK,
+            flags.labelSeparator ?? DEFAULT_LABEL_SEPARATOR,
+          ),
         );
         write(
           `Wrote ${predicted.length} ${predicted.length === 1 ? 'prediction' : 'predictions'} to ${flags.output}.\n`,

@@ -77,7 +77,8 @@ export function stackTargets(
 ): Float32Array | undefined {
   const first = members[0]?.targets;
   if (first === undefined) {
-    if (members.some((e) => e.targets !== undefined)) throw new Error('A batch mixes single- and multi-label examples.');
+    if (members.some((e) => e.targets !== undefined))
+      throw new Error('A batch mixes single- and multi-label examples.');
     return undefined;
   }
   const classes = first.length;

@@ -57,7 +57,8 @@ export class LabelMap {
     const targets = new Float32Array(this.names.length);
     for (const name of names) {
       const id = this.ids.get(name);
-      if (id === undefined) throw new Error(`targetsOf: the label map does not know ${JSON.stringify(name)}.`);
+      if (id === undefined)
+        throw new Error(`targetsOf: the label map does not know ${JSON.stringify(name)}.`);
       targets[id] = 1;
     }
     return targets;

@@ -112,7 +112,11 @@ function strata(rows: readonly SplitRow[]): number[] {
     let rarest = map.size;
     for (const name of r.labels ?? []) {
       const id = map.idOf(name) as number;
-      if (rarest === map.size || counts[id] < counts[rarest] || (counts[id] === counts[rarest] && id < rarest))
+      if (
+        rarest === map.size ||
+        counts[id] < counts[rarest] ||
+        (counts[id] === counts[rarest] && id < rarest)
+      )
         rarest = id;
     }
     return rarest;

@@ -141,7 +141,9 @@ export async function evaluateLabelledFile(
         );
   const rows = file.rows.map((r, i) => {
     const row: CandidateRow =
-      r.labels !== undefined ? { text: texts[i]!, label: '', labels: r.labels } : { text: texts[i]!, label: r.label! };
+      r.labels !== undefined
+        ? { text: texts[i]!, label: '', labels: r.labels }
+        : { text: texts[i]!, label: r.label! };
     if (pairs !== undefined) row.textPair = pairs[i]!;
     return row;
   });

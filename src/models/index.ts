@@ -6,4 +6,10 @@ export { electraFamily } from './electra/family.js';
 export { robertaFamily } from './roberta/family.js';
 export { modernBertFamily } from './modernbert/family.js';
 export { classificationLoss } from './common/classification-loss.js';
-export { MULTI_LABEL, SINGLE_LABEL, isMultiLabel, readProblemType, type ProblemType } from './common/problem-type.js';
+export {
+  MULTI_LABEL,
+  SINGLE_LABEL,
+  isMultiLabel,
+  readProblemType,
+  type ProblemType,
+} from './common/problem-type.js';

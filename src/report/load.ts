@@ -99,7 +99,10 @@ function findProblem(v: unknown): string | null {
   // A multi-label run has no single true class per row, hence no confusion matrix, but its own averages.
   const multiLabel = test.multi_label;
   if (multiLabel !== undefined) {
-    if (!isObject(multiLabel) || !['f1_micro', 'f1_samples', 'subset_accuracy'].every((k) => isNumber(multiLabel[k]))) {
+    if (
+      !isObject(multiLabel) ||
+      !['f1_micro', 'f1_samples', 'subset_accuracy'].every((k) => isNumber(multiLabel[k]))
+    ) {
       return '"test.multi_label" must be an object with numbers f1_micro, f1_samples and subset_accuracy';
     }
     if (!Array.isArray(confusion) || confusion.length !== 0) {

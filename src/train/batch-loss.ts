@@ -9,5 +9,7 @@ import type { TrainBatch } from './evaluate.js';
  * class ids (exactly the call the single-label trainer has always made).
  */
 export function batchLoss(logits: Tensor, batch: Pick<TrainBatch, 'labels' | 'targets'>): Tensor {
-  return batch.targets !== undefined ? bceWithLogits(logits, batch.targets) : crossEntropy(logits, batch.labels);
+  return batch.targets !== undefined
+    ? bceWithLogits(logits, batch.targets)
+    : crossEntropy(logits, batch.labels);
 }

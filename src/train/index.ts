@@ -16,7 +16,11 @@ export {
 } from './evaluate.js';
 export { batchTensors, inputTensors, type InputTensors } from './batch-tensors.js';
 export { argmaxRows, computeMetrics } from './metrics.js';
-export { computeMultiLabelMetrics, DEFAULT_THRESHOLD, thresholdProbabilities } from './multi-label-metrics.js';
+export {
+  computeMultiLabelMetrics,
+  DEFAULT_THRESHOLD,
+  thresholdProbabilities,
+} from './multi-label-metrics.js';
 export { batchLoss } from './batch-loss.js';
 export {
   latestCheckpoint,

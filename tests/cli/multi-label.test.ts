@@ -92,7 +92,10 @@ async function trainAndCheck(
     ...TRAIN,
   ]);
   assert.equal(trained.code, 0, trained.stderr);
-  assert.match(trained.stdout, /test subset accuracy \d\.\d{4}, F1 micro \d\.\d{4}, F1 macro \d\.\d{4}, F1 samples/);
+  assert.match(
+    trained.stdout,
+    /test subset accuracy \d\.\d{4}, F1 micro \d\.\d{4}, F1 macro \d\.\d{4}, F1 samples/,
+  );
   const results = readJson<RunResults & { data: DataRecord }>(join(run, 'results.json'));
   assert.equal(results.config.problem_type, 'multi_label_classification');
   assert.equal(results.config.threshold, 0.5);
@@ -154,12 +157,16 @@ test('full fine-tuning from JSON Lines label lists: config.json says multi-label
   assert.equal(loaded.multiLabel, true);
   assert.equal(loaded.model.config.problemType, 'multi_label_classification');
   const texts = testRows.map((r) => r.text);
-  const inProcess = [...predictTexts(loaded.model, loaded.tokenizer, loaded.labels, texts, { maxLen: 32, batchSize: 4 })];
+  const inProcess = [
+    ...predictTexts(loaded.model, loaded.tokenizer, loaded.labels, texts, { maxLen: 32, batchSize: 4 }),
+  ];
   for (const p of inProcess) {
     p.logits.forEach((logit, j) => assert.ok(Math.abs(p.probs[j]! - 1 / (1 + Math.exp(-logit))) < 1e-6));
     assert.deepEqual(
       p.labels,
-      loaded.labels.filter((_, j) => p.probs[j]! >= 0.5).sort((a, b) => p.probs[loaded.labels.indexOf(b)]! - p.probs[loaded.labels.indexOf(a)]!),
+      loaded.labels
+        .filter((_, j) => p.probs[j]! >= 0.5)
+        .sort((a, b) => p.probs[loaded.labels.indexOf(b)]! - p.probs[loaded.labels.indexOf(a)]!),
     );
   }
 
@@ -188,17 +195,30 @@ test('full fine-tuning from JSON Lines label lists: config.json says multi-label
   assert.equal(records.length, testRows.length);
   records.forEach((r, i) => {
     assert.deepEqual(r.labels, inProcess[i]!.labels);
-    for (const [j, name] of loaded.labels.entries()) assert.ok(Math.abs(r.scores[name]! - inProcess[i]!.probs[j]!) < 1e-6);
+    for (const [j, name] of loaded.labels.entries())
+      assert.ok(Math.abs(r.scores[name]! - inProcess[i]!.probs[j]!) < 1e-6);
   });
 
   // A threshold of 0.99 keeps fewer labels; the printed form names the set.
-  const strict = await runCli(['predict', '--model', join(run, 'model'), '--text', testRows[0]!.text, '--threshold', '0.99', '--json']);
+  const strict = await runCli([
+    'predict',
+    '--model',
+    join(run, 'model'),
+    '--text',
+    testRows[0]!.text,
+    '--threshold',
+    '0.99',
+    '--json',
+  ]);
   assert.equal(strict.code, 0, strict.stderr);
   const one = JSON.parse(strict.stdout) as { labels: string[]; scores: Record<string, number> };
-  assert.deepEqual(one.labels, Object.keys(one.scores).filter((name) => one.scores[name]! >= 0.99));
+  assert.deepEqual(
+    one.labels,
+    Object.keys(one.scores).filter((name) => one.scores[name]! >= 0.99),
+  );
   const shown = await runCli(['predict', '--model', join(run, 'model'), '--text', testRows[0]!.text]);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.match(shown.stdout, /^\[1\] (.+|\(no label reaches 0\.5\))  "/);
+  assert.match(shown.stdout, /^\[1\] (.+|\(no label reaches 0\.5\)) {2}"/);
 });
 
 test('LoRA from a CSV with "|" between labels: the adapter records multi-label, evaluate agrees', async () => {
@@ -207,21 +227,45 @@ test('LoRA from a CSV with "|" between labels: the adapter records multi-label, 
   const run = path('run-lora');
   const columns = ['--label-column', 'tags', '--label-separator', '|'];
   const results = await trainAndCheck('lora', train, testFile, run, columns);
-  assert.deepEqual(results.data.multi_label, { separator: '|', allow_empty_labels: false });
+  assert.deepEqual(results.data!.multi_label, { separator: '|', allow_empty_labels: false });
   const labelMap = readJson<{ problem_type: string; id2label: Record<string, string> }>(
     join(run, 'adapter', 'label_map.json'),
   );
   assert.equal(labelMap.problem_type, 'multi_label_classification');
   assert.deepEqual(Object.values(labelMap.id2label), TINY_LABELS);
-  assert.match(readFileSync(join(run, 'train.log'), 'utf8'), /Columns: text "text", labels "tags" \(multi-label: lists, or text split at "\|"\)\./);
+  assert.match(
+    readFileSync(join(run, 'train.log'), 'utf8'),
+    /Columns: text "text", labels "tags" \(multi-label: lists, or text split at "\|"\)\./,
+  );
 
   // The text form of evaluate leads with the multi-label averages.
-  const shown = await runCli(['evaluate', '--adapter', join(run, 'adapter'), '--test-file', testFile, ...columns, '--quiet']);
+  const shown = await runCli([
+    'evaluate',
+    '--adapter',
+    join(run, 'adapter'),
+    '--test-file',
+    testFile,
+    ...columns,
+    '--quiet',
+  ]);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.match(shown.stdout, /multi-label, threshold 0\.5: subset accuracy \d\.\d{4}  F1 micro \d\.\d{4}  F1 macro/);
+  assert.match(
+    shown.stdout,
+    /multi-label, threshold 0\.5: subset accuracy \d\.\d{4} {2}F1 micro \d\.\d{4} {2}F1 macro/,
+  );
 
   const output = path('predictions.csv');
-  const predicted = await runCli(['predict', '--adapter', join(run, 'adapter'), '--input-file', testFile, '--output', output, '--label-separator', ';']);
+  const predicted = await runCli([
+    'predict',
+    '--adapter',
+    join(run, 'adapter'),
+    '--input-file',
+    testFile,
+    '--output',
+    output,
+    '--label-separator',
+    ';',
+  ]);
   assert.equal(predicted.code, 0, predicted.stderr);
   const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
   assert.equal(lines[0], 'line,text,labels,label,score');
@@ -288,7 +332,10 @@ test('experiments --multi-label runs the comparison; the report shows micro and 
   const results = readJson<RunResults>(join(out, 'runs', 'lora', 'seed-42', 'results.json'));
   assert.ok(results.test.multi_label !== undefined);
   // The splits on disk hold each row's labels as a JSON list, and label_map.json says multi-label.
-  assert.equal(readJson<{ problem_type: string }>(join(out, 'data', 'label_map.json')).problem_type, 'multi_label_classification');
+  assert.equal(
+    readJson<{ problem_type: string }>(join(out, 'data', 'label_map.json')).problem_type,
+    'multi_label_classification',
+  );
   assert.match(readFileSync(join(out, 'data', 'train.csv'), 'utf8'), /"\[""[A-Z][a-z]+/);
   const report = readFileSync(join(out, 'comparison.md'), 'utf8');
   assert.match(report, /Micro F1 \| Samples F1/);
@@ -296,21 +343,65 @@ test('experiments --multi-label runs the comparison; the report shows micro and 
 });
 
 test('multi-label flags where they mean nothing are refused in one sentence', async () => {
-  const single = write('single.csv', formatCsv(['text', 'label'], trainRows.map((r) => [r.text, r.labels[0]!])));
+  const single = write(
+    'single.csv',
+    formatCsv(
+      ['text', 'label'],
+      trainRows.map((r) => [r.text, r.labels[0]!]),
+    ),
+  );
   const cases: [string, string[], RegExp][] = [
     [
       '--threshold without --multi-label',
-      ['train', '--method', 'full', '--train-file', single, '--threshold', '0.3', '--base-model', model, '--output-dir', path('bad-run'), ...TRAIN],
+      [
+        'train',
+        '--method',
+        'full',
+        '--train-file',
+        single,
+        '--threshold',
+        '0.3',
+        '--base-model',
+        model,
+        '--output-dir',
+        path('bad-run'),
+        ...TRAIN,
+      ],
       /--threshold only applies with --multi-label\.$/,
     ],
     [
       'a threshold of 1',
-      ['train', '--method', 'full', '--train-file', single, '--multi-label', '--threshold', '1', '--base-model', model, '--output-dir', path('bad-run'), ...TRAIN],
+      [
+        'train',
+        '--method',
+        'full',
+        '--train-file',
+        single,
+        '--multi-label',
+        '--threshold',
+        '1',
+        '--base-model',
+        model,
+        '--output-dir',
+        path('bad-run'),
+        ...TRAIN,
+      ],
       /--threshold/,
     ],
     [
       'a list of labels without --multi-label',
-      ['train', '--method', 'full', '--train-file', write('lists.jsonl', jsonlOf(trainRows)), '--base-model', model, '--output-dir', path('bad-run'), ...TRAIN],
+      [
+        'train',
+        '--method',
+        'full',
+        '--train-file',
+        write('lists.jsonl', jsonlOf(trainRows)),
+        '--base-model',
+        model,
+        '--output-dir',
+        path('bad-run'),
+        ...TRAIN,
+      ],
       /lists\.jsonl line 1 has a list of labels in "labels"; pass --multi-label for multi-label data\.$/,
     ],
     [
@@ -319,10 +410,25 @@ test('multi-label flags where they mean nothing are refused in one sentence', as
       /--multi-label applies to a multi-label model only, and .*run-single\/model is a single-label classifier/,
     ],
   ];
-  const trained = await runCli(['train', '--method', 'full', '--train-file', single, '--base-model', model, '--output-dir', path('run-single'), ...TRAIN]);
+  const trained = await runCli([
+    'train',
+    '--method',
+    'full',
+    '--train-file',
+    single,
+    '--base-model',
+    model,
+    '--output-dir',
+    path('run-single'),
+    ...TRAIN,
+  ]);
   assert.equal(trained.code, 0, trained.stderr);
   const results = await inParallel(
-    cases.map(([, args]) => () => runCli(args)),
+    cases.map(
+      ([, args]) =>
+        () =>
+          runCli(args),
+    ),
     2,
   );
   results.forEach((result, k) => {

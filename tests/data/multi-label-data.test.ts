@@ -77,7 +77,7 @@ test(
     writeFileSync(train, `text,tags\n${ROWS.map((r) => `${r.text},${r.labels.join(';')}`).join('\n')}\n`);
     const testFile = join(dir, 'test.csv');
     writeFileSync(testFile, 'text,tags\nfirst,x;z\nsecond,x;w\nthird,y\n');
-    const prepared = await prepare(train, { labelSeparator: ';', testFile });
+    const prepared = await prepare(train, { labelSeparator: ';', labelColumn: 'tags', testFile });
     assert.deepEqual(
       prepared.splits.test.map((r) => r.labels),
       [['x', 'z'], ['y']],
@@ -116,7 +116,10 @@ test(
     await assert.rejects(
       prepare(same),
       (e: unknown) =>
-        e instanceof UserError && /gives every row the same labels \(\["x","y"\]\); a classifier needs rows that differ\./.test(e.message),
+        e instanceof UserError &&
+        /gives every row the same labels \(\["x","y"\]\); a classifier needs rows that differ\./.test(
+          e.message,
+        ),
     );
     const batch = makeBatches(
       [

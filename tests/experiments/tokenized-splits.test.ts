@@ -182,7 +182,13 @@ test('a training file keeps its token ids beside it: a second run reads them and
   const dir = join(root, 'own-file');
   mkdirSync(dir, { recursive: true });
   const trainFile = join(dir, 'reviews.csv');
-  writeFileSync(trainFile, formatCsv(['text', 'label'], tinyRows(50, 4).map((r) => [r.text, r.label])));
+  writeFileSync(
+    trainFile,
+    formatCsv(
+      ['text', 'label'],
+      tinyRows(50, 4).map((r) => [r.text, r.label]),
+    ),
+  );
   const lines: string[][] = [[], []];
   const run = (i: number): Promise<RunResults> =>
     runTraining({

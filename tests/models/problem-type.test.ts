@@ -22,7 +22,11 @@ for (const modelType of supportedModelTypes()) {
     const plain = readModelConfig({ model_type: modelType, id2label: { 0: 'a', 1: 'b' } });
     assert.equal(plain.problemType, SINGLE);
     assert.equal(plain.toJSON().problem_type, SINGLE);
-    const multi = readModelConfig({ model_type: modelType, id2label: { 0: 'a', 1: 'b' }, problem_type: MULTI });
+    const multi = readModelConfig({
+      model_type: modelType,
+      id2label: { 0: 'a', 1: 'b' },
+      problem_type: MULTI,
+    });
     assert.equal(multi.problemType, MULTI);
     assert.equal(multi.toJSON().problem_type, MULTI);
     const relabelled = multi.withLabels(['p', 'q', 'r']);
@@ -52,7 +56,10 @@ test('classificationLoss: cross-entropy for single-label, binary cross-entropy f
   );
   assert.throws(() => classificationLoss(logits, ids, { numLabels: 3, problemType: MULTI }), UserError);
   assert.throws(() => classificationLoss(logits, targets, { numLabels: 3, problemType: SINGLE }), UserError);
-  assert.throws(() => classificationLoss(logits, IntTensor.from([3, 0], [2]), { numLabels: 3, problemType: SINGLE }), /outside/);
+  assert.throws(
+    () => classificationLoss(logits, IntTensor.from([3, 0], [2]), { numLabels: 3, problemType: SINGLE }),
+    /outside/,
+  );
 });
 
 test("a multi-label BERT's loss is BCE on its logits, and its gradient reaches the classifier", () => {

@@ -21,7 +21,10 @@ interface MultiLabelGolden {
   loss: number;
   torch_bce_with_logits: number;
   grad_norms: Record<string, number>;
-  metrics: Record<string, { truth: number[][]; predicted: number[][]; sklearn: Record<string, number | number[]> }>;
+  metrics: Record<
+    string,
+    { truth: number[][]; predicted: number[][]; sklearn: Record<string, number | number[]> }
+  >;
 }
 
 const GOLDEN = new URL('../fixtures/multilabel/golden.json', import.meta.url).pathname;
@@ -64,9 +67,13 @@ function checkLoss(g: MultiLabelGolden): string {
   return `logits |Δ| ${logitsError.toExponential(2)}, loss |Δ| ${lossError.toExponential(2)}, worst gradient-norm relative error ${worst.toExponential(2)}`;
 }
 
-test("BCE loss and gradient norms of a multi-label BERT match transformers' (reference kernels)", { skip }, (t) => {
-  t.diagnostic(checkLoss(golden()));
-});
+test(
+  "BCE loss and gradient norms of a multi-label BERT match transformers' (reference kernels)",
+  { skip },
+  (t) => {
+    t.diagnostic(checkLoss(golden()));
+  },
+);
 
 test('the same on WebAssembly, 2 threads', { skip }, async (t) => {
   await withFastKernels(async () => t.diagnostic(checkLoss(golden())));

@@ -41,7 +41,10 @@ test("bceWithLogits equals PyTorch's documented formula −[y·log σ(x) + (1 �
     documented += -(y[i] * Math.log(s) + (1 - y[i]) * Math.log(1 - s));
   }
   documented /= n * c;
-  assert.ok(Math.abs(loss.data[0] - documented) < 1e-5 * Math.max(1, documented), `${loss.data[0]} vs ${documented}`);
+  assert.ok(
+    Math.abs(loss.data[0] - documented) < 1e-5 * Math.max(1, documented),
+    `${loss.data[0]} vs ${documented}`,
+  );
 });
 
 test('bceWithLogits stays finite for huge logits of either sign', () => {

@@ -11,7 +11,8 @@ import { computeMultiLabelMetrics, thresholdProbabilities } from '../../src/trai
 // recall (½ + 1 + 1 + 0) / 4 → 0.625 each. Subset accuracy: rows 2 and 3 → ½. Hamming: 2 of 12 bits wrong.
 const TRUTH = [1, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0];
 const PREDICTED = [1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0];
-const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, what: string): void =>
+  assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 
 test('multi-label metrics on a worked example', () => {
   const m = computeMultiLabelMetrics(TRUTH, PREDICTED, ['A', 'B', 'C'], 0.5, 0.25);

@@ -14,7 +14,11 @@ import { assertRank } from './shape.js';
  */
 export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   assertRank('bceWithLogits', 'logits', logits.shape, 2);
-  if (targets.shape.length !== 2 || targets.shape[0] !== logits.shape[0] || targets.shape[1] !== logits.shape[1]) {
+  if (
+    targets.shape.length !== 2 ||
+    targets.shape[0] !== logits.shape[0] ||
+    targets.shape[1] !== logits.shape[1]
+  ) {
     throw new UserError(
       `bceWithLogits expects targets of shape ${shapeToString(logits.shape)} like its logits, but got ${shapeToString(targets.shape)}.`,
     );
