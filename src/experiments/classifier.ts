@@ -7,17 +7,24 @@ import { readModelConfigFile } from '../io/model-config.js';
 import { familyOf } from '../models/registry.js';
 import { fromPeftParameterName, loadPeftAdapter, readPeftAdapter } from '../io/peft-adapter.js';
 import type { SequenceClassifier } from '../models/family.js';
+import { MULTI_LABEL, SINGLE_LABEL, isMultiLabel, readProblemType } from '../models/common/problem-type.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tensorScope } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
+import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
+import { sigmoid } from '../tensor/ops/bce-with-logits.js';
 import { isAdapterFolder, resolveAdapterBase } from './adapter-base.js';
 
 export interface Prediction {
+  /** The most probable label (for a multi-label classifier: the one with the highest probability). */
   label: string;
+  /** Softmax probabilities; for a multi-label classifier, each label's own sigmoid probability. */
   probs: number[];
   logits: number[];
+  /** Multi-label only: the labels whose probability reaches the threshold, most probable first. */
+  labels?: string[];
 }
 
 export interface LoadedClassifier {
@@ -26,6 +33,8 @@ export interface LoadedClassifier {
   tokenizer: TextTokenizer;
   /** The model folder used; for an adapter given without a model, the base its config names. */
   modelDir: string;
+  /** Each text gets a set of labels, one sigmoid each (config.json's or label_map.json's problem_type). */
+  multiLabel: boolean;
 }
 
 /**
@@ -49,8 +58,11 @@ export async function loadClassifier(options: {
       if (name === family.labelsWeight) adapterHeadSize = entry.shape[0];
     }
   }
+  const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
   const loaded = await loadSequenceClassifier(flags.model, {
     rng: new Rng(0),
+    // An adapter's head was trained for its own problem type; the base model's config.json knows nothing of it.
+    ...(adapterLabels ? { problemType: adapterLabels.multiLabel ? MULTI_LABEL : SINGLE_LABEL } : {}),
     ...(adapterHeadSize !== undefined ? { numLabels: adapterHeadSize, ignoreMismatchedSizes: true } : {}),
   });
   const untrained = loaded.initialized.filter((name) => !adapterCovers.has(name));
@@ -60,7 +72,6 @@ export async function loadClassifier(options: {
     );
   }
   if (flags.adapter) loadPeftAdapter(loaded.model, flags.adapter);
-  const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
   let labels = [...loaded.config.labels];
   if (adapterLabels) {
     if (adapterLabels.names.length !== labels.length) {
@@ -77,6 +88,7 @@ export async function loadClassifier(options: {
     labels,
     tokenizer: TextTokenizer.fromDirectory(tokenizerDir, { fallback: family.tokenizerFallback }),
     modelDir: flags.model,
+    multiLabel: isMultiLabel(loaded.model.config.problemType),
   };
 }
 
@@ -101,18 +113,28 @@ function hasTokenizer(dir: string): boolean {
 }
 
 /**
- * The label names beside an adapter (PEFT's own files carry none), and the file that gave them: our
- * trainer's label_map.json, else the id2label of a config.json; undefined when there is neither.
+ * The label names beside an adapter (PEFT's own files carry none), whether they are a multi-label
+ * set, and the file that gave them: our trainer's label_map.json, else the id2label (and problem_type)
+ * of a config.json; undefined when there is neither.
  */
-export function readLabelNames(dir: string): { names: string[]; path: string } | undefined {
+export function readLabelNames(
+  dir: string,
+): { names: string[]; path: string; multiLabel: boolean } | undefined {
   const labelMapPath = join(dir, 'label_map.json');
-  if (existsSync(labelMapPath)) return { names: [...LabelMap.load(labelMapPath).names], path: labelMapPath };
+  if (existsSync(labelMapPath)) {
+    const map = LabelMap.load(labelMapPath);
+    return { names: [...map.names], path: labelMapPath, multiLabel: map.multiLabel };
+  }
   const path = join(dir, 'config.json');
   if (!existsSync(path)) return undefined;
   let id2label: unknown;
+  let multiLabel: boolean;
   try {
-    id2label = (JSON.parse(readFileSync(path, 'utf8')) as { id2label?: unknown }).id2label;
-  } catch {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    id2label = json.id2label;
+    multiLabel = isMultiLabel(readProblemType(json, path));
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${path} is not valid JSON.`);
   }
   if (typeof id2label !== 'object' || id2label === null) return undefined;
@@ -121,12 +143,13 @@ export function readLabelNames(dir: string): { names: string[]; path: string } |
   if (!labels.every((l): l is string => typeof l === 'string')) {
     throw new UserError(`${path}: id2label must map the ids 0 to ${entries.length - 1} to label names.`);
   }
-  return { names: labels, path };
+  return { names: labels, path, multiLabel };
 }
 
 /**
  * Logits, softmax probabilities and the arg-max label of each text, batch by batch (each padded to its
- * longest row), in eval mode and without a graph.
+ * longest row), in eval mode and without a graph. A multi-label classifier gives each label its own
+ * sigmoid probability instead, and the set of labels at or above `threshold` (default 0.5).
  */
 export function* predictTexts(
   model: SequenceClassifier,
@@ -138,10 +161,14 @@ export function* predictTexts(
     batchSize: number;
     /** The second text of each pair (sentence-pair tasks), index by index with `texts`. */
     pairs?: readonly string[];
+    /** Multi-label only: the probability from which a label is in a text's set. */
+    threshold?: number;
   },
 ): Generator<Prediction> {
   model.eval();
   const n = labels.length;
+  const multiLabel = isMultiLabel(model.config.problemType);
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const { pairs } = options;
   if (pairs !== undefined && pairs.length !== texts.length) {
     throw new Error(`predictTexts got ${texts.length} texts but ${pairs.length} pairs.`);
@@ -160,10 +187,19 @@ export function* predictTexts(
     );
     for (let b = 0; b < chunk.length; b++) {
       const row = Array.from(logits.subarray(b * n, (b + 1) * n));
-      const probs = softmax(row);
+      const probs = multiLabel ? row.map(sigmoid) : softmax(row);
       let best = 0;
       for (let j = 1; j < n; j++) if (row[j] > row[best]) best = j;
-      yield { label: labels[best], probs, logits: row };
+      if (!multiLabel) {
+        yield { label: labels[best], probs, logits: row };
+        continue;
+      }
+      const chosen = labels
+        .map((name, j) => ({ name, p: probs[j]! }))
+        .filter((l) => l.p >= threshold)
+        .sort((x, y) => y.p - x.p)
+        .map((l) => l.name);
+      yield { label: labels[best], probs, logits: row, labels: chosen };
     }
   }
 }
