@@ -5,7 +5,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
 import { allocWasmF32 } from '../../src/kernels/wasm/index.js';
 import { dropoutThreshold } from '../../src/kernels/reference/dropout.js';
-import { THREAD_COUNTS, assertClose, normalArray, randomArray, wasmBackends } from './helpers.js';
+import { THREAD_COUNTS, assertClose, fastBackends, fastKinds, normalArray, randomArray } from './helpers.js';
 
 const ref = createReferenceKernels();
 /** Lengths around the vector width (4) and the thread split, and one that is split across threads. */
@@ -26,10 +26,10 @@ function copy(a: Float32Array): Float32Array {
   return Float32Array.from(a);
 }
 
-describe('wasm element-wise and row-wise kernels match the reference', () => {
+for (const kind of fastKinds()) describe(`${kind} element-wise and row-wise kernels match the reference`, () => {
   let backends: Map<number, Kernels>;
   before(async () => {
-    backends = await wasmBackends();
+    backends = await fastBackends(kind);
   });
   after(() => {
     for (const k of backends.values()) k.dispose();

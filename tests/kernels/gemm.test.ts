@@ -5,7 +5,7 @@ import type { GemmSpec, Kernels } from '../../src/kernels/kernels.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
 import { operandExtent } from '../../src/kernels/gemm-layout.js';
 import { allocWasmF32 } from '../../src/kernels/wasm/index.js';
-import { THREAD_COUNTS, randomArray, wasmBackends } from './helpers.js';
+import { THREAD_COUNTS, fastBackends, fastKinds, randomArray } from './helpers.js';
 
 interface Case {
   batch?: number;
@@ -150,7 +150,8 @@ function check(kernels: Kernels, rng: Rng, c: Case): void {
 }
 
 // Shapes around the blocking of the wasm GEMM (5×8 tiles, k in steps of 256, blocks of up to 240 rows
-// and 512 columns): 1, primes, one past and one short of the block sizes.
+// and 512 columns) and of the native one (tiles 6×16 AVX2, 12×32 AVX-512, 4×8 generic; k in steps of
+// 256 or 192; blocks of 144 or 128 rows): 1, primes, one past and one short of the block sizes.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 3, 17],
@@ -165,10 +166,10 @@ const SHAPES: [number, number, number][] = [
   [129, 260, 127],
 ];
 
-describe('wasm gemm matches the reference', () => {
+for (const kind of fastKinds()) describe(`${kind} gemm matches the reference`, () => {
   let backends: Map<number, Kernels>;
   before(async () => {
-    backends = await wasmBackends();
+    backends = await fastBackends(kind);
   });
   after(() => {
     for (const k of backends.values()) k.dispose();
@@ -245,6 +246,18 @@ describe('wasm gemm matches the reference', () => {
         check(kernels, rng, { ...t, m: 37, k: 1301, n: 43 });
         check(kernels, rng, { ...t, m: 64, k: 1024, n: 600, beta: 1, bias: true, inWasm: ['b'] });
         check(kernels, rng, { ...t, m: 9, k: 1027, n: 8, alpha: 0.5, ldb: transB ? 1030 : 11, aOffset: 2 });
+      }
+    });
+
+    test(`many row blocks (the native kernels then share B's packing), n past one B panel, ${threads} thread(s)`, () => {
+      const kernels = backends.get(threads)!;
+      const rng = new Rng(80 + threads);
+      for (const [transA, transB] of TRANS) {
+        const t = { transA, transB };
+        check(kernels, rng, { ...t, m: 611, k: 300, n: 77, bias: true });
+        check(kernels, rng, { ...t, m: 590, k: 450, n: 35, beta: 1, alpha: 0.5, ldc: 40 });
+        check(kernels, rng, { ...t, m: 7, k: 5, n: 3100, beta: -0.75 });
+        check(kernels, rng, { ...t, m: 700, k: 3, n: 3090, bias: true });
       }
     });
 
