@@ -41,7 +41,10 @@ export function peakJob(job: usize): void {
       c11 = f32x4.add(f32x4.mul(c11, m), a);
     }
     const s = f32x4.add(
-      f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))),
+      f32x4.add(
+        f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
+        f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)),
+      ),
       f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)),
     );
     store<f32>(sink + ((<usize>t) << 2), f32x4.extract_lane(s, 0));

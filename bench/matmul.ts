@@ -62,6 +62,12 @@ export interface MatmulBenchResult {
   peak_gflops_1_thread: number | null;
   /** gflops / peak_gflops. */
   fraction_of_peak: number | null;
+  /** Flops per CPU second of the timed calls (all threads): one thread's rate while it runs. */
+  cpu_gflops_per_thread: number;
+  /** The one-thread loop's flops per CPU second. */
+  peak_gflops_1_thread_by_cpu_time: number | null;
+  /** cpu_gflops_per_thread / peak_gflops_1_thread_by_cpu_time: the fraction of peak with other work's turns left out. */
+  fraction_of_peak_by_cpu_time: number | null;
 }
 
 /**
@@ -106,6 +112,9 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** CPU seconds (all threads, user and system) of the last `timeCalls` timed calls, and how many there were. */
+let lastCpu = { seconds: 0, calls: 0 };
+
 /** Median seconds of one call, after a warm-up. */
 function timeCalls(kernels: Kernels, s: GemmSpec, iterations: number | undefined): number {
   const warmupStart = performance.now();
@@ -113,6 +122,7 @@ function timeCalls(kernels: Kernels, s: GemmSpec, iterations: number | undefined
     kernels.gemm(s);
   }
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (;;) {
     const t0 = performance.now();
@@ -124,14 +134,32 @@ function timeCalls(kernels: Kernels, s: GemmSpec, iterations: number | undefined
       break;
     }
   }
+  const cpu = process.cpuUsage(cpu0);
+  lastCpu = { seconds: (cpu.user + cpu.system) / 1e6, calls: times.length };
   return median(times);
 }
 
 /** The backend's peak on `threads` threads and on one; null for the reference backend, which has no loop. */
-function peaks(kernels: Kernels): { threads: number | null; one: number | null } {
+function peaks(kernels: Kernels): Peaks {
   const inner = kernels instanceof NativeKernels || kernels instanceof WasmKernels ? kernels : null;
-  if (!inner) return { threads: null, one: null };
-  return { threads: inner.peakGflops(kernels.threads), one: inner.peakGflops(1) };
+  if (!inner) return { threads: null, one: null, oneByCpu: null };
+  // One thread's loop per CPU second: its flops (rate × wall time) over the CPU time it took.
+  let oneByCpu = 0;
+  for (let round = 0; round < 5; round++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const rate = inner.peakGflops(1, 1);
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    oneByCpu = Math.max(oneByCpu, (rate * wall) / ((cpu.user + cpu.system) / 1e6));
+  }
+  return { threads: inner.peakGflops(kernels.threads), one: inner.peakGflops(1), oneByCpu };
+}
+
+interface Peaks {
+  threads: number | null;
+  one: number | null;
+  oneByCpu: number | null;
 }
 
 export async function benchMatmul(opts: MatmulBenchOptions): Promise<MatmulBenchResult> {
@@ -159,11 +187,7 @@ export async function benchMatmulShapes(
   }
 }
 
-function benchOne(
-  kernels: Kernels,
-  opts: MatmulBenchOptions,
-  peak: { threads: number | null; one: number | null },
-): MatmulBenchResult {
+function benchOne(kernels: Kernels, opts: MatmulBenchOptions, peak: Peaks): MatmulBenchResult {
   const { m, k, n } = opts;
   const rng = new Rng(1);
   const flops = 2 * m * n * k;
@@ -183,6 +207,9 @@ function benchOne(
   } finally {
     for (const w of [wc, wb, wa]) kernels.returnFloats(w);
   }
+  // On a machine shared with other work the wall time counts the others' turns too; the CPU time
+  // counts only ours, so flops per CPU second say how fast a thread computes while it runs.
+  const cpuGflops = (flops * lastCpu.calls) / lastCpu.seconds / 1e9;
 
   // The native backend works on ordinary arrays in place: nothing to copy, nothing more to time.
   const secondsWithCopies =
@@ -205,5 +232,8 @@ function benchOne(
     peak_gflops: peak.threads,
     peak_gflops_1_thread: peak.one,
     fraction_of_peak: peak.threads === null ? null : gflops / peak.threads,
+    cpu_gflops_per_thread: cpuGflops,
+    peak_gflops_1_thread_by_cpu_time: peak.oneByCpu,
+    fraction_of_peak_by_cpu_time: peak.oneByCpu === null ? null : cpuGflops / peak.oneByCpu,
   };
 }

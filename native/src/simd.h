@@ -17,13 +17,20 @@ typedef float vf __attribute__((vector_size(W * 4)));
 typedef int32_t vi __attribute__((vector_size(W * 4)));
 typedef uint32_t vu __attribute__((vector_size(W * 4)));
 
+// One broadcast instruction (a load-and-broadcast where x comes from memory). Written as 0 + x it
+// would cost a scalar add (−0 + 0 is +0), lane by lane a chain of inserts.
 static inline vf splat(float x) {
-  vf z = {};
-  return z + x;
-}
-static inline vi splati(int32_t x) {
-  vi z = {};
-  return z + x;
+#if LORA_W == 16
+  return (vf)_mm512_set1_ps(x);
+#elif LORA_W == 8
+  return (vf)_mm256_set1_ps(x);
+#elif defined(__SSE2__)
+  return (vf)_mm_set1_ps(x);
+#else
+  vf v;
+  for (int i = 0; i < W; i++) v[i] = x;
+  return v;
+#endif
 }
 static inline vf load(const float* p) {
   vf v;

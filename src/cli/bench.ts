@@ -1,6 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { benchMatmul, benchMatmulShapes, BERT_BASE_SHAPES, type MatmulBenchResult } from '../../bench/matmul.js';
+import {
+  benchMatmul,
+  benchMatmulShapes,
+  BERT_BASE_SHAPES,
+  type MatmulBenchResult,
+} from '../../bench/matmul.js';
 import { benchModel } from '../../bench/train.js';
 import { NAMED_SHAPES } from '../../bench/model-spec.js';
 import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
@@ -203,7 +208,11 @@ export function registerBench(program: Command): void {
       3,
     )
     .option('--python <path>', 'a Python with torch (default: $PYTHON, python3, /usr/bin/python3)')
-    .option('--backend <name>', 'our kernel backend (default: LORA_LAB_BACKEND or the fastest built)', oneOf(BACKENDS))
+    .option(
+      '--backend <name>',
+      'our kernel backend (default: LORA_LAB_BACKEND or the fastest built)',
+      oneOf(BACKENDS),
+    )
     .option('--json', 'JSON rows instead of the table')
     .action(
       (f: {

@@ -93,14 +93,17 @@ function nativeIsa(opts: CreateKernelsOptions): NativeIsa | undefined {
   const env = process.env.LORA_LAB_NATIVE_ISA;
   const value = opts.isa ?? (env !== undefined && env.trim() !== '' ? env.trim() : undefined);
   if (value !== undefined && !(NATIVE_ISAS as readonly string[]).includes(value)) {
-    throw new UserError(`The native instruction set must be one of ${NATIVE_ISAS.join(', ')}, not "${value}".`);
+    throw new UserError(
+      `The native instruction set must be one of ${NATIVE_ISAS.join(', ')}, not "${value}".`,
+    );
   }
   return value as NativeIsa | undefined;
 }
 
 /** The kernels to compute with: native where built, else WebAssembly, unless another is asked for. */
 export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Kernels> {
-  const backend = opts.backend === undefined ? defaultBackend() : checkBackend(String(opts.backend), 'The kernel backend');
+  const backend =
+    opts.backend === undefined ? defaultBackend() : checkBackend(String(opts.backend), 'The kernel backend');
   // Checked for both backends, so a bad flag fails the same way whichever backend is picked.
   const threads =
     opts.threads === undefined ? defaultThreads() : checkThreads(opts.threads, 'The thread count');
@@ -119,7 +122,9 @@ export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Ke
     }
     const isa = nativeIsa(opts);
     if (isa !== undefined && !addon.supportedIsas().split(',').includes(isa)) {
-      throw new UserError(`This CPU cannot run the native kernels built for ${isa} (it runs ${addon.supportedIsas()}).`);
+      throw new UserError(
+        `This CPU cannot run the native kernels built for ${isa} (it runs ${addon.supportedIsas()}).`,
+      );
     }
     const native = createNativeKernels({ threads, isa, parallelMinNs: parallelMinNs() });
     return profile ? profiledKernels(native) : native;

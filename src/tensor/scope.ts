@@ -20,7 +20,10 @@ const borrowedBuffers = new WeakSet<ArrayBufferLike>();
  * wasm backend's memory (a shared buffer, the only one we make) or a buffer another backend lent.
  */
 export function isScopeMemory(a: Float32Array): boolean {
-  return (typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer) || borrowedBuffers.has(a.buffer);
+  return (
+    (typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer) ||
+    borrowedBuffers.has(a.buffer)
+  );
 }
 
 /**

@@ -12,7 +12,10 @@ export type FastBackend = (typeof FAST_BACKENDS)[number]['backend'];
  * Runs `body` on a fast backend with two threads (the default on these machines), then puts the
  * previous kernels back. `npm ci` builds both: absent, this fails rather than skips.
  */
-export async function withFastKernels(body: () => Promise<void>, backend: FastBackend = 'wasm'): Promise<void> {
+export async function withFastKernels(
+  body: () => Promise<void>,
+  backend: FastBackend = 'wasm',
+): Promise<void> {
   const fast = await createKernels({ backend, threads: 2 });
   const previous = useKernels(fast);
   try {

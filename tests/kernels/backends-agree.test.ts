@@ -57,7 +57,11 @@ async function step(backend: Backend, isa?: NativeIsa): Promise<Step> {
       ids.fill(0, row * t + from, (row + 1) * t);
     }
     const types = Int32Array.from({ length: b * t }, (_, i) => (i % t >= 10 ? 1 : 0));
-    const logits = model.forward(new IntTensor(ids, [b, t]), new IntTensor(mask, [b, t]), new IntTensor(types, [b, t]));
+    const logits = model.forward(
+      new IntTensor(ids, [b, t]),
+      new IntTensor(mask, [b, t]),
+      new IntTensor(types, [b, t]),
+    );
     const loss = model.loss(logits, IntTensor.from([0, 2, 1, 2], [b]));
     backward(loss);
     const grads = new Map<string, Float32Array>();
@@ -78,11 +82,20 @@ function norm(a: Float32Array): number {
   return Math.sqrt(s);
 }
 
-/** ‖got − want‖ ≤ 1e-5·‖want‖ for every parameter (float32 sums in another order differ by ~1e-7 each). */
+/** ‖got − want‖ ≤ 1e-5·‖want‖ for every parameter but the attention key biases (float32 sums in another order differ by ~1e-7 each). */
 function assertSameGradients(got: Step, want: Step, what: string): void {
-  assert.ok(Math.abs(got.loss - want.loss) <= 1e-5 * Math.abs(want.loss), `${what}: loss ${got.loss} vs ${want.loss}`);
+  assert.ok(
+    Math.abs(got.loss - want.loss) <= 1e-5 * Math.abs(want.loss),
+    `${what}: loss ${got.loss} vs ${want.loss}`,
+  );
   for (const [name, w] of want.grads) {
     const g = got.grads.get(name)!;
+    if (/attention\.self\.key\.bias$/.test(name)) {
+      // Softmax ignores a shift shared by a row's scores, so this exact gradient is zero: both sides
+      // hold only float32 rounding noise, which must stay noise.
+      assert.ok(norm(g) < 1e-9 && norm(w) < 1e-9, `${what}: ${name} is ${norm(g)}, not rounding noise`);
+      continue;
+    }
     const diff = norm(g.map((v, i) => v - w[i]));
     const scale = norm(w);
     assert.ok(diff <= 1e-5 * scale, `${what}: ${name} differs by ${diff / scale} of its norm ${scale}`);

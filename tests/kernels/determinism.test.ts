@@ -122,30 +122,31 @@ function bytesOf(arrays: Float32Array[]): Buffer[] {
 }
 
 // The native kernels keep the same rule: a task's output depends only on its number (native/src).
-for (const kind of fastKinds()) describe(kind, () => {
-let backends: Map<number, Kernels>;
-before(async () => {
-  backends = await fastBackends(kind);
-});
-after(() => {
-  for (const k of backends.values()) k.dispose();
-});
-for (const [name, run] of Object.entries(CASES)) {
-  test(`${name}: the same bits on two threads every time, and on one thread`, () => {
-    const oneThread = run(backends.get(1)!, new Rng(11));
-    // The kernels did compute (against the reference kernels, loosely: their sums run in another order).
-    const reference = run(createReferenceKernels(), new Rng(11));
-    oneThread.forEach((out, j) => assertClose(out, reference[j], 1e-3, 1e-4, `output ${j}`));
-    const once = bytesOf(oneThread);
-    for (let i = 0; i < REPEATS; i++) {
-      const twice = bytesOf(run(backends.get(2)!, new Rng(11)));
-      twice.forEach((bytes, j) =>
-        assert.ok(
-          bytes.equals(once[j]),
-          `output ${j} of run ${i + 1} on two threads differs from one thread's`,
-        ),
-      );
+for (const kind of fastKinds())
+  describe(kind, () => {
+    let backends: Map<number, Kernels>;
+    before(async () => {
+      backends = await fastBackends(kind);
+    });
+    after(() => {
+      for (const k of backends.values()) k.dispose();
+    });
+    for (const [name, run] of Object.entries(CASES)) {
+      test(`${name}: the same bits on two threads every time, and on one thread`, () => {
+        const oneThread = run(backends.get(1)!, new Rng(11));
+        // The kernels did compute (against the reference kernels, loosely: their sums run in another order).
+        const reference = run(createReferenceKernels(), new Rng(11));
+        oneThread.forEach((out, j) => assertClose(out, reference[j], 1e-3, 1e-4, `output ${j}`));
+        const once = bytesOf(oneThread);
+        for (let i = 0; i < REPEATS; i++) {
+          const twice = bytesOf(run(backends.get(2)!, new Rng(11)));
+          twice.forEach((bytes, j) =>
+            assert.ok(
+              bytes.equals(once[j]),
+              `output ${j} of run ${i + 1} on two threads differs from one thread's`,
+            ),
+          );
+        }
+      });
     }
   });
-}
-});

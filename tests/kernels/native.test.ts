@@ -23,7 +23,10 @@ function cpuFlags(): Set<string> {
 test('npm ci built the native addon, and it runs every instruction set this CPU has', () => {
   // LORA_LAB_NATIVE_BUILD=0 is the one way to install without it (scripts/build-native.mjs).
   if (process.env.LORA_LAB_NATIVE_BUILD === '0') return;
-  assert.ok(nativeKernelsBuilt(), 'native/build/Release/lora_lab_native.node is missing: run npm run build:native');
+  assert.ok(
+    nativeKernelsBuilt(),
+    'native/build/Release/lora_lab_native.node is missing: run npm run build:native',
+  );
   const isas = nativeIsas();
   assert.equal(isas[isas.length - 1], 'generic');
   if (process.arch === 'x64') {
@@ -55,7 +58,8 @@ test('createKernels: native by default where built, the fastest instruction set,
     process.env.LORA_LAB_BACKEND = 'fortran';
     await assert.rejects(
       createKernels(),
-      (e: unknown) => e instanceof UserError && /LORA_LAB_BACKEND must be one of native, wasm, reference/.test(e.message),
+      (e: unknown) =>
+        e instanceof UserError && /LORA_LAB_BACKEND must be one of native, wasm, reference/.test(e.message),
     );
   } finally {
     if (saved === undefined) delete process.env.LORA_LAB_BACKEND;
@@ -85,7 +89,8 @@ test('an instruction set this CPU lacks, or a bad one, is a UserError', async (t
     process.env.LORA_LAB_NATIVE_ISA = 'sse9';
     await assert.rejects(
       createKernels({ backend: 'native' }),
-      (e: unknown) => e instanceof UserError && /instruction set must be one of avx512, avx2, generic/.test(e.message),
+      (e: unknown) =>
+        e instanceof UserError && /instruction set must be one of avx512, avx2, generic/.test(e.message),
     );
   } finally {
     if (saved === undefined) delete process.env.LORA_LAB_NATIVE_ISA;

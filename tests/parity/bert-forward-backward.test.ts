@@ -91,7 +91,7 @@ test('bert-tiny-cls matches PyTorch: logits, loss and every gradient (reference 
 
 for (const { backend, label } of FAST_BACKENDS) {
   for (const scoped of [false, true]) {
-    const how = scoped ? ', inside a tensorScope (activations in the backend\'s memory)' : '';
+    const how = scoped ? ", inside a tensorScope (activations in the backend's memory)" : '';
     test(`bert-tiny-cls matches PyTorch on the ${label} backend${how}`, async (t) => {
       await withFastKernels(() => checkGolden(t, scoped), backend);
     });

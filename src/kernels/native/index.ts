@@ -123,7 +123,10 @@ export class NativeKernels implements Kernels {
     try {
       call();
     } finally {
-      profiler.add(threads > 1 ? 'native:job (threads)' : 'native:job (calling thread only)', performance.now() - t0);
+      profiler.add(
+        threads > 1 ? 'native:job (threads)' : 'native:job (calling thread only)',
+        performance.now() - t0,
+      );
     }
   }
 
@@ -182,7 +185,13 @@ export class NativeKernels implements Kernels {
     this.timed(threads, () => this.addon.gelu(this.ctx, x, y));
   };
 
-  geluBackward = (x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate = true): void => {
+  geluBackward = (
+    x: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+    accumulate = true,
+  ): void => {
     this.live();
     if (n <= 0) return;
     checkRange(x, 0, n);

@@ -615,7 +615,10 @@ export class WasmKernels implements Kernels {
         seconds = performance.now();
       });
       seconds = (performance.now() - seconds) / 1000;
-      best = Math.max(best, (used * iterations * this.exports.PEAK_FLOPS_PER_ITERATION.value) / seconds / 1e9);
+      best = Math.max(
+        best,
+        (used * iterations * this.exports.PEAK_FLOPS_PER_ITERATION.value) / seconds / 1e9,
+      );
     }
     return best;
   }
