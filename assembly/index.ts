@@ -12,9 +12,11 @@ import { adamwJob } from './adamw';
 import { dropoutJob } from './dropout';
 import { addJob } from './add';
 import { sumRowsJob } from './sum-rows';
+import { peakJob } from './peak';
 
 export { gemmScratchBytes, gemmSharedBBytes } from './gemm';
 export { SUM_ROWS_BLOCK } from './sum-rows';
+export { PEAK_FLOPS_PER_ITERATION } from './peak';
 
 // Operation codes, exported as globals so the JavaScript side reads them instead of repeating them.
 export const OP_GEMM: i32 = 1;
@@ -31,6 +33,7 @@ export const OP_DROPOUT: i32 = 11;
 export const OP_ADD: i32 = 12;
 export const OP_SUM_ROWS: i32 = 13;
 export const OP_GEMM_PACK_B: i32 = 14;
+export const OP_PEAK: i32 = 15;
 
 /** Zeroes n bytes at ptr with one bulk-memory instruction (a memset: several times a JavaScript fill). */
 export function zeroBytes(ptr: usize, n: usize): void {
@@ -58,5 +61,6 @@ export function runJob(job: usize, thread: i32): void {
   else if (op == OP_ADD) addJob(job);
   else if (op == OP_SUM_ROWS) sumRowsJob(job);
   else if (op == OP_GEMM_PACK_B) gemmPackBJob(job);
+  else if (op == OP_PEAK) peakJob(job);
   else unreachable();
 }

@@ -38,6 +38,8 @@ export interface CompareOptions {
   /** Ours then PyTorch's, this many times per case (default 1). */
   rounds?: number;
   python?: string;
+  /** Our kernel backend; default: the default one (native where built). */
+  backend?: 'native' | 'wasm' | 'reference';
 }
 
 const root = (() => {
@@ -120,6 +122,7 @@ export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => vo
           c.method,
           '--threads',
           String(o.threads),
+          ...(o.backend ? ['--backend', o.backend] : []),
           ...common,
           '--json',
         ]),

@@ -5,7 +5,7 @@
 export { UserError } from './errors.js';
 
 export * from './text/index.js';
-export { LabelMap, compareCodePoints } from './data/label-map.js';
+export { LabelMap, MULTI_LABEL_PROBLEM_TYPE, compareCodePoints } from './data/label-map.js';
 export { stratifiedSplit, type SplitIndices, type SplitOptions } from './data/split.js';
 export {
   tokenizeDataset,
@@ -73,10 +73,16 @@ export { collateTokenized } from './train/collate.js';
 export { batchTensors, inputTensors } from './train/batch-tensors.js';
 export { argmaxRows, computeMetrics } from './train/metrics.js';
 export {
+  computeMultiLabelMetrics,
+  DEFAULT_THRESHOLD,
+  thresholdProbabilities,
+} from './train/multi-label-metrics.js';
+export { batchLoss } from './train/batch-loss.js';
+export {
   memoryCheckpoints,
   type CheckpointFileMap,
   type CheckpointStore,
   type MemoryCheckpointStore,
 } from './train/checkpoint-store.js';
-export type { ClassMetrics, EpochRecord, Metrics, RunResults } from './train/results.js';
+export type { ClassMetrics, EpochRecord, Metrics, MultiLabelMetrics, RunResults } from './train/results.js';
 export { PRESETS, type Preset, type PresetName } from './experiments/presets.js';

@@ -33,6 +33,12 @@ export {
 export { downloadModel } from './io/hub-download.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write.js';
 export { writeNamedFiles, type NamedFile } from './io/named-files.js';
+export {
+  onnxModel,
+  writeOnnxExport,
+  type OnnxModelOptions,
+  type OnnxExportOptions,
+} from './export/onnx/index.js';
 export { saveTokenizerFiles, type TokenizerFileContents } from './io/tokenizer-files.js';
 export { sharedDir, sharedPath } from './io/shared-dir.js';
 export { runTraining, type TrainRunOptions, type LabelledFilesOptions } from './experiments/train-run.js';

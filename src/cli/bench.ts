@@ -1,17 +1,24 @@
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { benchMatmul } from '../../bench/matmul.js';
+import {
+  benchMatmul,
+  benchMatmulShapes,
+  BERT_BASE_SHAPES,
+  type MatmulBenchResult,
+} from '../../bench/matmul.js';
 import { benchModel } from '../../bench/train.js';
 import { benchInBrowser } from '../../bench/browser.js';
 import { NAMED_SHAPES } from '../../bench/model-spec.js';
 import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
 import { benchData, DATA_BENCH_DEFAULTS, type DataBenchResult } from '../../bench/data.js';
-import { defaultThreads } from '../kernels/index.js';
+import { registerBenchServe } from './bench-serve.js';
+import { BACKENDS, defaultThreads, type Backend } from '../kernels/index.js';
 import { formatProfile } from '../kernels/profile.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { UserError } from '../errors.js';
 import { floatInRange, intInRange, oneOf } from './options.js';
 import { provenance } from './provenance.js';
+import { addOnnxOptions, benchOnnx, formatOnnxBench, type OnnxFlags } from './bench-onnx.js';
 
 interface MatmulFlags extends EngineOptions {
   m: number;
@@ -20,7 +27,19 @@ interface MatmulFlags extends EngineOptions {
   transA?: boolean;
   transB?: boolean;
   iterations: number;
+  shapes?: 'bert-base';
   json?: boolean;
+}
+
+/** Shapes given by name to `bench matmul --shapes`. */
+const MATMUL_SHAPE_SETS = { 'bert-base': BERT_BASE_SHAPES } as const;
+/** Timed calls per shape for a named set, unless --iterations says otherwise: the big shapes take 0.1 s and more each. */
+const SHAPE_SET_ITERATIONS = 5;
+
+function matmulRow(r: MatmulBenchResult): string {
+  const t = `${r.transA ? 'T' : 'N'}${r.transB ? 'T' : 'N'}`;
+  const pct = r.fraction_of_peak === null ? '' : ` ${(100 * r.fraction_of_peak).toFixed(0)}% of peak`;
+  return `${r.m}×${r.k}×${r.n} ${t}: ${r.gflops.toFixed(1)} GFLOP/s${pct} (${(r.seconds_per_call * 1000).toFixed(1)} ms per call)`;
 }
 
 interface ModelFlags extends EngineOptions {
@@ -66,9 +85,33 @@ export function registerBench(program: Command): void {
       .option('--trans-a', 'A stored transposed ([k, m])')
       .option('--trans-b', 'B stored transposed ([n, k])')
       .option('--iterations <n>', 'timed calls', intInRange(1, 100000), 50)
-      .option('--json', 'one JSON object'),
-  ).action(async (f: MatmulFlags) => {
+      .option(
+        '--shapes <set>',
+        `a named set of shapes instead of --m/--k/--n: bert-base (its projections forward and backward at 4096 tokens; ${SHAPE_SET_ITERATIONS} calls each unless --iterations)`,
+        oneOf(Object.keys(MATMUL_SHAPE_SETS) as (keyof typeof MATMUL_SHAPE_SETS)[]),
+      )
+      .option('--json', 'one JSON object (per shape with --shapes)'),
+  ).action(async (f: MatmulFlags, command: Command) => {
     const threads = f.threads ?? defaultThreads();
+    if (f.shapes) {
+      const iterations =
+        command.getOptionValueSource('iterations') === 'default' ? SHAPE_SET_ITERATIONS : f.iterations;
+      const results = await benchMatmulShapes(
+        MATMUL_SHAPE_SETS[f.shapes],
+        { threads, backend: f.backend, iterations },
+        (r) => {
+          if (f.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+          else process.stdout.write(`${matmulRow(r)}\n`);
+        },
+      );
+      const r = results[0];
+      if (!f.json && r.peak_gflops !== null) {
+        process.stdout.write(
+          `${r.backend}${r.isa ? ` (${r.isa})` : ''}, ${r.threads} thread(s): peak ${r.peak_gflops.toFixed(1)} GFLOP/s (1 thread: ${r.peak_gflops_1_thread?.toFixed(1)})\n`,
+        );
+      }
+      return;
+    }
     const result = await benchMatmul({
       m: f.m,
       k: f.k,
@@ -76,14 +119,14 @@ export function registerBench(program: Command): void {
       transA: !!f.transA,
       transB: !!f.transB,
       threads,
-      backend: f.backend ?? 'wasm',
+      backend: f.backend,
       iterations: f.iterations,
     });
     print(result, f.json);
   });
 
   for (const mode of ['train', 'infer'] as const) {
-    addEngineOptions(
+    const command = addEngineOptions(
       bench
         .command(mode)
         .description(
@@ -107,8 +150,21 @@ export function registerBench(program: Command): void {
         .option('--warmup <n>', 'untimed steps first', intInRange(0, 1000), 2)
         .option('--json', 'one JSON object')
         .option('--profile', 'time every op and kernel; the split goes to stderr (and into the JSON)'),
-    ).action(async (f: ModelFlags) => {
+    );
+    if (mode === 'infer') addOnnxOptions(command);
+    command.action(async (f: ModelFlags & OnnxFlags) => {
       await withEngine(f, async () => {
+        if (f.onnx) {
+          if (f.method !== 'full')
+            throw new UserError('bench infer --onnx compares plain inference; leave out --method.');
+          const result = await benchOnnx({ ...f, rounds: f.rounds });
+          process.stdout.write(
+            f.json
+              ? `${JSON.stringify({ ...provenance(process.argv), ...result })}\n`
+              : formatOnnxBench(result),
+          );
+          return;
+        }
         const result = benchModel({
           model: f.model,
           method: f.method,
@@ -122,7 +178,8 @@ export function registerBench(program: Command): void {
         const { profile, ...rest } = result;
         if (profile) {
           const totalMs = result.seconds_per_step * 1000 * f.steps;
-          const nested = (e: { name: string }) => e.name.startsWith('kernel:') || e.name.startsWith('wasm:');
+          const nested = (e: { name: string }) =>
+            e.name.startsWith('kernel:') || e.name.startsWith('wasm:') || e.name.startsWith('native:');
           const ops = profile.filter((e) => !nested(e));
           const kernelRows = profile.filter(nested);
           process.stderr.write(
@@ -153,6 +210,11 @@ export function registerBench(program: Command): void {
       3,
     )
     .option('--python <path>', 'a Python with torch (default: $PYTHON, python3, /usr/bin/python3)')
+    .option(
+      '--backend <name>',
+      'our kernel backend (default: LORA_LAB_BACKEND or the fastest built)',
+      oneOf(BACKENDS),
+    )
     .option('--json', 'JSON rows instead of the table')
     .action(
       (f: {
@@ -162,6 +224,7 @@ export function registerBench(program: Command): void {
         steps: number;
         rounds: number;
         python?: string;
+        backend?: Backend;
         json?: boolean;
       }) => {
         const torch = findTorchPython(f.python);
@@ -175,7 +238,15 @@ export function registerBench(program: Command): void {
         }
         const threads = f.threads ?? defaultThreads();
         const rows = runComparison(
-          { batch: f.batch, seq: f.seq, threads, steps: f.steps, rounds: f.rounds, python: f.python },
+          {
+            batch: f.batch,
+            seq: f.seq,
+            threads,
+            steps: f.steps,
+            rounds: f.rounds,
+            python: f.python,
+            backend: f.backend,
+          },
           (row) => {
             if (!f.json)
               process.stderr.write(
@@ -285,6 +356,8 @@ export function registerBench(program: Command): void {
         );
       }
     });
+
+  registerBenchServe(bench);
 }
 
 function formatDataBench(r: DataBenchResult): string {

@@ -18,6 +18,11 @@ export interface DataFileFlags {
   textPairColumn?: string;
   labelColumn?: string;
   skipEmpty?: boolean;
+  multiLabel?: boolean;
+  labelSeparator?: string;
+  allowEmptyLabels?: boolean;
+  /** Multi-label: a label is predicted when its sigmoid probability reaches this. */
+  threshold?: number;
   /** Raw strings: checked together (they must add up to less than 1) once all are known. */
   valSize?: string;
   testSize?: string;
@@ -76,6 +81,74 @@ export function addColumnOptions(command: Command, options: { label: boolean } =
     options.label
       ? 'leave out rows with an empty text or no label (counted and reported) instead of refusing the file'
       : 'leave out rows with an empty text instead of refusing the file',
+  );
+}
+
+/** The separator of a multi-label CSV/TSV cell ("billing,fraud") unless --label-separator names another. */
+export const DEFAULT_LABEL_SEPARATOR = ',';
+
+/**
+ * --multi-label, --label-separator, --allow-empty-labels and --threshold, for a command that
+ * `trains` (train, experiments: the flag decides), `splits` (preprocess: the same, without a
+ * threshold), `scores` (evaluate: the model already knows, the
+ * flag is a check) or `predicts` (predict: no labels to read; the separator joins a row's labels in a
+ * CSV of predictions).
+ */
+export function addMultiLabelOptions(
+  command: Command,
+  role: 'trains' | 'splits' | 'scores' | 'predicts',
+): Command {
+  command.option(
+    '--multi-label',
+    role === 'trains' || role === 'splits'
+      ? "each row has a set of labels (a JSON list in JSON Lines or Parquet, text split at --label-separator in CSV/TSV): one sigmoid per label with binary cross-entropy (transformers' multi_label_classification)"
+      : 'the model is multi-label (it says so itself; the flag only checks it)',
+  );
+  command.option(
+    '--label-separator <text>',
+    role === 'predicts'
+      ? `multi-label: what joins a row's labels in a .csv --output (default "${DEFAULT_LABEL_SEPARATOR}")`
+      : `multi-label: what separates the labels in a CSV/TSV cell (default "${DEFAULT_LABEL_SEPARATOR}")`,
+  );
+  if (role !== 'predicts') {
+    command.option(
+      '--allow-empty-labels',
+      'multi-label: a row without labels has none of them (an all-negative example) instead of being refused',
+    );
+  }
+  // preprocess only writes splits: no decision to make.
+  if (role === 'splits') return command;
+  return command.option(
+    '--threshold <p>',
+    'multi-label: a label is predicted when its sigmoid probability reaches this (default 0.5)',
+    floatInRange(0, 1, true),
+  );
+}
+
+/** Flags that mean something only for multi-label data. */
+const MULTI_LABEL_ONLY = ['labelSeparator', 'allowEmptyLabels', 'threshold'] as const;
+
+/** --label-separator, --allow-empty-labels and --threshold without --multi-label are refused, not ignored. */
+export function refuseStrayMultiLabelFlags(flags: DataFileFlags, given: (key: string) => boolean): void {
+  if (flags.multiLabel) return requireSeparator(flags);
+  refuseStrayFlags(MULTI_LABEL_ONLY, given, 'with --multi-label');
+}
+
+function requireSeparator(flags: DataFileFlags): void {
+  if (flags.labelSeparator === '') throw new UserError('--label-separator cannot be empty.');
+}
+
+/**
+ * evaluate's and predict's check of a loaded model against the multi-label flags: the model knows
+ * whether it is multi-label, so --multi-label on a single-label one, or --threshold, --label-separator
+ * and --allow-empty-labels for one, are refused rather than ignored.
+ */
+export function requireMultiLabelModel(flags: DataFileFlags, multiLabel: boolean, model: string): void {
+  if (multiLabel) return requireSeparator(flags);
+  const given = (['multiLabel', ...MULTI_LABEL_ONLY] as const).filter((key) => flags[key] !== undefined);
+  if (given.length === 0) return;
+  throw new UserError(
+    `${given.map(flagName).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to a multi-label model only, and ${model} is a single-label classifier (its config.json or label_map.json says so).`,
   );
 }
 
@@ -161,6 +234,9 @@ const WITH_TRAIN_FILE: readonly (keyof DataFileFlags)[] = [
   'textPairColumn',
   'labelColumn',
   'skipEmpty',
+  'multiLabel',
+  'labelSeparator',
+  'allowEmptyLabels',
   'valSize',
   'testSize',
   'splitSeed',
@@ -180,6 +256,7 @@ export function labelledFiles(
     refuseStrayFlags(WITH_TRAIN_FILE, given, 'with --train-file (labelled text files)');
     return undefined;
   }
+  refuseStrayMultiLabelFlags(flags, given);
   // Every file is checked before any is read, so a typo in the last one does not wait for the first.
   requireFile(flags.trainFile, 'Training file');
   if (flags.validationFile) requireFile(flags.validationFile, 'Validation file');
@@ -192,6 +269,13 @@ export function labelledFiles(
     textPairColumn: flags.textPairColumn,
     labelColumn: flags.labelColumn,
     skipEmpty: flags.skipEmpty,
+    ...(flags.multiLabel
+      ? {
+          multiLabel: true,
+          labelSeparator: flags.labelSeparator ?? DEFAULT_LABEL_SEPARATOR,
+          allowEmptyLabels: flags.allowEmptyLabels === true,
+        }
+      : {}),
     ...resolveSplitSizes(flags, defaults),
     seed: flags.splitSeed ?? PREPROCESS_DEFAULTS.seed,
   };

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { createKernels } from '../kernels/index.js';
+import { BACKENDS, createKernels, type Backend } from '../kernels/index.js';
 import { useKernels } from '../kernels/active.js';
 import { intInRange, oneOf } from './options.js';
 
 export interface EngineOptions {
   threads?: number;
-  backend?: 'wasm' | 'reference';
+  backend?: Backend;
 }
 
 /** The flags every compute command shares. */
@@ -18,14 +18,14 @@ export function addEngineOptions(command: Command): Command {
     )
     .option(
       '--backend <name>',
-      'kernel backend: wasm (fast) or reference (plain TypeScript)',
-      oneOf(['wasm', 'reference'] as const),
+      'kernel backend: native (C++, the default where npm ci built it), wasm (WebAssembly) or reference (plain TypeScript); default: LORA_LAB_BACKEND or the fastest built',
+      oneOf(BACKENDS),
     );
 }
 
 /** Runs `fn` on the chosen kernels, releasing their worker threads afterwards. */
 export async function withEngine<T>(options: EngineOptions, fn: (threads: number) => Promise<T>): Promise<T> {
-  const kernels = await createKernels({ backend: options.backend ?? 'wasm', threads: options.threads });
+  const kernels = await createKernels({ backend: options.backend, threads: options.threads });
   const previous = useKernels(kernels);
   try {
     return await fn(kernels.threads);

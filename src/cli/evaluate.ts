@@ -5,8 +5,11 @@ import { recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { UserError } from '../errors.js';
 import {
   addColumnOptions,
+  addMultiLabelOptions,
   addScoreFileOptions,
+  DEFAULT_LABEL_SEPARATOR,
   refuseStrayFlags,
+  requireMultiLabelModel,
   scoreFile,
   type DataFileFlags,
 } from './data-options.js';
@@ -49,7 +52,8 @@ export function registerEvaluate(
       'a CFPB export (classes merged as the study does) or a split written by preprocess; or else --test-file',
     );
   addScoreFileOptions(command);
-  addColumnOptions(command)
+  addColumnOptions(command);
+  addMultiLabelOptions(command, 'scores')
     .option(
       '--skip-unknown-labels',
       'score the rows whose label the model knows when some have labels it does not (they are counted); without it such a file is refused',
@@ -73,6 +77,7 @@ export function registerEvaluate(
       if (flags.model === undefined && !flags.quiet) {
         process.stderr.write(`base model: ${classifier.modelDir} (named by the adapter)\n`);
       }
+      requireMultiLabelModel(flags, classifier.multiLabel, flags.adapter ?? classifier.modelDir);
       const maxLen = resolveMaxLen(flags.maxLen, classifier.model);
       const progress = createProgress({ quiet: flags.quiet });
       let started = false;
@@ -81,6 +86,7 @@ export function registerEvaluate(
         batchSize: flags.batchSize,
         trainingRecord: findTrainingRecord([classifier.modelDir, flags.adapter]),
         unseenOnly: flags.unseenOnly,
+        threshold: flags.threshold,
         onProgress: (done: number, total: number) => {
           if (!started) progress.start('evaluate', total);
           started = true;
@@ -97,6 +103,9 @@ export function registerEvaluate(
               labelColumn: flags.labelColumn,
               skipEmpty: flags.skipEmpty,
               skipUnknownLabels: flags.skipUnknownLabels,
+              multiLabel: flags.multiLabel,
+              labelSeparator: flags.labelSeparator ?? DEFAULT_LABEL_SEPARATOR,
+              allowEmptyLabels: flags.allowEmptyLabels,
               cleaning: recordedTextCleaning([flags.adapter, classifier.modelDir]),
             });
       progress.stop();
@@ -116,7 +125,15 @@ function chooseEvaluationInput(flags: EvaluateFlags, command: Command): string |
   const labelled = scoreFile(flags);
   if (labelled === undefined) {
     refuseStrayFlags(
-      ['textColumn', 'textPairColumn', 'labelColumn', 'skipEmpty', 'skipUnknownLabels'],
+      [
+        'textColumn',
+        'textPairColumn',
+        'labelColumn',
+        'skipEmpty',
+        'skipUnknownLabels',
+        'labelSeparator',
+        'allowEmptyLabels',
+      ],
       (key) => command.getOptionValueSource(key) === 'cli',
       'with --test-file',
     );
@@ -135,15 +152,18 @@ function formatEvaluation(r: FileEvaluation): string {
   const columns = r.columns
     ? `; text "${r.columns.text}"${r.columns.text_pair ? `, pair "${r.columns.text_pair}"` : ''}, label "${r.columns.label}"`
     : '';
+  const ml = m.multi_label;
   const lines = [
     `${r.input}: ${r.scored} of ${r.rows} rows scored (${LAYOUTS[r.layout]}${columns}), ${r.examples_per_second.toFixed(1)} examples/s`,
-    `accuracy ${m.accuracy.toFixed(4)}  F1 weighted ${m.f1_weighted.toFixed(4)}  F1 macro ${m.f1_macro.toFixed(4)}  precision weighted ${m.precision_weighted.toFixed(4)}  recall weighted ${m.recall_weighted.toFixed(4)}`,
+    ml
+      ? `multi-label, threshold ${ml.threshold}: subset accuracy ${m.accuracy.toFixed(4)}  F1 micro ${ml.f1_micro.toFixed(4)}  F1 macro ${m.f1_macro.toFixed(4)}  F1 samples ${ml.f1_samples.toFixed(4)}  F1 weighted ${m.f1_weighted.toFixed(4)}  precision micro ${ml.precision_micro.toFixed(4)}  recall micro ${ml.recall_micro.toFixed(4)}  hamming loss ${ml.hamming_loss.toFixed(4)}`
+      : `accuracy ${m.accuracy.toFixed(4)}  F1 weighted ${m.f1_weighted.toFixed(4)}  F1 macro ${m.f1_macro.toFixed(4)}  precision weighted ${m.precision_weighted.toFixed(4)}  recall weighted ${m.recall_weighted.toFixed(4)}`,
   ];
   lines.push(seenLine(r));
   const unknown = Object.entries(r.unknown_classes);
   if (unknown.length > 0) {
     lines.push(
-      `not scored, class unknown to the model: ${unknown.map(([c, n]) => `${c} (${n})`).join(', ')}`,
+      `not scored, ${ml ? 'a label' : 'class'} unknown to the model: ${unknown.map(([c, n]) => `${c} (${n})`).join(', ')}`,
     );
   }
   if (r.without_text > 0) {
@@ -152,7 +172,8 @@ function formatEvaluation(r: FileEvaluation): string {
     );
   }
   const width = Math.max(...m.labels.map((l) => l.length));
-  lines.push('', `${'class'.padEnd(width)}  precision  recall      f1  support`);
+  // A multi-label support counts the rows that have the label.
+  lines.push('', `${(ml ? 'label' : 'class').padEnd(width)}  precision  recall      f1  support`);
   for (const label of m.labels) {
     const c = m.per_class[label];
     lines.push(

@@ -11,10 +11,12 @@ import { provenance } from './provenance.js';
 import { countOf } from '../report/format.js';
 import {
   addColumnOptions,
+  addMultiLabelOptions,
   addSplitFileOptions,
   addSplitSeedOption,
   addSplitSizeOptions,
   labelledFiles,
+  refuseStrayFlags,
   type DataFileFlags,
 } from './data-options.js';
 
@@ -44,6 +46,7 @@ export function registerExperiments(program: Command): void {
     );
   addSplitFileOptions(command);
   addColumnOptions(command);
+  addMultiLabelOptions(command, 'trains');
   addSplitSizeOptions(command);
   addSplitSeedOption(command)
     .option(
@@ -90,6 +93,8 @@ export function registerExperiments(program: Command): void {
     if (flags.input !== undefined) requireFile(flags.input);
     const { valSize, testSize } = PRESETS[flags.preset];
     const given = (key: string): boolean => self.getOptionValueSource(key) === 'cli';
+    if (flags.trainFile === undefined)
+      refuseStrayFlags(['threshold'], given, 'with --train-file and --multi-label');
     const dataFiles = labelledFiles(flags, { valSize, testSize }, given);
     const baseModel = await ensureBaseModel(flags.baseModel, flags.quiet);
     // Loaded on use: the runner brings the chart renderer, slow to load for every other command.
@@ -114,6 +119,7 @@ export function registerExperiments(program: Command): void {
             skipCompleted: flags.resume,
             keepCheckpoints: flags.keepCheckpoints,
             maxSteps: flags.maxSteps,
+            threshold: flags.threshold,
             threads,
             signal: session.signal,
             log: (line) => session.progress.log(line),

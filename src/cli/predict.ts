@@ -5,7 +5,15 @@ import { UserError } from '../errors.js';
 import { loadClassifier, predictTexts, resolveMaxLen, type Prediction } from '../experiments/classifier.js';
 import { applyTextCleaning, recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
-import { addColumnOptions, refuseStrayFlags, type DataFileFlags } from './data-options.js';
+import {
+  addColumnOptions,
+  addMultiLabelOptions,
+  DEFAULT_LABEL_SEPARATOR,
+  refuseStrayFlags,
+  requireMultiLabelModel,
+  type DataFileFlags,
+} from './data-options.js';
+import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { requireFile } from '../data/csv.js';
 import { readTextFile, type TextRow } from '../data/readers/text-file.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -13,7 +21,12 @@ import { formatPredictions, predictionFormatOf, type PredictedRow } from '../exp
 import { intInRange } from './options.js';
 
 interface PredictFlags
-  extends EngineOptions, Pick<DataFileFlags, 'textColumn' | 'textPairColumn' | 'skipEmpty'> {
+  extends
+    EngineOptions,
+    Pick<
+      DataFileFlags,
+      'textColumn' | 'textPairColumn' | 'skipEmpty' | 'multiLabel' | 'labelSeparator' | 'threshold'
+    > {
   model?: string;
   adapter?: string;
   text?: string[];
@@ -52,7 +65,8 @@ export function registerPredict(
       '--input <file>',
       'CSV file whose narrative or "text" column holds the texts (a CFPB export as it comes), one prediction per row',
     );
-  addColumnOptions(command, { label: false })
+  addColumnOptions(command, { label: false });
+  addMultiLabelOptions(command, 'predicts')
     .option(
       '--output <file>',
       'write the predictions to this file instead of printing them: .jsonl ({line, text, label, score, scores}) or .csv (line, text, label, score)',
@@ -70,15 +84,16 @@ export function registerPredict(
     )
     .option(
       '--json',
-      'print one JSON line per text: {"label", "scores": {label: probability}, "logits": {label: logit}}, most probable first',
+      'print one JSON line per text: {"label", "scores": {label: probability}, "logits": {label: logit}}, most probable first (multi-label: "labels" too, the set above the threshold)',
     );
   addEngineOptions(command).action(async (flags: PredictFlags, self: Command) => {
     // The output's name is checked before any work, so a wrong one costs nothing.
     const format = flags.output === undefined ? undefined : predictionFormatOf(flags.output);
     await withEngine(flags, async () => {
       const rows = await readRows(flags, self);
-      const { model, labels, tokenizer, modelDir } = await loadClassifier(flags);
+      const { model, labels, tokenizer, modelDir, multiLabel } = await loadClassifier(flags);
       if (flags.model === undefined) process.stderr.write(`base model: ${modelDir} (named by the adapter)\n`);
+      requireMultiLabelModel(flags, multiLabel, flags.adapter ?? modelDir);
       const maxLen = resolveMaxLen(flags.maxLen, model);
       const cleaning = flags.clean ? recordedTextCleaning([flags.adapter, modelDir]) : 'none';
       const inputs = applyTextCleaning(
@@ -95,12 +110,22 @@ export function registerPredict(
         maxLen,
         batchSize: flags.batchSize,
         pairs,
+        threshold: flags.threshold,
       });
       if (flags.output !== undefined) {
         const predicted: PredictedRow[] = [];
         for (const prediction of predictions) predicted.push({ ...rows[predicted.length]!, prediction });
         // Written once every row is classified, under a temporary name: never half a file.
-        writeFileAtomic(flags.output, formatPredictions(predicted, labels, format!, flags.topK));
+        writeFileAtomic(
+          flags.output,
+          formatPredictions(
+            predicted,
+            labels,
+            format!,
+            flags.topK,
+            flags.labelSeparator ?? DEFAULT_LABEL_SEPARATOR,
+          ),
+        );
         write(
           `Wrote ${predicted.length} ${predicted.length === 1 ? 'prediction' : 'predictions'} to ${flags.output}.\n`,
         );
@@ -112,7 +137,7 @@ export function registerPredict(
         write(
           flags.json
             ? `${JSON.stringify(predictionJson(prediction, top))}\n`
-            : formatPrediction(index, rows[index]!.text, prediction, top, labels),
+            : formatPrediction(index, rows[index]!.text, prediction, top, labels, flags.threshold),
         );
         index++;
       }
@@ -188,9 +213,13 @@ export function rankLabels(p: Prediction, labels: readonly string[], topK?: numb
     .slice(0, topK ?? labels.length);
 }
 
-/** `{"label", "scores": {name: probability}, "logits": {name: logit}}`, both keyed in the same order. */
+/**
+ * `{"label", "scores": {name: probability}, "logits": {name: logit}}`, both keyed in the same order; a
+ * multi-label prediction starts with `"labels"`, the set at or above the threshold.
+ */
 function predictionJson(p: Prediction, top: RankedLabel[]): object {
   return {
+    ...(p.labels !== undefined ? { labels: p.labels } : {}),
     label: p.label,
     scores: Object.fromEntries(top.map((l) => [l.name, l.probability])),
     logits: Object.fromEntries(top.map((l) => [l.name, l.logit])),
@@ -207,6 +236,7 @@ function formatPrediction(
   p: Prediction,
   top: RankedLabel[],
   labels: readonly string[],
+  threshold = DEFAULT_THRESHOLD,
 ): string {
   const preview = text.length > 100 ? `${text.slice(0, 97)}...` : text;
   const width = Math.max('label'.length, ...labels.map((l) => l.length));
@@ -214,8 +244,15 @@ function formatPrediction(
   const logitWidth = Math.max('-00.0000'.length, ...logits.map((v) => v.length));
   const row = (name: string, probability: string, logit: string): string =>
     `    ${name.padEnd(width)}  ${probability.padStart(11)}  ${logit.padStart(logitWidth)}\n`;
+  // A multi-label text's set: every label at or above the threshold, or a note that none reached it.
+  const predicted =
+    p.labels === undefined
+      ? p.label
+      : p.labels.length > 0
+        ? p.labels.join(', ')
+        : `(no label reaches ${threshold})`;
   return (
-    `[${index + 1}] ${p.label}  ${JSON.stringify(preview)}\n` +
+    `[${index + 1}] ${predicted}  ${JSON.stringify(preview)}\n` +
     row('label', 'probability', 'logit') +
     top.map((l, i) => row(l.name, l.probability.toFixed(4), logits[i]!)).join('')
   );

@@ -5,6 +5,7 @@ import { formatSplitFiles } from '../data/split-files.js';
 import { requireFile } from '../data/csv.js';
 import { writeNamedFiles } from '../io/named-files.js';
 import { Rng } from '../tensor/random.js';
+import { DEFAULT_LABEL_SEPARATOR } from './data-options.js';
 
 export interface LabelledFlags {
   trainFile: string;
@@ -14,6 +15,9 @@ export interface LabelledFlags {
   textPairColumn?: string;
   labelColumn?: string;
   skipEmpty?: boolean;
+  multiLabel?: boolean;
+  labelSeparator?: string;
+  allowEmptyLabels?: boolean;
   outputDir: string;
   valSize: number;
   testSize: number;
@@ -35,6 +39,13 @@ export async function preprocessLabelled(flags: LabelledFlags): Promise<void> {
     textPairColumn: flags.textPairColumn,
     labelColumn: flags.labelColumn,
     skipEmpty: flags.skipEmpty,
+    ...(flags.multiLabel
+      ? {
+          multiLabel: true,
+          labelSeparator: flags.labelSeparator ?? DEFAULT_LABEL_SEPARATOR,
+          allowEmptyLabels: flags.allowEmptyLabels === true,
+        }
+      : {}),
     valSize: flags.valSize,
     testSize: flags.testSize,
     seed: flags.seed,

@@ -16,6 +16,8 @@ import { createProgress } from './progress.js';
 import { preprocessLabelled } from './preprocess-labelled.js';
 import {
   addColumnOptions,
+  addMultiLabelOptions,
+  refuseStrayMultiLabelFlags,
   addSplitFileOptions,
   addSplitSizeOptions,
   flagName,
@@ -55,7 +57,8 @@ export function registerPreprocess(program: Command): void {
       "Labelled text into train.csv, val.csv, test.csv (text,label), label_map.json and summary.json: any CSV, TSV, JSON Lines or Parquet file (--train-file, optionally gzip), or a CFPB complaints export cleaned, filtered and merged the study's way (--input, or --recipe cfpb).",
     );
   addSplitFileOptions(command);
-  addColumnOptions(command)
+  addColumnOptions(command);
+  addMultiLabelOptions(command, 'splits')
     .option(
       '--recipe <name>',
       "cfpb: the CFPB study's cleaning, class merge and filters (what --input implies)",
@@ -86,6 +89,7 @@ export function registerPreprocess(program: Command): void {
     .action(async (flags: PreprocessFlags, command: Command) => {
       const input = chooseInput(flags, command);
       if (input.kind === 'labelled') {
+        refuseStrayMultiLabelFlags(flags, (key) => command.getOptionValueSource(key) === 'cli');
         await preprocessLabelled({
           ...flags,
           trainFile: input.path,
@@ -145,6 +149,9 @@ const LABELLED_ONLY_FLAGS = [
   'textPairColumn',
   'labelColumn',
   'skipEmpty',
+  'multiLabel',
+  'labelSeparator',
+  'allowEmptyLabels',
 ] as const;
 
 /**

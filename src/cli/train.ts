@@ -3,6 +3,7 @@ import { PREPROCESS_DEFAULTS } from '../data/preprocess.js';
 import { UserError } from '../errors.js';
 import {
   addColumnOptions,
+  addMultiLabelOptions,
   addSplitFileOptions,
   addSplitSeedOption,
   addSplitSizeOptions,
@@ -10,7 +11,7 @@ import {
   type DataFileFlags,
 } from './data-options.js';
 import { withTrainingSession } from './training-session.js';
-import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../experiments/train-run.js';
+import { DEFAULT_SCRATCH_SHAPE, runTraining, testScores } from '../experiments/train-run.js';
 import type { Method } from '../train/results.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange, oneOf } from './options.js';
@@ -50,6 +51,7 @@ export function registerTrain(program: Command): void {
     );
   addSplitFileOptions(command);
   addColumnOptions(command);
+  addMultiLabelOptions(command, 'trains');
   addSplitSizeOptions(command, PREPROCESS_DEFAULTS);
   addSplitSeedOption(command)
     .requiredOption(
@@ -136,6 +138,7 @@ export function registerTrain(program: Command): void {
             },
             saveSteps: flags.saveSteps,
             saveTotalLimit: flags.saveTotalLimit,
+            threshold: flags.threshold,
             resume: flags.resume,
             keepCheckpoints: flags.keepCheckpoints,
             signal: session.signal,
@@ -144,10 +147,8 @@ export function registerTrain(program: Command): void {
             onProgress: (p) => session.onProgress(p),
           });
           session.progress.stop();
-          const t = results.test;
           process.stdout.write(
-            `${results.name}: test accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, ` +
-              `F1 macro ${t.f1_macro.toFixed(4)}; ${results.trainable_params.toLocaleString('en-US')} trainable parameters; ` +
+            `${results.name}: test ${testScores(results.test)}; ${results.trainable_params.toLocaleString('en-US')} trainable parameters; ` +
               `results in ${flags.outputDir}/results.json\n`,
           );
         },

@@ -8,8 +8,10 @@ import type { RandomSource } from './random-source.js';
  * last batch of an epoch may be smaller than batchSize.
  */
 export interface Batch extends PaddedBatch {
-  /** [B] class ids. */
+  /** [B] class ids (−100 for multi-label examples). */
   labels: Int32Array;
+  /** [B, C] flat 0/1 targets, when the examples are multi-label (C classes). */
+  targets?: Float32Array;
 }
 
 export interface BatchOptions {
@@ -56,11 +58,38 @@ export function* makeBatches(
   const batches = countBatches(examples.length, batchSize, dropLast);
   for (let b = 0; b < batches; b++) {
     const members = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => examples[i]);
-    yield {
+    const batch: Batch = {
       ...padExamples(members, padId, maxLength, side),
       labels: Int32Array.from(members, (e) => e.label),
     };
+    const targets = stackTargets(members);
+    if (targets !== undefined) batch.targets = targets;
+    yield batch;
   }
+}
+
+/**
+ * Multi-label examples' targets one after the other ([B, C] flat); undefined for single-label ones.
+ * A batch mixing the two, or targets of different lengths, is a bug upstream and throws.
+ */
+export function stackTargets(
+  members: readonly Pick<TokenizedExample, 'targets'>[],
+): Float32Array | undefined {
+  const first = members[0]?.targets;
+  if (first === undefined) {
+    if (members.some((e) => e.targets !== undefined))
+      throw new Error('A batch mixes single- and multi-label examples.');
+    return undefined;
+  }
+  const classes = first.length;
+  const out = new Float32Array(members.length * classes);
+  members.forEach((e, i) => {
+    if (e.targets === undefined || e.targets.length !== classes) {
+      throw new Error('A multi-label batch needs targets of one length for every example.');
+    }
+    out.set(e.targets, i * classes);
+  });
+  return out;
 }
 
 /**

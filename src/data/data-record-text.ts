@@ -32,7 +32,11 @@ export function columnsSentence(record: DataRecord): string {
     return 'Columns: the complaint narrative (cleaned) as text, the product (merged into classes) as label.';
   }
   const pair = text_pair !== undefined ? `, text pair "${text_pair}"` : '';
-  return `Columns: text "${text}"${pair}, label "${label}".`;
+  const multi = record.multi_label;
+  const labels = multi
+    ? `, labels "${label}" (multi-label: lists, or text split at ${JSON.stringify(multi.separator)}${multi.allow_empty_labels ? '; rows without labels kept as having none' : ''})`
+    : `, label "${label}"`;
+  return `Columns: text "${text}"${pair}${labels}.`;
 }
 
 /** "Splits: 42 train, 6 validation, 12 test rows; carved from the training file (stratified, seed 42): validation 0.1, test 0.2." */

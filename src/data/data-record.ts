@@ -37,6 +37,8 @@ export interface DataFileRecord {
 export interface DataRecord {
   files: DataFileRecord[];
   columns: { text: string; label: string; text_pair?: string };
+  /** Present when each row has a set of labels: how the label column's lists were read. */
+  multi_label?: { separator: string; allow_empty_labels: boolean };
   /** A recipe that changed the rows on the way (the CFPB study's), when one did. */
   recipe?: 'cfpb';
   splits: { train: number; val: number; test: number };
@@ -83,6 +85,12 @@ export function labelledDataRecord(summary: LabelledDataSummary): DataRecord {
     val_from: sources.val,
     test_from: sources.test,
   };
+  if (summary.multiLabel) {
+    record.multi_label = {
+      separator: summary.multiLabel.separator,
+      allow_empty_labels: summary.multiLabel.allowEmptyLabels,
+    };
+  }
   if (files.validation) record.files.push(labelledFile('validation', files.validation));
   if (files.test) record.files.push(labelledFile('test', files.test));
   if (sources.val === 'carved' || sources.test === 'carved') {

@@ -1,8 +1,15 @@
 import { UserError } from '../errors.js';
 import type { EncodeOptions, Side } from '../text/tokenizer.js';
 
-/** A labelled text (with its second text for sentence pairs): the label is the class id of the label map. */
-export type Example = { text: string; textPair?: string; label: number };
+/**
+ * A labelled text (with its second text for sentence pairs): the label is the class id of the label
+ * map. A multi-label example has `targets` instead, one 0/1 per class of the map (1: the text has that
+ * label), and its `label` is −100, PyTorch's "no class id".
+ */
+export type Example = { text: string; textPair?: string; label: number; targets?: Float32Array };
+
+/** The `label` of a multi-label example, which has `targets` instead (PyTorch's ignore_index). */
+export const NO_CLASS_ID = -100;
 
 /** An example whose token ids ([CLS] … [SEP], truncated to the dataset's maxLength) are computed once. */
 export interface TokenizedExample {
@@ -10,6 +17,8 @@ export interface TokenizedExample {
   /** Token type ids of a sentence pair (0 for the first text, 1 for the second); absent: all 0. */
   typeIds?: Int32Array;
   label: number;
+  /** A multi-label example's 0/1 per class (see Example). */
+  targets?: Float32Array;
 }
 
 /** A split tokenized once, to be batched every epoch without tokenizing again. */
@@ -69,9 +78,19 @@ export function tokenizeDataset(
   const tokenized: TokenizedExample[] = new Array(examples.length);
   for (let i = 0; i < examples.length; i++) {
     const example = examples[i];
-    tokenized[i] = { ...encodeExample(tokenizer, example, maxLength), label: example.label };
+    tokenized[i] = attachLabels({ ...encodeExample(tokenizer, example, maxLength) }, example);
     if (onProgress && ((i + 1) % progressEvery === 0 || i + 1 === examples.length))
       onProgress(i + 1, examples.length);
   }
   return { examples: tokenized, maxLength, padId: tokenizer.padId, paddingSide: tokenizer.paddingSide };
+}
+
+/** The token ids given an example's label, and its targets when it is multi-label. */
+export function attachLabels(
+  tokens: { ids: Int32Array; typeIds?: Int32Array },
+  example: Pick<Example, 'label' | 'targets'>,
+): TokenizedExample {
+  const out: TokenizedExample = { ...tokens, label: example.label };
+  if (example.targets !== undefined) out.targets = example.targets;
+  return out;
 }

@@ -11,7 +11,7 @@ export {
   type SplitLabelledOptions,
 } from './split-labelled.js';
 
-export interface PrepareOptions extends Omit<LabelledReadOptions, 'multiLabel' | 'labelSeparator'> {
+export interface PrepareOptions extends LabelledReadOptions {
   trainFile: string;
   validationFile?: string;
   testFile?: string;
@@ -25,15 +25,18 @@ export interface PrepareOptions extends Omit<LabelledReadOptions, 'multiLabel' |
 
 /**
  * Any labelled text data as train/val/test splits: the training file, and validation and test files
- * when given; what is missing is carved from the training file by a seeded stratified split. The
- * label map is built from the training split (sorted names). The validation and test files are read
- * with the columns the training file's choice settled on.
+ * when given; what is missing is carved from the training file by a seeded stratified split
+ * (multi-label rows stratified by their rarest label). The label map is built from the training split
+ * (sorted names). The validation and test files are read with the columns the training file's choice settled on.
  */
 export async function prepareLabelledData(options: PrepareOptions): Promise<PreparedData> {
   const train = await readLabelledFile(options.trainFile, options);
   const sameColumns = {
     format: options.format,
     skipEmpty: options.skipEmpty,
+    multiLabel: options.multiLabel,
+    labelSeparator: options.labelSeparator,
+    allowEmptyLabels: options.allowEmptyLabels,
     textColumn: train.columns.text,
     labelColumn: train.columns.label,
     textPairColumn: train.columns.textPair,

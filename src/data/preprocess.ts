@@ -12,7 +12,10 @@ export interface SplitRow {
   text: string;
   /** The second text of a sentence pair (NLI, paraphrase), when the data has pairs. */
   textPair?: string;
+  /** The class; for a multi-label row its label set as a JSON array (what a split file's label column holds). */
   label: string;
+  /** A multi-label row's labels. */
+  labels?: string[];
 }
 
 export interface PreprocessOptions {

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { mapColumns, normalizeColumnName } from './complaints.js';
 import { readTableRows } from './readers/table.js';
 import { csvLines } from './csv.js';
-import type { Example } from './dataset.js';
+import { NO_CLASS_ID, type Example } from './dataset.js';
 import { LabelMap } from './label-map.js';
 import type { PreprocessResult, SplitRow } from './preprocess.js';
 
@@ -82,27 +82,51 @@ export function formatSplitFiles(
   return files;
 }
 
-/** Reads a processed split (`text,label`, or `text,text_pair,label`) into examples with label ids from `labelMap`. */
+/**
+ * Reads a processed split (`text,label`, or `text,text_pair,label`) into examples with label ids from
+ * `labelMap`; with a multi-label map, each label cell is the row's label set as a JSON array.
+ */
 export async function readSplit(path: string, labelMap: LabelMap): Promise<Example[]> {
   const examples: Example[] = [];
   let columns: { text: string; label: string; textPair?: string } | undefined;
+  const unknown = (line: number, name: string): never => {
+    throw new UserError(
+      `${path} line ${line} has the label ${JSON.stringify(name)}, which the label map does not know (it knows ${labelMap.names.map((n) => JSON.stringify(n)).join(', ')}).`,
+    );
+  };
   for await (const { values, line } of readTableRows(path, 'csv')) {
     columns ??= splitColumns(Object.keys(values), path);
-    const name = String(values[columns.label]).trim();
-    const label = labelMap.idOf(name);
-    if (label === undefined) {
-      throw new UserError(
-        `${path} line ${line} has the label ${JSON.stringify(name)}, which the label map does not know (it knows ${labelMap.names.map((n) => JSON.stringify(n)).join(', ')}).`,
-      );
-    }
+    const cell = String(values[columns.label]).trim();
     const text = String(values[columns.text]);
-    examples.push(
-      columns.textPair === undefined
-        ? { text, label }
-        : { text, textPair: String(values[columns.textPair]), label },
-    );
+    let example: Example;
+    if (labelMap.multiLabel) {
+      const names = labelSetCell(cell, path, line);
+      for (const name of names) if (labelMap.idOf(name) === undefined) unknown(line, name);
+      example = { text, label: NO_CLASS_ID, targets: labelMap.targetsOf(names) };
+    } else {
+      const label = labelMap.idOf(cell);
+      example = label === undefined ? unknown(line, cell) : { text, label };
+    }
+    if (columns.textPair !== undefined) example.textPair = String(values[columns.textPair]);
+    examples.push(example);
   }
   return examples;
+}
+
+/** A multi-label split's label cell: a JSON array of label names (as preprocess writes it). */
+function labelSetCell(cell: string, path: string, line: number): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(cell);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+    throw new UserError(
+      `${path} line ${line}: the label ${JSON.stringify(cell)} is not a JSON list of label names, as a multi-label split holds them (its label_map.json says multi-label).`,
+    );
+  }
+  return value;
 }
 
 function isExport(header: string[], path: string): boolean {

@@ -1,9 +1,10 @@
 import { UserError } from '../errors.js';
+import { NO_CLASS_ID, type Example } from './dataset.js';
 import { LabelMap } from './label-map.js';
 import type { SplitRow } from './preprocess.js';
 import type { PreprocessedData } from './split-files.js';
 import type { RandomSource } from './random-source.js';
-import type { LabelledFile } from './readers/labelled-rows.js';
+import type { LabelledFile, LabelledReadOptions } from './readers/labelled-rows.js';
 import { stratifiedSplit } from './split.js';
 
 export interface FileSummary {
@@ -18,6 +19,8 @@ export interface FileSummary {
 
 export interface LabelledDataSummary {
   columns: { text: string; label: string; textPair?: string };
+  /** Present for multi-label data: how label lists were read. */
+  multiLabel?: { separator: string; allowEmptyLabels: boolean };
   options: { valSize: number; testSize: number; seed: number };
   files: { train: FileSummary; validation?: FileSummary; test?: FileSummary };
   /** Where each split came from: its own file, or carved from the training file. */
@@ -44,26 +47,67 @@ function fileSummary(file: LabelledFile): FileSummary {
 }
 
 function toSplitRows(file: LabelledFile): SplitRow[] {
-  return file.rows.map((r) =>
-    r.textPair === undefined
-      ? { text: r.text, label: r.label as string }
-      : { text: r.text, textPair: r.textPair, label: r.label as string },
-  );
+  return file.rows.map((r) => {
+    // A multi-label row's `label` is its set as a JSON array: what a split file writes and reads back.
+    const row: SplitRow =
+      r.labels !== undefined
+        ? { text: r.text, label: JSON.stringify(r.labels), labels: r.labels }
+        : { text: r.text, label: r.label as string };
+    if (r.textPair !== undefined) row.textPair = r.textPair;
+    return row;
+  });
 }
 
-function requireTwoClasses(labelMap: LabelMap, file: LabelledFile, where: string): void {
-  if (labelMap.size >= 2) return;
+/** The class names of rows: their labels (each label of a multi-label row). */
+function namesOf(rows: readonly SplitRow[]): string[] {
+  return rows.flatMap((r) => r.labels ?? [r.label]);
+}
+
+function requireTwoClasses(rows: readonly SplitRow[], file: LabelledFile, where: string): void {
+  const multi = rows.some((r) => r.labels !== undefined);
+  // A single-label classifier needs two classes; a multi-label one, two different label sets (one
+  // label that some rows have and others lack is a binary task; every row alike teaches nothing).
+  const kinds = new Set(rows.map((r) => r.label));
+  if (kinds.size >= 2) return;
+  const only = [...kinds][0] ?? (multi ? '[]' : 'none');
   throw new UserError(
-    `The label column "${file.columns.label}" of ${file.path} has only one class${where} (${JSON.stringify(labelMap.names[0] ?? 'none')}); a classifier needs at least two.`,
+    multi
+      ? `The label column "${file.columns.label}" of ${file.path} gives every row the same labels${where} (${only}); a classifier needs rows that differ.`
+      : `The label column "${file.columns.label}" of ${file.path} has only one class${where} (${JSON.stringify(only)}); a classifier needs at least two.`,
   );
 }
 
-/** Keeps the rows whose label the map knows; counts the others by label in `summary`. */
+/** Keeps the rows whose labels the map all knows; counts the others by unknown label in `summary`. */
 function keepKnown(rows: SplitRow[], labelMap: LabelMap, summary: FileSummary): SplitRow[] {
   return rows.filter((row) => {
-    if (labelMap.idOf(row.label) !== undefined) return true;
-    summary.unseenLabels[row.label] = (summary.unseenLabels[row.label] ?? 0) + 1;
-    return false;
+    const unknown = (row.labels ?? [row.label]).filter((name) => labelMap.idOf(name) === undefined);
+    for (const name of unknown) summary.unseenLabels[name] = (summary.unseenLabels[name] ?? 0) + 1;
+    return unknown.length === 0;
+  });
+}
+
+/**
+ * The stratum of each row for the stratified split: its class, or for a multi-label row its rarest
+ * label in `rows` (ties: the first by name; no labels: a stratum of its own), so that each label's
+ * rarest rows are shared out among the splits rather than left to chance.
+ */
+function strata(rows: readonly SplitRow[]): number[] {
+  const map = LabelMap.fromClasses(namesOf(rows));
+  if (!rows.some((r) => r.labels !== undefined)) return rows.map((r) => map.idOf(r.label) as number);
+  const counts = new Array<number>(map.size).fill(0);
+  for (const name of namesOf(rows)) counts[map.idOf(name) as number]++;
+  return rows.map((r) => {
+    let rarest = map.size;
+    for (const name of r.labels ?? []) {
+      const id = map.idOf(name) as number;
+      if (
+        rarest === map.size ||
+        counts[id] < counts[rarest] ||
+        (counts[id] === counts[rarest] && id < rarest)
+      )
+        rarest = id;
+    }
+    return rarest;
   });
 }
 
@@ -74,12 +118,17 @@ export interface SplitLabelledOptions {
   testSize: number;
   seed: number;
   rng: RandomSource;
+  /** The read options of multi-label data, recorded in the summary. */
+  multiLabel?: LabelledReadOptions['multiLabel'];
+  labelSeparator?: LabelledReadOptions['labelSeparator'];
+  allowEmptyLabels?: LabelledReadOptions['allowEmptyLabels'];
 }
 
 /**
  * Labelled files already read (from disk: prepare-labelled.ts; from bytes in a browser) as
  * train/val/test splits: what is missing is carved from the training file by a seeded stratified
- * split. The label map is built from the training split (sorted names).
+ * split (multi-label rows stratified by their rarest label). The label map is built from the
+ * training split (sorted names).
  */
 export function splitLabelledFiles(
   read: { train: LabelledFile; validation?: LabelledFile; test?: LabelledFile },
@@ -87,16 +136,15 @@ export function splitLabelledFiles(
 ): PreparedData {
   const { valSize, testSize, seed, rng } = options;
   const { train, validation, test } = read;
+  const multiLabel = options.multiLabel === true;
   const trainRows = toSplitRows(train);
-  requireTwoClasses(LabelMap.fromClasses(trainRows.map((r) => r.label)), train, '');
+  requireTwoClasses(trainRows, train, '');
   const carveVal = validation === undefined && valSize > 0;
   const carveTest = test === undefined;
   let splits: PreparedData['splits'];
   if (carveVal || carveTest) {
-    const provisional = LabelMap.fromClasses(trainRows.map((r) => r.label));
-    const labels = trainRows.map((r) => provisional.idOf(r.label) as number);
     // stratifiedSplit takes fractions of all rows; a split that comes from its own file takes none.
-    const indices = stratifiedSplit(labels, {
+    const indices = stratifiedSplit(strata(trainRows), {
       testSize: carveTest ? testSize : Number.EPSILON,
       valSize: carveVal ? valSize : 0,
       rng,
@@ -112,8 +160,8 @@ export function splitLabelledFiles(
     splits = { train: trainRows, val: validation ? toSplitRows(validation) : [], test: toSplitRows(test!) };
   }
 
-  const labelMap = LabelMap.fromClasses(splits.train.map((r) => r.label));
-  requireTwoClasses(labelMap, train, ' left in the training split once the others were carved out');
+  const labelMap = LabelMap.fromClasses(namesOf(splits.train), { multiLabel });
+  requireTwoClasses(splits.train, train, ' left in the training split once the others were carved out');
   const files: LabelledDataSummary['files'] = { train: fileSummary(train) };
   if (validation) {
     files.validation = fileSummary(validation);
@@ -130,13 +178,23 @@ export function splitLabelledFiles(
 
   const classes = labelMap.names.map((name, id) => ({ name, id, train: 0, val: 0, test: 0 }));
   for (const split of ['train', 'val', 'test'] as const) {
-    for (const row of splits[split]) classes[labelMap.idOf(row.label)!]![split]++;
+    for (const row of splits[split]) {
+      for (const name of row.labels ?? [row.label]) classes[labelMap.idOf(name)!]![split]++;
+    }
   }
   return {
     labelMap,
     splits,
     summary: {
       columns: train.columns,
+      ...(multiLabel
+        ? {
+            multiLabel: {
+              separator: options.labelSeparator ?? ',',
+              allowEmptyLabels: options.allowEmptyLabels === true,
+            },
+          }
+        : {}),
       options: { valSize: carveVal ? valSize : 0, testSize: carveTest ? testSize : 0, seed },
       files,
       sources: {
@@ -157,10 +215,12 @@ export function preparedExamples(prepared: PreparedData): PreprocessedData {
   const { labelMap, splits } = prepared;
   const examples = (rows: SplitRow[]) =>
     rows.map((row) => {
-      const label = labelMap.idOf(row.label) as number;
-      return row.textPair === undefined
-        ? { text: row.text, label }
-        : { text: row.text, textPair: row.textPair, label };
+      const example: Example =
+        row.labels !== undefined
+          ? { text: row.text, label: NO_CLASS_ID, targets: labelMap.targetsOf(row.labels) }
+          : { text: row.text, label: labelMap.idOf(row.label) as number };
+      if (row.textPair !== undefined) example.textPair = row.textPair;
+      return example;
     });
   return {
     labelMap,

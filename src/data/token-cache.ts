@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import type { Example, TokenizedDataset, TokenizedExample, TokenizerLike } from './dataset.js';
-import { tokenizeDataset } from './dataset.js';
+import { tokenizeDataset, attachLabels } from './dataset.js';
 
 /**
  * Where cached tokenizations are kept: a name → bytes store (a folder of files written atomically, in
@@ -56,9 +56,10 @@ export function tokenizeWithCache(
   if (stored) {
     const tokenized: TokenizedExample[] = new Array(examples.length);
     for (let i = 0; i < examples.length; i++) {
-      tokenized[i] = stored.typeIds
-        ? { ids: stored.ids[i], typeIds: stored.typeIds[i], label: examples[i].label }
-        : { ids: stored.ids[i], label: examples[i].label };
+      tokenized[i] = attachLabels(
+        stored.typeIds ? { ids: stored.ids[i], typeIds: stored.typeIds[i] } : { ids: stored.ids[i] },
+        examples[i],
+      );
     }
     const { padId, paddingSide } = tokenizer;
     return { dataset: { examples: tokenized, maxLength: o.maxLength, padId, paddingSide }, hit: true };

@@ -7,6 +7,7 @@ import { readModelConfigFile } from '../io/model-config.js';
 import { familyOf } from '../models/registry.js';
 import { fromPeftParameterName, loadPeftAdapter, readPeftAdapter } from '../io/peft-adapter.js';
 import type { SequenceClassifier } from '../models/family.js';
+import { MULTI_LABEL, SINGLE_LABEL, isMultiLabel, readProblemType } from '../models/common/problem-type.js';
 import { Rng } from '../tensor/random.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { isAdapterFolder, resolveAdapterBase } from './adapter-base.js';
@@ -19,6 +20,8 @@ export interface LoadedClassifier {
   tokenizer: TextTokenizer;
   /** The model folder used; for an adapter given without a model, the base its config names. */
   modelDir: string;
+  /** Each text gets a set of labels, one sigmoid each (config.json's or label_map.json's problem_type). */
+  multiLabel: boolean;
 }
 
 /**
@@ -42,8 +45,11 @@ export async function loadClassifier(options: {
       if (name === family.labelsWeight) adapterHeadSize = entry.shape[0];
     }
   }
+  const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
   const loaded = await loadSequenceClassifier(flags.model, {
     rng: new Rng(0),
+    // An adapter's head was trained for its own problem type; the base model's config.json knows nothing of it.
+    ...(adapterLabels ? { problemType: adapterLabels.multiLabel ? MULTI_LABEL : SINGLE_LABEL } : {}),
     ...(adapterHeadSize !== undefined ? { numLabels: adapterHeadSize, ignoreMismatchedSizes: true } : {}),
   });
   const untrained = loaded.initialized.filter((name) => !adapterCovers.has(name));
@@ -53,7 +59,6 @@ export async function loadClassifier(options: {
     );
   }
   if (flags.adapter) loadPeftAdapter(loaded.model, flags.adapter);
-  const adapterLabels = flags.adapter ? readLabelNames(flags.adapter) : undefined;
   let labels = [...loaded.config.labels];
   if (adapterLabels) {
     if (adapterLabels.names.length !== labels.length) {
@@ -70,6 +75,7 @@ export async function loadClassifier(options: {
     labels,
     tokenizer: TextTokenizer.fromDirectory(tokenizerDir, { fallback: family.tokenizerFallback }),
     modelDir: flags.model,
+    multiLabel: isMultiLabel(loaded.model.config.problemType),
   };
 }
 
@@ -94,18 +100,28 @@ function hasTokenizer(dir: string): boolean {
 }
 
 /**
- * The label names beside an adapter (PEFT's own files carry none), and the file that gave them: our
- * trainer's label_map.json, else the id2label of a config.json; undefined when there is neither.
+ * The label names beside an adapter (PEFT's own files carry none), whether they are a multi-label
+ * set, and the file that gave them: our trainer's label_map.json, else the id2label (and problem_type)
+ * of a config.json; undefined when there is neither.
  */
-function readLabelNames(dir: string): { names: string[]; path: string } | undefined {
+export function readLabelNames(
+  dir: string,
+): { names: string[]; path: string; multiLabel: boolean } | undefined {
   const labelMapPath = join(dir, 'label_map.json');
-  if (existsSync(labelMapPath)) return { names: [...LabelMap.load(labelMapPath).names], path: labelMapPath };
+  if (existsSync(labelMapPath)) {
+    const map = LabelMap.load(labelMapPath);
+    return { names: [...map.names], path: labelMapPath, multiLabel: map.multiLabel };
+  }
   const path = join(dir, 'config.json');
   if (!existsSync(path)) return undefined;
   let id2label: unknown;
+  let multiLabel: boolean;
   try {
-    id2label = (JSON.parse(readFileSync(path, 'utf8')) as { id2label?: unknown }).id2label;
-  } catch {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    id2label = json.id2label;
+    multiLabel = isMultiLabel(readProblemType(json, path));
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${path} is not valid JSON.`);
   }
   if (typeof id2label !== 'object' || id2label === null) return undefined;
@@ -114,7 +130,7 @@ function readLabelNames(dir: string): { names: string[]; path: string } | undefi
   if (!labels.every((l): l is string => typeof l === 'string')) {
     throw new UserError(`${path}: id2label must map the ids 0 to ${entries.length - 1} to label names.`);
   }
-  return { names: labels, path };
+  return { names: labels, path, multiLabel };
 }
 
 /** The sequence cap: the flag's value (refused beyond the model's positions), else 128 or the model's limit if lower. */

@@ -3,6 +3,7 @@ import { mergeProduct } from '../data/merge.js';
 import { UserError } from '../errors.js';
 import type { Metrics } from '../train/results.js';
 import { computeMetrics } from '../train/metrics.js';
+import { computeMultiLabelMetrics, DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { cleanText } from '../text/clean.js';
 import { predictTexts, type LoadedClassifier } from './classifier.js';
 import { textHash } from '../data/text-hashes.js';
@@ -44,6 +45,8 @@ export interface EvaluateOptions {
   trainingRecord?: TrainingRecord | null;
   /** Score only the rows the model was not trained on. */
   unseenOnly?: boolean;
+  /** Multi-label classifiers: a label is predicted when its probability reaches this (default 0.5). */
+  threshold?: number;
 }
 
 /** A row to score: its text (and pair) as the model is fed them, and its label as the file names it. */
@@ -51,6 +54,8 @@ interface CandidateRow {
   text: string;
   textPair?: string;
   label: string;
+  /** A multi-label row's labels (then `label` is unused). */
+  labels?: string[];
 }
 
 /**
@@ -62,6 +67,11 @@ export async function evaluateFile(
   input: string,
   options: EvaluateOptions,
 ): Promise<FileEvaluation> {
+  if (classifier.multiLabel) {
+    throw new UserError(
+      `--input reads a CFPB export or a single-label split, but the model is multi-label; give its data with --test-file (and --label-separator if its labels are not separated by ",").`,
+    );
+  }
   const table = await readComplaintsCsv(input);
   if (table.rows.length === 0) throw new UserError(`${input} has a header but no rows to score.`);
   const column = (name: string): string | undefined =>
@@ -94,7 +104,7 @@ export async function evaluateFile(
   return { input, layout: table.layout, ...scored, without_text: withoutText };
 }
 
-export interface LabelledEvaluateOptions extends EvaluateOptions, Omit<LabelledReadOptions, 'multiLabel'> {
+export interface LabelledEvaluateOptions extends EvaluateOptions, LabelledReadOptions {
   /** The cleaning the model was trained with (its preprocessing.json), applied to every text. */
   cleaning: TextCleaning;
   /** Score the rows of known labels even when some labels are unknown to the model; else refuse. */
@@ -111,7 +121,13 @@ export async function evaluateLabelledFile(
   path: string,
   options: LabelledEvaluateOptions,
 ): Promise<FileEvaluation> {
-  const file = await readLabelledFile(path, options);
+  if (options.multiLabel && !classifier.multiLabel) {
+    throw new UserError(
+      '--multi-label was given, but the model is a single-label classifier (its config.json or label_map.json says so); leave the flag out.',
+    );
+  }
+  // The model says how its labels are read: a multi-label model's file holds label lists.
+  const file = await readLabelledFile(path, { ...options, multiLabel: classifier.multiLabel });
   const texts = applyTextCleaning(
     file.rows.map((r) => r.text),
     options.cleaning,
@@ -123,15 +139,19 @@ export async function evaluateLabelledFile(
           file.rows.map((r) => r.textPair!),
           options.cleaning,
         );
-  const rows = file.rows.map((r, i) =>
-    pairs === undefined
-      ? { text: texts[i]!, label: r.label! }
-      : { text: texts[i]!, textPair: pairs[i]!, label: r.label! },
-  );
+  const rows = file.rows.map((r, i) => {
+    const row: CandidateRow =
+      r.labels !== undefined
+        ? { text: texts[i]!, label: '', labels: r.labels }
+        : { text: texts[i]!, label: r.label! };
+    if (pairs !== undefined) row.textPair = pairs[i]!;
+    return row;
+  });
   const total = file.rows.length + file.skipped.emptyText + file.skipped.missingLabel;
   const known = new Set(classifier.labels);
-  const unknown = countBy(rows.filter((r) => !known.has(r.label)).map((r) => r.label));
-  const unknownRows = Object.values(unknown).reduce((sum, k) => sum + k, 0);
+  const unknownOf = (r: CandidateRow): string[] => (r.labels ?? [r.label]).filter((name) => !known.has(name));
+  const unknown = countBy(rows.flatMap(unknownOf));
+  const unknownRows = rows.filter((r) => unknownOf(r).length > 0).length;
   if (unknownRows > 0 && !options.skipUnknownLabels && unknownRows < rows.length) {
     const which = Object.entries(unknown)
       .map(([label, k]) => `${JSON.stringify(label)} ${k}`)
@@ -162,7 +182,7 @@ function quoteList(names: readonly string[]): string {
   return names.length > 8 ? `${shown.join(', ')} and ${names.length - 8} more` : shown.join(', ');
 }
 
-/** Predicts every row of known label and scores the predictions. */
+/** Predicts every row of known label (labels, for a multi-label model) and scores the predictions. */
 function scoreRows(
   classifier: LoadedClassifier,
   input: string,
@@ -171,9 +191,12 @@ function scoreRows(
   options: EvaluateOptions,
 ): Omit<FileEvaluation, 'input' | 'layout' | 'columns' | 'without_text'> {
   const known = new Map(classifier.labels.map((name, id) => [name, id]));
+  const k = classifier.labels.length;
   const texts: string[] = [];
   const pairs: string[] = [];
   const truth: number[] = [];
+  // Multi-label: each scored row's 0/1 per label, one row after the other.
+  const truthSets: number[] = [];
   const unknown: Record<string, number> = {};
   const record = options.trainingRecord ?? null;
   if (options.unseenOnly && record === null) {
@@ -183,9 +206,10 @@ function scoreRows(
   }
   let seen = 0;
   for (const row of rows) {
-    const id = known.get(row.label);
-    if (id === undefined) {
-      unknown[row.label] = (unknown[row.label] ?? 0) + 1;
+    const names = row.labels ?? [row.label];
+    const missing = names.filter((name) => !known.has(name));
+    if (missing.length > 0) {
+      for (const name of missing) unknown[name] = (unknown[name] ?? 0) + 1;
       continue;
     }
     if (record?.hashes.has(textHash(row.text))) {
@@ -194,7 +218,13 @@ function scoreRows(
     }
     texts.push(row.text);
     if (row.textPair !== undefined) pairs.push(row.textPair);
-    truth.push(id);
+    if (row.labels !== undefined) {
+      const bits = new Array<number>(k).fill(0);
+      for (const name of row.labels) bits[known.get(name)!] = 1;
+      truthSets.push(...bits);
+    } else {
+      truth.push(known.get(row.label)!);
+    }
   }
   if (texts.length === 0 && options.unseenOnly && seen > 0) {
     throw new UserError(
@@ -212,6 +242,8 @@ function scoreRows(
   }
   const started = performance.now();
   const predicted: number[] = [];
+  const predictedSets: number[] = [];
+  let done = 0;
   const predictOptions = { ...options, pairs: pairs.length > 0 ? pairs : undefined };
   for (const p of predictTexts(
     classifier.model,
@@ -220,9 +252,15 @@ function scoreRows(
     texts,
     predictOptions,
   )) {
-    predicted.push(classifier.labels.indexOf(p.label));
-    if (predicted.length % options.batchSize === 0 || predicted.length === texts.length) {
-      options.onProgress?.(predicted.length, texts.length);
+    if (p.labels !== undefined) {
+      const chosen = new Set(p.labels);
+      for (const name of classifier.labels) predictedSets.push(chosen.has(name) ? 1 : 0);
+    } else {
+      predicted.push(classifier.labels.indexOf(p.label));
+    }
+    done++;
+    if (done % options.batchSize === 0 || done === texts.length) {
+      options.onProgress?.(done, texts.length);
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -233,7 +271,14 @@ function scoreRows(
     seen_in_training: record === null ? null : seen,
     unseen_only: options.unseenOnly === true,
     training_record: record?.files ?? [],
-    metrics: computeMetrics(truth, predicted, classifier.labels),
+    metrics: classifier.multiLabel
+      ? computeMultiLabelMetrics(
+          truthSets,
+          predictedSets,
+          classifier.labels,
+          options.threshold ?? DEFAULT_THRESHOLD,
+        )
+      : computeMetrics(truth, predicted, classifier.labels),
     seconds,
     examples_per_second: texts.length / seconds,
   };

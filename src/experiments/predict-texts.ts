@@ -1,18 +1,26 @@
 import type { SequenceClassifier } from '../models/family.js';
+import { isMultiLabel } from '../models/common/problem-type.js';
 import { noGrad } from '../tensor/autograd.js';
+import { sigmoid } from '../tensor/ops/bce-with-logits.js';
 import { tensorScope } from '../tensor/scope.js';
 import type { TextTokenizer } from '../text/tokenizer.js';
 import { inputTensors } from '../train/batch-tensors.js';
+import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 
 export interface Prediction {
+  /** The most probable label (for a multi-label classifier: the one with the highest probability). */
   label: string;
+  /** Softmax probabilities; for a multi-label classifier, each label's own sigmoid probability. */
   probs: number[];
   logits: number[];
+  /** Multi-label only: the labels whose probability reaches the threshold, most probable first. */
+  labels?: string[];
 }
 
 /**
  * Logits, softmax probabilities and the arg-max label of each text, batch by batch (each padded to its
- * longest row), in eval mode and without a graph.
+ * longest row), in eval mode and without a graph. A multi-label classifier gives each label its own
+ * sigmoid probability instead, and the set of labels at or above `threshold` (default 0.5).
  */
 export function* predictTexts(
   model: SequenceClassifier,
@@ -24,10 +32,14 @@ export function* predictTexts(
     batchSize: number;
     /** The second text of each pair (sentence-pair tasks), index by index with `texts`. */
     pairs?: readonly string[];
+    /** Multi-label only: the probability from which a label is in a text's set. */
+    threshold?: number;
   },
 ): Generator<Prediction> {
   model.eval();
   const n = labels.length;
+  const multiLabel = isMultiLabel(model.config.problemType);
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const { pairs } = options;
   if (pairs !== undefined && pairs.length !== texts.length) {
     throw new Error(`predictTexts got ${texts.length} texts but ${pairs.length} pairs.`);
@@ -46,10 +58,19 @@ export function* predictTexts(
     );
     for (let b = 0; b < chunk.length; b++) {
       const row = Array.from(logits.subarray(b * n, (b + 1) * n));
-      const probs = softmax(row);
+      const probs = multiLabel ? row.map(sigmoid) : softmax(row);
       let best = 0;
       for (let j = 1; j < n; j++) if (row[j] > row[best]) best = j;
-      yield { label: labels[best], probs, logits: row };
+      if (!multiLabel) {
+        yield { label: labels[best], probs, logits: row };
+        continue;
+      }
+      const chosen = labels
+        .map((name, j) => ({ name, p: probs[j]! }))
+        .filter((l) => l.p >= threshold)
+        .sort((x, y) => y.p - x.p)
+        .map((l) => l.name);
+      yield { label: labels[best], probs, logits: row, labels: chosen };
     }
   }
 }

@@ -24,22 +24,27 @@ export function predictionFormatOf(path: string): PredictionFormat {
 /**
  * The predictions as a file: JSON Lines of {line, text, text_pair?, label, score, scores} (scores by
  * label, most probable first, the first `topK`), or CSV with line, text, text_pair?, label and score.
+ * A multi-label classifier's rows also carry `labels`, the set at or above the threshold (in CSV
+ * joined by `separator`), and their scores are each label's own probability.
  */
 export function formatPredictions(
   rows: readonly PredictedRow[],
   labels: readonly string[],
   format: PredictionFormat,
   topK?: number,
+  separator = ',',
 ): string {
   const pairs = rows.some((r) => r.textPair !== undefined);
+  const multi = rows.some((r) => r.prediction.labels !== undefined);
   const best = (p: Prediction): number => p.probs[labels.indexOf(p.label)]!;
   if (format === 'csv') {
     return formatCsv(
-      ['line', 'text', ...(pairs ? ['text_pair'] : []), 'label', 'score'],
+      ['line', 'text', ...(pairs ? ['text_pair'] : []), ...(multi ? ['labels'] : []), 'label', 'score'],
       rows.map((r) => [
         String(r.line),
         r.text,
         ...(pairs ? [r.textPair ?? ''] : []),
+        ...(multi ? [(r.prediction.labels ?? []).join(separator)] : []),
         r.prediction.label,
         String(best(r.prediction)),
       ]),
@@ -55,6 +60,7 @@ export function formatPredictions(
         line: r.line,
         text: r.text,
         ...(r.textPair !== undefined ? { text_pair: r.textPair } : {}),
+        ...(r.prediction.labels !== undefined ? { labels: r.prediction.labels } : {}),
         label: r.prediction.label,
         score: best(r.prediction),
         scores: Object.fromEntries(ranked),

@@ -41,6 +41,8 @@ export interface ExperimentsOptions {
   keepCheckpoints?: boolean;
   /** Stop each training after this many steps (smoke runs). */
   maxSteps?: number;
+  /** Multi-label data: the decision threshold on each label's probability (default 0.5). */
+  threshold?: number;
   threads?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -212,6 +214,7 @@ function trainPlannedRun(
     warmupRatio: settings.warmupRatio,
     seed: run.seed,
     maxSteps: o.maxSteps,
+    threshold: o.threshold,
     lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: null },
     scratch: DEFAULT_SCRATCH_SHAPE,
     saveTotalLimit: 1,

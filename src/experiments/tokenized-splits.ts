@@ -1,13 +1,23 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tokenizeDataset, type Example, type TokenizedDataset, type TokenizerLike } from '../data/dataset.js';
 import { tokenizeWithCache } from '../data/token-cache.js';
 import { folderStore } from '../io/folder-store.js';
 
 /** The cache's folder inside a data folder; hidden, so that walks over run folders pass it by. */
 export const TOKEN_CACHE_DIR = '.token-cache';
+
+/**
+ * Where the token ids of a training file's splits are kept: `.token-cache/<file name>/` beside the
+ * file, as a data folder keeps its own. Hits are decided by the entries' keys (the texts, the
+ * tokenizer, the length); the subfolder only keeps the entries of one file from replacing another's.
+ */
+export function trainFileCacheDir(trainFile: string): string {
+  const name = basename(trainFile).replace(/[^A-Za-z0-9._-]/g, '_');
+  return join(dirname(resolve(trainFile)), TOKEN_CACHE_DIR, name);
+}
 
 /**
  * The files a tokenizer can be made from in a model folder (Hugging Face's names), and config.json,

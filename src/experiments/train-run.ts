@@ -17,14 +17,16 @@ import { Rng } from '../tensor/random.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { deleteCheckpoints, latestCheckpoint } from '../train/checkpoint.js';
 import { collateTokenized } from '../train/collate.js';
-import type { RunResults, Method, EpochRecord } from '../train/results.js';
+import type { RunResults, Method, EpochRecord, Metrics } from '../train/results.js';
+import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
+import { MULTI_LABEL, SINGLE_LABEL, type ProblemType } from '../models/common/problem-type.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
 import { writeTextPreprocessing } from './text-preprocessing.js';
 import { clearPreviousRun } from './run-dir.js';
-import { TOKEN_CACHE_DIR, tokenizeSplits } from './tokenized-splits.js';
+import { TOKEN_CACHE_DIR, tokenizeSplits, trainFileCacheDir } from './tokenized-splits.js';
 
 /** Labelled files and how to split them; the split's seed is its own, apart from the training seed. */
 export type LabelledFilesOptions = Omit<PrepareOptions, 'rng'>;
@@ -74,6 +76,8 @@ export interface TrainRunOptions {
   scratch: ScratchShape;
   saveSteps?: number;
   saveTotalLimit?: number;
+  /** Multi-label data: a label is predicted when its sigmoid probability reaches this (default 0.5). */
+  threshold?: number;
   /**
    * Continue the run in outputDir from its newest checkpoint. Without it, an earlier run's files there
    * are replaced (the CLI asks for --overwrite first: see checkOutputDir).
@@ -146,6 +150,14 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   const { data, record, where } = await loadTrainingData(o);
   const labels = data.labelMap.names;
+  const problemType = data.labelMap.multiLabel ? MULTI_LABEL : SINGLE_LABEL;
+  if (o.threshold !== undefined && !data.labelMap.multiLabel) {
+    throw new UserError(`--threshold applies to multi-label data only, and ${where} is single-label.`);
+  }
+  const threshold = o.threshold ?? DEFAULT_THRESHOLD;
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new UserError(`The decision threshold must lie between 0 and 1 (exclusive), not ${threshold}.`);
+  }
   if (data.train.length === 0) throw new UserError(`${where} has an empty training split.`);
   if (data.test.length === 0) throw new UserError(`${where} has an empty test split.`);
   for (const line of describeData(record)) log(line);
@@ -155,12 +167,13 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   let model: SequenceClassifier;
   if (o.method === 'scratch') {
     model = createClassifier(
-      scratchConfig(o.scratch, Math.max(512, o.maxLen), tokenizer.vocabSize, labels),
+      scratchConfig(o.scratch, Math.max(512, o.maxLen), tokenizer.vocabSize, labels, problemType),
       rng,
     );
   } else {
     const loaded = await loadSequenceClassifier(o.baseModel, {
       labels: [...labels],
+      problemType,
       rng,
       ignoreMismatchedSizes: true,
     });
@@ -200,8 +213,13 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   const { train, val, test } = tokenizeSplits(tokenizer, data, {
     maxLength,
     tokenizerDir: o.baseModel,
-    // Splits read from a data folder are cached there; rows straight from --train-file are tokenized afresh.
-    cacheDir: o.dataDir !== undefined ? join(resolve(o.dataDir), TOKEN_CACHE_DIR) : undefined,
+    // Splits read from a data folder are cached there; those of a training file beside it.
+    cacheDir:
+      o.dataDir !== undefined
+        ? join(resolve(o.dataDir), TOKEN_CACHE_DIR)
+        : o.dataFiles !== undefined
+          ? trainFileCacheDir(o.dataFiles.trainFile)
+          : undefined,
     log,
   });
 
@@ -216,6 +234,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     val: val?.examples ?? null,
     test: test.examples,
     collate: collateTokenized(train),
+    ...(data.labelMap.multiLabel ? { threshold } : {}),
     epochs: o.epochs,
     batchSize: o.batchSize,
     maxSteps: o.maxSteps,
@@ -240,6 +259,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       config: {
         ...(o.preset !== undefined ? { preset: o.preset, preset_overrides: o.presetOverrides ?? [] } : {}),
         max_len: maxLength,
+        ...(data.labelMap.multiLabel ? { problem_type: problemType, threshold } : {}),
         ...(o.dataDir !== undefined ? { data_dir: resolve(o.dataDir) } : {}),
         ...(o.method === 'lora'
           ? {
@@ -282,9 +302,8 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     deleteCheckpoints(checkpointDir);
     log('checkpoints deleted (the run finished; --keep-checkpoints keeps them)');
   }
-  const t = results.test;
   log(
-    `test: accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, F1 macro ${t.f1_macro.toFixed(4)} ` +
+    `test: ${testScores(results.test)} ` +
       `(best epoch ${results.best_epoch}, ${results.timing.train_seconds.toFixed(1)} s training)`,
   );
   return recorded;
@@ -309,9 +328,22 @@ async function loadTrainingData(
   return { data, record: dataDirRecord(o.dataDir, splits), where: o.dataDir };
 }
 
+/**
+ * "accuracy 0.8120, F1 weighted 0.8011, F1 macro 0.7420"; for a multi-label classifier the subset
+ * accuracy and the micro and samples F1 lead.
+ */
+export function testScores(t: Metrics): string {
+  const m = t.multi_label;
+  if (m) {
+    return `subset accuracy ${t.accuracy.toFixed(4)}, F1 micro ${m.f1_micro.toFixed(4)}, F1 macro ${t.f1_macro.toFixed(4)}, F1 samples ${m.f1_samples.toFixed(4)} (threshold ${m.threshold})`;
+  }
+  return `accuracy ${t.accuracy.toFixed(4)}, F1 weighted ${t.f1_weighted.toFixed(4)}, F1 macro ${t.f1_macro.toFixed(4)}`;
+}
+
 function describeEpoch(r: EpochRecord): string {
+  const micro = r.val?.f1_micro !== undefined ? `, F1 micro ${r.val.f1_micro.toFixed(4)}` : '';
   const val = r.val
-    ? `, val F1 weighted ${r.val.f1_weighted.toFixed(4)}, accuracy ${r.val.accuracy.toFixed(4)}`
+    ? `, val F1 weighted ${r.val.f1_weighted.toFixed(4)}${micro}, accuracy ${r.val.accuracy.toFixed(4)}`
     : '';
   return `epoch ${r.epoch}: train loss ${r.train_loss.toFixed(4)}${val} (${r.seconds.toFixed(1)} s)`;
 }
@@ -329,6 +361,7 @@ export function scratchConfig(
   positions: number,
   vocabSize: number,
   labels: readonly string[],
+  problemType: ProblemType = SINGLE_LABEL,
 ): ClassifierConfig {
   return readModelConfig(
     {
@@ -340,6 +373,7 @@ export function scratchConfig(
       intermediate_size: shape.intermediateSize,
       max_position_embeddings: positions,
       id2label: Object.fromEntries(labels.map((name, i) => [String(i), name])),
+      problem_type: problemType,
     },
     'the scratch model',
   );

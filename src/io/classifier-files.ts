@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { areDefaultLabels, defaultLabels } from '../models/common/labels.js';
+import type { ProblemType } from '../models/common/problem-type.js';
 import type { ClassifierConfig, ModelFamily, SequenceClassifier } from '../models/family.js';
 import { familyOf, readModelConfig } from '../models/registry.js';
 import type { Rng } from '../tensor/random.js';
@@ -27,6 +28,8 @@ export interface LoadClassifierOptions {
   numLabels?: number;
   /** Label names, index = class id; they fix the classifier's size. */
   labels?: string[];
+  /** The head's problem type (single- or multi-label); by default the checkpoint's config.json says. */
+  problemType?: ProblemType;
   /** Initialises what the checkpoint lacks (the classifier head) and drives dropout. */
   rng: Rng;
   /**
@@ -68,7 +71,10 @@ export async function loadSequenceClassifierFrom(
   const isHead = (name: string): boolean => family.headPrefixes.some((prefix) => name.startsWith(prefix));
 
   const hasHead = [...weights.keys()].some(isHead);
-  const config = checkpointConfig.withLabels(resolveLabels(dir, checkpointConfig, options, hasHead));
+  const config = checkpointConfig.withLabels(
+    resolveLabels(dir, checkpointConfig, options, hasHead),
+    options.problemType ?? checkpointConfig.problemType,
+  );
   const model = family.create(config, options.rng, { initialize: false });
 
   const missing: string[] = [];

@@ -4,6 +4,8 @@ import type { Kernels } from './kernels.js';
 import { createReferenceKernels } from './reference/index.js';
 import { createWasmKernels } from './wasm/index.js';
 import { kernelWasmBuilt } from './wasm/locate.js';
+import { createNativeKernels, NATIVE_ISAS, type NativeIsa } from './native/index.js';
+import { loadNativeAddon, nativeKernelsBuilt } from './native/addon.js';
 import { profiledKernels, profiler } from './profile.js';
 
 export type {
@@ -21,11 +23,23 @@ export { dropoutHash, dropoutThreshold } from './reference/dropout.js';
 export { formatProfile, profiledKernels, profiler } from './profile.js';
 export type { ProfileEntry } from './profile.js';
 export { allocCollectedWasmF32, allocWasmF32, createWasmKernels, WasmKernels } from './wasm/index.js';
+export { createNativeKernels, NativeKernels, nativeIsas, NATIVE_ISAS } from './native/index.js';
+export type { NativeIsa } from './native/index.js';
+export { nativeKernelsBuilt } from './native/addon.js';
 
 const MAX_THREADS = 256;
 
+export const BACKENDS = ['native', 'wasm', 'reference'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
 export interface CreateKernelsOptions {
-  backend?: 'wasm' | 'reference';
+  /**
+   * Default: LORA_LAB_BACKEND when set, else wasm. The native addon (`npm ci` builds it when the
+   * machine has a C++ compiler) is chosen with `native`.
+   */
+  backend?: Backend;
+  /** The native backend's instruction set; default LORA_LAB_NATIVE_ISA when set, else the fastest the CPU runs. */
+  isa?: NativeIsa;
   /** Default: LORA_LAB_THREADS when set, else the number of cores. The reference backend has one. */
   threads?: number;
 }
@@ -61,12 +75,38 @@ function parallelMinNs(): number | undefined {
   return value;
 }
 
-/** The kernels to compute with: the fast WebAssembly backend unless the reference one is asked for. */
-export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Kernels> {
-  const backend = opts.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'reference') {
-    throw new UserError(`The kernel backend must be "wasm" or "reference", not "${String(backend)}".`);
+function checkBackend(value: string, source: string): Backend {
+  if (!(BACKENDS as readonly string[]).includes(value)) {
+    throw new UserError(`${source} must be one of ${BACKENDS.join(', ')}, not "${value}".`);
   }
+  return value as Backend;
+}
+
+/**
+ * LORA_LAB_BACKEND when set (checked), else wasm. Native stays opt-in until the CFPB study, whose
+ * README numbers were made on wasm, has been re-measured on it (issue 17).
+ */
+export function defaultBackend(): Backend {
+  const env = process.env.LORA_LAB_BACKEND;
+  if (env !== undefined && env.trim() !== '') return checkBackend(env.trim(), 'LORA_LAB_BACKEND');
+  return 'wasm';
+}
+
+function nativeIsa(opts: CreateKernelsOptions): NativeIsa | undefined {
+  const env = process.env.LORA_LAB_NATIVE_ISA;
+  const value = opts.isa ?? (env !== undefined && env.trim() !== '' ? env.trim() : undefined);
+  if (value !== undefined && !(NATIVE_ISAS as readonly string[]).includes(value)) {
+    throw new UserError(
+      `The native instruction set must be one of ${NATIVE_ISAS.join(', ')}, not "${value}".`,
+    );
+  }
+  return value as NativeIsa | undefined;
+}
+
+/** The kernels to compute with: native where built, else WebAssembly, unless another is asked for. */
+export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Kernels> {
+  const backend =
+    opts.backend === undefined ? defaultBackend() : checkBackend(String(opts.backend), 'The kernel backend');
   // Checked for both backends, so a bad flag fails the same way whichever backend is picked.
   const threads =
     opts.threads === undefined ? defaultThreads() : checkThreads(opts.threads, 'The thread count');
@@ -75,6 +115,22 @@ export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Ke
   if (backend === 'reference') {
     const ref = createReferenceKernels();
     return profile ? profiledKernels(ref) : ref;
+  }
+  if (backend === 'native') {
+    const addon = loadNativeAddon();
+    if (addon instanceof Error) {
+      throw new UserError(
+        `The native kernels cannot run: ${addon.message}. Run "npm run build:native" (it needs a C++ compiler) or use --backend wasm.`,
+      );
+    }
+    const isa = nativeIsa(opts);
+    if (isa !== undefined && !addon.supportedIsas().split(',').includes(isa)) {
+      throw new UserError(
+        `This CPU cannot run the native kernels built for ${isa} (it runs ${addon.supportedIsas()}).`,
+      );
+    }
+    const native = createNativeKernels({ threads, isa, parallelMinNs: parallelMinNs() });
+    return profile ? profiledKernels(native) : native;
   }
   if (!kernelWasmBuilt()) {
     throw new UserError(

@@ -22,3 +22,12 @@ export {
   type TrainableParameterReport,
 } from './report.js';
 export { loraStateOf, type LoraState } from './state.js';
+export { AdapterRouting, type RowRun } from './adapter-routing.js';
+export { MultiAdapterLinear, type AdapterSlot } from './multi-adapter-linear.js';
+export {
+  adapterPartsOf,
+  attachAdapter,
+  detachAdapter,
+  multiAdapterLayers,
+  type AdapterParts,
+} from './multi-adapter.js';

@@ -1,6 +1,7 @@
 import type { Module } from '../nn/module.js';
 import type { Rng } from '../tensor/random.js';
 import type { IntTensor, Tensor } from '../tensor/tensor.js';
+import type { ProblemType } from './common/problem-type.js';
 
 /**
  * What the layers above `models/` may know of any family's config: labels, the vocabulary and the
@@ -17,8 +18,10 @@ export interface ClassifierConfig {
   readonly maxLength: number;
   /** Whether token type ids change the output (BERT, ELECTRA); other families ignore them. */
   readonly usesTokenTypes: boolean;
-  /** The same architecture with other labels; the classification head's size follows. */
-  withLabels(labels: readonly string[]): ClassifierConfig;
+  /** One class per text, or a set of labels (config.json's problem_type); it picks the loss. */
+  readonly problemType: ProblemType;
+  /** The same architecture with other labels (and problem type, by default this one's); the head's size follows. */
+  withLabels(labels: readonly string[], problemType?: ProblemType): ClassifierConfig;
   /** config.json as transformers writes it for the family's …ForSequenceClassification. */
   toJSON(): Record<string, unknown>;
 }
@@ -32,8 +35,11 @@ export interface SequenceClassifier extends Module {
   /** LoRA's targets when an adapter config names none (PEFT's table for the family where it has one). */
   readonly defaultLoraTargets: readonly string[];
   forward(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds?: IntTensor): Tensor;
-  /** Mean cross-entropy against label ids [B]; −100 is ignored. */
-  loss(logits: Tensor, labels: IntTensor): Tensor;
+  /**
+   * The loss of config.problemType, as transformers computes it: mean cross-entropy against label ids
+   * [B] (−100 ignored), or mean binary cross-entropy against 0/1 targets [B, numLabels] for multi-label.
+   */
+  loss(logits: Tensor, labels: IntTensor | Tensor): Tensor;
   /** transformers' initialisation of the named parameters (all by default), in parameter order. */
   initWeights(rng: Rng, names?: Iterable<string>): void;
 }

@@ -50,8 +50,13 @@ export interface RunGroup {
   testExamples: number | null;
   /** Most supported class first. */
   perClass: ClassSummary[];
-  /** Confusion counts summed over seeds; counts[true][predicted]. */
+  /** Confusion counts summed over seeds; counts[true][predicted] (none for multi-label runs). */
   confusion: { labels: string[]; counts: number[][] };
+  /**
+   * The runs are multi-label classifiers: accuracy is the subset accuracy, `metrics` holds f1_micro,
+   * f1_samples and the other multi_label averages, and there is no confusion matrix.
+   */
+  multiLabel: boolean;
   dataSources: string[];
   /** What the runs were trained and tested on (results.json's `data`), each distinct record once. */
   dataRecords: DataRecord[];
@@ -103,6 +108,7 @@ function sumConfusion(runs: LoadedRun[], labels: string[]): number[][] {
   const counts = labels.map(() => labels.map(() => 0));
   for (const run of runs) {
     const { labels: own, confusion } = run.results.test;
+    if (confusion.length === 0) continue; // a multi-label run's
     own.forEach((trueName, i) => {
       const ti = labels.indexOf(trueName);
       own.forEach((predName, j) => {
@@ -132,12 +138,18 @@ function summarizeClasses(runs: LoadedRun[], labels: string[]): ClassSummary[] {
   return classes.sort((a, b) => b.support - a.support || a.name.localeCompare(b.name));
 }
 
+/** A run's numeric test metrics, the multi-label averages (f1_micro, f1_samples …) among them. */
+function flatMetrics(run: LoadedRun): Record<string, unknown> {
+  const { multi_label: multiLabel, ...test } = run.results.test;
+  return { ...test, ...(multiLabel ?? {}) };
+}
+
 function numericMetrics(runs: LoadedRun[]): Record<string, Stat> {
-  const first = runs[0]!.results.test as unknown as Record<string, unknown>;
+  const all = runs.map(flatMetrics);
   const metrics: Record<string, Stat> = {};
-  for (const key of Object.keys(first)) {
+  for (const key of Object.keys(all[0]!)) {
     if (key === 'examples') continue;
-    const values = runs.map((r) => (r.results.test as unknown as Record<string, unknown>)[key]);
+    const values = all.map((m) => m[key]);
     if (values.every((v) => typeof v === 'number' && Number.isFinite(v)))
       metrics[key] = summarize(values as number[]);
   }
@@ -171,6 +183,7 @@ function summarizeGroup(runs: LoadedRun[]): Omit<RunGroup, 'id' | 'label'> {
     testExamples: examples.length ? examples.reduce((s, e) => s + e, 0) / examples.length : null,
     perClass: summarizeClasses(sorted, labels),
     confusion: { labels, counts: sumConfusion(sorted, labels) },
+    multiLabel: res.some((r) => r.test.multi_label !== undefined),
     dataSources: distinct(res.map((r) => r.data_source)),
     dataRecords: distinctRecords(res.map((r) => r.data)),
     baseModels: distinct(res.map((r) => r.base_model)),

@@ -233,7 +233,8 @@ ${figures('overview')}
 </div>
 </section>`);
 
-  parts.push(`<section>
+  if (charts.some((c) => c.chart.section === 'confusion'))
+    parts.push(`<section>
 <h2>Confusion matrices</h2>
 <p>Where each model's predictions go, one matrix per model. A strong diagonal is good; the off-diagonal cells show which classes get mistaken for which.</p>
 <div class="charts">

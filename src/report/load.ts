@@ -96,7 +96,19 @@ function findProblem(v: unknown): string | null {
     return '"test.labels" must be a non-empty list of class names';
   }
   const confusion = test.confusion;
-  if (
+  // A multi-label run has no single true class per row, hence no confusion matrix, but its own averages.
+  const multiLabel = test.multi_label;
+  if (multiLabel !== undefined) {
+    if (
+      !isObject(multiLabel) ||
+      !['f1_micro', 'f1_samples', 'subset_accuracy'].every((k) => isNumber(multiLabel[k]))
+    ) {
+      return '"test.multi_label" must be an object with numbers f1_micro, f1_samples and subset_accuracy';
+    }
+    if (!Array.isArray(confusion) || confusion.length !== 0) {
+      return '"test.confusion" of a multi-label run must be an empty list';
+    }
+  } else if (
     !Array.isArray(confusion) ||
     confusion.length !== labels.length ||
     !confusion.every((row) => Array.isArray(row) && row.length === labels.length && row.every(isNumber))

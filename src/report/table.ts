@@ -25,22 +25,43 @@ function bestIndex(groups: RunGroup[], score: (g: RunGroup) => number): number |
 /**
  * The study's table (Model | Test F1 | Trainable Parameters | Trainable %) with accuracy, macro F1,
  * training time, training throughput and the number of seeds after it. Test F1 is the weighted F1.
+ * With multi-label models among the groups, their micro and samples F1 follow the macro F1 (— for a
+ * single-label group), and the accuracy is theirs: the subset accuracy.
  */
 export function comparisonTable(groups: RunGroup[]): Table {
   const times = formatDurationColumn(groups.map((g) => g.trainSeconds));
+  const multi = groups.some((g) => g.multiLabel);
+  const extra = (g: RunGroup, key: string): string => {
+    const stat = g.multiLabel ? g.metrics[key] : undefined;
+    return stat ? formatStat(stat) : '—';
+  };
+  const best = (key: string): number | null =>
+    bestIndex(groups, (g) => (g.multiLabel ? (g.metrics[key]?.mean ?? -Infinity) : -Infinity));
   return {
     headers: [
       'Model',
       'Test F1',
       'Trainable Parameters',
       'Trainable %',
-      'Accuracy',
+      multi ? 'Accuracy (multi-label: subset)' : 'Accuracy',
       'Macro F1',
+      ...(multi ? ['Micro F1', 'Samples F1'] : []),
       'Training time',
       'Throughput (examples/s)',
       'n',
     ],
-    align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    align: [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      ...(multi ? (['right', 'right'] as const) : []),
+      'right',
+      'right',
+      'right',
+    ],
     rows: groups.map((g, i) => [
       g.label,
       formatStat(g.f1Weighted),
@@ -48,6 +69,7 @@ export function comparisonTable(groups: RunGroup[]): Table {
       formatPercent(g.trainablePercent.mean),
       formatStat(g.accuracy),
       formatStat(g.f1Macro),
+      ...(multi ? [extra(g, 'f1_micro'), extra(g, 'f1_samples')] : []),
       times[i]!,
       formatRate(g.trainExamplesPerSecond),
       String(g.n),
@@ -59,6 +81,7 @@ export function comparisonTable(groups: RunGroup[]): Table {
       null,
       bestIndex(groups, (g) => g.accuracy.mean),
       bestIndex(groups, (g) => g.f1Macro.mean),
+      ...(multi ? [best('f1_micro'), best('f1_samples')] : []),
       bestIndex(groups, (g) => -g.trainSeconds.mean),
       bestIndex(groups, (g) => g.trainExamplesPerSecond.mean),
       null,

@@ -26,6 +26,7 @@ export { dropout } from './ops/dropout.js';
 export { adamwMoments, adamwUpdate, type AdamWMoments } from './ops/adamw-update.js';
 export { crossEntropy } from './ops/cross-entropy.js';
 export type { CrossEntropyOptions } from './ops/cross-entropy.js';
+export { bceWithLogits, sigmoid } from './ops/bce-with-logits.js';
 export { selectFirstToken } from './ops/select-first-token.js';
 export { reshape } from './ops/reshape.js';
 export { permute } from './ops/permute.js';

@@ -12,6 +12,20 @@ export interface ScopeMember {
  */
 const MIN_BORROWED = 1024;
 
+/** The buffers of every array a scope borrowed: the kernels lend them again once it ends. */
+const borrowedBuffers = new WeakSet<ArrayBufferLike>();
+
+/**
+ * True when `a` is memory a scope borrowed from the kernels (which reuse it once the scope ends): the
+ * wasm backend's memory (a shared buffer, the only one we make) or a buffer another backend lent.
+ */
+export function isScopeMemory(a: Float32Array): boolean {
+  return (
+    (typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer) ||
+    borrowedBuffers.has(a.buffer)
+  );
+}
+
 /**
  * The memory of one `tensorScope`: arrays borrowed from the kernels (so they read and write them in
  * place, with no copies in or out of wasm memory and no fresh pages to fault in), returned together
@@ -31,6 +45,7 @@ export class TensorScope {
       const from = kernels();
       const array = from.borrowFloats(n, zero);
       if (array) {
+        borrowedBuffers.add(array.buffer);
         this.borrowed.push({ array, from });
         return array;
       }

@@ -1,5 +1,5 @@
 import type { GradFn } from './autograd.js';
-import { currentScope, opFloats, type ScopeMember, type TensorScope } from './scope.js';
+import { currentScope, isScopeMemory, opFloats, type ScopeMember, type TensorScope } from './scope.js';
 
 export type Shape = readonly number[];
 
@@ -143,11 +143,6 @@ export class Tensor implements ScopeMember {
   toArray(): number[] {
     return Array.from(this.data);
   }
-}
-
-/** Memory a scope borrowed from the kernels: the wasm backend's memory is the only shared buffer we make. */
-function isScopeMemory(a: Float32Array): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** Token ids, labels and masks: int32, never part of the graph. */

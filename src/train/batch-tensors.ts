@@ -1,5 +1,5 @@
 import type { Batch } from '../data/batch.js';
-import { IntTensor } from '../tensor/tensor.js';
+import { IntTensor, Tensor } from '../tensor/tensor.js';
 import type { PaddedBatch } from '../text/pad.js';
 import type { TrainBatch } from './evaluate.js';
 
@@ -23,11 +23,18 @@ export function inputTensors(padded: PaddedBatch): InputTensors {
   };
 }
 
-/** A labelled batch as the trainer's tensors: inputs [B, T] and labels [B], sharing its arrays. */
+/**
+ * A labelled batch as the trainer's tensors: inputs [B, T], labels [B] and, for multi-label examples,
+ * targets [B, C], sharing its arrays.
+ */
 export function batchTensors(batch: Batch): TrainBatch {
-  return {
+  const tensors: TrainBatch = {
     ...inputTensors(batch),
     labels: new IntTensor(batch.labels, [batch.size]),
     size: batch.size,
   };
+  if (batch.targets !== undefined) {
+    tensors.targets = new Tensor(batch.targets, [batch.size, batch.targets.length / Math.max(1, batch.size)]);
+  }
+  return tensors;
 }

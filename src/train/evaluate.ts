@@ -1,20 +1,25 @@
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tensorScope } from '../tensor/scope.js';
-import { crossEntropy } from '../tensor/ops/cross-entropy.js';
+import { sigmoid } from '../tensor/ops/bce-with-logits.js';
 import type { IntTensor, Tensor } from '../tensor/tensor.js';
+import { batchLoss } from './batch-loss.js';
 import { argmaxRows, computeMetrics } from './metrics.js';
+import { computeMultiLabelMetrics, DEFAULT_THRESHOLD } from './multi-label-metrics.js';
 import type { Metrics } from './results.js';
 
 /**
- * One batch as the model takes it: ids, mask and token types [B, T], labels [B]. batchTensors
- * (src/train/batch-tensors.ts) makes one from the data layer's `Batch` of plain arrays.
+ * One batch as the model takes it: ids, mask and token types [B, T], labels [B], and for multi-label
+ * examples their 0/1 targets [B, C]. batchTensors (src/train/batch-tensors.ts) makes one from the
+ * data layer's `Batch` of plain arrays.
  */
 export interface TrainBatch {
   inputIds: IntTensor;
   attentionMask: IntTensor;
   tokenTypeIds: IntTensor;
   labels: IntTensor;
+  /** Present for multi-label examples: the loss is then binary cross-entropy against these. */
+  targets?: Tensor;
   size: number;
 }
 
@@ -33,11 +38,14 @@ export interface EvaluateOptions<E> {
   labels: readonly string[];
   /** Called after each batch with the examples done so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Multi-label only: a label is predicted when its sigmoid probability reaches this (default 0.5). */
+  threshold?: number;
 }
 
 /**
  * Metrics of `model` on `examples` in eval mode (no dropout) without recording a graph; `loss` is the
- * mean cross-entropy per example. The model's train/eval mode is restored afterwards.
+ * mean loss per example (cross-entropy, or for multi-label examples binary cross-entropy, whose
+ * metrics are computeMultiLabelMetrics' at `threshold`). The model's train/eval mode is restored afterwards.
  */
 export function evaluate<E>(
   model: ClassifierModel,
@@ -45,10 +53,13 @@ export function evaluate<E>(
   options: EvaluateOptions<E>,
 ): Metrics {
   const { batchSize, collate, labels } = options;
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const wasTraining = model.training;
   model.eval();
   const yTrue = new Int32Array(examples.length);
   const yPred = new Int32Array(examples.length);
+  // Multi-label: the 0/1 truth and decisions, [examples, labels] flat; allocated on the first such batch.
+  const sets = { truth: null as Uint8Array | null, predicted: null as Uint8Array | null };
   let lossSum = 0;
   let done = 0;
   try {
@@ -57,9 +68,19 @@ export function evaluate<E>(
         const batch = collate(examples.slice(start, start + batchSize));
         tensorScope(() => {
           const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-          const loss = crossEntropy(logits, batch.labels);
+          const loss = batchLoss(logits, batch);
           lossSum += loss.data[0] * batch.size;
-          yPred.set(argmaxRows(logits.data, batch.size, logits.shape[1]), done);
+          if (batch.targets === undefined) {
+            yPred.set(argmaxRows(logits.data, batch.size, logits.shape[1]), done);
+            return;
+          }
+          const k = logits.shape[1];
+          const truth = (sets.truth ??= new Uint8Array(examples.length * k));
+          const predicted = (sets.predicted ??= new Uint8Array(examples.length * k));
+          for (let i = 0; i < batch.size * k; i++) {
+            truth[done * k + i] = batch.targets.data[i] >= 0.5 ? 1 : 0;
+            predicted[done * k + i] = sigmoid(logits.data[i]) >= threshold ? 1 : 0;
+          }
         });
         yTrue.set(batch.labels.data, done);
         done += batch.size;
@@ -69,5 +90,9 @@ export function evaluate<E>(
   } finally {
     model.train(wasTraining);
   }
-  return computeMetrics(yTrue, yPred, labels, examples.length === 0 ? 0 : lossSum / examples.length);
+  const meanLoss = examples.length === 0 ? 0 : lossSum / examples.length;
+  if (sets.truth !== null && sets.predicted !== null) {
+    return computeMultiLabelMetrics(sets.truth, sets.predicted, labels, threshold, meanLoss);
+  }
+  return computeMetrics(yTrue, yPred, labels, meanLoss);
 }

@@ -17,6 +17,12 @@ export {
 export { batchTensors, inputTensors, type InputTensors } from './batch-tensors.js';
 export { argmaxRows, computeMetrics } from './metrics.js';
 export {
+  computeMultiLabelMetrics,
+  DEFAULT_THRESHOLD,
+  thresholdProbabilities,
+} from './multi-label-metrics.js';
+export { batchLoss } from './batch-loss.js';
+export {
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
@@ -32,4 +38,12 @@ export {
   type CheckpointStore,
   type MemoryCheckpointStore,
 } from './checkpoint-store.js';
-export type { ClassMetrics, EpochRecord, Method, Metrics, RunResults, Timing } from './results.js';
+export type {
+  ClassMetrics,
+  EpochRecord,
+  Method,
+  Metrics,
+  MultiLabelMetrics,
+  RunResults,
+  Timing,
+} from './results.js';

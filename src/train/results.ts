@@ -11,6 +11,24 @@ export interface ClassMetrics {
   support: number;
 }
 
+/**
+ * The averages only multi-label classification has (scikit-learn's, zero_division=0), and the
+ * threshold on each label's sigmoid probability that turned scores into a label set.
+ */
+export interface MultiLabelMetrics {
+  threshold: number;
+  /** Rows whose whole label set was predicted exactly (also `accuracy`). */
+  subset_accuracy: number;
+  f1_micro: number;
+  precision_micro: number;
+  recall_micro: number;
+  f1_samples: number;
+  precision_samples: number;
+  recall_samples: number;
+  /** The fraction of (row, label) decisions that are wrong. */
+  hamming_loss: number;
+}
+
 export interface Metrics {
   accuracy: number;
   f1_weighted: number;
@@ -22,17 +40,19 @@ export interface Metrics {
   loss?: number;
   /** Keyed by class name. */
   per_class: Record<string, ClassMetrics>;
-  /** confusion[trueIndex][predictedIndex], indices as in `labels`. */
+  /** confusion[trueIndex][predictedIndex], indices as in `labels`; empty for multi-label metrics. */
   confusion: number[][];
   labels: string[];
   examples: number;
+  /** Present when the classifier is multi-label: then `accuracy` is the subset accuracy and support counts rows with the label. */
+  multi_label?: MultiLabelMetrics;
 }
 
 export interface EpochRecord {
   epoch: number;
   train_loss: number;
-  /** Present when there is a validation split. */
-  val?: Pick<Metrics, 'accuracy' | 'f1_weighted' | 'f1_macro' | 'loss'>;
+  /** Present when there is a validation split (f1_micro: for a multi-label classifier). */
+  val?: Pick<Metrics, 'accuracy' | 'f1_weighted' | 'f1_macro' | 'loss'> & { f1_micro?: number };
   seconds: number;
 }
 

@@ -6,7 +6,6 @@ import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import { LrSchedule, warmupStepsFor, type ScheduleKind } from '../optim/schedule.js';
 import { backward } from '../tensor/autograd.js';
 import { tensorScope } from '../tensor/scope.js';
-import { crossEntropy } from '../tensor/ops/cross-entropy.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -18,6 +17,7 @@ import {
 } from './checkpoint-format.js';
 import { folderCheckpoints } from './checkpoint-folder.js';
 import type { CheckpointStore } from './checkpoint-store.js';
+import { batchLoss } from './batch-loss.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
 
@@ -31,7 +31,7 @@ export interface TrainProgress {
   epochs: number;
   batch: number;
   batchesPerEpoch: number;
-  /** This batch's mean cross-entropy. */
+  /** This batch's mean loss (cross-entropy; binary cross-entropy for multi-label examples). */
   loss: number;
   /** The learning rate this step used. */
   lr: number;
@@ -65,6 +65,8 @@ export interface TrainOptions<E> {
   /** Evaluated once, at the end, with the kept weights. */
   test: readonly E[];
   collate: Collate<E>;
+  /** Multi-label examples: a label counts as predicted when its sigmoid probability reaches this (default 0.5). */
+  threshold?: number;
 
   epochs: number;
   batchSize: number;
@@ -353,6 +355,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     batchSize: o.evalBatchSize,
     collate: o.collate,
     labels: o.labels,
+    threshold: o.threshold,
     onProgress: o.onEvalProgress
       ? (done: number, total: number) => o.onEvalProgress!(split, done, total)
       : undefined,
@@ -377,7 +380,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       // Activations and gradients of the step live in the kernels' memory until it ends.
       const { lossValue, norm } = tensorScope(() => {
         const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-        const loss = crossEntropy(logits, batch.labels);
+        const loss = batchLoss(logits, batch);
         const value = loss.data[0];
         if (!Number.isFinite(value)) {
           optimizer.zeroGrad();
@@ -447,6 +450,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     if (o.val && o.val.length > 0) {
       const m = evaluate(model, o.val, evalOptions('val'));
       record.val = { accuracy: m.accuracy, f1_weighted: m.f1_weighted, f1_macro: m.f1_macro, loss: m.loss };
+      if (m.multi_label) record.val.f1_micro = m.multi_label.f1_micro;
       if (best === null || m.f1_weighted > best.f1_weighted) {
         best = { epoch: epoch + 1, f1_weighted: m.f1_weighted };
         bestWeights = snapshot();

@@ -25,8 +25,11 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // experiments/ and report/ share layer 7 in the table, so each may use the other.
   experiments: [...LAYER_1_TO_5, 'train', 'report'],
   report: [...LAYER_1_TO_5, 'train', 'experiments'],
+  // export/ (layer 8, deployment): the model, merged LoRA, its files and tokenizer, written as ONNX.
+  export: ['io', 'models', 'lora', 'nn', 'tensor', 'text'],
   web: [...LAYER_1_TO_5, 'train', 'experiments', 'report'],
-  cli: [...LAYER_1_TO_5, 'train', 'experiments', 'report'],
+  serve: [...LAYER_1_TO_5, 'train', 'experiments', 'report'],
+  cli: [...LAYER_1_TO_5, 'train', 'experiments', 'report', 'export', 'serve'],
 };
 
 /** Folders beside src/ that a layer may import: the CLI's `bench` command runs bench/. */

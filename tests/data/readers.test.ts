@@ -177,11 +177,19 @@ test(
   'multi-label: lists in JSON Lines, separated strings in CSV; a list without --multi-label is an error',
   withDir(async (dir) => {
     const jsonl = file(dir, 'm.jsonl', '{"text":"x","labels":["a","b","a"]}\n{"text":"y","labels":[]}\n');
-    const fromJson = await readLabelledFile(jsonl, { multiLabel: true });
+    // An empty list is a row with none of the labels only when asked for; else it names its line.
+    const fromJson = await readLabelledFile(jsonl, { multiLabel: true, allowEmptyLabels: true });
     assert.deepEqual(
       fromJson.rows.map((r) => r.labels),
       [['a', 'b'], []],
     );
+    await rejectsWith(
+      readLabelledFile(jsonl, { multiLabel: true }),
+      /m\.jsonl line 2: there is no label in column "labels"; every row of multi-label data needs at least one/,
+    );
+    const skipped = await readLabelledFile(jsonl, { multiLabel: true, skipEmpty: true });
+    assert.equal(skipped.rows.length, 1);
+    assert.equal(skipped.skipped.missingLabel, 1);
     const csv = file(dir, 'm.csv', 'text,labels\nx,"a|b"\ny,c\n');
     const fromCsv = await readLabelledFile(csv, { multiLabel: true, labelSeparator: '|' });
     assert.deepEqual(

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   appendFileSync,
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -17,12 +18,14 @@ import {
   TOKEN_CACHE_DIR,
   tokenizeSplits,
   tokenizerFilesDigest,
+  trainFileCacheDir,
 } from '../../src/experiments/tokenized-splits.js';
 import { DEFAULT_SCRATCH_SHAPE, runTraining, type TrainRunOptions } from '../../src/experiments/train-run.js';
 import { tokenizerFallbackOf } from '../../src/io/model-config.js';
 import { TextTokenizer } from '../../src/text/tokenizer.js';
 import type { RunResults } from '../../src/train/results.js';
-import { writeTinyData, writeTinyModel } from '../helpers/tiny-model.js';
+import { formatCsv } from '../../src/data/csv.js';
+import { tinyRows, writeTinyData, writeTinyModel } from '../helpers/tiny-model.js';
 
 const loadTokenizer = (dir: string): TextTokenizer =>
   TextTokenizer.fromDirectory(dir, { fallback: tokenizerFallbackOf(dir) });
@@ -169,6 +172,51 @@ test('a second training run on the same data reads its token ids from the cache 
   );
   assert.deepEqual(second.test, first.test);
   assert.equal(first.history.length, 1);
+  assert.deepEqual(
+    second.history.map((e) => [e.train_loss, e.val]),
+    first.history.map((e) => [e.train_loss, e.val]),
+  );
+});
+
+test('a training file keeps its token ids beside it: a second run reads them and trains to the same numbers', async () => {
+  const dir = join(root, 'own-file');
+  mkdirSync(dir, { recursive: true });
+  const trainFile = join(dir, 'reviews.csv');
+  writeFileSync(
+    trainFile,
+    formatCsv(
+      ['text', 'label'],
+      tinyRows(50, 4).map((r) => [r.text, r.label]),
+    ),
+  );
+  const lines: string[][] = [[], []];
+  const run = (i: number): Promise<RunResults> =>
+    runTraining({
+      method: 'full',
+      dataFiles: { trainFile, valSize: 0.1, testSize: 0.2, seed: 42 },
+      outputDir: join(root, `own-file-run-${i}`),
+      baseModel: model,
+      epochs: 1,
+      batchSize: 8,
+      lr: 1e-3,
+      maxLen: 32,
+      weightDecay: 0.01,
+      schedule: 'linear',
+      warmupRatio: 0,
+      seed: 42,
+      lora: { r: 2, alpha: 4, dropout: 0.1, targets: null },
+      scratch: DEFAULT_SCRATCH_SHAPE,
+      threads: 1,
+      log: (line) => lines[i].push(line),
+    });
+  const first = await run(0);
+  const second = await run(1);
+  const cacheDir = trainFileCacheDir(trainFile);
+  assert.equal(cacheDir, join(dir, TOKEN_CACHE_DIR, 'reviews.csv'));
+  assert.ok(lines[0].includes(`tokenized; token ids cached in ${cacheDir}`), lines[0].join('\n'));
+  assert.ok(lines[1].includes(`token ids read from the cache in ${cacheDir}`), lines[1].join('\n'));
+  assert.equal(readdirSync(cacheDir).length, 3, 'train, val and test entries');
+  assert.deepEqual(second.test, first.test);
   assert.deepEqual(
     second.history.map((e) => [e.train_loss, e.val]),
     first.history.map((e) => [e.train_loss, e.val]),

@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
-import { allocWasmF32, createKernels, profiler } from '../../src/kernels/index.js';
+import { allocWasmF32, createKernels, nativeKernelsBuilt, profiler } from '../../src/kernels/index.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
 import type { GemmSpec } from '../../src/kernels/kernels.js';
 
 const kernelsIndex = fileURLToPath(new URL('../../src/kernels/index.ts', import.meta.url));
 
-test('createKernels: wasm by default, reference on request, threads as asked', async () => {
+test('createKernels: native by default where built (else wasm), reference on request, threads as asked', async () => {
   const fast = await createKernels({ threads: 2 });
   try {
-    assert.equal(fast.name, 'wasm');
+    assert.equal(fast.name, nativeKernelsBuilt() ? 'native' : 'wasm');
     assert.equal(fast.threads, 2);
   } finally {
     fast.dispose();
@@ -45,7 +45,7 @@ async function tinyJobRan(value: string | undefined): Promise<string[]> {
   if (value === undefined) delete process.env.LORA_LAB_PARALLEL_MIN_NS;
   else process.env.LORA_LAB_PARALLEL_MIN_NS = value;
   try {
-    const k = await createKernels({ threads: 2 });
+    const k = await createKernels({ backend: 'wasm', threads: 2 });
     profiler.reset();
     profiler.enabled = true;
     try {
@@ -90,7 +90,7 @@ test('createKernels: a thread count outside 1..256 is a UserError naming the ran
 });
 
 test('arrays from allocWasmF32 are used in place and stay valid when the memory grows', async () => {
-  const k = await createKernels({ threads: 2 });
+  const k = await createKernels({ backend: 'wasm', threads: 2 });
   try {
     const n = 64;
     const a = allocWasmF32(k, n * n);
@@ -135,7 +135,7 @@ test('arrays from allocWasmF32 are used in place and stay valid when the memory 
 });
 
 test('a disposed backend refuses work', async () => {
-  const k = await createKernels({ threads: 2 });
+  const k = await createKernels({ backend: 'wasm', threads: 2 });
   k.dispose();
   const x = new Float32Array(100_000);
   assert.throws(() => k.gelu(x, x, x.length), /disposed/);
@@ -152,7 +152,7 @@ function runScript(body: string): { status: number | null; stderr: string; timed
 }
 
 const WORK = `
-const k = await createKernels({ threads: 2 });
+const k = await createKernels({ backend: 'wasm', threads: 2 });
 const x = new Float32Array(200000).fill(0.5);
 k.gelu(x, x, x.length);
 if (Math.abs(x[0] - 0.345731) > 1e-5) throw new Error('wrong gelu ' + x[0]);

@@ -1,12 +1,12 @@
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmSpec, Kernels } from '../../src/kernels/kernels.js';
 import { Rng } from '../../src/tensor/random.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
-import { assertClose, randomArray, wasmBackends } from './helpers.js';
+import { assertClose, fastBackends, fastKinds, randomArray } from './helpers.js';
 
 /**
- * The WebAssembly kernels give the same bits however their tasks fall to the threads: every output
+ * The WebAssembly and native kernels give the same bits however their tasks fall to the threads: every output
  * element is computed by exactly one task, and a task's result depends only on its number, never on
  * which thread claimed it or when (sums run in a fixed order: a GEMM task covers the whole k range of
  * its block of C, a layer norm's dgamma/dbeta strip and an embedding gradient's column strip run down
@@ -17,14 +17,6 @@ import { assertClose, randomArray, wasmBackends } from './helpers.js';
  */
 
 const REPEATS = 6;
-
-let backends: Map<number, Kernels>;
-before(async () => {
-  backends = await wasmBackends();
-});
-after(() => {
-  for (const k of backends.values()) k.dispose();
-});
 
 /** A kernel call on fresh inputs (the same every time: a fixed seed) returning every array it wrote. */
 type Case = (k: Kernels, rng: Rng) => Float32Array[];
@@ -129,21 +121,32 @@ function bytesOf(arrays: Float32Array[]): Buffer[] {
   return arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
 }
 
-for (const [name, run] of Object.entries(CASES)) {
-  test(`${name}: the same bits on two threads every time, and on one thread`, () => {
-    const oneThread = run(backends.get(1)!, new Rng(11));
-    // The kernels did compute (against the reference kernels, loosely: their sums run in another order).
-    const reference = run(createReferenceKernels(), new Rng(11));
-    oneThread.forEach((out, j) => assertClose(out, reference[j], 1e-3, 1e-4, `output ${j}`));
-    const once = bytesOf(oneThread);
-    for (let i = 0; i < REPEATS; i++) {
-      const twice = bytesOf(run(backends.get(2)!, new Rng(11)));
-      twice.forEach((bytes, j) =>
-        assert.ok(
-          bytes.equals(once[j]),
-          `output ${j} of run ${i + 1} on two threads differs from one thread's`,
-        ),
-      );
+// The native kernels keep the same rule: a task's output depends only on its number (native/src).
+for (const kind of fastKinds())
+  describe(kind, () => {
+    let backends: Map<number, Kernels>;
+    before(async () => {
+      backends = await fastBackends(kind);
+    });
+    after(() => {
+      for (const k of backends.values()) k.dispose();
+    });
+    for (const [name, run] of Object.entries(CASES)) {
+      test(`${name}: the same bits on two threads every time, and on one thread`, () => {
+        const oneThread = run(backends.get(1)!, new Rng(11));
+        // The kernels did compute (against the reference kernels, loosely: their sums run in another order).
+        const reference = run(createReferenceKernels(), new Rng(11));
+        oneThread.forEach((out, j) => assertClose(out, reference[j], 1e-3, 1e-4, `output ${j}`));
+        const once = bytesOf(oneThread);
+        for (let i = 0; i < REPEATS; i++) {
+          const twice = bytesOf(run(backends.get(2)!, new Rng(11)));
+          twice.forEach((bytes, j) =>
+            assert.ok(
+              bytes.equals(once[j]),
+              `output ${j} of run ${i + 1} on two threads differs from one thread's`,
+            ),
+          );
+        }
+      });
     }
   });
-}

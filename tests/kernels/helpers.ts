@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
+import { createNativeKernels, nativeIsas, type NativeIsa } from '../../src/kernels/native/index.js';
 
 /** The thread counts every fast kernel is tested with. */
 export const THREAD_COUNTS = [1, 2] as const;
@@ -39,14 +40,35 @@ export function assertClose(
   }
 }
 
+/** A fast backend under test: the WebAssembly one, or the native one on one of its instruction sets. */
+export type FastKind = 'wasm' | `native:${NativeIsa}`;
+
 /**
- * A wasm backend per thread count for a test file (dispose them in `after`). With more than one
+ * WebAssembly, and the native kernels on every instruction set this CPU runs (avx2 and generic here,
+ * avx512 too where the CPU has it). tests/kernels/native.test.ts fails when the addon is missing.
+ */
+export function fastKinds(): FastKind[] {
+  return ['wasm', ...nativeIsas().map((isa): FastKind => `native:${isa}`)];
+}
+
+/**
+ * A backend of `kind` per thread count for a test file (dispose them in `after`). With more than one
  * thread every job goes through the workers, however small: the test data is small.
  */
-export async function wasmBackends(): Promise<Map<number, Kernels>> {
+export async function fastBackends(kind: FastKind): Promise<Map<number, Kernels>> {
   const map = new Map<number, Kernels>();
   for (const threads of THREAD_COUNTS) {
-    map.set(threads, await createWasmKernels({ threads, parallelMinNs: threads > 1 ? 0 : undefined }));
+    const parallelMinNs = threads > 1 ? 0 : undefined;
+    map.set(
+      threads,
+      kind === 'wasm'
+        ? await createWasmKernels({ threads, parallelMinNs })
+        : createNativeKernels({ threads, parallelMinNs, isa: kind.slice('native:'.length) as NativeIsa }),
+    );
   }
   return map;
+}
+
+export async function wasmBackends(): Promise<Map<number, Kernels>> {
+  return fastBackends('wasm');
 }

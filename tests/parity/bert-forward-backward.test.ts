@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
 import { loadSequenceClassifier, saveHfDirectory } from '../../src/io/hf-directory.js';
 import type { SequenceClassifier } from '../../src/models/family.js';
-import { withFastKernels } from '../helpers/fast-kernels.js';
+import { FAST_BACKENDS, withFastKernels } from '../helpers/fast-kernels.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
 import { tensorScope } from '../../src/tensor/scope.js';
@@ -89,11 +89,13 @@ test('bert-tiny-cls matches PyTorch: logits, loss and every gradient (reference 
   await checkGolden(t);
 });
 
-for (const scoped of [false, true]) {
-  const how = scoped ? ', inside a tensorScope (activations in wasm memory)' : '';
-  test(`bert-tiny-cls matches PyTorch on the fast backend${how}`, async (t) => {
-    await withFastKernels(() => checkGolden(t, scoped));
-  });
+for (const { backend, label } of FAST_BACKENDS) {
+  for (const scoped of [false, true]) {
+    const how = scoped ? ", inside a tensorScope (activations in the backend's memory)" : '';
+    test(`bert-tiny-cls matches PyTorch on the ${label} backend${how}`, async (t) => {
+      await withFastKernels(() => checkGolden(t, scoped), backend);
+    });
+  }
 }
 
 function evalLogits(model: SequenceClassifier, g: Golden): Float32Array {

@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { withFastKernels } from '../helpers/fast-kernels.js';
+import { FAST_BACKENDS, withFastKernels } from '../helpers/fast-kernels.js';
 import { loadSequenceClassifier } from '../../src/io/hf-directory.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -59,6 +59,8 @@ test('sentence pairs with padding: logits, loss and gradients match PyTorch (ref
   await checkPairs(t);
 });
 
-test('sentence pairs with padding: logits, loss and gradients match PyTorch (WebAssembly, 2 threads)', async (t) => {
-  await withFastKernels(() => checkPairs(t));
-});
+for (const { backend, label } of FAST_BACKENDS) {
+  test(`sentence pairs with padding: logits, loss and gradients match PyTorch (${label}, 2 threads)`, async (t) => {
+    await withFastKernels(() => checkPairs(t), backend);
+  });
+}

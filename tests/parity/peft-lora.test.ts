@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { withFastKernels } from '../helpers/fast-kernels.js';
+import { FAST_BACKENDS, withFastKernels } from '../helpers/fast-kernels.js';
 import { loadSequenceClassifier } from '../../src/io/hf-directory.js';
 import { fromPeftParameterName, loadPeftAdapter, savePeftAdapter } from '../../src/io/peft-adapter.js';
 import { mergeAndUnload, mergeLora, unmergeLora } from '../../src/lora/merge.js';
@@ -120,9 +120,11 @@ test('PEFT adapter on bert-tiny-cls matches PEFT: logits, loss, LoRA and classif
   await checkPeftGolden(t);
 });
 
-test('PEFT adapter parity holds on the fast backend (WebAssembly, 2 threads)', async (t) => {
-  await withFastKernels(() => checkPeftGolden(t));
-});
+for (const { backend, label } of FAST_BACKENDS) {
+  test(`PEFT adapter parity holds on the fast backend (${label}, 2 threads)`, async (t) => {
+    await withFastKernels(() => checkPeftGolden(t), backend);
+  });
+}
 
 test('PEFT adapter: PEFT counts 9,353 trainable of 4,396,434', async (t) => {
   const f = fixtures(t);

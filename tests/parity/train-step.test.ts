@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { withFastKernels } from '../helpers/fast-kernels.js';
+import { FAST_BACKENDS, withFastKernels } from '../helpers/fast-kernels.js';
 import { loadSequenceClassifier } from '../../src/io/hf-directory.js';
 import { fromPeftParameterName, loadPeftAdapter } from '../../src/io/peft-adapter.js';
 import type { SequenceClassifier } from '../../src/models/family.js';
@@ -256,9 +256,11 @@ test('LoRA and classifier gradients on the pair batch, train mode, dropout 0 (re
   await loraGradients(t);
 });
 
-test('LoRA and classifier gradients on the pair batch, train mode, dropout 0 (WebAssembly, 2 threads)', async (t) => {
-  await withFastKernels(() => loraGradients(t));
-});
+for (const { backend, label } of FAST_BACKENDS) {
+  test(`LoRA and classifier gradients on the pair batch, train mode, dropout 0 (${label}, 2 threads)`, async (t) => {
+    await withFastKernels(() => loraGradients(t), backend);
+  });
+}
 
 for (const [what, run] of [
   ['full fine-tuning', fullFineTuning],
@@ -267,7 +269,9 @@ for (const [what, run] of [
   test(`two trainer steps with dropout 0, ${what}: PyTorch's AdamW weights (reference kernels)`, async (t) => {
     await run(t);
   });
-  test(`two trainer steps with dropout 0, ${what}: PyTorch's AdamW weights (WebAssembly, 2 threads)`, async (t) => {
-    await withFastKernels(() => run(t));
-  });
+  for (const { backend, label } of FAST_BACKENDS) {
+    test(`two trainer steps with dropout 0, ${what}: PyTorch's AdamW weights (${label}, 2 threads)`, async (t) => {
+      await withFastKernels(() => run(t), backend);
+    });
+  }
 }

@@ -19,6 +19,12 @@ export interface LabelledReadOptions extends ColumnFlags {
   /** Splits a multi-label string such as "billing|fraud" (default ","). */
   labelSeparator?: string;
   /**
+   * Multi-label only: a row with no labels (an empty list or cell) has none of the labels, an
+   * all-negative example. Without it such a row is an error naming its line (or left out with
+   * skipEmpty): an empty cell is more often a broken row than a text with no label at all.
+   */
+  allowEmptyLabels?: boolean;
+  /**
    * Leave out rows whose text (or second text) is empty or whose label is missing, counting them in
    * `skipped`. Without it such a row is an error that names its line: a file with holes is more often
    * a wrong column or a broken export than data to train on.
@@ -112,9 +118,13 @@ export function labelledRows(table: Table, path: string, options: LabelledReadOp
     const row: LabelledRow = { text, line };
     if (textPair !== undefined) row.textPair = textPair;
     if (options.multiLabel) {
-      const labels = labelList(raw, separator, path, rowPlace(format, line));
-      if (labels === undefined) {
-        if (!options.skipEmpty) refuse(line, `there is no label in column "${columns.label}"`, 'a label');
+      const labels = labelList(raw, separator, path, rowPlace(format, line)) ?? [];
+      if (labels.length === 0 && !options.allowEmptyLabels) {
+        if (!options.skipEmpty) {
+          throw new UserError(
+            `${path} ${rowPlace(format, line)}: there is no label in column "${columns.label}"; every row of multi-label data needs at least one (fix the file, pass --allow-empty-labels to read such rows as having none of the labels, or --skip-empty to leave them out).`,
+          );
+        }
         skipped.missingLabel += 1;
         continue;
       }

@@ -36,7 +36,9 @@ interface KernelModuleExports {
   OP_ADD: { value: number };
   OP_SUM_ROWS: { value: number };
   OP_GEMM_PACK_B: { value: number };
+  OP_PEAK: { value: number };
   SUM_ROWS_BLOCK: { value: number };
+  PEAK_FLOPS_PER_ITERATION: { value: number };
 }
 
 /**
@@ -595,6 +597,31 @@ export class WasmKernels implements Kernels {
         .float(s.eps);
     });
   };
+
+  /**
+   * GFLOP/s of a register-resident multiply-add loop (assembly/peak.ts) on `threads` threads at once:
+   * the most these kernels could reach on this machine (best of `rounds`).
+   */
+  peakGflops(threads = this.threads, rounds = 5): number {
+    if (this.disposed) throw new Error('The kernel backend was disposed.');
+    const used = Math.min(threads, this.threads);
+    const iterations = 10_000_000;
+    let best = 0;
+    for (let r = 0; r < rounds; r++) {
+      let seconds = 0;
+      this.call(() => {
+        const sink = this.heap.scratch(4 * used);
+        this.job.begin(this.exports.OP_PEAK.value, used).int(iterations).ptr(sink);
+        seconds = performance.now();
+      });
+      seconds = (performance.now() - seconds) / 1000;
+      best = Math.max(
+        best,
+        (used * iterations * this.exports.PEAK_FLOPS_PER_ITERATION.value) / seconds / 1e9,
+      );
+    }
+    return best;
+  }
 
   dispose = (): void => {
     this.disposed = true;

@@ -7,6 +7,11 @@ function beside(name: string): string {
   return new URL(`./${name}`, import.meta.url).href;
 }
 
+/** A browser has no package folder to find: only the native kernels (Node's alone) ask for it. */
+export function packageRoot(): string {
+  throw new Error('A browser has no package folder; the native kernels run in Node only.');
+}
+
 /** In a browser the module is fetched when needed; a missing file fails there with its URL. */
 export function kernelWasmBuilt(): boolean {
   return true;

@@ -7,7 +7,7 @@ import { WebAssemblyApi, type WasmModule } from './wasm-api.js';
  * The package root: the nearest folder above this file that holds package.json. The same walk works
  * from src/kernels/wasm under tsx and from dist/src/kernels/wasm after tsc, and inside node_modules.
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;

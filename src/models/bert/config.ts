@@ -2,6 +2,7 @@ import { UserError } from '../../errors.js';
 import { readInt, readNumber, requirePositiveInts, requireProbabilities } from '../common/config-fields.js';
 import { labelMapsJSON, labelsFor, readLabels, validateLabels } from '../common/labels.js';
 import type { ClassifierConfig } from '../family.js';
+import { readProblemType, SINGLE_LABEL, type ProblemType } from '../common/problem-type.js';
 
 export { areDefaultLabels, defaultLabels } from '../common/labels.js';
 
@@ -28,6 +29,8 @@ export interface BertConfigFields {
   /** The word-embedding row HF treats as padding (zero at init, no gradient); null for none. */
   padTokenId: number | null;
   labels: string[];
+  /** config.json's problem_type; single-label when left out. */
+  problemType?: ProblemType;
 }
 
 /** HF's defaults for a field a config.json leaves out (BertConfig's constructor defaults). */
@@ -67,6 +70,7 @@ export class BertConfig implements BertConfigFields, ClassifierConfig {
   readonly classifierDropout: number | null;
   readonly padTokenId: number | null;
   readonly labels: string[];
+  readonly problemType: ProblemType;
 
   /** Validates every field; `source` names the file in error messages. */
   constructor(fields: BertConfigFields, source = 'BERT config') {
@@ -85,6 +89,7 @@ export class BertConfig implements BertConfigFields, ClassifierConfig {
     this.classifierDropout = fields.classifierDropout;
     this.padTokenId = fields.padTokenId;
     this.labels = [...fields.labels];
+    this.problemType = fields.problemType ?? SINGLE_LABEL;
     validate(this, source);
   }
 
@@ -106,8 +111,8 @@ export class BertConfig implements BertConfigFields, ClassifierConfig {
   }
 
   /** The same architecture with other labels (the classifier's size follows). */
-  withLabels(labels: readonly string[]): BertConfig {
-    return new BertConfig({ ...this.fields(), labels: [...labels] });
+  withLabels(labels: readonly string[], problemType = this.problemType): BertConfig {
+    return new BertConfig({ ...this.fields(), labels: [...labels], problemType });
   }
 
   fields(): BertConfigFields {
@@ -127,6 +132,7 @@ export class BertConfig implements BertConfigFields, ClassifierConfig {
       classifierDropout: this.classifierDropout,
       padTokenId: this.padTokenId,
       labels: [...this.labels],
+      problemType: this.problemType,
     };
   }
 
@@ -185,6 +191,7 @@ export class BertConfig implements BertConfigFields, ClassifierConfig {
         classifierDropout,
         padTokenId,
         labels: readLabels(o, source),
+        problemType: readProblemType(o, source),
       },
       source,
     );
@@ -212,7 +219,7 @@ export class BertConfig implements BertConfigFields, ClassifierConfig {
       num_hidden_layers: this.numHiddenLayers,
       pad_token_id: this.padTokenId,
       position_embedding_type: 'absolute',
-      problem_type: 'single_label_classification',
+      problem_type: this.problemType,
       type_vocab_size: this.typeVocabSize,
       use_cache: true,
       vocab_size: this.vocabSize,

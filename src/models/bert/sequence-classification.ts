@@ -1,8 +1,7 @@
-import { UserError } from '../../errors.js';
 import { Dropout, Linear, Module, projection } from '../../nn/index.js';
-import { crossEntropy } from '../../tensor/ops/cross-entropy.js';
 import type { Rng } from '../../tensor/random.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
+import { classificationLoss } from '../common/classification-loss.js';
 import type { SequenceClassifier } from '../family.js';
 import type { BertConfig } from './config.js';
 import { initBertParameter } from './init.js';
@@ -48,16 +47,8 @@ export class BertForSequenceClassification extends Module implements SequenceCla
     return projection(this, 'classifier').forward(this.dropout.forward(pooledOutput));
   }
 
-  /** Mean cross-entropy of logits [B, numLabels] against label ids [B] (HF's single_label_classification); −100 is ignored. */
-  loss(logits: Tensor, labels: IntTensor): Tensor {
-    const n = this.config.numLabels;
-    for (let i = 0; i < labels.data.length; i++) {
-      const label = labels.data[i];
-      // −100 is PyTorch's ignore_index, which crossEntropy skips.
-      if (label !== -100 && (label < 0 || label >= n)) {
-        throw new UserError(`Label id ${label} is outside the model's ${n} labels.`);
-      }
-    }
-    return crossEntropy(logits, labels);
+  /** The loss of config.problemType (classificationLoss): cross-entropy against ids [B], or BCE against targets [B, numLabels]. */
+  loss(logits: Tensor, labels: IntTensor | Tensor): Tensor {
+    return classificationLoss(logits, labels, this.config);
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '../common/config-fields.js';
 import { labelMapsJSON, labelsFor, readLabels, validateLabels } from '../common/labels.js';
 import type { ClassifierConfig } from '../family.js';
+import { readProblemType, SINGLE_LABEL, type ProblemType } from '../common/problem-type.js';
 
 /** The fields of a DistilBERT `config.json` this project uses, in camelCase (transformers' names are short). */
 export interface DistilBertConfigFields {
@@ -31,6 +32,8 @@ export interface DistilBertConfigFields {
   /** The word-embedding row treated as padding (zero at init, no gradient); null for none. */
   padTokenId: number | null;
   labels: string[];
+  /** config.json's problem_type; single-label when left out. */
+  problemType?: ProblemType;
 }
 
 /** transformers' DistilBertConfig defaults: distilbert-base-uncased's architecture. */
@@ -71,6 +74,7 @@ export class DistilBertConfig implements DistilBertConfigFields, ClassifierConfi
   readonly initializerRange: number;
   readonly padTokenId: number | null;
   readonly labels: string[];
+  readonly problemType: ProblemType;
 
   /** Validates every field; `source` names the file in error messages. */
   constructor(fields: DistilBertConfigFields, source = 'DistilBERT config') {
@@ -88,6 +92,7 @@ export class DistilBertConfig implements DistilBertConfigFields, ClassifierConfi
     this.initializerRange = fields.initializerRange;
     this.padTokenId = fields.padTokenId;
     this.labels = [...fields.labels];
+    this.problemType = fields.problemType ?? SINGLE_LABEL;
     validate(this, source);
   }
 
@@ -99,8 +104,8 @@ export class DistilBertConfig implements DistilBertConfigFields, ClassifierConfi
     return this.maxPositionEmbeddings;
   }
 
-  withLabels(labels: readonly string[]): DistilBertConfig {
-    return new DistilBertConfig({ ...this.fields(), labels: [...labels] });
+  withLabels(labels: readonly string[], problemType = this.problemType): DistilBertConfig {
+    return new DistilBertConfig({ ...this.fields(), labels: [...labels], problemType });
   }
 
   fields(): DistilBertConfigFields {
@@ -119,6 +124,7 @@ export class DistilBertConfig implements DistilBertConfigFields, ClassifierConfi
       initializerRange: this.initializerRange,
       padTokenId: this.padTokenId,
       labels: [...this.labels],
+      problemType: this.problemType,
     };
   }
 
@@ -162,6 +168,7 @@ export class DistilBertConfig implements DistilBertConfigFields, ClassifierConfi
         initializerRange: num('initializer_range'),
         padTokenId: o.pad_token_id === null ? null : int('pad_token_id'),
         labels: readLabels(o, source),
+        problemType: readProblemType(o, source),
       },
       source,
     );
@@ -186,7 +193,7 @@ export class DistilBertConfig implements DistilBertConfigFields, ClassifierConfi
       n_heads: this.nHeads,
       n_layers: this.nLayers,
       pad_token_id: this.padTokenId,
-      problem_type: 'single_label_classification',
+      problem_type: this.problemType,
       seq_classif_dropout: this.seqClassifDropout,
       sinusoidal_pos_embds: this.sinusoidalPosEmbds,
       vocab_size: this.vocabSize,

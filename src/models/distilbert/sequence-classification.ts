@@ -45,7 +45,7 @@ export class DistilBertForSequenceClassification extends Module implements Seque
     return projection(this, 'classifier').forward(this.dropout.forward(pooled));
   }
 
-  loss(logits: Tensor, labels: IntTensor): Tensor {
-    return classificationLoss(logits, labels, this.config.numLabels);
+  loss(logits: Tensor, labels: IntTensor | Tensor): Tensor {
+    return classificationLoss(logits, labels, this.config);
   }
 }

@@ -3,6 +3,7 @@ import { BertConfig, type BertConfigFields } from '../bert/config.js';
 import { readInt, requirePositiveInts } from '../common/config-fields.js';
 import { labelMapsJSON, labelsFor } from '../common/labels.js';
 import type { ClassifierConfig } from '../family.js';
+import type { ProblemType } from '../common/problem-type.js';
 
 /** ELECTRA's fields: BERT's, plus the embeddings' own width. */
 export interface ElectraConfigFields extends BertConfigFields {
@@ -41,6 +42,10 @@ export class ElectraConfig implements ClassifierConfig {
     return this.encoder.numLabels;
   }
 
+  get problemType(): ProblemType {
+    return this.encoder.problemType;
+  }
+
   get vocabSize(): number {
     return this.encoder.vocabSize;
   }
@@ -58,8 +63,8 @@ export class ElectraConfig implements ClassifierConfig {
     return this.embeddingSize !== this.encoder.hiddenSize;
   }
 
-  withLabels(labels: readonly string[]): ElectraConfig {
-    return new ElectraConfig({ ...this.fields(), labels: [...labels] });
+  withLabels(labels: readonly string[], problemType = this.problemType): ElectraConfig {
+    return new ElectraConfig({ ...this.fields(), labels: [...labels], problemType });
   }
 
   fields(): ElectraConfigFields {
@@ -114,7 +119,7 @@ export class ElectraConfig implements ClassifierConfig {
       num_hidden_layers: e.numHiddenLayers,
       pad_token_id: e.padTokenId,
       position_embedding_type: 'absolute',
-      problem_type: 'single_label_classification',
+      problem_type: e.problemType,
       type_vocab_size: e.typeVocabSize,
       use_cache: true,
       vocab_size: e.vocabSize,

@@ -46,7 +46,7 @@ export class ElectraForSequenceClassification extends Module implements Sequence
     return this.classifier.forward(this.electra.forward(inputIds, attentionMask, tokenTypeIds));
   }
 
-  loss(logits: Tensor, labels: IntTensor): Tensor {
-    return classificationLoss(logits, labels, this.config.numLabels);
+  loss(logits: Tensor, labels: IntTensor | Tensor): Tensor {
+    return classificationLoss(logits, labels, this.config);
   }
 }

@@ -1,6 +1,7 @@
 import { UserError } from '../../errors.js';
 import { readBoolean, readChoice, readInt, readNumber } from '../common/config-fields.js';
 import { readLabels } from '../common/labels.js';
+import { readProblemType } from '../common/problem-type.js';
 import { LAYER_TYPES, ModernBertConfig, layerTypesEvery, type LayerType } from './config.js';
 
 /** ModernBertConfig's defaults in transformers (those of ModernBERT-base) for a field config.json leaves out. */
@@ -98,6 +99,7 @@ export function modernBertConfigFromJSON(json: unknown, source = 'config.json'):
       classifierActivation: gelu('classifier_activation'),
       tieWordEmbeddings: flag('tie_word_embeddings', true),
       labels: readLabels(o, source),
+      problemType: readProblemType(o, source),
     },
     source,
   );

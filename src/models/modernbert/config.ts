@@ -2,6 +2,7 @@ import { UserError } from '../../errors.js';
 import { requirePositiveInts, requireProbabilities } from '../common/config-fields.js';
 import { labelMapsJSON, validateLabels } from '../common/labels.js';
 import type { ClassifierConfig } from '../family.js';
+import { SINGLE_LABEL, type ProblemType } from '../common/problem-type.js';
 
 /** A layer's attention, transformers 5's `layer_types` values. */
 export type LayerType = 'full_attention' | 'sliding_attention';
@@ -57,6 +58,8 @@ export interface ModernBertConfigFields {
   classifierActivation: 'gelu';
   tieWordEmbeddings: boolean;
   labels: string[];
+  /** config.json's problem_type; single-label when left out. */
+  problemType?: ProblemType;
 }
 
 export class ModernBertConfig implements ModernBertConfigFields, ClassifierConfig {
@@ -95,6 +98,7 @@ export class ModernBertConfig implements ModernBertConfigFields, ClassifierConfi
   readonly classifierActivation: 'gelu';
   readonly tieWordEmbeddings: boolean;
   readonly labels: string[];
+  readonly problemType: ProblemType;
 
   /** Validates every field; `source` names the file in error messages. */
   constructor(fields: ModernBertConfigFields, source = 'ModernBERT config') {
@@ -131,6 +135,7 @@ export class ModernBertConfig implements ModernBertConfigFields, ClassifierConfi
     this.classifierActivation = fields.classifierActivation;
     this.tieWordEmbeddings = fields.tieWordEmbeddings;
     this.labels = [...fields.labels];
+    this.problemType = fields.problemType ?? SINGLE_LABEL;
     validate(this, source);
   }
 
@@ -156,8 +161,8 @@ export class ModernBertConfig implements ModernBertConfigFields, ClassifierConfi
     return type === 'full_attention' ? this.fullRopeTheta : this.slidingRopeTheta;
   }
 
-  withLabels(labels: readonly string[]): ModernBertConfig {
-    return new ModernBertConfig({ ...this.fields(), labels: [...labels] });
+  withLabels(labels: readonly string[], problemType = this.problemType): ModernBertConfig {
+    return new ModernBertConfig({ ...this.fields(), labels: [...labels], problemType });
   }
 
   fields(): ModernBertConfigFields {
@@ -195,6 +200,7 @@ export class ModernBertConfig implements ModernBertConfigFields, ClassifierConfi
       classifierActivation: this.classifierActivation,
       tieWordEmbeddings: this.tieWordEmbeddings,
       labels: [...this.labels],
+      problemType: this.problemType,
     };
   }
 
@@ -240,7 +246,7 @@ export class ModernBertConfig implements ModernBertConfigFields, ClassifierConfi
       num_attention_heads: this.numAttentionHeads,
       num_hidden_layers: this.numHiddenLayers,
       pad_token_id: this.padTokenId,
-      problem_type: 'single_label_classification',
+      problem_type: this.problemType,
       rope_parameters: {
         full_attention: { rope_theta: this.fullRopeTheta, rope_type: 'default' },
         sliding_attention: { rope_theta: this.slidingRopeTheta, rope_type: 'default' },

@@ -1,10 +1,9 @@
-import { UserError } from '../../errors.js';
 import { Dropout, Linear, Module, projection } from '../../nn/index.js';
-import { crossEntropy } from '../../tensor/ops/cross-entropy.js';
 import { maskedMean } from '../../tensor/ops/masked-mean.js';
 import { selectFirstToken } from '../../tensor/ops/select-first-token.js';
 import type { Rng } from '../../tensor/random.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
+import { classificationLoss } from '../common/classification-loss.js';
 import type { SequenceClassifier } from '../family.js';
 import type { ModernBertConfig } from './config.js';
 import { ModernBertPredictionHead } from './head.js';
@@ -52,14 +51,8 @@ export class ModernBertForSequenceClassification extends Module implements Seque
     return projection(this, 'classifier').forward(this.drop.forward(this.head.forward(pooled)));
   }
 
-  /** Mean cross-entropy of logits [B, numLabels] against label ids [B]; −100 is ignored. */
-  loss(logits: Tensor, labels: IntTensor): Tensor {
-    const n = this.config.numLabels;
-    for (const label of labels.data) {
-      if (label !== -100 && (label < 0 || label >= n)) {
-        throw new UserError(`Label id ${label} is outside the model's ${n} labels.`);
-      }
-    }
-    return crossEntropy(logits, labels);
+  /** The loss of config.problemType (classificationLoss): cross-entropy against ids [B], or BCE against targets [B, numLabels]. */
+  loss(logits: Tensor, labels: IntTensor | Tensor): Tensor {
+    return classificationLoss(logits, labels, this.config);
   }
 }

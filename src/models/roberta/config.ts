@@ -3,6 +3,7 @@ import { BertConfig } from '../bert/config.js';
 import { readInt, readNumber, readOptionalNumber } from '../common/config-fields.js';
 import { labelMapsJSON, labelsFor, readLabels } from '../common/labels.js';
 import type { ClassifierConfig } from '../family.js';
+import { readProblemType, SINGLE_LABEL, type ProblemType } from '../common/problem-type.js';
 
 /** The two model_type values of one architecture: XLM-RoBERTa is RoBERTa with another vocabulary. */
 export type RobertaModelType = 'roberta' | 'xlm-roberta';
@@ -33,6 +34,8 @@ export interface RobertaConfigFields {
   bosTokenId: number | null;
   eosTokenId: number | null;
   labels: string[];
+  /** config.json's problem_type; single-label when left out. */
+  problemType?: ProblemType;
 }
 
 /**
@@ -81,6 +84,7 @@ export class RobertaConfig implements RobertaConfigFields, ClassifierConfig {
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
   readonly labels: string[];
+  readonly problemType: ProblemType;
   /**
    * The same sizes as a BertConfig, for the BERT encoder modules this family reuses; building it
    * also checks every field the two families share.
@@ -107,6 +111,7 @@ export class RobertaConfig implements RobertaConfigFields, ClassifierConfig {
     this.bosTokenId = fields.bosTokenId;
     this.eosTokenId = fields.eosTokenId;
     this.labels = [...fields.labels];
+    this.problemType = fields.problemType ?? SINGLE_LABEL;
     if (this.modelType !== 'roberta' && this.modelType !== 'xlm-roberta') {
       throw new UserError(
         `${source}: model_type "${String(this.modelType)}" is not RoBERTa's; use "roberta" or "xlm-roberta".`,
@@ -138,8 +143,8 @@ export class RobertaConfig implements RobertaConfigFields, ClassifierConfig {
   }
 
   /** The same architecture with other labels (the classification head's size follows). */
-  withLabels(labels: readonly string[]): RobertaConfig {
-    return new RobertaConfig({ ...this.fields(), labels: [...labels] });
+  withLabels(labels: readonly string[], problemType = this.problemType): RobertaConfig {
+    return new RobertaConfig({ ...this.fields(), labels: [...labels], problemType });
   }
 
   fields(): RobertaConfigFields {
@@ -162,6 +167,7 @@ export class RobertaConfig implements RobertaConfigFields, ClassifierConfig {
       bosTokenId: this.bosTokenId,
       eosTokenId: this.eosTokenId,
       labels: [...this.labels],
+      problemType: this.problemType,
     };
   }
 
@@ -216,6 +222,7 @@ export class RobertaConfig implements RobertaConfigFields, ClassifierConfig {
         bosTokenId: optionalInt('bos_token_id'),
         eosTokenId: optionalInt('eos_token_id'),
         labels: readLabels(o, source),
+        problemType: readProblemType(o, source),
       },
       source,
     );
@@ -245,7 +252,7 @@ export class RobertaConfig implements RobertaConfigFields, ClassifierConfig {
       num_hidden_layers: this.numHiddenLayers,
       pad_token_id: this.padTokenId,
       position_embedding_type: 'absolute',
-      problem_type: 'single_label_classification',
+      problem_type: this.problemType,
       type_vocab_size: this.typeVocabSize,
       use_cache: true,
       vocab_size: this.vocabSize,

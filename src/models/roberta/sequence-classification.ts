@@ -48,7 +48,7 @@ export class RobertaForSequenceClassification extends Module implements Sequence
   }
 
   /** Mean cross-entropy of logits [B, numLabels] against label ids [B] (HF's single_label_classification); −100 is ignored. */
-  loss(logits: Tensor, labels: IntTensor): Tensor {
-    return classificationLoss(logits, labels, this.config.numLabels);
+  loss(logits: Tensor, labels: IntTensor | Tensor): Tensor {
+    return classificationLoss(logits, labels, this.config);
   }
 }

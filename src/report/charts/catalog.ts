@@ -73,15 +73,18 @@ export function chartCatalog(groups: RunGroup[], anchorMatches: AnchorMatch[] = 
       section: 'overview',
       spec: learningCurvesSpec(groups),
     },
-    ...groups.map((g): ChartFile => ({
-      file: `confusion_${g.id}.png`,
-      title: `Confusion matrix: ${g.label}`,
-      caption: `Confusion matrix of ${g.label} on the test split: rows are true classes, columns predicted ones; classes in the same order as in the per-class chart; the colour is the share of the row's examples, the number the count${
-        g.n > 1 ? ` summed over ${g.n} seeds` : ''
-      }. The diagonal holds the correct predictions.`,
-      section: 'confusion',
-      spec: confusionSpec(g, classes),
-    })),
+    // A multi-label model has no confusion matrix: a row's several labels have no one true class.
+    ...groups
+      .filter((g) => !g.multiLabel)
+      .map((g): ChartFile => ({
+        file: `confusion_${g.id}.png`,
+        title: `Confusion matrix: ${g.label}`,
+        caption: `Confusion matrix of ${g.label} on the test split: rows are true classes, columns predicted ones; classes in the same order as in the per-class chart; the colour is the share of the row's examples, the number the count${
+          g.n > 1 ? ` summed over ${g.n} seeds` : ''
+        }. The diagonal holds the correct predictions.`,
+        section: 'confusion',
+        spec: confusionSpec(g, classes),
+      })),
   ];
   if (anchorMatches.length > 0) {
     const ours = anchorMatches.some((m) => m.group.n > 1) ? 'circles; mean ± 1 sd over seeds' : 'circles';

@@ -37,6 +37,7 @@ test("missing fields take transformers' RobertaConfig defaults (BertConfig's siz
     bosTokenId: 0,
     eosTokenId: 2,
     labels: ['LABEL_0', 'LABEL_1'],
+    problemType: 'single_label_classification',
   });
   assert.equal(c.maxLength, 510);
   assert.equal(c.usesTokenTypes, false);

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { withFastKernels } from '../../helpers/fast-kernels.js';
+import { FAST_BACKENDS, withFastKernels } from '../../helpers/fast-kernels.js';
 import { checkForwardBackward, checkLora, familyGolden } from './family-golden.js';
 
 // The same model twice: mean pooling over the real tokens, and the [CLS] token's vector. Both have
@@ -14,9 +14,11 @@ for (const [name, fixture] of [
     checkForwardBackward(t, golden);
   });
 
-  test(`${name}: the same on WebAssembly, 2 threads`, async (t) => {
-    await withFastKernels(async () => checkForwardBackward(t, golden));
-  });
+  for (const { backend, label } of FAST_BACKENDS) {
+    test(`${name}: the same on ${label}, 2 threads`, async (t) => {
+      await withFastKernels(async () => checkForwardBackward(t, golden), backend);
+    });
+  }
 
   test(`${name}: PEFT's LoRA on the default targets (Wqkv), unmerged and merged`, (t) => {
     checkLora(t, golden);

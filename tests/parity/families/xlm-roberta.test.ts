@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { withFastKernels } from '../../helpers/fast-kernels.js';
+import { FAST_BACKENDS, withFastKernels } from '../../helpers/fast-kernels.js';
 import { checkForwardBackward, checkLora, familyGolden } from './family-golden.js';
 
 const golden = familyGolden('xlm-roberta');
@@ -8,9 +8,11 @@ test('XLM-RoBERTa: logits, loss and every gradient norm match transformers (refe
   checkForwardBackward(t, golden);
 });
 
-test('XLM-RoBERTa: the same on WebAssembly, 2 threads', async (t) => {
-  await withFastKernels(async () => checkForwardBackward(t, golden));
-});
+for (const { backend, label } of FAST_BACKENDS) {
+  test(`XLM-RoBERTa: the same on ${label}, 2 threads`, async (t) => {
+    await withFastKernels(async () => checkForwardBackward(t, golden), backend);
+  });
+}
 
 test("XLM-RoBERTa: PEFT's LoRA on the default targets, unmerged and merged", (t) => {
   checkLora(t, golden);

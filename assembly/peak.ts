@@ -1,0 +1,54 @@
+// The machine's ceiling for these kernels: a multiply-add loop on registers only (12 independent
+// chains, more than the add and multiply latencies × pipes of current cores), one task per thread.
+// `bench matmul` reports GEMM throughput as a fraction of it.
+
+import { argI, argP, claimTask, jobThreads } from './job';
+
+const CHAINS = 12;
+
+/** Job arguments: iterations, sink (one f32 per thread, so the loop's result is kept). Flops: 8·12 per iteration. */
+export function peakJob(job: usize): void {
+  const iterations = argI(job, 0);
+  const sink = argP(job, 1);
+  const tasks = jobThreads(job);
+  for (let t = claimTask(job); t < tasks; t = claimTask(job)) {
+    const m = f32x4.splat(0.9999999);
+    const a = f32x4.splat(1e-7);
+    let c0 = f32x4.splat(1.0);
+    let c1 = f32x4.splat(1.001);
+    let c2 = f32x4.splat(1.002);
+    let c3 = f32x4.splat(1.003);
+    let c4 = f32x4.splat(1.004);
+    let c5 = f32x4.splat(1.005);
+    let c6 = f32x4.splat(1.006);
+    let c7 = f32x4.splat(1.007);
+    let c8 = f32x4.splat(1.008);
+    let c9 = f32x4.splat(1.009);
+    let c10 = f32x4.splat(1.01);
+    let c11 = f32x4.splat(1.011);
+    for (let i = 0; i < iterations; i++) {
+      c0 = f32x4.add(f32x4.mul(c0, m), a);
+      c1 = f32x4.add(f32x4.mul(c1, m), a);
+      c2 = f32x4.add(f32x4.mul(c2, m), a);
+      c3 = f32x4.add(f32x4.mul(c3, m), a);
+      c4 = f32x4.add(f32x4.mul(c4, m), a);
+      c5 = f32x4.add(f32x4.mul(c5, m), a);
+      c6 = f32x4.add(f32x4.mul(c6, m), a);
+      c7 = f32x4.add(f32x4.mul(c7, m), a);
+      c8 = f32x4.add(f32x4.mul(c8, m), a);
+      c9 = f32x4.add(f32x4.mul(c9, m), a);
+      c10 = f32x4.add(f32x4.mul(c10, m), a);
+      c11 = f32x4.add(f32x4.mul(c11, m), a);
+    }
+    const s = f32x4.add(
+      f32x4.add(
+        f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
+        f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)),
+      ),
+      f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)),
+    );
+    store<f32>(sink + ((<usize>t) << 2), f32x4.extract_lane(s, 0));
+  }
+}
+
+export const PEAK_FLOPS_PER_ITERATION: i32 = 8 * CHAINS;

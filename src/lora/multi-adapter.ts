@@ -1,0 +1,110 @@
+import { UserError } from '../errors.js';
+import { Linear } from '../nn/linear.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { AdapterRouting } from './adapter-routing.js';
+import { loraLayers } from './inject.js';
+import { MultiAdapterLinear, type AdapterSlot } from './multi-adapter-linear.js';
+import { loraStateOf } from './state.js';
+import { parentOf, swapChild } from './swap.js';
+
+/** An adapter's weights by the path of the Linear each belongs to, ready to attach to a shared base. */
+export interface AdapterParts {
+  /** The low-rank updates: `path` names the adapted Linear. */
+  lora: { path: string; A: Tensor; B: Tensor; scaling: number }[];
+  /** The Linear layers of the adapter's modules_to_save copies (its classifier head, say). */
+  replaced: { path: string; weight: Tensor; bias: Tensor | null }[];
+}
+
+/**
+ * The parts of the adapter loaded into `model` (by loadPeftAdapter): each LoRA layer's factors and
+ * scale, and the Linear layers of its modules_to_save modules. A modules_to_save module that holds
+ * other weights (a LayerNorm, an embedding) is refused: only Linear layers can be switched per row.
+ */
+export function adapterPartsOf(model: Module): AdapterParts {
+  const state = loraStateOf(model);
+  if (!state) throw new Error('adapterPartsOf needs a model that carries a LoRA adapter.');
+  const lora = loraLayers(model).map(([path, layer]) => ({
+    path,
+    A: layer.lora_A.weight,
+    B: layer.lora_B.weight,
+    scaling: layer.scaling,
+  }));
+  const replaced: AdapterParts['replaced'] = [];
+  for (const path of state.modulesToSave) {
+    const module = model.getSubmodule(path);
+    if (!module) continue;
+    const covered = new Set<string>();
+    for (const [sub, m] of module.namedModules(path)) {
+      if (!(m instanceof Linear)) continue;
+      replaced.push({ path: sub, weight: m.weight, bias: m.bias });
+      covered.add(`${sub}.weight`).add(`${sub}.bias`);
+    }
+    const other = [...module.namedParameters(path)].find(([name]) => !covered.has(name));
+    if (other) {
+      throw new UserError(
+        `The adapter's modules_to_save module ${path} holds ${other[0]}, which is not part of a Linear layer; a server shares one base model between adapters and can switch only Linear layers per request.`,
+      );
+    }
+  }
+  return { lora, replaced };
+}
+
+/**
+ * Gives `model` the adapter `name`: every Linear it adapts or replaces becomes (or already is) a
+ * MultiAdapterLinear on `routing`, holding this adapter's part beside the others'. Every path is
+ * checked before anything changes, so a refused adapter leaves the model as it was.
+ */
+export function attachAdapter(
+  model: Module,
+  routing: AdapterRouting,
+  name: string,
+  parts: AdapterParts,
+): void {
+  const slots: [string, AdapterSlot][] = [
+    ...parts.lora.map(({ path, A, B, scaling }): [string, AdapterSlot] => [
+      path,
+      { kind: 'lora', A, B, scaling },
+    ]),
+    ...parts.replaced.map(({ path, weight, bias }): [string, AdapterSlot] => [
+      path,
+      { kind: 'replace', weight, bias },
+    ]),
+  ];
+  for (const [path] of slots) {
+    const layer = model.getSubmodule(path);
+    if (!(layer instanceof Linear) && !(layer instanceof MultiAdapterLinear)) {
+      throw new UserError(
+        `Adapter ${name} has weights for ${path}, which is not a Linear layer of the model.`,
+      );
+    }
+  }
+  for (const [path, slot] of slots) {
+    let layer = model.getSubmodule(path)!;
+    if (layer instanceof Linear) {
+      const wrapper = new MultiAdapterLinear(layer, routing);
+      wrapper.train(layer.training);
+      const { parent, name: child } = parentOf(model, path);
+      swapChild(parent, child, wrapper);
+      layer = wrapper;
+    }
+    (layer as MultiAdapterLinear).setAdapter(name, slot);
+  }
+}
+
+/** Takes the adapter `name` out of every layer; a layer left with no adapter is the plain Linear again. */
+export function detachAdapter(model: Module, name: string): void {
+  for (const [path, layer] of multiAdapterLayers(model)) {
+    layer.deleteAdapter(name);
+    if (layer.adapterNames().length > 0) continue;
+    const { parent, name: child } = parentOf(model, path);
+    swapChild(parent, child, layer.base_layer);
+  }
+}
+
+/** Every MultiAdapterLinear of the model with its path. */
+export function multiAdapterLayers(model: Module): [string, MultiAdapterLinear][] {
+  const found: [string, MultiAdapterLinear][] = [];
+  for (const [path, m] of model.namedModules()) if (m instanceof MultiAdapterLinear) found.push([path, m]);
+  return found;
+}
