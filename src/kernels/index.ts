@@ -5,7 +5,7 @@ import { createReferenceKernels } from './reference/index.js';
 import { createWasmKernels } from './wasm/index.js';
 import { kernelWasmBuilt } from './wasm/locate.js';
 import { createNativeKernels, NATIVE_ISAS, type NativeIsa } from './native/index.js';
-import { loadNativeAddon, nativeKernelsBuilt } from './native/addon.js';
+import { loadNativeAddon } from './native/addon.js';
 import { profiledKernels, profiler } from './profile.js';
 
 export type {
