@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
-import { allocWasmF32, createKernels, nativeKernelsBuilt, profiler } from '../../src/kernels/index.js';
+import { allocWasmF32, createKernels, profiler } from '../../src/kernels/index.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
 import type { GemmSpec } from '../../src/kernels/kernels.js';
 
