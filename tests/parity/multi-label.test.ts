@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { backward } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { computeMultiLabelMetrics } from '../../src/train/multi-label-metrics.js';
@@ -10,8 +10,7 @@ import { familyGolden, goldenBatch, goldenModel } from './families/family-golden
 
 /**
  * Multi-label parity with transformers and scikit-learn: tests/fixtures/multilabel/golden.json, made by
- * scripts/device/make_multilabel_golden.py on the GPU machine from the BERT family fixture. Until that
- * file is committed these tests say so and skip; they never pass without it.
+ * scripts/device/make_multilabel_golden.py on the GPU machine from the BERT family fixture.
  */
 interface MultiLabelGolden {
   meta: { commit: string | null; transformers: string; sklearn: string };
@@ -28,9 +27,6 @@ interface MultiLabelGolden {
 }
 
 const GOLDEN = new URL('../fixtures/multilabel/golden.json', import.meta.url).pathname;
-const skip = existsSync(GOLDEN)
-  ? false
-  : 'tests/fixtures/multilabel/golden.json is not made yet: run scripts/device/make_multilabel_golden.py on the GPU machine';
 const golden = (): MultiLabelGolden => JSON.parse(readFileSync(GOLDEN, 'utf8')) as MultiLabelGolden;
 
 function checkLoss(g: MultiLabelGolden): string {
@@ -67,19 +63,15 @@ function checkLoss(g: MultiLabelGolden): string {
   return `logits |Δ| ${logitsError.toExponential(2)}, loss |Δ| ${lossError.toExponential(2)}, worst gradient-norm relative error ${worst.toExponential(2)}`;
 }
 
-test(
-  "BCE loss and gradient norms of a multi-label BERT match transformers' (reference kernels)",
-  { skip },
-  (t) => {
-    t.diagnostic(checkLoss(golden()));
-  },
-);
+test("BCE loss and gradient norms of a multi-label BERT match transformers' (reference kernels)", (t) => {
+  t.diagnostic(checkLoss(golden()));
+});
 
-test('the same on WebAssembly, 2 threads', { skip }, async (t) => {
+test('the same on WebAssembly, 2 threads', async (t) => {
   await withFastKernels(async () => t.diagnostic(checkLoss(golden())));
 });
 
-test("multi-label metrics equal scikit-learn's (zero_division=0)", { skip }, () => {
+test("multi-label metrics equal scikit-learn's (zero_division=0)", () => {
   for (const [name, c] of Object.entries(golden().metrics)) {
     const labels = c.truth[0]!.map((_, j) => `L${j}`);
     const m = computeMultiLabelMetrics(c.truth.flat(), c.predicted.flat(), labels, 0.5);
