@@ -43,7 +43,13 @@ export function argF(job: usize, i: usize): f32 {
 
 /** The next unclaimed task number; numbers at or past the task count mean "no more work". */
 export function claimTask(job: usize): i32 {
-  return atomic.add<i32>(job + (SLOT_NEXT_TASK << 2), 1);
+  const counter = job + (SLOT_NEXT_TASK << 2);
+  // The single-thread build (no threads feature, for pages without SharedArrayBuffer) has no atomics
+  // and needs none: its one thread claims every task in order. The branch not taken is not compiled.
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counter, 1);
+  const task = load<i32>(counter);
+  store<i32>(counter, task + 1);
+  return task;
 }
 
 /** Splits `total` items into chunks of at least `minChunk` (a multiple of `align`), about four per thread. */

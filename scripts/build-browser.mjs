@@ -1,5 +1,6 @@
 // Builds the browser side of LoRA Lab with esbuild: the library bundle `lora-lab/browser`
-// (dist/browser/), the web app (dist/web/) and the browser benchmark's page (dist/bench-browser/), each beside the kernel worker and build/kernels.wasm,
+// (dist/browser/), the web app (dist/web/) and the browser benchmark's page (dist/bench-browser/), each beside the kernel worker and the two kernel
+// modules (build/kernels.wasm for threads, build/kernels-single.wasm for a page without SharedArrayBuffer),
 // which the bundles fetch relative to themselves. Run by `npm run build:browser` (part of `npm run
 // build`, which `npm ci` reaches through `prepare`), after build:wasm.
 //
@@ -14,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const wasm = join(root, 'build', 'kernels.wasm');
+const wasmFiles = ['kernels.wasm', 'kernels-single.wasm'];
 
 /** A relative import of `X.js` (or `X.ts`) whose `X.browser.ts` exists resolves to the twin. */
 const browserTwins = {
@@ -52,16 +53,20 @@ async function buildFolder(folder, entryPoints, staticFiles) {
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp, { recursive: true });
   await build({ ...common, entryPoints, outdir: temp, entryNames: '[name]' });
-  copyFileSync(wasm, join(temp, 'kernels.wasm'));
+  for (const file of wasmFiles) copyFileSync(join(root, 'build', file), join(temp, file));
   for (const file of staticFiles) copyFileSync(join(root, file), join(temp, file.split('/').pop()));
   rmSync(out, { recursive: true, force: true });
   renameSync(temp, out);
   return out;
 }
 
-if (!existsSync(wasm)) {
-  process.stderr.write(`The WebAssembly kernels are not built (${wasm}); run "npm run build:wasm" first.\n`);
-  process.exit(1);
+for (const file of wasmFiles) {
+  if (!existsSync(join(root, 'build', file))) {
+    process.stderr.write(
+      `The WebAssembly kernels are not built (build/${file}); run "npm run build:wasm" first.\n`,
+    );
+    process.exit(1);
+  }
 }
 const kernelWorker = { out: 'kernel-worker', in: join(root, 'src/kernels/wasm/web-worker.mjs') };
 const library = await buildFolder(
@@ -92,7 +97,8 @@ await buildFolder(
 const gzipped = (file) => gzipSync(readFileSync(join(library, file)), { level: 9 }).length;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const js = gzipped('lora-lab.js') + gzipped('kernel-worker.js');
-const kernels = gzipped('kernels.wasm');
+// A page fetches one of the two modules, never both.
+const [threads, single] = wasmFiles.map(gzipped);
 console.log(
-  `Built dist/browser (lora-lab/browser: ${kib(js)} of JavaScript and ${kib(kernels)} of WebAssembly, gzipped) and dist/web`,
+  `Built dist/browser (lora-lab/browser: ${kib(js)} of JavaScript and ${kib(threads)} of WebAssembly, or ${kib(single)} single-threaded, gzipped) and dist/web`,
 );

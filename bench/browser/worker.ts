@@ -19,8 +19,11 @@ scope.addEventListener('message', async ({ data }) => {
   try {
     const config = namedShapeConfig(data.model);
     if (!config) throw new Error(`The browser benchmark knows the named shapes only, not ${data.model}.`);
-    const { kernels, isolated } = await createWebKernels({ threads: data.threads });
-    if (!isolated) throw new Error('The benchmark page is not cross-origin isolated.');
+    const { kernels, kind, failure } = await createWebKernels({ threads: data.threads });
+    if (kind !== 'wasm-threads') {
+      kernels.dispose();
+      throw new Error(failure ?? 'The benchmark page is not cross-origin isolated.');
+    }
     const previous = useKernels(kernels);
     try {
       scope.postMessage({ ok: true, result: benchSteps(config, data) });

@@ -8,23 +8,45 @@ interface WebGlobals {
   navigator?: { hardwareConcurrency?: number };
 }
 
+/**
+ * Which kernels a page or worker got: the WebAssembly ones on shared memory (`wasm-threads`), the
+ * single-thread WebAssembly module (`wasm-single`), or, where WebAssembly failed to start, the
+ * JavaScript reference kernels.
+ */
+export type WebKernelsKind = 'wasm-threads' | 'wasm-single' | 'reference';
+
 export interface WebKernels {
   kernels: Kernels;
+  kind: WebKernelsKind;
   /** Whether SharedArrayBuffer is there (a cross-origin isolated page): without it, one thread. */
   isolated: boolean;
+  /** Why the WebAssembly kernels did not start, when `kind` is `reference`. */
+  failure?: string;
 }
 
 /**
  * The kernels for a page or a Web Worker (the browser build's counterpart of createKernels, which reads
  * the environment and the cores of a Node process): the WebAssembly kernels on `threads` threads (by
  * default every core the browser reports) where the page is cross-origin isolated, since their threads
- * share one SharedArrayBuffer memory; otherwise the reference kernels on one thread.
+ * share one SharedArrayBuffer memory; otherwise the single-thread WebAssembly module on one thread.
  */
 export async function createWebKernels(options: { threads?: number } = {}): Promise<WebKernels> {
   const web = globalThis as WebGlobals;
   const isolated = typeof SharedArrayBuffer !== 'undefined' && web.crossOriginIsolated !== false;
-  if (!isolated) return { kernels: createReferenceKernels(), isolated };
-  const cores = web.navigator?.hardwareConcurrency ?? 1;
-  const threads = Math.max(1, Math.min(options.threads ?? cores, 256));
-  return { kernels: await createWasmKernels({ threads }), isolated };
+  try {
+    if (!isolated) {
+      return {
+        kernels: await createWasmKernels({ threads: 1, module: 'single' }),
+        kind: 'wasm-single',
+        isolated,
+      };
+    }
+    const cores = web.navigator?.hardwareConcurrency ?? 1;
+    const threads = Math.max(1, Math.min(options.threads ?? cores, 256));
+    return { kernels: await createWasmKernels({ threads }), kind: 'wasm-threads', isolated };
+  } catch (error) {
+    // A browser without WebAssembly SIMD, or a module that could not be fetched: slower, still right.
+    const failure = error instanceof Error ? error.message : String(error);
+    return { kernels: createReferenceKernels(), kind: 'reference', isolated, failure };
+  }
 }

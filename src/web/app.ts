@@ -447,16 +447,22 @@ async function start(): Promise<void> {
     return;
   }
   const engine = $('engine');
-  if (hello.isolated) {
-    engine.textContent = `Engine: WebAssembly kernels on ${hello.threads} thread${hello.threads === 1 ? '' : 's'}.`;
-  } else {
-    engine.textContent =
-      'This page is not cross-origin isolated, so its kernels cannot share memory between threads: training runs on one thread (serve it with lora-lab web for several).';
-    engine.classList.add('warning');
-  }
+  engine.textContent = engineText(hello);
+  if (hello.kernels !== 'wasm-threads') engine.classList.add('warning');
+  engine.dataset.kernels = hello.kernels;
   engine.dataset.threads = String(hello.threads);
   await offerResume(hello.saved);
   refreshButtons();
+}
+
+/** What the engine runs on, in one sentence, and how to get more where the page is held back. */
+function engineText(hello: Hello): string {
+  const threads = `${hello.threads} thread${hello.threads === 1 ? '' : 's'}`;
+  if (hello.kernels === 'reference') {
+    return `The WebAssembly kernels did not start (${hello.kernelsFailure ?? 'no reason given'}), so training runs on the slower JavaScript kernels on one thread.`;
+  }
+  if (hello.isolated) return `Engine: WebAssembly kernels on ${threads}.`;
+  return 'This page is not cross-origin isolated, so its kernels cannot share memory between threads: training runs on the WebAssembly kernels on one thread (serve it with lora-lab web for several).';
 }
 
 void start();

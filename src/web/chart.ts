@@ -51,6 +51,8 @@ export function drawChart(svg: SVGSVGElement, data: ChartData): void {
       stroke: '#c2410c',
       'stroke-width': 1.5,
       class: 'loss-line',
+      // The losses themselves, unrounded, for whatever reads the page (the browser tests compare runs).
+      'data-losses': data.loss.map(([, l]) => String(l)).join(' '),
     });
   }
   if (data.f1.length > 0) {

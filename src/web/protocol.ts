@@ -1,3 +1,4 @@
+import type { WebKernelsKind } from '../kernels/web-kernels.js';
 import type { TrainProgress } from '../train/trainer.js';
 import type { EpochRecord, Metrics } from '../train/results.js';
 
@@ -43,6 +44,10 @@ export type Request =
 export interface Hello {
   threads: number;
   isolated: boolean;
+  /** The kernels training runs on (web-kernels.ts). */
+  kernels: WebKernelsKind;
+  /** Why the WebAssembly kernels did not start, when `kernels` is `reference`. */
+  kernelsFailure?: string;
   /** A run stopped (or cut off by a reload) that can be resumed. */
   saved: SavedRunSummary | null;
 }

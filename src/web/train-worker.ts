@@ -4,7 +4,7 @@ import { labelledRows } from '../data/readers/labelled-rows.js';
 import { readTableBytes } from '../data/readers/table-bytes.js';
 import type { Table } from '../data/readers/table-format.js';
 import { useKernels } from '../kernels/active.js';
-import { createWebKernels } from '../kernels/web-kernels.js';
+import { createWebKernels, type WebKernelsKind } from '../kernels/web-kernels.js';
 import { familyOf } from '../models/registry.js';
 import { countParameters } from '../nn/module.js';
 import { Rng } from '../tensor/random.js';
@@ -39,16 +39,29 @@ const scope = self as unknown as WorkerScope;
 const state: {
   threads: number;
   isolated: boolean;
+  kernels: WebKernelsKind;
+  kernelsFailure: string | undefined;
   model: { choice: ModelChoice; files: ModelFiles } | null;
   data: { name: string; bytes: ArrayBuffer; table: Table } | null;
   run: PreparedRun | null;
   stop: AbortController | null;
-} = { threads: 1, isolated: false, model: null, data: null, run: null, stop: null };
+} = {
+  threads: 1,
+  isolated: false,
+  kernels: 'reference',
+  kernelsFailure: undefined,
+  model: null,
+  data: null,
+  run: null,
+  stop: null,
+};
 
-const kernelsReady = createWebKernels().then(({ kernels, isolated }) => {
+const kernelsReady = createWebKernels().then(({ kernels, kind, isolated, failure }) => {
   useKernels(kernels);
   state.threads = kernels.threads;
   state.isolated = isolated;
+  state.kernels = kind;
+  state.kernelsFailure = failure;
 });
 
 function send(event: TrainEvent): void {
@@ -63,6 +76,8 @@ const handlers: { [K in Request['type']]: (request: Extract<Request, { type: K }
       return {
         threads: state.threads,
         isolated: state.isolated,
+        kernels: state.kernels,
+        kernelsFailure: state.kernelsFailure,
         saved:
           saved && saved.checkpoint
             ? {

@@ -146,20 +146,3 @@ test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, downloa
     rmSync(work, { recursive: true, force: true });
   }
 });
-
-test('in Chromium: a page served without cross-origin isolation says so and trains on one thread', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir), { isolation: false });
-  if (!session) return;
-  try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(session.server.url);
-    await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
-    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
-    assert.equal(await page.getAttribute('#engine', 'data-threads'), '1');
-    assert.match((await page.textContent('#engine'))!, /not cross-origin isolated.*one thread/);
-  } finally {
-    await session.close();
-  }
-});

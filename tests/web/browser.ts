@@ -91,3 +91,19 @@ export async function chartLossHeights(page: Page): Promise<number[]> {
     .filter(Boolean)
     .map((point) => Number(point.split(',')[1]));
 }
+
+/** The loss of every step as the page's chart holds them (unrounded). */
+export async function chartLosses(page: Page): Promise<number[]> {
+  const values = (await page.getAttribute('#chart .loss-line', 'data-losses')) ?? '';
+  return values.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Waits until the page's worker has said which kernels it runs on; returns its engine line's data. */
+export async function engineOf(page: Page): Promise<{ kernels: string; threads: number; text: string }> {
+  await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
+  return page.$eval('#engine', (e) => ({
+    kernels: (e as HTMLElement).dataset.kernels ?? '',
+    threads: Number((e as HTMLElement).dataset.threads),
+    text: e.textContent ?? '',
+  }));
+}

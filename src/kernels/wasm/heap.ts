@@ -68,7 +68,11 @@ export class WasmHeap {
     return this.buffers.has(array.buffer);
   }
 
-  /** Grows the memory so that addresses below `end` exist. Shared memory never detaches old views. */
+  /**
+   * Grows the memory so that addresses below `end` exist. Shared memory never detaches old views; an
+   * ordinary one (the single-thread module's) does, which is why WasmKernels hands out no views on it
+   * that outlive a kernel call.
+   */
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;

@@ -12,6 +12,7 @@ import { profiler } from '../profile.js';
 import { WasmHeap, MAX_PAGES } from './heap.js';
 import { JobWriter } from './job.js';
 import { loadKernelModule } from './locate.js';
+import type { KernelModuleKind } from './module-kind.js';
 import { ThreadPool } from './pool.js';
 import { createReferenceKernels } from '../reference/index.js';
 import { WebAssemblyApi } from './wasm-api.js';
@@ -73,6 +74,11 @@ const C_LAYOUT: Record<GemmLayout['cLayout'], number> = { disjoint: 0, sum: 1, o
 export interface WasmKernelOptions {
   threads: number;
   /**
+   * `single`: the module built without threads, over an ordinary memory, for one thread where
+   * SharedArrayBuffer is unavailable (a page that is not cross-origin isolated). Default `threads`.
+   */
+  module?: KernelModuleKind;
+  /**
    * Jobs estimated below this many nanoseconds on one thread stay on the main thread (default
    * 40 µs). Tests set 0 to send every job through the workers.
    */
@@ -105,6 +111,11 @@ export class WasmKernels implements Kernels {
   >;
   private readonly ref = createReferenceKernels();
   private readonly parallelMinNs: number;
+  /**
+   * Whether arrays may live in wasm memory beyond one kernel call: only a shared memory keeps its
+   * views when it grows. Over the single-thread module's ordinary memory every operand is staged.
+   */
+  readonly inPlace: boolean;
   private disposed = false;
 
   constructor(heap: WasmHeap, pool: ThreadPool, exports: KernelModuleExports, parallelMinNs: number) {
@@ -113,7 +124,9 @@ export class WasmKernels implements Kernels {
     this.pool = pool;
     this.exports = exports;
     this.threads = pool.threads;
-    this.job = new JobWriter(heap.memory.buffer, heap.jobPtr);
+    this.job = new JobWriter(heap.memory, heap.jobPtr);
+    this.inPlace =
+      typeof SharedArrayBuffer !== 'undefined' && heap.memory.buffer instanceof SharedArrayBuffer;
     this.op = {
       gemm: exports.OP_GEMM.value,
       gelu: exports.OP_GELU.value,
@@ -134,7 +147,7 @@ export class WasmKernels implements Kernels {
 
   /** A zeroed array inside wasm memory: kernels read and write it in place, without copies. */
   allocF32(n: number): Float32Array {
-    return this.heap.allocF32(n);
+    return this.inPlace ? this.heap.allocF32(n) : new Float32Array(n);
   }
 
   /**
@@ -155,13 +168,14 @@ export class WasmKernels implements Kernels {
   }
 
   allocCollectedF32(n: number): Float32Array {
+    if (!this.inPlace) return new Float32Array(n);
     const view = this.heap.allocF32(n);
     this.collected.register(view, { ptr: view.byteOffset, n });
     return view;
   }
 
   borrowFloats = (n: number, zero: boolean): Float32Array | null => {
-    if (this.disposed) return null;
+    if (this.disposed || !this.inPlace) return null;
     try {
       return this.heap.allocF32(n, zero);
     } catch (e) {
@@ -631,8 +645,12 @@ export class WasmKernels implements Kernels {
 
 /** The fast backend: WebAssembly SIMD kernels on `threads` threads (the caller's thread is one of them). */
 export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKernels> {
-  const module = await loadKernelModule();
-  const memory = new WebAssemblyApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+  const kind = opts.module ?? 'threads';
+  if (kind === 'single' && opts.threads !== 1) {
+    throw new RangeError(`The single-thread kernel module runs on one thread, not ${opts.threads}.`);
+  }
+  const module = await loadKernelModule(kind);
+  const memory = new WebAssemblyApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: kind === 'threads' });
   const instance = await WebAssemblyApi.instantiate(module, {
     env: {
       memory,

@@ -1,3 +1,4 @@
+import { KERNEL_MODULE_FILES, type KernelModuleKind } from './module-kind.js';
 import { WebAssemblyApi, type WasmModule } from './wasm-api.js';
 
 // The browser build's twin of locate.ts: the kernels and the worker script are files beside the
@@ -22,21 +23,23 @@ export function workerScriptPath(): string {
   return beside('kernel-worker.js');
 }
 
-let compiled: Promise<WasmModule> | null = null;
+const compiled = new Map<KernelModuleKind, Promise<WasmModule>>();
 
-/** Fetches and compiles kernels.wasm once per page or worker. */
-export function loadKernelModule(): Promise<WasmModule> {
-  if (!compiled) {
-    const url = beside('kernels.wasm');
-    compiled = fetch(url).then(async (response) => {
+/** Fetches and compiles a kernel module once per page or worker. */
+export function loadKernelModule(kind: KernelModuleKind = 'threads'): Promise<WasmModule> {
+  let module = compiled.get(kind);
+  if (!module) {
+    const url = beside(KERNEL_MODULE_FILES[kind]);
+    module = fetch(url).then(async (response) => {
       if (!response.ok)
         throw new Error(
           `The WebAssembly kernels could not be fetched from ${url} (HTTP ${response.status}).`,
         );
       return WebAssemblyApi.compile(new Uint8Array(await response.arrayBuffer()));
     });
+    compiled.set(kind, module);
     // A failed fetch may be retried by the next call.
-    compiled.catch(() => (compiled = null));
+    module.catch(() => compiled.delete(kind));
   }
-  return compiled;
+  return module;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KERNEL_MODULE_FILES, type KernelModuleKind } from './module-kind.js';
 import { WebAssemblyApi, type WasmModule } from './wasm-api.js';
 
 /**
@@ -17,12 +18,12 @@ export function packageRoot(): string {
   }
 }
 
-function kernelWasmPath(): string {
-  return join(packageRoot(), 'build', 'kernels.wasm');
+function kernelWasmPath(kind: KernelModuleKind): string {
+  return join(packageRoot(), 'build', KERNEL_MODULE_FILES[kind]);
 }
 
 export function kernelWasmBuilt(): boolean {
-  return existsSync(kernelWasmPath());
+  return existsSync(kernelWasmPath('threads'));
 }
 
 /**
@@ -35,18 +36,20 @@ export function workerScriptPath(): string {
   return join(packageRoot(), 'src', 'kernels', 'wasm', 'worker.mjs');
 }
 
-let compiled: Promise<WasmModule> | null = null;
+const compiled = new Map<KernelModuleKind, Promise<WasmModule>>();
 
-/** Compiles build/kernels.wasm once per process; every backend and worker instantiates this module. */
-export function loadKernelModule(): Promise<WasmModule> {
-  if (!compiled) {
-    const path = kernelWasmPath();
+/** Compiles a kernel module once per process; every backend and worker instantiates it. */
+export function loadKernelModule(kind: KernelModuleKind = 'threads'): Promise<WasmModule> {
+  let module = compiled.get(kind);
+  if (!module) {
+    const path = kernelWasmPath(kind);
     if (!existsSync(path)) {
       return Promise.reject(
         new Error(`The WebAssembly kernels are not built (${path} is missing); run "npm run build:wasm".`),
       );
     }
-    compiled = WebAssemblyApi.compile(readFileSync(path));
+    module = WebAssemblyApi.compile(readFileSync(path));
+    compiled.set(kind, module);
   }
-  return compiled;
+  return module;
 }

@@ -117,6 +117,9 @@ export class ThreadPool {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    // With no workers the control block is never read, and over an unshared memory its view may
+    // have been detached by a grow.
+    if (this.workers.length === 0) return;
     Atomics.store(this.control, CONTROL.quit, 1);
     Atomics.add(this.control, CONTROL.generation, 1);
     Atomics.notify(this.control, CONTROL.generation);

@@ -5,7 +5,8 @@
  */
 
 export interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
+  /** Shared for the threads module; an ordinary buffer, replaced (detached) by every grow, for the single one. */
+  readonly buffer: SharedArrayBuffer | ArrayBuffer;
   grow(pages: number): number;
 }
 
