@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { loadClassifier, predictTexts } from '../../src/experiments/classifier.js';
 import { ZipArchive } from '../../src/io/zip.js';
 import { requireShared } from '../helpers/shared.js';
-import { chartLossHeights, openWebSession, screenshot, separableCsv } from './browser.js';
+import { chartLossHeights, openWebSession, screenshot, separableCsv, writeArtifacts } from './browser.js';
 
 const TEXTS = [
   'my card was charged twice this month',
@@ -136,6 +136,22 @@ test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, downloa
         );
       }
     }
+
+    // For the check with PEFT itself (scripts/device/check_browser_adapter.py), on request.
+    writeArtifacts({
+      'adapter.zip': readFileSync(zipPath),
+      'page_logits.json': JSON.stringify(
+        {
+          texts: TEXTS,
+          labels: loaded.labels,
+          max_len: 128,
+          logits: shown,
+          node_logits: predictions.map((p) => p.logits),
+        },
+        null,
+        1,
+      ),
+    });
 
     // A narrow window keeps every step usable.
     await page.setViewportSize({ width: 420, height: 900 });

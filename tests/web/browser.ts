@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startWebServer, type WebServer } from '../../src/cli/web-server.js';
+import { writeFileAtomic } from '../../src/io/atomic-write.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 
 /** Debian's chromium; `.ci/run` installs it when it is missing. */
@@ -106,4 +107,15 @@ export async function engineOf(page: Page): Promise<{ kernels: string; threads: 
     threads: Number((e as HTMLElement).dataset.threads),
     text: e.textContent ?? '',
   }));
+}
+
+/**
+ * Writes files into the folder named by LORA_LAB_WEB_ARTIFACTS (made if missing), for checks outside
+ * this machine's Node (PEFT loading the downloaded adapter); nothing when it is unset.
+ */
+export function writeArtifacts(files: Record<string, Uint8Array | string>): void {
+  const folder = process.env.LORA_LAB_WEB_ARTIFACTS;
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  for (const [name, contents] of Object.entries(files)) writeFileAtomic(join(folder, name), contents);
 }
