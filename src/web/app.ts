@@ -3,6 +3,7 @@ import { drawChart, type ChartData } from './chart.js';
 import type {
   FinishedRun,
   Hello,
+  LabelColumns,
   ModelChoice,
   Replies,
   Request,
@@ -70,6 +71,13 @@ function refreshButtons(): void {
     '#model-step input, #model-step button, #data-step input, #data-step select, #settings input',
   ))
     element.disabled = page.training;
+  refreshSeparator();
+}
+
+/** The label separator means something only for multi-label data. */
+function refreshSeparator(): void {
+  ($('label-separator') as HTMLInputElement).disabled =
+    page.training || !($('multi-label') as HTMLInputElement).checked;
 }
 
 // ---- 1. Base model
@@ -113,6 +121,7 @@ async function readData(file: File): Promise<void> {
   refreshButtons();
   showStatus('data-status', `Reading ${file.name}…`);
   $('columns').hidden = true;
+  $('label-kind').hidden = true;
   $('class-counts').hidden = true;
   try {
     const data = await call({ type: 'read-data', name: file.name, bytes: await file.arrayBuffer() });
@@ -124,6 +133,7 @@ async function readData(file: File): Promise<void> {
       data.label ?? data.columns[Math.min(1, data.columns.length - 1)]!,
     );
     $('columns').hidden = false;
+    $('label-kind').hidden = false;
     await showClasses();
   } catch (error) {
     showStatus('data-status', (error as Error).message, true);
@@ -136,12 +146,21 @@ function fillSelect(id: string, options: readonly string[], chosen: string): voi
   select.replaceChildren(...options.map((name) => new Option(name, name, false, name === chosen)));
 }
 
+/** The chosen columns and how the label column is read. */
+function labelColumns(): LabelColumns {
+  const multiLabel = ($('multi-label') as HTMLInputElement).checked;
+  return {
+    textColumn: ($('text-column') as HTMLSelectElement).value,
+    labelColumn: ($('label-column') as HTMLSelectElement).value,
+    ...(multiLabel ? { multiLabel, labelSeparator: ($('label-separator') as HTMLInputElement).value } : {}),
+  };
+}
+
 async function showClasses(): Promise<void> {
-  const textColumn = ($('text-column') as HTMLSelectElement).value;
-  const labelColumn = ($('label-column') as HTMLSelectElement).value;
+  const columns = labelColumns();
   page.data = false;
   try {
-    const classes = await call({ type: 'classes', textColumn, labelColumn });
+    const classes = await call({ type: 'classes', columns });
     const body = $('class-counts').querySelector('tbody')!;
     const most = Math.max(1, ...classes.counts.map(([, n]) => n));
     body.replaceChildren(
@@ -152,12 +171,22 @@ async function showClasses(): Promise<void> {
       }),
     );
     $('class-counts').hidden = false;
+    $('class-counts-caption').textContent = columns.multiLabel
+      ? 'Labels in the chosen label column (rows that carry each)'
+      : 'Classes in the chosen label column';
     const skipped = classes.skipped > 0 ? `; ${classes.skipped} rows without text or label are left out` : '';
+    const kinds = columns.multiLabel ? 'labels' : 'classes';
     const few =
-      classes.counts.length < 2 ? ' A classifier needs at least two classes: pick another label column.' : '';
+      classes.counts.length < 2
+        ? ` A classifier needs at least two ${kinds}: pick another label column.`
+        : '';
+    const perRow =
+      classes.labelsPerRow !== undefined
+        ? `, ${classes.labelsPerRow.toFixed(2)} labels a row on average`
+        : '';
     showStatus(
       'data-status',
-      `${classes.rows} labelled rows in ${classes.counts.length} classes${skipped}.${few}`,
+      `${classes.rows} labelled rows in ${classes.counts.length} ${kinds}${perRow}${skipped}.${few}`,
       few !== '',
     );
     page.data = classes.counts.length >= 2;
@@ -186,6 +215,11 @@ drop.addEventListener('drop', (event) => {
 });
 $('text-column').addEventListener('change', () => void showClasses());
 $('label-column').addEventListener('change', () => void showClasses());
+$('multi-label').addEventListener('change', () => {
+  refreshSeparator();
+  void showClasses();
+});
+$('label-separator').addEventListener('change', () => void showClasses());
 
 // ---- 3. Settings
 
@@ -195,6 +229,11 @@ function fillSettings(settings: Partial<RunSettings>): void {
     if (value !== undefined) ($(id) as HTMLInputElement).value = String(value);
   }
   if (settings.targets) ($('targets') as HTMLInputElement).value = settings.targets.join(', ');
+  if ('textColumn' in settings) {
+    ($('multi-label') as HTMLInputElement).checked = settings.multiLabel === true;
+    ($('label-separator') as HTMLInputElement).value = settings.labelSeparator ?? ',';
+    refreshSeparator();
+  }
 }
 
 function readSettings(): RunSettings | null {
@@ -208,9 +247,7 @@ function readSettings(): RunSettings | null {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  settings.textColumn = ($('text-column') as HTMLSelectElement).value;
-  settings.labelColumn = ($('label-column') as HTMLSelectElement).value;
-  return settings;
+  return { ...settings, ...labelColumns() };
 }
 
 fillSettings(defaultSettings());
@@ -332,12 +369,19 @@ async function offerResume(saved?: SavedRunSummary | null): Promise<void> {
 function showResults(run: FinishedRun): void {
   const m: Metrics = run.test;
   const metrics = $('metrics');
+  const shown: [string, number][] = m.multi_label
+    ? [
+        ['Subset accuracy', m.multi_label.subset_accuracy],
+        ['F1 (micro)', m.multi_label.f1_micro],
+        ['F1 (macro)', m.f1_macro],
+      ]
+    : [
+        ['Accuracy', m.accuracy],
+        ['F1 (weighted)', m.f1_weighted],
+        ['F1 (macro)', m.f1_macro],
+      ];
   metrics.replaceChildren(
-    ...[
-      ['Accuracy', m.accuracy],
-      ['F1 (weighted)', m.f1_weighted],
-      ['F1 (macro)', m.f1_macro],
-    ].map(([name, value]) => {
+    ...shown.map(([name, value]) => {
       const box = document.createElement('div');
       const dt = document.createElement('dt');
       dt.textContent = String(name);
@@ -355,6 +399,8 @@ function showResults(run: FinishedRun): void {
     }),
   );
   const confusion = $('confusion');
+  // A row with several labels has no one true class to tally against one prediction.
+  confusion.hidden = m.multi_label !== undefined;
   const head = document.createElement('tr');
   head.append(cell('th', 'True \\ predicted'), ...m.labels.map((label) => cell('th', label, 'col')));
   confusion.querySelector('thead')!.replaceChildren(head);
@@ -396,19 +442,28 @@ $('try-form').addEventListener('submit', async (event) => {
   if (texts.length === 0) return;
   const table = $('predictions');
   try {
-    const { labels, rows } = await call({ type: 'predict', texts });
+    const { labels, multiLabel, rows } = await call({ type: 'predict', texts });
     const head = document.createElement('tr');
     head.append(
       cell('th', 'Text', 'col'),
-      cell('th', 'Predicted', 'col'),
-      cell('th', 'Probability', 'col'),
+      // A multi-label classifier gives a set: every label whose own probability reaches 0.5.
+      ...(multiLabel
+        ? [cell('th', 'Labels', 'col'), cell('th', 'Probabilities', 'col')]
+        : [cell('th', 'Predicted', 'col'), cell('th', 'Probability', 'col')]),
       ...labels.map((label) => cell('th', `logit ${label}`, 'col')),
     );
     table.querySelector('thead')!.replaceChildren(head);
     table.querySelector('tbody')!.replaceChildren(
       ...rows.map((r) => {
-        const best = r.probs[labels.indexOf(r.label)]!;
-        const tr = row([r.text, r.label, best.toFixed(3), ...r.logits.map((v) => v.toFixed(6))]);
+        const logits = r.logits.map((v) => v.toFixed(6));
+        const tr = multiLabel
+          ? row([
+              r.text,
+              r.labels!.length > 0 ? r.labels!.join(', ') : 'none',
+              r.labels!.map((label) => r.probs[labels.indexOf(label)]!.toFixed(3)).join(', '),
+              ...logits,
+            ])
+          : row([r.text, r.label, r.probs[labels.indexOf(r.label)]!.toFixed(3), ...logits]);
         tr.className = 'prediction';
         return tr;
       }),

@@ -12,6 +12,10 @@ export type ModelChoice = { kind: 'url'; url: string } | { kind: 'files'; files:
 export interface RunSettings {
   textColumn: string;
   labelColumn: string;
+  /** The label column holds sets of labels (JSON arrays, or text split at `labelSeparator`). Absent: single-label. */
+  multiLabel?: boolean;
+  /** Splits a multi-label cell such as "billing|fraud"; the CLI's default is ",". */
+  labelSeparator?: string;
   r: number;
   alpha: number;
   dropout: number;
@@ -29,11 +33,14 @@ export interface RunSettings {
   saveSteps: number;
 }
 
+/** The columns a data file is read with, and how its labels are read. */
+export type LabelColumns = Pick<RunSettings, 'textColumn' | 'labelColumn' | 'multiLabel' | 'labelSeparator'>;
+
 export type Request =
   | { type: 'hello' }
   | { type: 'load-model'; choice: ModelChoice }
   | { type: 'read-data'; name: string; bytes: ArrayBuffer }
-  | { type: 'classes'; textColumn: string; labelColumn: string }
+  | { type: 'classes'; columns: LabelColumns }
   | { type: 'train'; settings: RunSettings }
   | { type: 'resume' }
   | { type: 'discard' }
@@ -83,12 +90,17 @@ export interface DataSummary {
 export interface ClassCounts {
   rows: number;
   skipped: number;
+  /** Rows per class; for multi-label data, rows that carry each label. */
   counts: [label: string, count: number][];
+  /** Multi-label data only: labels per row, on average. */
+  labelsPerRow?: number;
 }
 
 export interface PredictionRow {
   text: string;
   label: string;
+  /** Multi-label only: the labels whose probability reaches the threshold, most probable first. */
+  labels?: string[];
   probs: number[];
   logits: number[];
 }
@@ -111,7 +123,7 @@ export interface Replies {
   resume: TrainEnd;
   discard: null;
   stop: null;
-  predict: { labels: string[]; rows: PredictionRow[] };
+  predict: { labels: string[]; multiLabel: boolean; rows: PredictionRow[] };
   adapter: { zip: ArrayBuffer; name: string };
 }
 

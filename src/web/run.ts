@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { LabelMap } from '../data/label-map.js';
 import { tokenizeDataset, type TokenizedDataset } from '../data/dataset.js';
-import { labelledRows } from '../data/readers/labelled-rows.js';
+import { labelledRows, type LabelledReadOptions } from '../data/readers/labelled-rows.js';
 import type { Table } from '../data/readers/table-format.js';
 import { preparedExamples, splitLabelledFiles } from '../data/split-labelled.js';
 import { predictTexts, type Prediction } from '../experiments/predict-texts.js';
@@ -9,6 +9,7 @@ import { loadSequenceClassifierFrom } from '../io/classifier-files.js';
 import { peftAdapterFiles } from '../io/peft-adapter-files.js';
 import { createLoraConfig } from '../lora/config.js';
 import { applyLora } from '../lora/inject.js';
+import { MULTI_LABEL, SINGLE_LABEL } from '../models/common/problem-type.js';
 import type { SequenceClassifier } from '../models/family.js';
 import { familyOf } from '../models/registry.js';
 import { Rng } from '../tensor/random.js';
@@ -18,13 +19,15 @@ import { collateTokenized } from '../train/collate.js';
 import type { EpochRecord, RunResults } from '../train/results.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ModelFiles } from './model-files.js';
-import type { RunSettings } from './protocol.js';
+import type { LabelColumns, RunSettings } from './protocol.js';
 
 /** A run ready to train: the model with LoRA applied, its tokenizer, and the tokenized splits. */
 export interface PreparedRun {
   model: SequenceClassifier;
   tokenizer: TextTokenizer;
   labels: string[];
+  /** Each text has a set of labels (a sigmoid per label, binary cross-entropy) instead of one class. */
+  multiLabel: boolean;
   splits: { train: TokenizedDataset; val: TokenizedDataset; test: TokenizedDataset };
   rng: Rng;
   settings: RunSettings;
@@ -42,11 +45,9 @@ export async function prepareRun(
   dataName: string,
   settings: RunSettings,
 ): Promise<PreparedRun> {
-  const rows = labelledRows(table, dataName, {
-    textColumn: settings.textColumn,
-    labelColumn: settings.labelColumn,
-    skipEmpty: true,
-  });
+  const read = labelledReadOptions(settings);
+  const rows = labelledRows(table, dataName, read);
+  const multiLabel = read.multiLabel === true;
   const prepared = splitLabelledFiles(
     { train: rows },
     {
@@ -54,6 +55,7 @@ export async function prepareRun(
       testSize: settings.testSize,
       seed: settings.seed,
       rng: new Rng(settings.seed),
+      ...(multiLabel ? { multiLabel, labelSeparator: read.labelSeparator } : {}),
     },
   );
   const data = preparedExamples(prepared);
@@ -64,6 +66,7 @@ export async function prepareRun(
   const rng = new Rng(settings.seed);
   const { model } = await loadSequenceClassifierFrom(files.weights, {
     labels,
+    problemType: multiLabel ? MULTI_LABEL : SINGLE_LABEL,
     rng,
     ignoreMismatchedSizes: true,
   });
@@ -90,10 +93,24 @@ export async function prepareRun(
     model,
     tokenizer,
     labels,
+    multiLabel,
     splits: { train: tokenize(data.train), val: tokenize(data.val), test: tokenize(data.test) },
     rng,
     settings,
     modelName: files.where,
+  };
+}
+
+/**
+ * How the CLI's readers take the chosen columns: rows without text or label left out (and counted),
+ * multi-label cells split at the separator (the CLI's default "," when none is given).
+ */
+export function labelledReadOptions(columns: LabelColumns): LabelledReadOptions {
+  return {
+    textColumn: columns.textColumn,
+    labelColumn: columns.labelColumn,
+    skipEmpty: true,
+    ...(columns.multiLabel ? { multiLabel: true, labelSeparator: columns.labelSeparator || ',' } : {}),
   };
 }
 
@@ -167,6 +184,8 @@ export function adapterFiles(run: PreparedRun): Record<string, Uint8Array> {
   return {
     'adapter_config.json': encoder.encode(peft.config),
     'adapter_model.safetensors': peft.weights,
-    'label_map.json': encoder.encode(`${JSON.stringify(new LabelMap(run.labels).toJSON(), null, 2)}\n`),
+    'label_map.json': encoder.encode(
+      `${JSON.stringify(new LabelMap(run.labels, { multiLabel: run.multiLabel }).toJSON(), null, 2)}\n`,
+    ),
   };
 }

@@ -23,7 +23,15 @@ import type {
   TrainEnd,
   TrainEvent,
 } from './protocol.js';
-import { adapterFiles, predict, prepareRun, totalSteps, trainRun, type PreparedRun } from './run.js';
+import {
+  adapterFiles,
+  labelledReadOptions,
+  predict,
+  prepareRun,
+  totalSteps,
+  trainRun,
+  type PreparedRun,
+} from './run.js';
 import { clearSavedRun, loadSavedRun, saveRunCheckpoint, saveRunStart } from './saved-run.js';
 
 // The training worker: everything heavy runs here, so the page stays responsive. It holds the chosen
@@ -128,15 +136,22 @@ const handlers: { [K in Request['type']]: (request: Extract<Request, { type: K }
       };
     },
 
-    async classes({ textColumn, labelColumn }): Promise<ClassCounts> {
+    async classes({ columns }): Promise<ClassCounts> {
       const data = requireData();
-      const file = labelledRows(data.table, data.name, { textColumn, labelColumn, skipEmpty: true });
+      const file = labelledRows(data.table, data.name, labelledReadOptions(columns));
       const counts = new Map<string, number>();
-      for (const row of file.rows) counts.set(row.label!, (counts.get(row.label!) ?? 0) + 1);
+      let labels = 0;
+      for (const row of file.rows) {
+        for (const label of row.labels ?? [row.label!]) {
+          counts.set(label, (counts.get(label) ?? 0) + 1);
+          labels++;
+        }
+      }
       return {
         rows: file.rows.length,
         skipped: file.skipped.emptyText + file.skipped.missingLabel,
         counts: [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+        ...(columns.multiLabel ? { labelsPerRow: file.rows.length > 0 ? labels / file.rows.length : 0 } : {}),
       };
     },
 
@@ -171,8 +186,9 @@ const handlers: { [K in Request['type']]: (request: Extract<Request, { type: K }
         label: p.label,
         probs: p.probs,
         logits: p.logits,
+        ...(p.labels ? { labels: p.labels } : {}),
       }));
-      return { labels: run.labels, rows };
+      return { labels: run.labels, multiLabel: run.multiLabel, rows };
     },
 
     async adapter() {

@@ -119,3 +119,24 @@ export function writeArtifacts(files: Record<string, Uint8Array | string>): void
   mkdirSync(folder, { recursive: true });
   for (const [name, contents] of Object.entries(files)) writeFileAtomic(join(folder, name), contents);
 }
+
+/**
+ * A small multi-label CSV: each row's text joins the phrases of its labels, which are written as one
+ * cell split at "|" (billing, fraud, service, billing|fraud, fraud|service; `rowsPerSet` rows each).
+ */
+export function separableMultiLabelCsv(rowsPerSet: number): string {
+  const phrases: Record<string, string[]> = {
+    billing: ['charged twice for my bill', 'the invoice amount is wrong', 'refund the late fee'],
+    fraud: ['someone stole my card', 'an account opened in my name', 'a thief took the money'],
+    service: ['the agent hung up on me', 'nobody answered my emails', 'rude staff at the branch'],
+  };
+  const sets = [['billing'], ['fraud'], ['service'], ['billing', 'fraud'], ['fraud', 'service']];
+  const lines = ['text,labels'];
+  for (let i = 0; i < rowsPerSet; i++) {
+    for (const set of sets) {
+      const text = set.map((label, j) => phrases[label]![(i + j) % 3]).join(' and ');
+      lines.push(`"${text} (${i})",${set.join('|')}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
