@@ -82,6 +82,7 @@ function niceCeil(value: number): number {
   return 10 * power;
 }
 
+/** Three significant digits at most, so that 0.075 (a quarter below 0.1) is not shown as 0.08. */
 function formatTick(value: number): string {
-  return value >= 10 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value.toFixed(2);
+  return String(Number(value.toPrecision(3)));
 }
