@@ -3,6 +3,8 @@
 
     python3 scripts/device/check_browser_adapter.py ARTIFACTS_DIR BASE_MODEL_DIR
 
+(ARTIFACTS_DIR/multi-label/ holds the same for the multi-label test's adapter: run it on that too.)
+
 ARTIFACTS_DIR is what tests/web/app.test.ts writes when LORA_LAB_WEB_ARTIFACTS names it (the lead copies
 it to .device-input/browser-adapter/): adapter.zip, the file the page offered for download
 (adapter_config.json, adapter_model.safetensors, label_map.json), and page_logits.json (the texts typed
@@ -45,11 +47,15 @@ def check(artifacts_dir, base_dir):
         id2label = {int(i): name for i, name in label_map["id2label"].items()}
         labels = [id2label[i] for i in range(len(id2label))]
 
+        # A multi-label adapter's label_map.json says so (the logits do not depend on it, the head's
+        # loss and the pipeline's sigmoid do).
+        problem_type = label_map.get("problem_type", "single_label_classification")
         base = AutoModelForSequenceClassification.from_pretrained(
             base_dir,
             num_labels=len(labels),
             id2label=id2label,
             label2id={name: i for i, name in id2label.items()},
+            problem_type=problem_type,
             dtype=torch.float32,
         )
         with warnings.catch_warnings(record=True) as caught:
@@ -84,6 +90,7 @@ def check(artifacts_dir, base_dir):
         "zip_files": names,
         "load_warnings": load_warnings,
         "labels": {"adapter": labels, "page": page["labels"]},
+        "problem_type": problem_type,
         "logits_max_abs_diff": logit_diff,
         "logits_tolerance": LOGIT_TOLERANCE,
         "argmax_agree": bool(same_shape and (logits.argmax(-1) == shown.argmax(-1)).all().item()),

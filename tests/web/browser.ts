@@ -110,12 +110,13 @@ export async function engineOf(page: Page): Promise<{ kernels: string; threads: 
 }
 
 /**
- * Writes files into the folder named by LORA_LAB_WEB_ARTIFACTS (made if missing), for checks outside
- * this machine's Node (PEFT loading the downloaded adapter); nothing when it is unset.
+ * Writes files into the folder named by LORA_LAB_WEB_ARTIFACTS (or a subfolder of it; made if missing),
+ * for checks outside this machine's Node (PEFT loading the downloaded adapter); nothing when it is unset.
  */
-export function writeArtifacts(files: Record<string, Uint8Array | string>): void {
-  const folder = process.env.LORA_LAB_WEB_ARTIFACTS;
-  if (!folder) return;
+export function writeArtifacts(files: Record<string, Uint8Array | string>, subfolder = ''): void {
+  const root = process.env.LORA_LAB_WEB_ARTIFACTS;
+  if (!root) return;
+  const folder = join(root, subfolder);
   mkdirSync(folder, { recursive: true });
   for (const [name, contents] of Object.entries(files)) writeFileAtomic(join(folder, name), contents);
 }

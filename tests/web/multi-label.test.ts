@@ -6,7 +6,14 @@ import { dirname, join } from 'node:path';
 import { loadClassifier, predictTexts } from '../../src/experiments/classifier.js';
 import { ZipArchive } from '../../src/io/zip.js';
 import { requireShared } from '../helpers/shared.js';
-import { chartLosses, engineOf, openWebSession, screenshot, separableMultiLabelCsv } from './browser.js';
+import {
+  chartLosses,
+  engineOf,
+  openWebSession,
+  screenshot,
+  separableMultiLabelCsv,
+  writeArtifacts,
+} from './browser.js';
 
 const TEXTS = [
   'charged twice for my bill and someone stole my card',
@@ -129,6 +136,18 @@ test('in Chromium: multi-label data trains with BCE, shows subset accuracy and m
         );
       }
     }
+    // For scripts/device/check_browser_adapter.py, as app.test.ts writes the single-label one.
+    writeArtifacts(
+      {
+        'adapter.zip': readFileSync(zipPath),
+        'page_logits.json': JSON.stringify(
+          { texts: TEXTS, labels: loaded.labels, max_len: 128, logits: shown.map((s) => s.logits) },
+          null,
+          1,
+        ),
+      },
+      'multi-label',
+    );
     assert.deepEqual(errors, []);
   } finally {
     await session.close();
