@@ -16,7 +16,7 @@ new: the adapter carries the trained one, PEFT's modules_to_save), then
 PeftModel.from_pretrained(base, adapter). Holds when PEFT reports no missing or unexpected adapter keys,
 label_map.json names the page's labels in the page's order, and the logits (eval mode) of the page's
 texts, tokenized by the base's own tokenizer, agree with the page's within 1e-4. Prints one JSON verdict,
-also written to $OUT/browser_adapter_verdict.json when OUT is set; exits 0 when it holds, 1 otherwise.
+also written to $OUT/browser_adapter_verdict_<ARTIFACTS_DIR's name>.json when OUT is set; exits 0 when it holds, 1 otherwise.
 """
 import json
 import os
@@ -112,7 +112,9 @@ def main() -> int:
     print(text)
     out = os.environ.get("OUT")
     if out:
-        with open(os.path.join(out, "browser_adapter_verdict.json"), "w", encoding="utf-8") as f:
+        # Named after the artifacts folder, so that the single- and multi-label verdicts both come back.
+        name = os.path.basename(os.path.normpath(sys.argv[1]))
+        with open(os.path.join(out, f"browser_adapter_verdict_{name}.json"), "w", encoding="utf-8") as f:
             f.write(text + "\n")
     return 0 if verdict["ok"] else 1
 
