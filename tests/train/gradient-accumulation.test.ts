@@ -196,3 +196,38 @@ test('more accumulation steps than examples per batch are refused in one sentenc
     /The number of gradient accumulation steps must be a whole number of at least 1, not 0\./,
   );
 });
+
+test('with dropout, micro-batches draw other masks than one batch, and the model still learns', () => {
+  const options = (gradientAccumulationSteps: number): TrainOptions<ToyExample> => {
+    const { model, rng } = tinyModel(1, 0.1, 0.2);
+    return {
+      model,
+      rng,
+      seed: 1,
+      labels: TOY_LABELS,
+      train: toyExamples(96, 1),
+      val: null,
+      test: toyExamples(30, 3),
+      collate: collateToy,
+      epochs: 8,
+      batchSize: 8,
+      lr: 1e-2,
+      schedule: 'linear',
+      warmupRatio: 0.1,
+      maxGradNorm: 1,
+      gradientAccumulationSteps,
+      run: { method: 'scratch', name: 'dropout' },
+    };
+  };
+  const split = options(4);
+  const results = trainClassifier(split);
+  const first = results.history[0].train_loss;
+  const last = results.history[results.history.length - 1].train_loss;
+  assert.ok(last < first * 0.1, `train loss ${first} → ${last}`);
+  assert.equal(results.test.accuracy, 1);
+  const whole = options(1);
+  trainClassifier(whole);
+  const weights = (o: TrainOptions<ToyExample>) =>
+    new Map([...o.model.namedParameters()].map(([name, p]) => [name, p.data.slice()]));
+  assert.ok(worstRelative(weights(whole), weights(split)) > 1e-3);
+});
