@@ -27,6 +27,20 @@ export function microBatchRanges(rows: number, parts: number): [number, number][
   return ranges;
 }
 
+/** Refuses a count of micro-batches that is not a whole number from 1 to the batch size, in one sentence. */
+export function checkGradientAccumulationSteps(steps: number, batchSize: number): void {
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new UserError(
+      `The number of gradient accumulation steps must be a whole number of at least 1, not ${steps}.`,
+    );
+  }
+  if (steps > batchSize) {
+    throw new UserError(
+      `The gradient accumulation steps (${steps}) cannot exceed the batch size (${batchSize}): every micro-batch needs at least one example.`,
+    );
+  }
+}
+
 /**
  * Forward and backward of one batch given as consecutive micro-batches, each in its own tensorScope,
  * so that only one micro-batch's activations are held at a time. Each micro-batch's mean loss is

@@ -16,7 +16,7 @@ import {
 } from './checkpoint-format.js';
 import { folderCheckpoints } from './checkpoint-folder.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { MicroBatching, type MicroBatchSplit } from './micro-batches.js';
+import { checkGradientAccumulationSteps, MicroBatching, type MicroBatchSplit } from './micro-batches.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
 
@@ -549,12 +549,7 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
   wholeAtLeast('The number of epochs', o.epochs, o.maxSteps > 0 ? 0 : 1);
   wholeAtLeast('The maximum number of steps', o.maxSteps, 0);
   wholeAtLeast('The checkpoint interval (save steps)', o.saveSteps, 0);
-  wholeAtLeast('The number of gradient accumulation steps', o.gradientAccumulationSteps, 1);
-  if (o.gradientAccumulationSteps > o.batchSize) {
-    throw new UserError(
-      `The gradient accumulation steps (${o.gradientAccumulationSteps}) cannot exceed the batch size (${o.batchSize}): every micro-batch needs at least one example.`,
-    );
-  }
+  checkGradientAccumulationSteps(o.gradientAccumulationSteps, o.batchSize);
   if (o.saveTotalLimit !== undefined) wholeAtLeast('The number of checkpoints to keep', o.saveTotalLimit, 0);
   if (!(o.lr > 0 && Number.isFinite(o.lr)))
     throw new UserError(`The learning rate must be a positive number, not ${o.lr}.`);
