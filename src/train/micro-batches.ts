@@ -139,3 +139,14 @@ export class MicroBatching {
     }
   }
 }
+
+/**
+ * What results.json says of micro-batching, only when there was any: a run without it records what it
+ * always has. Not part of a checkpoint's fingerprint, as micro-batches change no result beyond rounding.
+ */
+export function microBatchRecord(asked: number, used: number): Record<string, number> {
+  return {
+    ...(asked !== 1 ? { gradient_accumulation_steps: asked } : {}),
+    ...(used !== asked ? { micro_batches: used } : {}),
+  };
+}

@@ -2,9 +2,7 @@ import { UserError } from '../errors.js';
 import type { StateDict } from '../io/state-dict.js';
 import { countParameters } from '../nn/module.js';
 import { AdamW } from '../optim/adamw.js';
-import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import { LrSchedule, warmupStepsFor, type ScheduleKind } from '../optim/schedule.js';
-import { tensorScope } from '../tensor/scope.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -16,7 +14,13 @@ import {
 } from './checkpoint-format.js';
 import { folderCheckpoints } from './checkpoint-folder.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { checkGradientAccumulationSteps, MicroBatching, type MicroBatchSplit } from './micro-batches.js';
+import {
+  checkGradientAccumulationSteps,
+  microBatchRecord,
+  MicroBatching,
+  type MicroBatchSplit,
+} from './micro-batches.js';
+import { updateWeights } from './update-weights.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
 
@@ -392,9 +396,9 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
         paramList,
         rng,
       );
-      const norm = updateWeights(optimizer, paramList, lossValue, lr, o.maxGradNorm, (what) => {
-        return new TrainingDiverged(globalStep + 1, what, lastCheckpoint, store?.where);
-      });
+      const diverged = (what: string) =>
+        new TrainingDiverged(globalStep + 1, what, lastCheckpoint, store?.where);
+      const norm = updateWeights(optimizer, paramList, lossValue, lr, o.maxGradNorm, diverged);
       globalStep++;
       batchInEpoch++;
       epochLossSum += lossValue;
@@ -502,17 +506,6 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
   };
 }
 
-/**
- * What results.json says of micro-batching, only when there was any: a run without it records what it
- * always has. Not part of a checkpoint's fingerprint, as micro-batches change no result beyond rounding.
- */
-function microBatchRecord(asked: number, used: number): Record<string, number> {
-  return {
-    ...(asked !== 1 ? { gradient_accumulation_steps: asked } : {}),
-    ...(used !== asked ? { micro_batches: used } : {}),
-  };
-}
-
 interface Normalised<E> extends TrainOptions<E> {
   evalBatchSize: number;
   maxSteps: number;
@@ -561,36 +554,6 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
   if (o.resume === true && !o.checkpointDir && !o.checkpoints)
     throw new UserError('Resuming needs the checkpoint folder of the interrupted run.');
   return o;
-}
-
-/**
- * Clips (when asked) and applies the gradients the batch left in `params`, after checking that its
- * loss and their norm are finite (else the gradients are dropped and `diverged` says why). Returns the
- * norm before clipping.
- */
-function updateWeights(
-  optimizer: AdamW,
-  params: readonly Tensor[],
-  loss: number,
-  lr: number,
-  maxGradNorm: number | null,
-  diverged: (what: string) => TrainingDiverged,
-): number {
-  if (!Number.isFinite(loss)) {
-    optimizer.zeroGrad();
-    throw diverged(`the loss became ${loss}`);
-  }
-  return tensorScope(() => {
-    const norm = maxGradNorm !== null ? clipGradNorm(params, maxGradNorm) : gradNorm(params);
-    if (!Number.isFinite(norm)) {
-      optimizer.zeroGrad();
-      throw diverged(`the gradient norm became ${norm}`);
-    }
-    optimizer.lr = lr;
-    optimizer.step();
-    optimizer.zeroGrad();
-    return norm;
-  });
 }
 
 function resolveResume<E>(o: Normalised<E>, store: CheckpointStore | null): string | null {
