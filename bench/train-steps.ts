@@ -5,9 +5,11 @@ import { applyLora } from '../src/lora/inject.js';
 import { createClassifier } from '../src/models/registry.js';
 import { countParameters } from '../src/nn/module.js';
 import { AdamW } from '../src/optim/adamw.js';
-import { backward, noGrad } from '../src/tensor/autograd.js';
+import { noGrad } from '../src/tensor/autograd.js';
 import { tensorScope } from '../src/tensor/scope.js';
-import { crossEntropy } from '../src/tensor/ops/cross-entropy.js';
+import { sliceBatch } from '../src/train/batch-tensors.js';
+import type { TrainBatch } from '../src/train/evaluate.js';
+import { MicroBatching } from '../src/train/micro-batches.js';
 import { Rng } from '../src/tensor/random.js';
 import { UserError } from '../src/errors.js';
 import { forwardFlops } from './model-shapes.js';
@@ -23,6 +25,11 @@ export interface ModelBenchOptions {
   seq: number;
   steps: number;
   warmup: number;
+  /**
+   * Training: each batch as this many micro-batches with their gradients added up (default 1); more
+   * when the kernels' memory cannot hold them, as the trainer does.
+   */
+  gradientAccumulationSteps?: number;
   /** Time every op and kernel of the timed steps (slows them a little) and return the split. */
   profile?: boolean;
 }
@@ -40,6 +47,9 @@ export interface ModelBenchResult extends Omit<ModelBenchOptions, 'profile'> {
   seconds_per_step: number;
   /** Each timed step's seconds, in order. */
   step_seconds: number[];
+  /** Training: the micro-batches asked for, and those each step ran as at the end (more when memory ran out). */
+  gradient_accumulation_steps?: number;
+  micro_batches?: number;
   /** Useful flops per step over time: forward, ×3 for full training, ×2 (plus LoRA's own) for LoRA. */
   gflops_effective: number;
   peak_rss_mb: number;
@@ -73,8 +83,13 @@ export function benchSteps(config: ClassifierConfig, o: ModelBenchOptions): Step
     Int32Array.from({ length: o.batch }, () => rng.int(NUM_LABELS)),
     [o.batch],
   );
+  const tokenTypeIds = new IntTensor(new Int32Array(o.batch * o.seq), [o.batch, o.seq]);
+  const batch: TrainBatch = { inputIds, attentionMask: mask, tokenTypeIds, labels, size: o.batch };
   const params = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
+  const trained = params.map(([, p]) => p);
   const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0.01 });
+  const asked = o.gradientAccumulationSteps ?? 1;
+  const microBatching = new MicroBatching(asked);
 
   // One scope per step, as the trainer does: activations stay in the kernels' memory.
   const step = (): void => tensorScope(stepInScope);
@@ -82,9 +97,8 @@ export function benchSteps(config: ClassifierConfig, o: ModelBenchOptions): Step
     profiler.mark();
     if (o.mode === 'train') {
       model.train();
-      const loss = crossEntropy(model.forward(inputIds, mask), labels);
-      profiler.lap('other');
-      backward(loss);
+      // Forward and backward, as micro-batches when asked or when the kernels' memory needs them.
+      microBatching.run(model, o.batch, (start, end) => sliceBatch(batch, start, end), trained, rng);
       profiler.lap('other');
       optimizer.step();
       profiler.lap('optimizer');
@@ -133,6 +147,9 @@ export function benchSteps(config: ClassifierConfig, o: ModelBenchOptions): Step
     seconds_per_step: seconds / o.steps,
     step_seconds: stepSeconds,
     gflops_effective: (factor * forward * o.steps) / seconds / 1e9,
+    ...(o.mode === 'train'
+      ? { gradient_accumulation_steps: asked, micro_batches: microBatching.microBatches }
+      : {}),
     ...(o.profile || wasProfiling ? { profile: profiler.entries() } : {}),
   };
 }

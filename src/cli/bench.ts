@@ -49,6 +49,7 @@ interface ModelFlags extends EngineOptions {
   seq: number;
   steps: number;
   warmup: number;
+  gradientAccumulationSteps?: number;
   json?: boolean;
   profile?: boolean;
 }
@@ -152,6 +153,13 @@ export function registerBench(program: Command): void {
         .option('--profile', 'time every op and kernel; the split goes to stderr (and into the JSON)'),
     );
     if (mode === 'infer') addOnnxOptions(command);
+    else
+      command.option(
+        '--gradient-accumulation-steps <n>',
+        'run each batch as N micro-batches and add up their gradients (more when the kernels run out of memory)',
+        intInRange(1, 4096),
+        1,
+      );
     command.action(async (f: ModelFlags & OnnxFlags) => {
       await withEngine(f, async () => {
         if (f.onnx) {
@@ -173,8 +181,17 @@ export function registerBench(program: Command): void {
           seq: f.seq,
           steps: f.steps,
           warmup: f.warmup,
+          gradientAccumulationSteps: f.gradientAccumulationSteps,
           profile: !!f.profile,
         });
+        if (
+          result.micro_batches !== undefined &&
+          result.micro_batches !== result.gradient_accumulation_steps
+        ) {
+          process.stderr.write(
+            `A batch of ${f.batch} did not fit in the kernels' memory: each step ran as ${result.micro_batches} micro-batches, their gradients added up.\n`,
+          );
+        }
         const { profile, ...rest } = result;
         if (profile) {
           const totalMs = result.seconds_per_step * 1000 * f.steps;

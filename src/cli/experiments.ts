@@ -31,6 +31,7 @@ interface ExperimentsFlags extends EngineOptions, DataFileFlags {
   resume?: boolean;
   keepCheckpoints?: boolean;
   maxSteps: number;
+  gradientAccumulationSteps?: number;
   quiet?: boolean;
 }
 
@@ -76,6 +77,11 @@ export function registerExperiments(program: Command): void {
       intInRange(0),
       0,
     )
+    .option(
+      '--gradient-accumulation-steps <n>',
+      "run each batch as N micro-batches and add up their gradients: the same update with less memory (default: the preset's, 1)",
+      intInRange(1, 4096),
+    )
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: ExperimentsFlags, self: Command) => {
     const unknown = flags.methods.filter((m) => !(METHODS as readonly string[]).includes(m));
@@ -119,6 +125,7 @@ export function registerExperiments(program: Command): void {
             skipCompleted: flags.resume,
             keepCheckpoints: flags.keepCheckpoints,
             maxSteps: flags.maxSteps,
+            gradientAccumulationSteps: flags.gradientAccumulationSteps,
             threshold: flags.threshold,
             threads,
             signal: session.signal,

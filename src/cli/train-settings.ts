@@ -13,6 +13,7 @@ export interface PresetFlags {
   preset: PresetName;
   epochs?: number;
   batchSize?: number;
+  gradientAccumulationSteps?: number;
   lr?: number;
   maxLen?: number;
   weightDecay?: number;
@@ -44,6 +45,11 @@ export function addPresetOptions(command: Command): Command {
     )
     .option('--epochs <n>', `training epochs ${FROM_PRESET}`, intInRange(1, 1000))
     .option('--batch-size <n>', `examples per step ${FROM_PRESET}`, intInRange(1, 4096))
+    .option(
+      '--gradient-accumulation-steps <n>',
+      `run each batch as N micro-batches and add up their gradients: the same update with less memory ${FROM_PRESET}`,
+      intInRange(1, 4096),
+    )
     .option('--lr <rate>', `peak learning rate ${FROM_PRESET}`, positiveFloat)
     .option(
       '--max-len <n>',
@@ -76,6 +82,11 @@ export function trainSettings(method: Method, flags: PresetFlags): TrainSettings
     lr: pick('--lr', flags.lr, base.lr),
     epochs: pick('--epochs', flags.epochs, base.epochs),
     batchSize: pick('--batch-size', flags.batchSize, base.batchSize),
+    gradientAccumulationSteps: pick(
+      '--gradient-accumulation-steps',
+      flags.gradientAccumulationSteps,
+      base.gradientAccumulationSteps,
+    ),
     maxLen: pick('--max-len', flags.maxLen, base.maxLen),
     weightDecay: pick('--weight-decay', flags.weightDecay, base.weightDecay),
     schedule: pick('--schedule', flags.schedule, base.schedule),
@@ -97,7 +108,8 @@ function describeMethod(s: MethodSettings): string {
   const lora = s.lora
     ? `; LoRA r ${s.lora.r}, alpha ${s.lora.alpha}, dropout ${s.lora.dropout}, on ${s.lora.targets?.join(',') ?? "the model's default targets (BERT's: query,value)"}`
     : '';
-  return `lr ${s.lr < 0.01 ? s.lr.toExponential() : s.lr}, ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}, batch ${s.batchSize}, length ${s.maxLen}, weight decay ${s.weightDecay}, ${schedule}${lora}`;
+  const micro = s.gradientAccumulationSteps > 1 ? ` in ${s.gradientAccumulationSteps} micro-batches` : '';
+  return `lr ${s.lr < 0.01 ? s.lr.toExponential() : s.lr}, ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}, batch ${s.batchSize}${micro}, length ${s.maxLen}, weight decay ${s.weightDecay}, ${schedule}${lora}`;
 }
 
 function presetHelp(): string {

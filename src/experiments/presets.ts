@@ -7,6 +7,8 @@ export interface MethodSettings {
   lr: number;
   epochs: number;
   batchSize: number;
+  /** Micro-batches per batch, their gradients accumulated: the same update, less memory (1: none). */
+  gradientAccumulationSteps: number;
   maxLen: number;
   weightDecay: number;
   schedule: ScheduleKind;
@@ -30,7 +32,7 @@ const studyLora: LoraSettings = { r: 8, alpha: 32, dropout: 0.1, targets: null }
 /** The PyTorch reference trained its LoRA runs without LoRA dropout (../shared/anchors). */
 const referenceLora: LoraSettings = { ...studyLora, dropout: 0 };
 
-/** One method's settings; every preset trains with batch 16 and AdamW's weight decay 0.01. */
+/** One method's settings; every preset trains with batch 16 in one piece and AdamW's weight decay 0.01. */
 function method(
   lr: number,
   epochs: number,
@@ -47,6 +49,7 @@ function method(
     warmupRatio,
     weightDecay: 0.01,
     batchSize: 16,
+    gradientAccumulationSteps: 1,
     ...(lora ? { lora } : {}),
   };
 }

@@ -41,6 +41,8 @@ export interface ExperimentsOptions {
   keepCheckpoints?: boolean;
   /** Stop each training after this many steps (smoke runs). */
   maxSteps?: number;
+  /** Micro-batches per batch for every training, instead of the preset's (the same update, less memory). */
+  gradientAccumulationSteps?: number;
   /** Multi-label data: the decision threshold on each label's probability (default 0.5). */
   threshold?: number;
   threads?: number;
@@ -207,6 +209,7 @@ function trainPlannedRun(
     dataSource,
     epochs: settings.epochs,
     batchSize: settings.batchSize,
+    gradientAccumulationSteps: o.gradientAccumulationSteps ?? settings.gradientAccumulationSteps,
     lr: settings.lr,
     maxLen: settings.maxLen,
     weightDecay: settings.weightDecay,

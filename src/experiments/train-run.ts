@@ -21,6 +21,8 @@ import type { RunResults, Method, EpochRecord, Metrics } from '../train/results.
 import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { MULTI_LABEL, SINGLE_LABEL, type ProblemType } from '../models/common/problem-type.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
+import { checkGradientAccumulationSteps, type MicroBatchSplit } from '../train/micro-batches.js';
+import { formatMemoryLimit } from '../kernels/memory-exhausted.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
@@ -65,6 +67,8 @@ export interface TrainRunOptions {
   baseModel: string;
   epochs: number;
   batchSize: number;
+  /** Micro-batches per batch (default 1); raised by the trainer when the kernels' memory cannot hold one. */
+  gradientAccumulationSteps?: number;
   lr: number;
   maxLen: number;
   weightDecay: number;
@@ -148,6 +152,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   }
   if (resumeFrom) log(`resuming from ${resumeFrom}`);
 
+  checkGradientAccumulationSteps(o.gradientAccumulationSteps ?? 1, o.batchSize);
   const { data, record, where } = await loadTrainingData(o);
   const labels = data.labelMap.names;
   const problemType = data.labelMap.multiLabel ? MULTI_LABEL : SINGLE_LABEL;
@@ -225,7 +230,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
 
   const name = displayName(o.method, o, loraTargets);
   log(
-    `training ${name}: ${o.maxSteps ? `smoke run capped at ${countOf(o.maxSteps, 'step')}` : countOf(o.epochs, 'epoch')}, batch ${o.batchSize}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
+    `training ${name}: ${o.maxSteps ? `smoke run capped at ${countOf(o.maxSteps, 'step')}` : countOf(o.epochs, 'epoch')}, batch ${o.batchSize}${(o.gradientAccumulationSteps ?? 1) > 1 ? ` in ${o.gradientAccumulationSteps} micro-batches` : ''}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
   );
   const results = await trainClassifierAsync({
     model,
@@ -237,6 +242,8 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     ...(data.labelMap.multiLabel ? { threshold } : {}),
     epochs: o.epochs,
     batchSize: o.batchSize,
+    gradientAccumulationSteps: o.gradientAccumulationSteps,
+    onMicroBatchSplit: (split) => log(describeMicroBatchSplit(split)),
     maxSteps: o.maxSteps,
     lr: o.lr,
     weightDecay: o.weightDecay,
@@ -307,6 +314,12 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       `(best epoch ${results.best_epoch}, ${results.timing.train_seconds.toFixed(1)} s training)`,
   );
   return recorded;
+}
+
+/** The one line that says the trainer split its batches to fit the kernels' memory. */
+export function describeMicroBatchSplit(split: MicroBatchSplit): string {
+  const rows = Math.ceil(split.rows / split.microBatches);
+  return `a batch of ${split.rows} does not fit in the kernels' ${formatMemoryLimit(split.limitBytes)} of memory: each batch now runs as ${split.microBatches} micro-batches of up to ${rows} examples, their gradients added up (the same update within rounding)`;
 }
 
 /** The splits to train on, what results.json says of them, and how messages name where they came from. */

@@ -18,6 +18,7 @@ export type {
   SoftmaxSpec,
 } from './kernels.js';
 export { kernels, useKernels } from './active.js';
+export { KernelMemoryExhausted } from './memory-exhausted.js';
 export { createReferenceKernels } from './reference/index.js';
 export { dropoutHash, dropoutThreshold } from './reference/dropout.js';
 export { formatProfile, profiledKernels, profiler } from './profile.js';

@@ -13,3 +13,18 @@ export function batchLoss(logits: Tensor, batch: Pick<TrainBatch, 'labels' | 'ta
     ? bceWithLogits(logits, batch.targets)
     : crossEntropy(logits, batch.labels);
 }
+
+/** PyTorch's default ignore_index, which crossEntropy leaves out of its mean too. */
+const IGNORED_LABEL = -100;
+
+/**
+ * How many terms batchLoss averages over: every target of multi-label examples (B·C), else the rows
+ * whose label is not ignored. Micro-batches of one batch weight their losses by this, so that their
+ * gradients add up to the whole batch's mean loss.
+ */
+export function lossTerms(batch: Pick<TrainBatch, 'labels' | 'targets'>): number {
+  if (batch.targets !== undefined) return batch.targets.size;
+  let terms = 0;
+  for (const label of batch.labels.data) if (label !== IGNORED_LABEL) terms++;
+  return terms;
+}

@@ -38,3 +38,28 @@ export function batchTensors(batch: Batch): TrainBatch {
   }
   return tensors;
 }
+
+/**
+ * Rows [start, end) of a batch, as views on its arrays (no copy): a micro-batch of an already padded
+ * batch, padded to the batch's length.
+ */
+export function sliceBatch(batch: TrainBatch, start: number, end: number): TrainBatch {
+  const length = batch.inputIds.shape[1];
+  const rows = (t: IntTensor): IntTensor =>
+    new IntTensor(t.data.subarray(start * length, end * length), [end - start, length]);
+  const sliced: TrainBatch = {
+    inputIds: rows(batch.inputIds),
+    attentionMask: rows(batch.attentionMask),
+    tokenTypeIds: rows(batch.tokenTypeIds),
+    labels: new IntTensor(batch.labels.data.subarray(start, end), [end - start]),
+    size: end - start,
+  };
+  if (batch.targets !== undefined) {
+    const classes = batch.targets.shape[1];
+    sliced.targets = new Tensor(batch.targets.data.subarray(start * classes, end * classes), [
+      end - start,
+      classes,
+    ]);
+  }
+  return sliced;
+}

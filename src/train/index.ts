@@ -14,7 +14,13 @@ export {
   type EvaluateOptions,
   type TrainBatch,
 } from './evaluate.js';
-export { batchTensors, inputTensors, type InputTensors } from './batch-tensors.js';
+export { batchTensors, inputTensors, sliceBatch, type InputTensors } from './batch-tensors.js';
+export {
+  accumulateGradients,
+  MicroBatching,
+  microBatchRanges,
+  type MicroBatchSplit,
+} from './micro-batches.js';
 export { argmaxRows, computeMetrics } from './metrics.js';
 export {
   computeMultiLabelMetrics,

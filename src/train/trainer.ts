@@ -2,10 +2,7 @@ import { UserError } from '../errors.js';
 import type { StateDict } from '../io/state-dict.js';
 import { countParameters } from '../nn/module.js';
 import { AdamW } from '../optim/adamw.js';
-import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import { LrSchedule, warmupStepsFor, type ScheduleKind } from '../optim/schedule.js';
-import { backward } from '../tensor/autograd.js';
-import { tensorScope } from '../tensor/scope.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -17,7 +14,13 @@ import {
 } from './checkpoint-format.js';
 import { folderCheckpoints } from './checkpoint-folder.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { batchLoss } from './batch-loss.js';
+import {
+  checkGradientAccumulationSteps,
+  microBatchRecord,
+  MicroBatching,
+  type MicroBatchSplit,
+} from './micro-batches.js';
+import { updateWeights } from './update-weights.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
 
@@ -69,7 +72,15 @@ export interface TrainOptions<E> {
   threshold?: number;
 
   epochs: number;
+  /** Examples per optimizer step. */
   batchSize: number;
+  /**
+   * Run each batch as this many micro-batches (sizes differing by at most one), their gradients
+   * weighted and summed: the same update as the whole batch within rounding, with a fraction of its
+   * activation memory (default 1). The trainer raises it by itself for a batch the kernels' memory
+   * cannot hold (see onMicroBatchSplit). With dropout the masks drawn differ from the unsplit run's.
+   */
+  gradientAccumulationSteps?: number;
   /** Batch size of evaluation (default: batchSize). */
   evalBatchSize?: number;
   /** Stops after this many optimizer steps when > 0 (HF's max_steps: it overrides epochs). */
@@ -126,6 +137,8 @@ export interface TrainOptions<E> {
   onEpochEnd?: (record: EpochRecord) => void;
   /** Called when a checkpoint has been written. */
   onCheckpoint?: (dir: string, step: number) => void;
+  /** When a batch did not fit in the kernels' memory and every step now runs as more micro-batches. */
+  onMicroBatchSplit?: (split: MicroBatchSplit) => void;
   /** During evaluations: split, examples done, total. */
   onEvalProgress?: (split: 'val' | 'test', done: number, total: number) => void;
 
@@ -229,6 +242,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     totalSteps,
     warmupSteps: warmupStepsFor(totalSteps, o.warmupRatio, o.warmupSteps),
   });
+  const microBatching = new MicroBatching(o.gradientAccumulationSteps, o.onMicroBatchSplit);
   const optimizer = new AdamW(params, {
     lr: o.lr,
     weightDecay: o.weightDecay,
@@ -374,42 +388,25 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     while (batchInEpoch < batchesPerEpoch && globalStep < totalSteps) {
       const t0 = performance.now();
       const indices = order.slice(batchInEpoch * o.batchSize, (batchInEpoch + 1) * o.batchSize);
-      const batch = o.collate(indices.map((i) => o.train[i]));
-      const stepNumber = globalStep + 1;
       const lr = schedule.lrAt(globalStep);
-      // Activations and gradients of the step live in the kernels' memory until it ends.
-      const { lossValue, norm } = tensorScope(() => {
-        const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-        const loss = batchLoss(logits, batch);
-        const value = loss.data[0];
-        if (!Number.isFinite(value)) {
-          optimizer.zeroGrad();
-          throw new TrainingDiverged(stepNumber, `the loss became ${value}`, lastCheckpoint, store?.where);
-        }
-        backward(loss);
-        const norm = o.maxGradNorm !== null ? clipGradNorm(paramList, o.maxGradNorm) : gradNorm(paramList);
-        if (!Number.isFinite(norm)) {
-          optimizer.zeroGrad();
-          throw new TrainingDiverged(
-            stepNumber,
-            `the gradient norm became ${norm}`,
-            lastCheckpoint,
-            store?.where,
-          );
-        }
-        optimizer.lr = lr;
-        optimizer.step();
-        optimizer.zeroGrad();
-        return { lossValue: value, norm };
-      });
-      globalStep = stepNumber;
+      const lossValue = microBatching.run(
+        model,
+        indices.length,
+        (start, end) => o.collate(indices.slice(start, end).map((i) => o.train[i])),
+        paramList,
+        rng,
+      );
+      const diverged = (what: string) =>
+        new TrainingDiverged(globalStep + 1, what, lastCheckpoint, store?.where);
+      const norm = updateWeights(optimizer, paramList, lossValue, lr, o.maxGradNorm, diverged);
+      globalStep++;
       batchInEpoch++;
       epochLossSum += lossValue;
       epochLossBatches++;
       const seconds = (performance.now() - t0) / 1000;
       trainSeconds += seconds;
       epochSeconds += seconds;
-      trainExamples += batch.size;
+      trainExamples += indices.length;
 
       const epochEnds = batchInEpoch === batchesPerEpoch || globalStep === totalSteps;
       let saved = false;
@@ -484,7 +481,13 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     seed: o.seed,
     trainable_params: countParameters(model, true),
     total_params: countParameters(model),
-    config: { ...o.run.config, ...settings, total_steps: totalSteps, test_examples: o.test.length },
+    config: {
+      ...o.run.config,
+      ...settings,
+      ...microBatchRecord(o.gradientAccumulationSteps, microBatching.microBatches),
+      total_steps: totalSteps,
+      test_examples: o.test.length,
+    },
     max_steps: o.maxSteps,
     stopped_at_max_steps: o.maxSteps > 0 && o.maxSteps < batchesPerEpoch * o.epochs,
     history,
@@ -513,6 +516,7 @@ interface Normalised<E> extends TrainOptions<E> {
   warmupRatio: number;
   maxGradNorm: number | null;
   saveSteps: number;
+  gradientAccumulationSteps: number;
 }
 
 function normalise<E>(options: TrainOptions<E>): Normalised<E> {
@@ -527,6 +531,7 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
     warmupRatio: options.warmupRatio ?? 0,
     maxGradNorm: options.maxGradNorm ?? null,
     saveSteps: options.saveSteps ?? 0,
+    gradientAccumulationSteps: options.gradientAccumulationSteps ?? 1,
   };
   const wholeAtLeast = (what: string, v: number, min: number): void => {
     if (!Number.isInteger(v) || v < min)
@@ -537,6 +542,7 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
   wholeAtLeast('The number of epochs', o.epochs, o.maxSteps > 0 ? 0 : 1);
   wholeAtLeast('The maximum number of steps', o.maxSteps, 0);
   wholeAtLeast('The checkpoint interval (save steps)', o.saveSteps, 0);
+  checkGradientAccumulationSteps(o.gradientAccumulationSteps, o.batchSize);
   if (o.saveTotalLimit !== undefined) wholeAtLeast('The number of checkpoints to keep', o.saveTotalLimit, 0);
   if (!(o.lr > 0 && Number.isFinite(o.lr)))
     throw new UserError(`The learning rate must be a positive number, not ${o.lr}.`);

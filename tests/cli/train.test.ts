@@ -84,6 +84,23 @@ test('--preset picks another preset, and a flag given explicitly wins over it', 
   assert.equal(config.max_len, reference.maxLen);
 });
 
+test('--gradient-accumulation-steps is recorded with the run; more than the batch is refused in one sentence', async () => {
+  const out = ws.path('accumulated');
+  await train(out, '--method', 'lora', '--batch-size', '8', '--gradient-accumulation-steps', '4');
+  const config = readResults(out).config;
+  assert.equal(config.gradient_accumulation_steps, 4);
+  assert.deepEqual(config.preset_overrides, ['--batch-size', '--gradient-accumulation-steps']);
+  assert.match(readFileSync(join(out, 'train.log'), 'utf8'), /batch 8 in 4 micro-batches/);
+  await assert.rejects(
+    train(ws.path('too-many'), '--method', 'lora', '--batch-size', '8', '--gradient-accumulation-steps', '9'),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message ===
+        'The gradient accumulation steps (9) cannot exceed the batch size (8): every micro-batch needs at least one example.',
+  );
+  assert.equal(existsSync(ws.path('too-many')), false);
+});
+
 test('--help says which preset is the default and that explicit flags win', async () => {
   let help = '';
   await assert.rejects(

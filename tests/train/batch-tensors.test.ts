@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeBatches } from '../../src/data/batch.js';
-import { IntTensor } from '../../src/tensor/tensor.js';
+import { IntTensor, Tensor } from '../../src/tensor/tensor.js';
 import { padSequences } from '../../src/text/pad.js';
-import { batchTensors, inputTensors } from '../../src/train/batch-tensors.js';
+import { batchTensors, inputTensors, sliceBatch } from '../../src/train/batch-tensors.js';
 import { collateTokenized } from '../../src/train/collate.js';
 
 test('inputTensors shapes a padded batch as [B, T] tensors over the same arrays', () => {
@@ -41,4 +41,28 @@ test('batchTensors adds the labels as a [B] tensor and keeps B', () => {
   assert.equal(tensors.inputIds.data, batch.inputIds);
   assert.deepEqual(Array.from(tensors.labels.data), [1, 0, 2]);
   assert.deepEqual(collateTokenized()(examples), tensors);
+});
+
+test('sliceBatch gives rows [start, end) of a padded batch as views, targets included', () => {
+  const ids = Int32Array.from([1, 2, 0, 3, 4, 5, 6, 0, 0]);
+  const batch = {
+    inputIds: new IntTensor(ids, [3, 3]),
+    attentionMask: new IntTensor(
+      Int32Array.from(ids, (v) => (v > 0 ? 1 : 0)),
+      [3, 3],
+    ),
+    tokenTypeIds: new IntTensor(new Int32Array(9), [3, 3]),
+    labels: new IntTensor(Int32Array.from([0, 1, 2]), [3]),
+    targets: new Tensor(Float32Array.from([1, 0, 0, 1, 1, 0]), [3, 2]),
+    size: 3,
+  };
+  const rows = sliceBatch(batch, 1, 3);
+  assert.equal(rows.size, 2);
+  assert.deepEqual(rows.inputIds.shape, [2, 3]);
+  assert.deepEqual(Array.from(rows.inputIds.data), [3, 4, 5, 6, 0, 0]);
+  assert.deepEqual(Array.from(rows.attentionMask.data), [1, 1, 1, 1, 0, 0]);
+  assert.deepEqual(Array.from(rows.labels.data), [1, 2]);
+  assert.deepEqual(rows.targets!.shape, [2, 2]);
+  assert.deepEqual(Array.from(rows.targets!.data), [0, 1, 1, 0]);
+  assert.equal(rows.inputIds.data.buffer, ids.buffer, 'not copied');
 });

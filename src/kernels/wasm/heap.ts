@@ -12,6 +12,7 @@
  * sits on top.
  */
 
+import { KernelMemoryExhausted, WASM_ADDRESS_LIMIT_BYTES } from '../memory-exhausted.js';
 import type { WasmMemory } from './wasm-api.js';
 
 export type WordArray = Float32Array | Int32Array;
@@ -50,9 +51,20 @@ export class WasmHeap {
 
   /** Zeroes bytes of the memory; the module's memset when there is one. */
   private readonly zeroBytes: (ptr: number, bytes: number) => void;
+  /** The most the memory may grow to, in pages and bytes. */
+  private readonly maxPages: number;
+  private readonly limitBytes: number;
 
-  constructor(memory: WasmMemory, heapBase: number, zeroBytes?: (ptr: number, bytes: number) => void) {
+  /** `limitBytes` below 4 GiB lets a test run out of memory without allocating gigabytes. */
+  constructor(
+    memory: WasmMemory,
+    heapBase: number,
+    zeroBytes?: (ptr: number, bytes: number) => void,
+    limitBytes: number = WASM_ADDRESS_LIMIT_BYTES,
+  ) {
     this.memory = memory;
+    this.maxPages = Math.min(MAX_PAGES, Math.floor(limitBytes / PAGE));
+    this.limitBytes = this.maxPages * PAGE;
     this.zeroBytes = zeroBytes ?? ((ptr, bytes) => new Uint8Array(this.memory.buffer, ptr, bytes).fill(0));
     this.controlPtr = align(Math.max(heapBase, ALIGN));
     this.jobPtr = align(this.controlPtr + CONTROL_SLOTS * 4);
@@ -78,16 +90,19 @@ export class WasmHeap {
     if (end <= have) return;
     const havePages = have / PAGE;
     const needPages = Math.ceil(end / PAGE);
-    if (needPages > MAX_PAGES) {
-      throw new RangeError(`The kernels need ${end} bytes of WebAssembly memory, more than the 4 GiB limit.`);
-    }
+    if (needPages > this.maxPages) throw new KernelMemoryExhausted(end, this.limitBytes);
     // Grow at least by half again, so a run of slightly larger calls does not grow every time.
-    const pages = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
+    const pages = Math.min(this.maxPages, Math.max(needPages, Math.ceil(havePages * 1.5)));
     try {
       this.memory.grow(pages - havePages);
     } catch {
       // The extra half may be more than the system gives; the pages needed may still fit.
-      this.memory.grow(needPages - havePages);
+      try {
+        this.memory.grow(needPages - havePages);
+      } catch {
+        // The system gave no more: as good as the limit for a caller that can do with less.
+        throw new KernelMemoryExhausted(end, have);
+      }
     }
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);

@@ -83,6 +83,11 @@ export interface WasmKernelOptions {
    * 40 µs). Tests set 0 to send every job through the workers.
    */
   parallelMinNs?: number;
+  /**
+   * The most memory the kernels may use (default, and at most, 4 GiB): tests set less to run out of it
+   * (KernelMemoryExhausted) on a small model.
+   */
+  memoryLimitBytes?: number;
 }
 
 export class WasmKernels implements Kernels {
@@ -660,7 +665,7 @@ export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKe
     },
   });
   const exports = instance.exports as unknown as KernelModuleExports;
-  const heap = new WasmHeap(memory, exports.heapBase(), exports.zeroBytes);
+  const heap = new WasmHeap(memory, exports.heapBase(), exports.zeroBytes, opts.memoryLimitBytes);
   const pool = await ThreadPool.create(module, memory, heap.controlPtr, opts.threads);
   return new WasmKernels(heap, pool, exports, opts.parallelMinNs ?? PARALLEL_MIN_NS);
 }
