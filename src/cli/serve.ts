@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { SERVE_DEFAULTS, startServer } from '../serve/server.js';
 import { ADAPTER_NAME_PATTERN } from '../serve/schemas.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
-import { intInRange } from './options.js';
+import { floatInRange, intInRange } from './options.js';
 
 interface ServeFlags extends EngineOptions {
   model: string;
@@ -16,6 +16,7 @@ interface ServeFlags extends EngineOptions {
   maxWaitMs: number;
   maxLen?: number;
   maxTexts: number;
+  threshold?: number;
   tokenFile?: string;
 }
 
@@ -63,6 +64,11 @@ export function registerServe(
     )
     .option('--max-texts <n>', 'texts per request at most', intInRange(1, 100_000), SERVE_DEFAULTS.maxTexts)
     .option(
+      '--threshold <p>',
+      'multi-label adapters: a label is in a text\'s set when its sigmoid probability reaches this; a request\'s "threshold" overrides it (default 0.5)',
+      floatInRange(0, 1, true),
+    )
+    .option(
       '--token-file <file>',
       'a file holding a token that every request must send as "Authorization: Bearer <token>"',
     );
@@ -90,6 +96,7 @@ export function registerServe(
         maxWaitMs: flags.maxWaitMs,
         maxLen: flags.maxLen,
         maxTexts: flags.maxTexts,
+        threshold: flags.threshold,
         token,
         log: (line) => void process.stderr.write(`lora-lab serve: ${line}\n`),
       });

@@ -5,6 +5,7 @@ import { fromPeftParameterName, loadPeftAdapter, readPeftAdapter } from '../io/p
 import { adapterPartsOf, type AdapterParts } from '../lora/multi-adapter.js';
 import { loraStateOf } from '../lora/state.js';
 import { defaultLabels } from '../models/common/labels.js';
+import { isMultiLabel } from '../models/common/problem-type.js';
 import type { ClassifierConfig, ModelFamily } from '../models/family.js';
 import { Rng } from '../tensor/random.js';
 import { UserError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface BaseModelInfo {
 export interface ServableAdapter {
   parts: AdapterParts;
   labels: string[];
+  /** One sigmoid per label (its label_map.json's or config.json's problem_type; else the base's). */
+  multiLabel: boolean;
   cleaning: TextCleaning;
   r: number;
   loraAlpha: number;
@@ -72,6 +75,7 @@ export function readServableAdapter(dir: string, base: BaseModelInfo): ServableA
   return {
     parts,
     labels,
+    multiLabel: named ? named.multiLabel : isMultiLabel(base.config.problemType),
     cleaning: recordedTextCleaning([dir, base.dir]),
     r: config.r,
     loraAlpha: config.lora_alpha,

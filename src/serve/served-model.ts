@@ -8,6 +8,7 @@ import { loadSequenceClassifier } from '../io/hf-directory.js';
 import { AdapterRouting } from '../lora/adapter-routing.js';
 import { attachAdapter, detachAdapter } from '../lora/multi-adapter.js';
 import type { SequenceClassifier } from '../models/family.js';
+import { isMultiLabel } from '../models/common/problem-type.js';
 import { familyOf } from '../models/registry.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Rng } from '../tensor/random.js';
@@ -28,6 +29,8 @@ export interface ServedAdapter {
   /** Its key in the model's layers: unique per load, so a name loaded again never meets an old load's weights. */
   readonly slot: string;
   readonly labels: readonly string[];
+  /** Each text gets a set of labels, one sigmoid each. */
+  readonly multiLabel: boolean;
   readonly cleaning: TextCleaning;
   readonly r: number;
   readonly loraAlpha: number;
@@ -89,6 +92,11 @@ export class ServedModel {
     return this.base.config.labels;
   }
 
+  /** Whether the base model's own head is multi-label (its config.json's problem_type). */
+  get multiLabel(): boolean {
+    return isMultiLabel(this.base.config.problemType);
+  }
+
   /** Whether the base model can classify alone (its checkpoint has a trained head). */
   get headTrained(): boolean {
     return this.base.untrained.length === 0;
@@ -107,6 +115,7 @@ export class ServedModel {
       path: dir,
       slot,
       labels: read.labels,
+      multiLabel: read.multiLabel,
       cleaning: read.cleaning,
       r: read.r,
       loraAlpha: read.loraAlpha,

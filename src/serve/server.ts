@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '../errors.js';
+import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { buildApp } from './app.js';
 import { AdapterRegistry } from './adapter-registry.js';
 import { DynamicBatcher } from './batcher.js';
@@ -23,6 +24,8 @@ export interface ServeOptions {
   maxTexts?: number;
   /** Request bodies in bytes at most. */
   bodyLimit?: number;
+  /** Multi-label adapters: the default threshold of a label's sigmoid (0.5). */
+  threshold?: number;
   token?: string;
   /** Where the server tells its own failures (500s); the CLI gives stderr. */
   log: (line: string) => void;
@@ -79,6 +82,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     metrics,
     maxTexts: options.maxTexts ?? SERVE_DEFAULTS.maxTexts,
     bodyLimit: options.bodyLimit ?? SERVE_DEFAULTS.bodyLimit,
+    threshold: options.threshold ?? DEFAULT_THRESHOLD,
     adaptersDir: options.adaptersDir,
     token: options.token,
     log: options.log,
