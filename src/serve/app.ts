@@ -153,7 +153,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
           'This server loads adapters at run time only from its --adapters-dir, and was started without one.',
         );
       }
-      const { name, path } = request.body;
+      const { name, path, merge } = request.body;
       if (o.registry.has(name)) {
         throw new HttpError(
           409,
@@ -163,7 +163,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
       const dir = adapterFolderInside(o.adaptersDir, path);
       let adapter: ServedAdapter;
       try {
-        adapter = o.registry.load(name, dir);
+        adapter = o.registry.load(name, dir, { merge });
       } catch (error) {
         // The client named the folder inside --adapters-dir; where that lies on the server is not its business.
         if (error instanceof UserError) throw new HttpError(400, error.message.split(dir).join(path));
@@ -207,6 +207,7 @@ function describeAdapter(a: ServedAdapter): object {
     lora_alpha: a.loraAlpha,
     target_modules: a.targets,
     modules_to_save: a.modulesToSave,
+    merged: a.merged,
     text_cleaning: a.cleaning,
     loaded_at: a.loadedAt,
   };

@@ -28,6 +28,7 @@ export function classifyBodySchema(maxTexts: number): object {
 export interface LoadAdapterBody {
   name: string;
   path: string;
+  merge?: boolean;
 }
 
 export const loadAdapterBodySchema = {
@@ -37,6 +38,7 @@ export const loadAdapterBodySchema = {
   properties: {
     name: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
     path: { type: 'string', minLength: 1, maxLength: 4096 },
+    merge: { type: 'boolean' },
   },
 } as const;
 

@@ -6,7 +6,7 @@ import { resolveMaxLen } from '../experiments/classifier.js';
 import { applyTextCleaning, recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { loadSequenceClassifier } from '../io/hf-directory.js';
 import { AdapterRouting } from '../lora/adapter-routing.js';
-import { attachAdapter, detachAdapter } from '../lora/multi-adapter.js';
+import { attachAdapter, detachAdapter, mergedParts } from '../lora/multi-adapter.js';
 import type { SequenceClassifier } from '../models/family.js';
 import { isMultiLabel } from '../models/common/problem-type.js';
 import { familyOf } from '../models/registry.js';
@@ -36,6 +36,8 @@ export interface ServedAdapter {
   readonly loraAlpha: number;
   readonly targets: readonly string[];
   readonly modulesToSave: readonly string[];
+  /** Served from its own merged copy of the layers it adapts (W₀ + s·B·A), at the plain model's cost. */
+  readonly merged: boolean;
   readonly loadedAt: string;
 }
 
@@ -103,13 +105,15 @@ export class ServedModel {
   }
 
   /**
-   * Reads the adapter folder and attaches it under `name`; an adapter that does not fit the base is
-   * refused with the reason and leaves the model as it was.
+   * Reads the adapter folder and attaches it under `name`, unmerged (its low-rank path on its rows over
+   * the shared base) or with `merge` merged (a copy of each layer it adapts, the product folded in); an
+   * adapter that does not fit the base is refused with the reason and leaves the model as it was.
    */
-  attach(name: string, dir: string): ServedAdapter {
+  attach(name: string, dir: string, options: { merge?: boolean } = {}): ServedAdapter {
     const read = readServableAdapter(dir, this.base);
     const slot = `${name}#${++this.loads}`;
-    attachAdapter(this.model, this.routing, slot, read.parts);
+    const parts = options.merge ? mergedParts(this.model, read.parts) : read.parts;
+    attachAdapter(this.model, this.routing, slot, parts);
     return {
       name,
       path: dir,
@@ -121,6 +125,7 @@ export class ServedModel {
       loraAlpha: read.loraAlpha,
       targets: read.targets,
       modulesToSave: read.modulesToSave,
+      merged: options.merge === true,
       loadedAt: new Date().toISOString(),
     };
   }

@@ -10,8 +10,8 @@ import { ServedModel, type BatchRow } from './served-model.js';
 export interface ServeOptions {
   /** The base model's folder. */
   modelDir: string;
-  /** Adapters loaded at start (read from wherever the operator says). */
-  adapters?: readonly { name: string; dir: string }[];
+  /** Adapters loaded at start (read from wherever the operator says); `merge`: served merged. */
+  adapters?: readonly { name: string; dir: string; merge?: boolean }[];
   /** The only folder adapters may be loaded from at run time. */
   adaptersDir?: string;
   host?: string;
@@ -54,9 +54,9 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const model = await ServedModel.load(options.modelDir, { maxLen: options.maxLen });
   const registry = new AdapterRegistry(model);
-  for (const { name, dir } of options.adapters ?? []) {
+  for (const { name, dir, merge } of options.adapters ?? []) {
     try {
-      registry.load(name, dir);
+      registry.load(name, dir, { merge });
     } catch (error) {
       if (error instanceof UserError)
         throw new UserError(`Adapter ${name} (${dir}) was refused: ${error.message}`);
