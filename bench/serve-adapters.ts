@@ -22,6 +22,8 @@ export interface AdapterSpec {
   seed: number;
   /** A multi-label head (label_map.json says so): one sigmoid per label. */
   multiLabel?: boolean;
+  /** PEFT's bias: the biases it trains are moved from the base's by seeded noise, as training would. */
+  bias?: 'all' | 'lora_only';
 }
 
 export async function writeRandomAdapter(baseDir: string, dir: string, spec: AdapterSpec): Promise<string> {
@@ -38,8 +40,15 @@ export async function writeRandomAdapter(baseDir: string, dir: string, spec: Ada
     target_modules: spec.targets,
     task_type: 'SEQ_CLS',
     init_lora_weights: false,
+    bias: spec.bias ?? 'none',
   });
   applyLora(model, config, rng);
+  if (spec.bias !== undefined) {
+    for (const [name, p] of model.namedParameters()) {
+      const trained = spec.bias === 'all' ? name.endsWith('bias') : name.endsWith('base_layer.bias');
+      if (trained) for (let i = 0; i < p.data.length; i++) p.data[i] += rng.normal() * 0.1;
+    }
+  }
   mkdirSync(dir, { recursive: true });
   savePeftAdapter(model, dir, undefined, { baseModelNameOrPath: baseDir });
   writeJsonAtomic(
