@@ -2,7 +2,7 @@
  * PEFT adapters made from a seed for a base model folder, for the server's benchmark and tests: LoRA
  * with both factors random (PEFT's init_lora_weights false, so that every adapter changes the logits and
  * its low-rank path costs what a trained one costs), a classifier head of its own for its labels, and
- * label_map.json.
+ * label_map.json (multi-label when the spec says so).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,10 @@ export interface AdapterSpec {
   targets: string[];
   r: number;
   seed: number;
+  /** A multi-label head (label_map.json says so): one sigmoid per label. */
+  multiLabel?: boolean;
+  /** PEFT's bias: the biases it trains are moved from the base's by seeded noise, as training would. */
+  bias?: 'all' | 'lora_only';
 }
 
 export async function writeRandomAdapter(baseDir: string, dir: string, spec: AdapterSpec): Promise<string> {
@@ -36,10 +40,20 @@ export async function writeRandomAdapter(baseDir: string, dir: string, spec: Ada
     target_modules: spec.targets,
     task_type: 'SEQ_CLS',
     init_lora_weights: false,
+    bias: spec.bias ?? 'none',
   });
   applyLora(model, config, rng);
+  if (spec.bias !== undefined) {
+    for (const [name, p] of model.namedParameters()) {
+      const trained = spec.bias === 'all' ? name.endsWith('bias') : name.endsWith('base_layer.bias');
+      if (trained) for (let i = 0; i < p.data.length; i++) p.data[i] += rng.normal() * 0.1;
+    }
+  }
   mkdirSync(dir, { recursive: true });
   savePeftAdapter(model, dir, undefined, { baseModelNameOrPath: baseDir });
-  writeJsonAtomic(join(dir, 'label_map.json'), LabelMap.fromClasses(spec.labels).toJSON());
+  writeJsonAtomic(
+    join(dir, 'label_map.json'),
+    LabelMap.fromClasses(spec.labels, { multiLabel: spec.multiLabel }).toJSON(),
+  );
   return dir;
 }

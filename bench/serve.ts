@@ -5,7 +5,9 @@
  * alone ("single") and the three adapters' requests interleaved ("mixed", so batches mix adapters).
  * Before the server starts, the cost of one forward pass over 64 texts is timed in this process: the
  * plain single-adapter path (LoRALinear, as predict runs it) against the server's model with one
- * adapter and with three. A soak runs the mixed load for a given time and samples the server's resident
+ * adapter and with three. The first adapter is also served merged (`--merge`, its own copy of the
+ * layers it adapts), and its requests are timed against the unmerged one's ("merged" against "single")
+ * at up to 16 clients. A soak runs the mixed load for a given time and samples the server's resident
  * memory after a warm-up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -55,6 +57,13 @@ export const SERVE_BENCH_DEFAULTS = {
 
 /** The issue's bars: mixed batches reach 80 % of single-adapter throughput; memory grows under 5 % in a soak. */
 export const MIXED_TO_SINGLE_AT_LEAST = 0.8;
+/**
+ * The issue's "a merged adapter is never slower than an unmerged one", with 5 % for the noise of one
+ * run on a shared machine; the ratios themselves are in the result.
+ */
+export const MERGED_TO_UNMERGED_AT_LEAST = 0.95;
+/** Merged-against-unmerged runs at these client counts (those among --connections). */
+const MERGED_CONNECTIONS = [1, 16];
 export const SOAK_GROWTH_BELOW_PERCENT = 5;
 
 /** Three adapters of other label counts, ranks and targets (the study's q,v and more). */
@@ -85,7 +94,7 @@ const ADAPTERS: Record<string, AdapterSpec> = {
 };
 
 export interface LoadRun {
-  mode: 'single' | 'mixed';
+  mode: 'single' | 'mixed' | 'merged';
   connections: number;
   seconds: number;
   texts_per_second: number;
@@ -105,9 +114,12 @@ export interface ServeBenchResult {
     plain_single_adapter: number;
     served_single_adapter: number;
     served_mixed_3_adapters: number;
+    served_merged_single_adapter: number;
   };
   runs: LoadRun[];
   mixed_to_single: Record<string, number>;
+  /** Texts/s of the merged copy of the first adapter against the unmerged one, by clients. */
+  merged_to_unmerged: Record<string, number>;
   soak: null | {
     seconds: number;
     connections: number;
@@ -125,6 +137,7 @@ export interface ServeBenchResult {
   checks: {
     zero_errors: boolean;
     mixed_at_least_80_percent_of_single: boolean;
+    merged_not_slower_than_unmerged: boolean | null;
     soak_growth_under_5_percent: boolean | null;
   };
   load_average: { start: number[]; end: number[] };
@@ -157,16 +170,18 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     const args = ['serve', '--model', model, '--port', '0', '--max-batch', String(o.maxBatch)];
     args.push('--max-wait-ms', String(o.maxWaitMs), '--max-len', String(o.maxLen));
     for (const name of names) args.push('--adapter', `${name}=${join(dir, name)}`);
+    const mergedName = `${names[0]}-merged`;
+    args.push('--adapter', `${mergedName}=${join(dir, names[0])}`, '--merge', mergedName);
     if (o.threads !== undefined) args.push('--threads', String(o.threads));
     const started = await startServerChild(args);
     server = started.child;
     const url = started.url;
 
-    const bodies = (mode: 'single' | 'mixed'): string[] =>
-      texts.map((text, i) =>
-        JSON.stringify({ texts: [text], adapter: mode === 'single' ? names[0] : names[i % names.length] }),
-      );
-    const load = async (mode: 'single' | 'mixed', connections: number, seconds: number): Promise<LoadRun> => {
+    const adapterOf = (mode: LoadRun['mode'], i: number): string =>
+      mode === 'single' ? names[0] : mode === 'merged' ? mergedName : names[i % names.length];
+    const bodies = (mode: LoadRun['mode']): string[] =>
+      texts.map((text, i) => JSON.stringify({ texts: [text], adapter: adapterOf(mode, i) }));
+    const load = async (mode: LoadRun['mode'], connections: number, seconds: number): Promise<LoadRun> => {
       const all = bodies(mode);
       let next = 0;
       const result = await autocannon({
@@ -203,8 +218,9 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     };
 
     const runs: LoadRun[] = [];
-    for (const mode of ['single', 'mixed'] as const) {
-      for (const connections of o.connections) {
+    const mergedConnections = o.connections.filter((c) => MERGED_CONNECTIONS.includes(c));
+    for (const mode of ['single', 'mixed', 'merged'] as const) {
+      for (const connections of mode === 'merged' ? mergedConnections : o.connections) {
         o.onStep?.(
           `${mode}, ${connections} connection${connections === 1 ? '' : 's'}: ${o.warmupSeconds} s warm-up, ${o.seconds} s measured`,
         );
@@ -221,6 +237,12 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
       const single = runs.find((r) => r.mode === 'single' && r.connections === connections)!;
       const mixed = runs.find((r) => r.mode === 'mixed' && r.connections === connections)!;
       mixedToSingle[String(connections)] = mixed.texts_per_second / single.texts_per_second;
+    }
+    const mergedToUnmerged: Record<string, number> = {};
+    for (const connections of mergedConnections) {
+      const single = runs.find((r) => r.mode === 'single' && r.connections === connections)!;
+      const merged = runs.find((r) => r.mode === 'merged' && r.connections === connections)!;
+      mergedToUnmerged[String(connections)] = merged.texts_per_second / single.texts_per_second;
     }
 
     let soak: ServeBenchResult['soak'] = null;
@@ -289,10 +311,15 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
       forward_ms_64_texts: forward,
       runs,
       mixed_to_single: mixedToSingle,
+      merged_to_unmerged: mergedToUnmerged,
       soak,
       checks: {
         zero_errors: errors === 0,
         mixed_at_least_80_percent_of_single: mixedToSingle[String(atMost)] >= MIXED_TO_SINGLE_AT_LEAST,
+        merged_not_slower_than_unmerged:
+          mergedConnections.length === 0
+            ? null
+            : Object.values(mergedToUnmerged).every((ratio) => ratio >= MERGED_TO_UNMERGED_AT_LEAST),
         soak_growth_under_5_percent: soak === null ? null : soak.growth_percent < SOAK_GROWTH_BELOW_PERCENT,
       },
       load_average: { start: loadStart, end: loadavg() },
@@ -356,6 +383,7 @@ async function timeForwardPasses(
   const plain = await loadClassifier({ model, adapter: join(dir, names[0]) });
   const served = await ServedModel.load(model, { maxLen });
   const adapters: ServedAdapter[] = names.map((name) => served.attach(name, join(dir, name)));
+  const merged = served.attach(`${names[0]}-merged`, join(dir, names[0]), { merge: true });
   const servedRun = (pick: (i: number) => ServedAdapter) => () =>
     void served.logits(
       texts.map((text, i) => ({ input: served.encode(text, pick(i).cleaning), adapter: pick(i) })),
@@ -370,6 +398,7 @@ async function timeForwardPasses(
       ],
     servedRun(() => adapters[0]),
     servedRun((i) => adapters[i % adapters.length]),
+    servedRun(() => merged),
   ];
   const times: number[][] = ways.map(() => []);
   for (const way of ways) way();
@@ -384,6 +413,7 @@ async function timeForwardPasses(
     plain_single_adapter: median(times[0]),
     served_single_adapter: median(times[1]),
     served_mixed_3_adapters: median(times[2]),
+    served_merged_single_adapter: median(times[3]),
   };
 }
 

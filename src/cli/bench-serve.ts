@@ -25,7 +25,7 @@ export function registerBenchServe(bench: Command): void {
     bench
       .command('serve')
       .description(
-        'lora-lab serve under load on 127.0.0.1 (autocannon, one text per request): bert-tiny and three adapters, texts/s and p50/p99 latency at 1, 16 and 64 clients, one adapter against three mixed; --soak-seconds samples the server memory under load.',
+        'lora-lab serve under load on 127.0.0.1 (autocannon, one text per request): bert-tiny and three adapters, texts/s and p50/p99 latency at 1, 16 and 64 clients, one adapter against three mixed and against its merged copy (--merge); --soak-seconds samples the server memory under load.',
       )
       .option('--model <dir>', 'the base model (default: the shared bert-tiny-mlm)')
       .option(
@@ -110,7 +110,10 @@ function formatServeBench(r: ServeBenchResult): string {
     `mixed / single: ${Object.entries(r.mixed_to_single)
       .map(([c, v]) => `${c} clients ${v.toFixed(2)}`)
       .join(', ')}`,
-    `one batch of 64 texts: plain single adapter ${f.plain_single_adapter.toFixed(1)} ms, served single ${f.served_single_adapter.toFixed(1)} ms, served mixed ${f.served_mixed_3_adapters.toFixed(1)} ms`,
+    `merged / unmerged: ${Object.entries(r.merged_to_unmerged)
+      .map(([c, v]) => `${c} clients ${v.toFixed(2)}`)
+      .join(', ')}`,
+    `one batch of 64 texts: plain single adapter ${f.plain_single_adapter.toFixed(1)} ms, served single ${f.served_single_adapter.toFixed(1)} ms, served mixed ${f.served_mixed_3_adapters.toFixed(1)} ms, served merged ${f.served_merged_single_adapter.toFixed(1)} ms`,
   );
   if (r.soak) {
     lines.push(

@@ -4,11 +4,12 @@ import { UserError } from '../errors.js';
 import { SERVE_DEFAULTS, startServer } from '../serve/server.js';
 import { ADAPTER_NAME_PATTERN } from '../serve/schemas.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
-import { intInRange } from './options.js';
+import { floatInRange, intInRange } from './options.js';
 
 interface ServeFlags extends EngineOptions {
   model: string;
   adapter?: { name: string; dir: string }[];
+  merge?: string[];
   adaptersDir?: string;
   host: string;
   port: number;
@@ -16,6 +17,7 @@ interface ServeFlags extends EngineOptions {
   maxWaitMs: number;
   maxLen?: number;
   maxTexts: number;
+  threshold?: number;
   tokenFile?: string;
 }
 
@@ -37,6 +39,11 @@ export function registerServe(
       '--adapter <name=dir>',
       'an adapter to load at start, as NAME=DIR (repeat the flag for more)',
       collectAdapter,
+    )
+    .option(
+      '--merge <name>',
+      "serve this --adapter merged: its own copy of the layers it adapts with the low-rank product folded in, so its requests cost what the plain model's do (one more copy of those weights in memory; repeat the flag for more)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option(
       '--adapters-dir <dir>',
@@ -63,15 +70,26 @@ export function registerServe(
     )
     .option('--max-texts <n>', 'texts per request at most', intInRange(1, 100_000), SERVE_DEFAULTS.maxTexts)
     .option(
+      '--threshold <p>',
+      'multi-label adapters: a label is in a text\'s set when its sigmoid probability reaches this; a request\'s "threshold" overrides it (default 0.5)',
+      floatInRange(0, 1, true),
+    )
+    .option(
       '--token-file <file>',
       'a file holding a token that every request must send as "Authorization: Bearer <token>"',
     );
   addEngineOptions(command).action(async (flags: ServeFlags) => {
-    const adapters = flags.adapter ?? [];
-    const names = adapters.map((a) => a.name);
+    const names = (flags.adapter ?? []).map((a) => a.name);
     const repeated = names.find((name, i) => names.indexOf(name) !== i);
     if (repeated !== undefined)
       throw new UserError(`--adapter names ${repeated} twice; give each adapter its own name.`);
+    const stray = (flags.merge ?? []).find((name) => !names.includes(name));
+    if (stray !== undefined) {
+      throw new UserError(
+        `--merge ${stray} names no --adapter; give the adapter as --adapter ${stray}=DIR too.`,
+      );
+    }
+    const adapters = (flags.adapter ?? []).map((a) => ({ ...a, merge: flags.merge?.includes(a.name) }));
     if (
       flags.adaptersDir !== undefined &&
       !(existsSync(flags.adaptersDir) && statSync(flags.adaptersDir).isDirectory())
@@ -90,10 +108,14 @@ export function registerServe(
         maxWaitMs: flags.maxWaitMs,
         maxLen: flags.maxLen,
         maxTexts: flags.maxTexts,
+        threshold: flags.threshold,
         token,
         log: (line) => void process.stderr.write(`lora-lab serve: ${line}\n`),
       });
-      const loaded = names.length > 0 ? names.join(', ') : 'none';
+      const loaded =
+        adapters.length > 0
+          ? adapters.map((a) => `${a.name}${a.merge ? ' (merged)' : ''}`).join(', ')
+          : 'none';
       write(
         `lora-lab serve: listening on ${server.url} (model ${flags.model}, adapters: ${loaded}, max length ${server.model.maxLen}, ${threads} thread${threads === 1 ? '' : 's'})\n`,
       );

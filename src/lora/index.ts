@@ -15,7 +15,15 @@ export { ALL_LINEAR, applyLora, loraLayers, planLora, type LoraPlan, type LoraTa
 export { matchesTarget, rankAndAlphaFor } from './target-match.js';
 export { SEQ_CLS_HEAD_NAMES, effectiveModulesToSave, findModulesToSave } from './modules-to-save.js';
 export { freezeAll, markOnlyLoraTrainable } from './trainable.js';
-export { mergeAndUnload, mergeLayer, mergeLora, unloadLora, unmergeLayer, unmergeLora } from './merge.js';
+export {
+  mergeAndUnload,
+  mergedWeight,
+  mergeLayer,
+  mergeLora,
+  unloadLora,
+  unmergeLayer,
+  unmergeLora,
+} from './merge.js';
 export {
   formatTrainableParameters,
   trainableParameterReport,
@@ -28,6 +36,7 @@ export {
   adapterPartsOf,
   attachAdapter,
   detachAdapter,
+  mergedParts,
   multiAdapterLayers,
   type AdapterParts,
 } from './multi-adapter.js';

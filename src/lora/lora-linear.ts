@@ -103,26 +103,30 @@ export class LoRALinear extends Module implements LinearLike {
 
   /** s·B·A [out, in], accumulated in double precision (merge and tests use it). */
   deltaWeight(): Float64Array {
-    const out = this.outFeatures;
-    const inF = this.inFeatures;
-    const r = this.r;
-    const a = this.lora_A.weight.data;
-    const b = this.lora_B.weight.data;
-    const delta = new Float64Array(out * inF);
-    for (let i = 0; i < out; i++) {
-      for (let k = 0; k < r; k++) {
-        const bik = b[i * r + k] * this.scaling;
-        if (bik === 0) continue;
-        const row = i * inF;
-        const aRow = k * inF;
-        for (let j = 0; j < inF; j++) delta[row + j] += bik * a[aRow + j];
-      }
-    }
-    return delta;
+    return lowRankDelta(this.lora_A.weight, this.lora_B.weight, this.scaling);
   }
 
   /** The LoRA factors, for code that wants to look at them without reaching through children. */
   loraParameters(): { A: Tensor; B: Tensor } {
     return { A: this.lora_A.weight, B: this.lora_B.weight };
   }
+}
+
+/** s·B·A [out, in] of the factors A [r, in] and B [out, r], accumulated in double precision. */
+export function lowRankDelta(A: Tensor, B: Tensor, scaling: number): Float64Array {
+  const [r, inF] = A.shape;
+  const out = B.shape[0];
+  const a = A.data;
+  const b = B.data;
+  const delta = new Float64Array(out * inF);
+  for (let i = 0; i < out; i++) {
+    for (let k = 0; k < r; k++) {
+      const bik = b[i * r + k] * scaling;
+      if (bik === 0) continue;
+      const row = i * inF;
+      const aRow = k * inF;
+      for (let j = 0; j < inF; j++) delta[row + j] += bik * a[aRow + j];
+    }
+  }
+  return delta;
 }

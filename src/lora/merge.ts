@@ -1,7 +1,8 @@
 import type { Module } from '../nn/module.js';
 import type { Linear } from '../nn/linear.js';
 import { loraLayers } from './inject.js';
-import type { LoRALinear } from './lora-linear.js';
+import { lowRankDelta, type LoRALinear } from './lora-linear.js';
+import { Tensor } from '../tensor/tensor.js';
 import { setLoraState } from './state.js';
 import { parentOf, swapChild } from './swap.js';
 
@@ -17,6 +18,19 @@ export function mergeLayer(layer: LoRALinear): void {
   layer.mergedFrom = Float32Array.from(w);
   for (let i = 0; i < w.length; i++) w[i] = w[i] + delta[i];
   layer.merged = true;
+}
+
+/**
+ * A new weight W₀ + s·B·A (ΔW summed in double precision, rounded once, as `mergeLayer` does), W₀
+ * left as it is: a served adapter's own copy of a layer it adapts, so that its rows run at the plain
+ * layer's cost while other adapters keep sharing W₀.
+ */
+export function mergedWeight(base: Tensor, A: Tensor, B: Tensor, scaling: number): Tensor {
+  const w = base.data;
+  const delta = lowRankDelta(A, B, scaling);
+  const merged = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) merged[i] = w[i] + delta[i];
+  return new Tensor(merged, base.shape);
 }
 
 export function unmergeLayer(layer: LoRALinear): void {

@@ -11,11 +11,13 @@ import type { AdapterRouting, RowRun } from './adapter-routing.js';
 
 /**
  * One adapter's part in a layer: a low-rank update s·B·A of the base layer (A [r, in], B [out, r]),
- * or a layer of its own in place of the base layer (a modules_to_save copy, e.g. a classifier head;
- * its output may be narrower or wider than the base layer's when the adapter has other labels).
+ * with the adapter's own trained bias in place of the base's when it has one (PEFT's bias "all" or
+ * "lora_only"), or a layer of its own in place of the base layer (a modules_to_save copy, e.g. a
+ * classifier head, whose output may be narrower or wider than the base layer's when the adapter has
+ * other labels; a merged adapter's W₀ + s·B·A; the base weight with a trained bias).
  */
 export type AdapterSlot =
-  | { kind: 'lora'; A: Tensor; B: Tensor; scaling: number }
+  | { kind: 'lora'; A: Tensor; B: Tensor; scaling: number; bias?: Tensor }
   | { kind: 'replace'; weight: Tensor; bias: Tensor | null };
 
 /**
@@ -77,6 +79,8 @@ export class MultiAdapterLinear extends Module implements LinearLike {
       if (slot.A.rank !== 2 || slot.A.shape[1] !== inF) bad('lora_A', slot.A.shape, `[r, ${inF}]`);
       if (slot.B.rank !== 2 || slot.B.shape[0] !== out || slot.B.shape[1] !== r)
         bad('lora_B', slot.B.shape, `[${out}, ${r}]`);
+      if (slot.bias && (slot.bias.rank !== 1 || slot.bias.shape[0] !== out))
+        bad('bias', slot.bias.shape, `[${out}]`);
     } else {
       if (slot.weight.rank !== 2 || slot.weight.shape[1] !== inF)
         bad('weight', slot.weight.shape, `[n, ${inF}]`);
@@ -96,7 +100,9 @@ export class MultiAdapterLinear extends Module implements LinearLike {
       run,
       slot: run.adapter === null ? undefined : this.slots.get(run.adapter),
     }));
-    if (parts.some((p) => p.slot?.kind === 'replace')) return this.forwardRunByRun(x, parts);
+    // Rows with a layer or a bias of their own cannot share the base layer's product.
+    if (parts.some((p) => p.slot?.kind === 'replace' || p.slot?.bias !== undefined))
+      return this.forwardRunByRun(x, parts);
     const base = this.base_layer.forward(x);
     const updates = parts.filter((p) => p.slot !== undefined);
     if (updates.length === 0) return base;
@@ -115,7 +121,10 @@ export class MultiAdapterLinear extends Module implements LinearLike {
     const outputs = parts.map(({ run, slot }) => {
       const rows = parts.length === 1 ? x : sliceRows(x, run.start, run.count);
       if (slot?.kind === 'replace') return linear(rows, slot.weight, slot.bias);
-      const base = this.base_layer.forward(rows);
+      const base =
+        slot?.bias === undefined
+          ? this.base_layer.forward(rows)
+          : linear(rows, this.base_layer.weight, slot.bias);
       return slot ? add(base, lowRank(rows, slot)) : base;
     });
     if (outputs.length === 1) return outputs[0];

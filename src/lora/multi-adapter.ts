@@ -4,24 +4,29 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { AdapterRouting } from './adapter-routing.js';
 import { loraLayers } from './inject.js';
+import { mergedWeight } from './merge.js';
 import { MultiAdapterLinear, type AdapterSlot } from './multi-adapter-linear.js';
 import { loraStateOf } from './state.js';
 import { parentOf, swapChild } from './swap.js';
 
 /** An adapter's weights by the path of the Linear each belongs to, ready to attach to a shared base. */
 export interface AdapterParts {
-  /** The low-rank updates: `path` names the adapted Linear. */
-  lora: { path: string; A: Tensor; B: Tensor; scaling: number }[];
+  /** The low-rank updates: `path` names the adapted Linear; `bias`, the adapter's trained bias of it. */
+  lora: { path: string; A: Tensor; B: Tensor; scaling: number; bias?: Tensor }[];
   /** The Linear layers of the adapter's modules_to_save copies (its classifier head, say). */
   replaced: { path: string; weight: Tensor; bias: Tensor | null }[];
+  /** Trained biases of Linear layers it does not adapt (PEFT's bias "all"): the base weight, this bias. */
+  biases: { path: string; bias: Tensor }[];
 }
 
 /**
  * The parts of the adapter loaded into `model` (by loadPeftAdapter): each LoRA layer's factors and
- * scale, and the Linear layers of its modules_to_save modules. A modules_to_save module that holds
- * other weights (a LayerNorm, an embedding) is refused: only Linear layers can be switched per row.
+ * scale, the Linear layers of its modules_to_save modules, and the biases its file carried
+ * (`carriedBiases`, parameter names of `model`; bias "all" or "lora_only"). A modules_to_save module
+ * or a bias that belongs to other weights (a LayerNorm, an embedding) is refused: only Linear layers
+ * can be switched per row.
  */
-export function adapterPartsOf(model: Module): AdapterParts {
+export function adapterPartsOf(model: Module, carriedBiases: ReadonlySet<string> = new Set()): AdapterParts {
   const state = loraStateOf(model);
   if (!state) throw new Error('adapterPartsOf needs a model that carries a LoRA adapter.');
   const lora = loraLayers(model).map(([path, layer]) => ({
@@ -29,7 +34,24 @@ export function adapterPartsOf(model: Module): AdapterParts {
     A: layer.lora_A.weight,
     B: layer.lora_B.weight,
     scaling: layer.scaling,
+    ...(layer.base_layer.bias && carriedBiases.has(`${path}.base_layer.bias`)
+      ? { bias: layer.base_layer.bias }
+      : {}),
   }));
+  const adapted = new Set(lora.map((l) => `${l.path}.base_layer.bias`));
+  const saved = state.modulesToSave;
+  const biases: AdapterParts['biases'] = [];
+  for (const name of carriedBiases) {
+    if (adapted.has(name) || saved.some((path) => name.startsWith(`${path}.`))) continue;
+    const path = name.slice(0, name.lastIndexOf('.'));
+    const owner = model.getSubmodule(path);
+    if (!(owner instanceof Linear) || owner.bias === null) {
+      throw new UserError(
+        `The adapter trains ${name}, the bias of a ${owner?.constructor.name ?? 'module'} rather than of a Linear layer; a server shares one base model between adapters and can switch only Linear layers per request.`,
+      );
+    }
+    biases.push({ path, bias: owner.bias });
+  }
   const replaced: AdapterParts['replaced'] = [];
   for (const path of state.modulesToSave) {
     const module = model.getSubmodule(path);
@@ -47,7 +69,7 @@ export function adapterPartsOf(model: Module): AdapterParts {
       );
     }
   }
-  return { lora, replaced };
+  return { lora, replaced, biases };
 }
 
 /**
@@ -62,23 +84,28 @@ export function attachAdapter(
   parts: AdapterParts,
 ): void {
   const slots: [string, AdapterSlot][] = [
-    ...parts.lora.map(({ path, A, B, scaling }): [string, AdapterSlot] => [
+    ...parts.lora.map(({ path, A, B, scaling, bias }): [string, AdapterSlot] => [
       path,
-      { kind: 'lora', A, B, scaling },
+      bias === undefined ? { kind: 'lora', A, B, scaling } : { kind: 'lora', A, B, scaling, bias },
     ]),
     ...parts.replaced.map(({ path, weight, bias }): [string, AdapterSlot] => [
       path,
       { kind: 'replace', weight, bias },
     ]),
   ];
-  for (const [path] of slots) {
+  const layerAt = (path: string): Linear | MultiAdapterLinear => {
     const layer = model.getSubmodule(path);
     if (!(layer instanceof Linear) && !(layer instanceof MultiAdapterLinear)) {
       throw new UserError(
         `Adapter ${name} has weights for ${path}, which is not a Linear layer of the model.`,
       );
     }
-  }
+    return layer;
+  };
+  for (const [path] of slots) layerAt(path);
+  // A trained bias of a layer it does not adapt: the shared base weight (no copy) with its own bias.
+  for (const { path, bias } of parts.biases)
+    slots.push([path, { kind: 'replace', weight: layerAt(path).weight, bias }]);
   for (const [path, slot] of slots) {
     let layer = model.getSubmodule(path)!;
     if (layer instanceof Linear) {
@@ -90,6 +117,22 @@ export function attachAdapter(
     }
     (layer as MultiAdapterLinear).setAdapter(name, slot);
   }
+}
+
+/**
+ * The adapter as a merged one: each adapted layer becomes a layer of its own, W₀ + s·B·A (with the
+ * adapter's bias, else the base's), so that its rows cost what the plain model costs. The price is one
+ * more copy of every adapted weight.
+ */
+export function mergedParts(model: Module, parts: AdapterParts): AdapterParts {
+  const merged = parts.lora.map(({ path, A, B, scaling, bias }) => {
+    const layer = model.getSubmodule(path);
+    if (!(layer instanceof Linear) && !(layer instanceof MultiAdapterLinear)) {
+      throw new UserError(`The adapter has weights for ${path}, which is not a Linear layer of the model.`);
+    }
+    return { path, weight: mergedWeight(layer.weight, A, B, scaling), bias: bias ?? layer.bias };
+  });
+  return { lora: [], replaced: [...merged, ...parts.replaced], biases: parts.biases };
 }
 
 /** Takes the adapter `name` out of every layer; a layer left with no adapter is the plain Linear again. */

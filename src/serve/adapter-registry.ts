@@ -35,15 +35,15 @@ export class AdapterRegistry {
     return this.byName.has(name);
   }
 
-  /** Reads and attaches the adapter folder under `name` (409 when the name is taken). */
-  load(name: string, dir: string): ServedAdapter {
+  /** Reads and attaches the adapter folder under `name`, merged or not (409 when the name is taken). */
+  load(name: string, dir: string, options: { merge?: boolean } = {}): ServedAdapter {
     if (this.byName.has(name)) {
       throw new HttpError(
         409,
         `An adapter named ${JSON.stringify(name)} is already loaded; unload it first (DELETE /v1/adapters/${name}).`,
       );
     }
-    const adapter = this.model.attach(name, dir);
+    const adapter = this.model.attach(name, dir, options);
     this.byName.set(name, { adapter, holders: 0, unloaded: null });
     return adapter;
   }

@@ -25,6 +25,8 @@ export interface AppOptions {
   maxTexts: number;
   /** Request bodies in bytes at most. */
   bodyLimit: number;
+  /** Multi-label adapters: the sigmoid from which a label is in a text's set, unless a request says. */
+  threshold: number;
   /** The only folder adapters may be loaded from at run time; without it, POST /v1/adapters is refused. */
   adaptersDir?: string;
   /** When set, every request needs `Authorization: Bearer <token>`. */
@@ -104,6 +106,13 @@ export function buildApp(o: AppOptions): FastifyInstance {
           );
         }
         const labels = adapter?.labels ?? o.model.labels;
+        const multiLabel = adapter?.multiLabel ?? o.model.multiLabel;
+        if (body.threshold !== undefined && !multiLabel) {
+          throw new HttpError(
+            400,
+            `"threshold" applies to a multi-label classifier only, and ${adapter ? `adapter ${adapter.name}` : 'the base model'} is a single-label one.`,
+          );
+        }
         const inputs = body.texts.map((text) => o.model.encode(text, adapter?.cleaning ?? o.model.cleaning));
         const logits = await o.batcher.submit(inputs.map((input) => ({ input, adapter })));
         o.metrics.classified(adapter?.name ?? null, inputs.length, inputs.filter((i) => i.truncated).length);
@@ -113,6 +122,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
               topK: body.top_k,
               adapter: adapter?.name ?? null,
               truncated: inputs[i].truncated,
+              multiLabel: multiLabel ? { threshold: body.threshold ?? o.threshold } : undefined,
             }),
           ),
         };
@@ -127,6 +137,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
       model: o.model.dir,
       labels: o.model.labels,
       head_trained: o.model.headTrained,
+      multi_label: o.model.multiLabel,
       max_length: o.model.maxLen,
     },
     adapters: o.registry.list().map(describeAdapter),
@@ -142,7 +153,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
           'This server loads adapters at run time only from its --adapters-dir, and was started without one.',
         );
       }
-      const { name, path } = request.body;
+      const { name, path, merge } = request.body;
       if (o.registry.has(name)) {
         throw new HttpError(
           409,
@@ -152,7 +163,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
       const dir = adapterFolderInside(o.adaptersDir, path);
       let adapter: ServedAdapter;
       try {
-        adapter = o.registry.load(name, dir);
+        adapter = o.registry.load(name, dir, { merge });
       } catch (error) {
         // The client named the folder inside --adapters-dir; where that lies on the server is not its business.
         if (error instanceof UserError) throw new HttpError(400, error.message.split(dir).join(path));
@@ -191,10 +202,12 @@ function describeAdapter(a: ServedAdapter): object {
     name: a.name,
     path: a.path,
     labels: a.labels,
+    multi_label: a.multiLabel,
     r: a.r,
     lora_alpha: a.loraAlpha,
     target_modules: a.targets,
     modules_to_save: a.modulesToSave,
+    merged: a.merged,
     text_cleaning: a.cleaning,
     loaded_at: a.loadedAt,
   };

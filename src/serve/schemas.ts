@@ -7,6 +7,7 @@ export interface ClassifyBody {
   texts: string[];
   adapter?: string;
   top_k?: number;
+  threshold?: number;
 }
 
 export function classifyBodySchema(maxTexts: number): object {
@@ -18,6 +19,8 @@ export function classifyBodySchema(maxTexts: number): object {
       texts: { type: 'array', minItems: 1, maxItems: maxTexts, items: { type: 'string' } },
       adapter: { type: 'string', minLength: 1, maxLength: 64 },
       top_k: { type: 'integer', minimum: 1 },
+      // As predict's --threshold: strictly between 0 and 1 (0 would name every label, 1 none).
+      threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
     },
   };
 }
@@ -25,6 +28,7 @@ export function classifyBodySchema(maxTexts: number): object {
 export interface LoadAdapterBody {
   name: string;
   path: string;
+  merge?: boolean;
 }
 
 export const loadAdapterBodySchema = {
@@ -34,6 +38,7 @@ export const loadAdapterBodySchema = {
   properties: {
     name: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
     path: { type: 'string', minLength: 1, maxLength: 4096 },
+    merge: { type: 'boolean' },
   },
 } as const;
 

@@ -6,8 +6,9 @@ import { resolveMaxLen } from '../experiments/classifier.js';
 import { applyTextCleaning, recordedTextCleaning } from '../experiments/text-preprocessing.js';
 import { loadSequenceClassifier } from '../io/hf-directory.js';
 import { AdapterRouting } from '../lora/adapter-routing.js';
-import { attachAdapter, detachAdapter } from '../lora/multi-adapter.js';
+import { attachAdapter, detachAdapter, mergedParts } from '../lora/multi-adapter.js';
 import type { SequenceClassifier } from '../models/family.js';
+import { isMultiLabel } from '../models/common/problem-type.js';
 import { familyOf } from '../models/registry.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Rng } from '../tensor/random.js';
@@ -28,11 +29,15 @@ export interface ServedAdapter {
   /** Its key in the model's layers: unique per load, so a name loaded again never meets an old load's weights. */
   readonly slot: string;
   readonly labels: readonly string[];
+  /** Each text gets a set of labels, one sigmoid each. */
+  readonly multiLabel: boolean;
   readonly cleaning: TextCleaning;
   readonly r: number;
   readonly loraAlpha: number;
   readonly targets: readonly string[];
   readonly modulesToSave: readonly string[];
+  /** Served from its own merged copy of the layers it adapts (W₀ + s·B·A), at the plain model's cost. */
+  readonly merged: boolean;
   readonly loadedAt: string;
 }
 
@@ -89,29 +94,38 @@ export class ServedModel {
     return this.base.config.labels;
   }
 
+  /** Whether the base model's own head is multi-label (its config.json's problem_type). */
+  get multiLabel(): boolean {
+    return isMultiLabel(this.base.config.problemType);
+  }
+
   /** Whether the base model can classify alone (its checkpoint has a trained head). */
   get headTrained(): boolean {
     return this.base.untrained.length === 0;
   }
 
   /**
-   * Reads the adapter folder and attaches it under `name`; an adapter that does not fit the base is
-   * refused with the reason and leaves the model as it was.
+   * Reads the adapter folder and attaches it under `name`, unmerged (its low-rank path on its rows over
+   * the shared base) or with `merge` merged (a copy of each layer it adapts, the product folded in); an
+   * adapter that does not fit the base is refused with the reason and leaves the model as it was.
    */
-  attach(name: string, dir: string): ServedAdapter {
+  attach(name: string, dir: string, options: { merge?: boolean } = {}): ServedAdapter {
     const read = readServableAdapter(dir, this.base);
     const slot = `${name}#${++this.loads}`;
-    attachAdapter(this.model, this.routing, slot, read.parts);
+    const parts = options.merge ? mergedParts(this.model, read.parts) : read.parts;
+    attachAdapter(this.model, this.routing, slot, parts);
     return {
       name,
       path: dir,
       slot,
       labels: read.labels,
+      multiLabel: read.multiLabel,
       cleaning: read.cleaning,
       r: read.r,
       loraAlpha: read.loraAlpha,
       targets: read.targets,
       modulesToSave: read.modulesToSave,
+      merged: options.merge === true,
       loadedAt: new Date().toISOString(),
     };
   }

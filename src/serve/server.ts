@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '../errors.js';
+import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { buildApp } from './app.js';
 import { AdapterRegistry } from './adapter-registry.js';
 import { DynamicBatcher } from './batcher.js';
@@ -9,8 +10,8 @@ import { ServedModel, type BatchRow } from './served-model.js';
 export interface ServeOptions {
   /** The base model's folder. */
   modelDir: string;
-  /** Adapters loaded at start (read from wherever the operator says). */
-  adapters?: readonly { name: string; dir: string }[];
+  /** Adapters loaded at start (read from wherever the operator says); `merge`: served merged. */
+  adapters?: readonly { name: string; dir: string; merge?: boolean }[];
   /** The only folder adapters may be loaded from at run time. */
   adaptersDir?: string;
   host?: string;
@@ -23,6 +24,8 @@ export interface ServeOptions {
   maxTexts?: number;
   /** Request bodies in bytes at most. */
   bodyLimit?: number;
+  /** Multi-label adapters: the default threshold of a label's sigmoid (0.5). */
+  threshold?: number;
   token?: string;
   /** Where the server tells its own failures (500s); the CLI gives stderr. */
   log: (line: string) => void;
@@ -51,9 +54,9 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const model = await ServedModel.load(options.modelDir, { maxLen: options.maxLen });
   const registry = new AdapterRegistry(model);
-  for (const { name, dir } of options.adapters ?? []) {
+  for (const { name, dir, merge } of options.adapters ?? []) {
     try {
-      registry.load(name, dir);
+      registry.load(name, dir, { merge });
     } catch (error) {
       if (error instanceof UserError)
         throw new UserError(`Adapter ${name} (${dir}) was refused: ${error.message}`);
@@ -79,6 +82,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     metrics,
     maxTexts: options.maxTexts ?? SERVE_DEFAULTS.maxTexts,
     bodyLimit: options.bodyLimit ?? SERVE_DEFAULTS.bodyLimit,
+    threshold: options.threshold ?? DEFAULT_THRESHOLD,
     adaptersDir: options.adaptersDir,
     token: options.token,
     log: options.log,

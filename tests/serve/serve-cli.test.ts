@@ -99,6 +99,13 @@ test('flag and start-up errors are one sentence and a non-zero exit', async () =
   assert.equal(twice.code, 1);
   assert.match(assertOneLineFailure(twice, 'a name twice'), /--adapter names a twice/);
 
+  const stray = await runCli([
+    'serve',
+    ...['--model', ws.model, '--adapter', `a=${ws.adapter('alpha')}`, '--merge', 'b'],
+  ]);
+  assert.equal(stray.code, 1);
+  assert.match(assertOneLineFailure(stray, '--merge of no adapter'), /--merge b names no --adapter/);
+
   const noToken = await runCli(['serve', '--model', ws.model, '--token-file', join(ws.root, 'none')]);
   assert.equal(noToken.code, 1);
   assert.match(assertOneLineFailure(noToken, 'missing token file'), /token file .* does not exist/);
