@@ -3,20 +3,56 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export const COMPARE_MODELS = ['tiny', 'small', 'minilm', 'distilbert', 'base'] as const;
+export type CompareModel = (typeof COMPARE_MODELS)[number];
+
 export interface CompareCase {
-  model: 'tiny' | 'small';
+  model: CompareModel;
   method: 'full' | 'lora';
   mode: 'train' | 'infer';
 }
 
-/** The cases of the speed issue: bert-tiny full/LoRA training and inference, Small-BERT full/LoRA training. */
+/**
+ * The cases of the speed issue: bert-tiny and Small-BERT as in the first wave, then the sizes people
+ * fine-tune (MiniLM-L6-H384, DistilBERT, BERT-base).
+ */
 export const COMPARE_CASES: readonly CompareCase[] = [
   { model: 'tiny', method: 'full', mode: 'train' },
   { model: 'tiny', method: 'lora', mode: 'train' },
   { model: 'tiny', method: 'full', mode: 'infer' },
   { model: 'small', method: 'full', mode: 'train' },
   { model: 'small', method: 'lora', mode: 'train' },
+  { model: 'minilm', method: 'lora', mode: 'train' },
+  { model: 'minilm', method: 'full', mode: 'train' },
+  { model: 'minilm', method: 'full', mode: 'infer' },
+  { model: 'distilbert', method: 'lora', mode: 'train' },
+  { model: 'distilbert', method: 'full', mode: 'infer' },
+  { model: 'base', method: 'lora', mode: 'train' },
+  { model: 'base', method: 'full', mode: 'train' },
+  { model: 'base', method: 'full', mode: 'infer' },
 ];
+
+/** What the table calls each shape. */
+export const COMPARE_MODEL_NAMES: Record<CompareModel, string> = {
+  tiny: 'bert-tiny',
+  small: 'Small-BERT',
+  minilm: 'MiniLM-L6-H384',
+  distilbert: 'DistilBERT',
+  base: 'BERT-base',
+};
+
+/**
+ * Forward work per example relative to bert-tiny's, roughly (layers × hidden × (4 hidden + 2 FF)):
+ * the big shapes get proportionally fewer steps, so the whole default run stays near a quarter hour
+ * while every timing still spans seconds.
+ */
+const RELATIVE_WORK: Record<CompareModel, number> = {
+  tiny: 1,
+  small: 3,
+  minilm: 13,
+  distilbert: 52,
+  base: 104,
+};
 
 export interface CompareRow extends CompareCase {
   /** Medians over the rounds (examples/s). */
@@ -40,6 +76,8 @@ export interface CompareOptions {
   python?: string;
   /** Our kernel backend; default: the default one (native where built). */
   backend?: 'native' | 'wasm' | 'reference';
+  /** Only these shapes (default: all). */
+  models?: readonly CompareModel[];
 }
 
 const root = (() => {
@@ -78,7 +116,14 @@ function runJson(command: string, args: string[]): Record<string, unknown> | nul
 const INFER_STEP_FACTOR = 4;
 
 export function stepsFor(c: CompareCase, steps: number): number {
-  return c.mode === 'infer' ? steps * INFER_STEP_FACTOR : steps;
+  const perMode = c.mode === 'infer' ? steps * INFER_STEP_FACTOR : steps;
+  const work = RELATIVE_WORK[c.model];
+  return work <= 3 ? perMode : Math.max(1, Math.round((perMode * 3) / work));
+}
+
+/** Untimed steps first: two for the small shapes (as before), one where a step takes seconds. */
+export function warmupFor(c: CompareCase): number {
+  return RELATIVE_WORK[c.model] <= 3 ? 2 : 1;
 }
 
 /** The middle value (mean of the two middle ones for an even count); null when there is none. */
@@ -99,7 +144,7 @@ export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => vo
   const rows: CompareRow[] = [];
   const num = (r: Record<string, unknown> | null, key: string): number | null =>
     typeof r?.[key] === 'number' ? (r[key] as number) : null;
-  for (const c of COMPARE_CASES) {
+  for (const c of COMPARE_CASES.filter((k) => !o.models || o.models.includes(k.model))) {
     const common = [
       '--batch',
       String(o.batch),
@@ -107,6 +152,8 @@ export function runComparison(o: CompareOptions, onRow?: (row: CompareRow) => vo
       String(o.seq),
       '--steps',
       String(stepsFor(c, o.steps)),
+      '--warmup',
+      String(warmupFor(c)),
     ];
     const ours: (Record<string, unknown> | null)[] = [];
     const theirs: (Record<string, unknown> | null)[] = [];
@@ -172,7 +219,7 @@ export function formatComparison(rows: readonly CompareRow[]): string {
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const name = `${r.model === 'tiny' ? 'bert-tiny' : 'Small-BERT'}, ${r.method}, ${r.mode}`;
+    const name = `${COMPARE_MODEL_NAMES[r.model]}, ${r.method}, ${r.mode}`;
     lines.push(
       `| ${name} | ${f(r.ours)} | ${f(r.pytorch)} | ${f(r.ratio, 2)}× | ${r.round_ratios.map((x) => f(x, 2)).join(' ')} | ${f(r.ours_peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
     );

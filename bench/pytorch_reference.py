@@ -23,6 +23,10 @@ except ImportError:  # the caller turns this into advice
 SHAPES = {
     "tiny": dict(layers=2, hidden=128, heads=2, ff=512),
     "small": dict(layers=4, hidden=256, heads=4, ff=512),
+    "minilm": dict(layers=6, hidden=384, heads=12, ff=1536),
+    # DistilBERT: BERT-base's width at half the depth, no token types, a ReLU pre-classifier for a pooler.
+    "distilbert": dict(layers=6, hidden=768, heads=12, ff=3072, distil=True),
+    "base": dict(layers=12, hidden=768, heads=12, ff=3072),
 }
 VOCAB, POSITIONS, TYPES, LABELS = 30522, 512, 2, 9
 
@@ -65,11 +69,12 @@ class Layer(nn.Module):
 
 
 class Bert(nn.Module):
-    def __init__(self, layers, hidden, heads, ff):
+    def __init__(self, layers, hidden, heads, ff, distil=False):
         super().__init__()
+        self.distil = distil
         self.word = nn.Embedding(VOCAB, hidden)
         self.pos = nn.Embedding(POSITIONS, hidden)
-        self.typ = nn.Embedding(TYPES, hidden)
+        self.typ = None if distil else nn.Embedding(TYPES, hidden)
         self.ln = nn.LayerNorm(hidden, eps=1e-12)
         self.drop = nn.Dropout(0.1)
         self.layers = nn.ModuleList(Layer(hidden, heads, ff) for _ in range(layers))
@@ -79,11 +84,15 @@ class Bert(nn.Module):
     def forward(self, ids, mask):
         t = ids.shape[1]
         pos = torch.arange(t).unsqueeze(0)
-        x = self.drop(self.ln(self.word(ids) + self.pos(pos) + self.typ(torch.zeros_like(ids))))
+        x = self.word(ids) + self.pos(pos)
+        if self.typ is not None:
+            x = x + self.typ(torch.zeros_like(ids))
+        x = self.drop(self.ln(x))
         bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
             x = layer(x, bias)
-        return self.cls(self.drop(torch.tanh(self.pool(x[:, 0]))))
+        pooled = self.pool(x[:, 0])
+        return self.cls(self.drop(torch.relu(pooled) if self.distil else torch.tanh(pooled)))
 
 
 def main():

@@ -9,14 +9,20 @@ import {
 import { benchModel } from '../../bench/train.js';
 import { benchInBrowser } from '../../bench/browser.js';
 import { NAMED_SHAPES } from '../../bench/model-spec.js';
-import { findTorchPython, formatComparison, runComparison } from '../../bench/compare.js';
+import {
+  COMPARE_MODELS,
+  findTorchPython,
+  formatComparison,
+  runComparison,
+  type CompareModel,
+} from '../../bench/compare.js';
 import { benchData, DATA_BENCH_DEFAULTS, type DataBenchResult } from '../../bench/data.js';
 import { registerBenchServe } from './bench-serve.js';
 import { BACKENDS, defaultThreads, type Backend } from '../kernels/index.js';
 import { formatProfile } from '../kernels/profile.js';
 import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { UserError } from '../errors.js';
-import { floatInRange, intInRange, oneOf } from './options.js';
+import { commaList, floatInRange, intInRange, oneOf } from './options.js';
 import { provenance } from './provenance.js';
 import { addOnnxOptions, benchOnnx, formatOnnxBench, type OnnxFlags } from './bench-onnx.js';
 
@@ -67,6 +73,11 @@ function shapeOrDirectory(value: string): string {
   throw new InvalidArgumentError(
     `must be one of ${Object.keys(NAMED_SHAPES).join(', ')} or a model directory, got "${value}".`,
   );
+}
+
+function modelList(value: string): CompareModel[] {
+  const pick = oneOf(COMPARE_MODELS);
+  return commaList(value).map(pick);
 }
 
 export function registerBench(program: Command): void {
@@ -232,9 +243,15 @@ export function registerBench(program: Command): void {
       'our kernel backend (default: LORA_LAB_BACKEND or the fastest built)',
       oneOf(BACKENDS),
     )
+    .option(
+      '--models <list>',
+      `only these shapes, comma-separated (${COMPARE_MODELS.join(', ')}; default all)`,
+      modelList,
+    )
     .option('--json', 'JSON rows instead of the table')
     .action(
       (f: {
+        models?: CompareModel[];
         threads?: number;
         batch: number;
         seq: number;
@@ -263,6 +280,7 @@ export function registerBench(program: Command): void {
             rounds: f.rounds,
             python: f.python,
             backend: f.backend,
+            models: f.models,
           },
           (row) => {
             if (!f.json)

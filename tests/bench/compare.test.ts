@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMPARE_CASES, formatComparison, median, stepsFor, type CompareRow } from '../../bench/compare.js';
+import {
+  COMPARE_CASES,
+  COMPARE_MODELS,
+  formatComparison,
+  median,
+  stepsFor,
+  warmupFor,
+  type CompareModel,
+  type CompareRow,
+} from '../../bench/compare.js';
 
 test('median: odd and even counts, missing rounds skipped, none at all', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -29,11 +38,22 @@ test('the comparison table shows medians, their ratio and every round', () => {
   );
 });
 
-test('inference cases time four times the steps of training cases', () => {
-  const steps = COMPARE_CASES.map((c) => stepsFor(c, 10));
+test('inference cases time four times the steps of training cases on the small shapes', () => {
+  const small = COMPARE_CASES.filter((c) => c.model === 'tiny' || c.model === 'small');
   assert.deepEqual(
-    steps,
-    COMPARE_CASES.map((c) => (c.mode === 'infer' ? 40 : 10)),
+    small.map((c) => stepsFor(c, 10)),
+    small.map((c) => (c.mode === 'infer' ? 40 : 10)),
   );
-  assert.ok(COMPARE_CASES.some((c) => c.mode === 'infer'));
+  assert.ok(small.some((c) => c.mode === 'infer'));
+});
+
+test('the big shapes get fewer steps the bigger they are, never none, and one warm-up step', () => {
+  const trainSteps = (model: CompareModel) => stepsFor({ model, method: 'lora', mode: 'train' }, 10);
+  const order: CompareModel[] = ['small', 'minilm', 'distilbert', 'base'];
+  for (let i = 1; i < order.length; i++) assert.ok(trainSteps(order[i]) <= trainSteps(order[i - 1]));
+  assert.ok(trainSteps('minilm') < 10);
+  assert.equal(stepsFor({ model: 'base', method: 'full', mode: 'train' }, 1), 1);
+  assert.equal(warmupFor({ model: 'base', method: 'full', mode: 'train' }), 1);
+  assert.equal(warmupFor({ model: 'tiny', method: 'full', mode: 'train' }), 2);
+  for (const model of COMPARE_MODELS) assert.ok(COMPARE_CASES.some((c) => c.model === model));
 });
