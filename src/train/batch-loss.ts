@@ -1,3 +1,4 @@
+import { NO_CLASS_ID } from '../data/dataset.js';
 import { bceWithLogits } from '../tensor/ops/bce-with-logits.js';
 import { crossEntropy } from '../tensor/ops/cross-entropy.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -14,17 +15,14 @@ export function batchLoss(logits: Tensor, batch: Pick<TrainBatch, 'labels' | 'ta
     : crossEntropy(logits, batch.labels);
 }
 
-/** PyTorch's default ignore_index, which crossEntropy leaves out of its mean too. */
-const IGNORED_LABEL = -100;
-
 /**
  * How many terms batchLoss averages over: every target of multi-label examples (B·C), else the rows
- * whose label is not ignored. Micro-batches of one batch weight their losses by this, so that their
+ * whose label is not NO_CLASS_ID (crossEntropy's ignore_index). Micro-batches of one batch weight their losses by this, so that their
  * gradients add up to the whole batch's mean loss.
  */
 export function lossTerms(batch: Pick<TrainBatch, 'labels' | 'targets'>): number {
   if (batch.targets !== undefined) return batch.targets.size;
   let terms = 0;
-  for (const label of batch.labels.data) if (label !== IGNORED_LABEL) terms++;
+  for (const label of batch.labels.data) if (label !== NO_CLASS_ID) terms++;
   return terms;
 }

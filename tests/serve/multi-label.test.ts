@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { registerPredict } from '../../src/cli/predict.js';
 import { useKernels } from '../../src/kernels/active.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
+import type { ClassifyResult } from '../../src/serve/classify-result.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { runCommand } from '../cli/run-command.js';
 import {
@@ -22,14 +23,7 @@ useKernels(createReferenceKernels());
 
 const TAGS = { labels: ['billing', 'fees', 'fraud', 'late'], targets: ['query', 'value'], r: 4, seed: 32 };
 
-interface Answer {
-  labels?: string[];
-  label: string;
-  scores: Record<string, number>;
-  logits: Record<string, number>;
-  threshold?: number;
-  adapter: string | null;
-}
+type Answer = Omit<ClassifyResult, 'truncated'>;
 
 let ws: ServeWorkspace;
 let tags: string;

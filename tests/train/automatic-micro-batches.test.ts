@@ -9,28 +9,10 @@ import { Rng } from '../../src/tensor/random.js';
 import type { MicroBatchSplit } from '../../src/train/micro-batches.js';
 import { trainClassifier, type TrainOptions } from '../../src/train/trainer.js';
 import { collateToy, tinyModel, toyExamples, TOY_LABELS, type ToyExample } from './tiny.js';
-
-type Weights = Map<string, Float32Array>;
+import { worstRelative, type Weights } from './weight-difference.js';
 
 function weightsOf(model: TrainOptions<ToyExample>['model']): Weights {
   return new Map([...model.namedParameters()].map(([name, p]) => [name, p.data.slice()]));
-}
-
-/** As in gradient-accumulation.test.ts: the key bias's gradient is rounding noise, left out. */
-function worstRelative(a: Weights, b: Weights): number {
-  let worst = 0;
-  for (const [name, x] of a) {
-    if (/attention\.self\.key\.bias$/.test(name)) continue;
-    const y = b.get(name)!;
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs(x[i] - y[i]));
-      scale = Math.max(scale, Math.abs(x[i]));
-    }
-    worst = Math.max(worst, diff / (scale || 1));
-  }
-  return worst;
 }
 
 // A model and sequences large enough that a batch of 32 needs about 30 MiB of kernel memory.

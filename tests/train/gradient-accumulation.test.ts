@@ -10,6 +10,7 @@ import type { TrainBatch } from '../../src/train/evaluate.js';
 import { microBatchRanges } from '../../src/train/micro-batches.js';
 import { trainClassifier, type TrainOptions, type TrainProgress } from '../../src/train/trainer.js';
 import { collateToy, tinyModel, toyExamples, TOY_LABELS, type ToyExample } from './tiny.js';
+import { worstRelative } from './weight-difference.js';
 
 // 30 examples of 3 to 7 tokens: a batch of 10 splits into micro-batches of 3, 3, 2, 2 rows (N = 4)
 // padded to different lengths, the case where a plain mean of micro-batch means would be wrong.
@@ -86,30 +87,6 @@ function train(
   });
   const weights = new Map([...model.namedParameters()].map(([name, p]) => [name, p.data.slice()]));
   return { weights, progress, config: results.config };
-}
-
-/**
- * Attention's key bias adds the same q·b to every score of a query's row, which softmax ignores: its
- * gradient is zero but for rounding, and AdamW turns any nonzero gradient into a step of about the
- * learning rate, so its values after a step are rounding noise (as in PyTorch) and are not compared.
- */
-const GRADIENT_FREE = /attention\.self\.key\.bias$/;
-
-/** The largest difference over the largest magnitude, of any one parameter tensor. */
-function worstRelative(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  let worst = 0;
-  for (const [name, x] of a) {
-    if (GRADIENT_FREE.test(name)) continue;
-    const y = b.get(name)!;
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs(x[i] - y[i]));
-      scale = Math.max(scale, Math.abs(x[i]));
-    }
-    worst = Math.max(worst, diff / (scale || 1));
-  }
-  return worst;
 }
 
 function relative(a: number, b: number): number {
