@@ -32,6 +32,7 @@ export {
 export { loraStateOf, type LoraState } from './state.js';
 export { AdapterRouting, type RowRun } from './adapter-routing.js';
 export { MultiAdapterLinear, type AdapterSlot } from './multi-adapter-linear.js';
+export { MultiAdapterLayerNorm } from './multi-adapter-layer-norm.js';
 export {
   adapterPartsOf,
   attachAdapter,
@@ -39,4 +40,5 @@ export {
   mergedParts,
   multiAdapterLayers,
   type AdapterParts,
+  type MultiAdapterLayer,
 } from './multi-adapter.js';

@@ -1,10 +1,12 @@
 import { UserError } from '../errors.js';
+import { LayerNorm } from '../nn/layer-norm.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { AdapterRouting } from './adapter-routing.js';
 import { loraLayers } from './inject.js';
 import { mergedWeight } from './merge.js';
+import { MultiAdapterLayerNorm } from './multi-adapter-layer-norm.js';
 import { MultiAdapterLinear, type AdapterSlot } from './multi-adapter-linear.js';
 import { loraStateOf } from './state.js';
 import { parentOf, swapChild } from './swap.js';
@@ -15,16 +17,19 @@ export interface AdapterParts {
   lora: { path: string; A: Tensor; B: Tensor; scaling: number; bias?: Tensor }[];
   /** The Linear layers of the adapter's modules_to_save copies (its classifier head, say). */
   replaced: { path: string; weight: Tensor; bias: Tensor | null }[];
-  /** Trained biases of Linear layers it does not adapt (PEFT's bias "all"): the base weight, this bias. */
+  /**
+   * Trained biases of layers it does not adapt (PEFT's bias "all"): of a Linear (the base weight with
+   * this bias) or of a LayerNorm (the base norm's weight with this bias).
+   */
   biases: { path: string; bias: Tensor }[];
 }
 
 /**
  * The parts of the adapter loaded into `model` (by loadPeftAdapter): each LoRA layer's factors and
  * scale, the Linear layers of its modules_to_save modules, and the biases its file carried
- * (`carriedBiases`, parameter names of `model`; bias "all" or "lora_only"). A modules_to_save module
- * or a bias that belongs to other weights (a LayerNorm, an embedding) is refused: only Linear layers
- * can be switched per row.
+ * (`carriedBiases`, parameter names of `model`; bias "all" or "lora_only"). A bias is switched per
+ * row in a Linear layer or a LayerNorm; a bias of any other module, and a modules_to_save module with
+ * weights outside Linear layers, are refused.
  */
 export function adapterPartsOf(model: Module, carriedBiases: ReadonlySet<string> = new Set()): AdapterParts {
   const state = loraStateOf(model);
@@ -45,9 +50,9 @@ export function adapterPartsOf(model: Module, carriedBiases: ReadonlySet<string>
     if (adapted.has(name) || saved.some((path) => name.startsWith(`${path}.`))) continue;
     const path = name.slice(0, name.lastIndexOf('.'));
     const owner = model.getSubmodule(path);
-    if (!(owner instanceof Linear) || owner.bias === null) {
+    if (!(owner instanceof Linear || owner instanceof LayerNorm) || owner.bias === null) {
       throw new UserError(
-        `The adapter trains ${name}, the bias of a ${owner?.constructor.name ?? 'module'} rather than of a Linear layer; a server shares one base model between adapters and can switch only Linear layers per request.`,
+        `The adapter trains ${name}, the bias of a ${owner?.constructor.name ?? 'module'} rather than of a Linear layer or a LayerNorm; a server shares one base model between adapters and can switch only those per request.`,
       );
     }
     biases.push({ path, bias: owner.bias });
@@ -74,8 +79,9 @@ export function adapterPartsOf(model: Module, carriedBiases: ReadonlySet<string>
 
 /**
  * Gives `model` the adapter `name`: every Linear it adapts or replaces becomes (or already is) a
- * MultiAdapterLinear on `routing`, holding this adapter's part beside the others'. Every path is
- * checked before anything changes, so a refused adapter leaves the model as it was.
+ * MultiAdapterLinear on `routing`, and every LayerNorm whose bias it trained a MultiAdapterLayerNorm,
+ * holding this adapter's part beside the others'. Every path is checked before anything changes, so a
+ * refused adapter leaves the model as it was.
  */
 export function attachAdapter(
   model: Module,
@@ -103,20 +109,45 @@ export function attachAdapter(
     return layer;
   };
   for (const [path] of slots) layerAt(path);
-  // A trained bias of a layer it does not adapt: the shared base weight (no copy) with its own bias.
-  for (const { path, bias } of parts.biases)
-    slots.push([path, { kind: 'replace', weight: layerAt(path).weight, bias }]);
-  for (const [path, slot] of slots) {
-    let layer = model.getSubmodule(path)!;
-    if (layer instanceof Linear) {
-      const wrapper = new MultiAdapterLinear(layer, routing);
-      wrapper.train(layer.training);
-      const { parent, name: child } = parentOf(model, path);
-      swapChild(parent, child, wrapper);
-      layer = wrapper;
-    }
-    (layer as MultiAdapterLinear).setAdapter(name, slot);
+  const normBiases: [string, Tensor][] = [];
+  for (const { path, bias } of parts.biases) {
+    const layer = model.getSubmodule(path);
+    if (layer instanceof LayerNorm || layer instanceof MultiAdapterLayerNorm) normBiases.push([path, bias]);
+    // A trained bias of a layer it does not adapt: the shared base weight (no copy) with its own bias.
+    else slots.push([path, { kind: 'replace', weight: layerAt(path).weight, bias }]);
   }
+  for (const [path, slot] of slots) {
+    wrapperAt(
+      model,
+      path,
+      MultiAdapterLinear,
+      (layer: Linear) => new MultiAdapterLinear(layer, routing),
+    ).setAdapter(name, slot);
+  }
+  for (const [path, bias] of normBiases) {
+    wrapperAt(
+      model,
+      path,
+      MultiAdapterLayerNorm,
+      (layer: LayerNorm) => new MultiAdapterLayerNorm(layer, routing),
+    ).setAdapter(name, bias);
+  }
+}
+
+/** The wrapper at `path`: the one already there, or a new one swapped into the tree for the plain layer. */
+function wrapperAt<L extends Module, W extends Module>(
+  model: Module,
+  path: string,
+  Wrapper: abstract new (...args: never[]) => W,
+  wrap: (layer: L) => W,
+): W {
+  const layer = model.getSubmodule(path)!;
+  if (layer instanceof Wrapper) return layer;
+  const wrapper = wrap(layer as L);
+  wrapper.train(layer.training);
+  const { parent, name } = parentOf(model, path);
+  swapChild(parent, name, wrapper);
+  return wrapper;
 }
 
 /**
@@ -135,7 +166,7 @@ export function mergedParts(model: Module, parts: AdapterParts): AdapterParts {
   return { lora: [], replaced: [...merged, ...parts.replaced], biases: parts.biases };
 }
 
-/** Takes the adapter `name` out of every layer; a layer left with no adapter is the plain Linear again. */
+/** Takes the adapter `name` out of every layer; a layer left with no adapter is the plain layer again. */
 export function detachAdapter(model: Module, name: string): void {
   for (const [path, layer] of multiAdapterLayers(model)) {
     layer.deleteAdapter(name);
@@ -145,9 +176,14 @@ export function detachAdapter(model: Module, name: string): void {
   }
 }
 
-/** Every MultiAdapterLinear of the model with its path. */
-export function multiAdapterLayers(model: Module): [string, MultiAdapterLinear][] {
-  const found: [string, MultiAdapterLinear][] = [];
-  for (const [path, m] of model.namedModules()) if (m instanceof MultiAdapterLinear) found.push([path, m]);
+/** A layer that holds several adapters' parts at once. */
+export type MultiAdapterLayer = MultiAdapterLinear | MultiAdapterLayerNorm;
+
+/** Every MultiAdapterLinear and MultiAdapterLayerNorm of the model with its path. */
+export function multiAdapterLayers(model: Module): [string, MultiAdapterLayer][] {
+  const found: [string, MultiAdapterLayer][] = [];
+  for (const [path, m] of model.namedModules()) {
+    if (m instanceof MultiAdapterLinear || m instanceof MultiAdapterLayerNorm) found.push([path, m]);
+  }
   return found;
 }

@@ -1,5 +1,5 @@
 export { Module, countParameters } from './module.js';
 export { Linear, projection, type LinearLike } from './linear.js';
 export { Embedding } from './embedding.js';
-export { LayerNorm } from './layer-norm.js';
+export { LayerNorm, normLayer, type LayerNormLike } from './layer-norm.js';
 export { Dropout } from './dropout.js';

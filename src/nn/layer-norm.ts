@@ -24,3 +24,18 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.weight, this.shift, this.eps);
   }
 }
+
+/** What a block needs from a normalisation layer; a per-adapter wrapper satisfies it too. */
+export interface LayerNormLike {
+  forward(x: Tensor): Tensor;
+}
+
+/**
+ * The LayerNorm registered under `name`, looked up at call time (as `projection` looks up a Linear) so
+ * that a wrapper swapped into the module tree, such as the server's per-adapter bias, is the one called.
+ */
+export function normLayer(owner: Module, name: string): LayerNormLike {
+  const child = owner.child(name);
+  if (!child || !('forward' in child)) throw new Error(`Module has no normalisation layer named ${name}.`);
+  return child as unknown as LayerNormLike;
+}

@@ -37,10 +37,10 @@ export interface ServableAdapter {
  * loaded, with every check `loadPeftAdapter` makes (target modules present, every tensor's shape,
  * PEFT's key names), into a scratch model of the base's architecture sized to the adapter's labels;
  * its weights are then taken out of it and the scratch model dropped. The biases it trains (bias "all"
- * or "lora_only") become its own in their layers. Refused, with the reason: an adapter that does not
- * fit the base, one that trains a bias outside a Linear layer (a LayerNorm's: it cannot be switched
- * per row), and one that leaves a part of the model untrained (a base without a head, an adapter
- * without one).
+ * or "lora_only") become its own in their layers, Linear layers and LayerNorms. Refused, with the
+ * reason: an adapter that does not fit the base, one that trains a bias of another kind of module (it
+ * cannot be switched per row), and one that leaves a part of the model untrained (a base without a
+ * head, an adapter without one).
  */
 export function readServableAdapter(dir: string, base: BaseModelInfo): ServableAdapter {
   const files = readPeftAdapter(dir);

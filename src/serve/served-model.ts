@@ -49,7 +49,8 @@ export interface BatchRow {
 
 /**
  * One base model, loaded once, with any number of adapters attached to it at once (MultiAdapterLinear
- * in every layer an adapter touches): a batch may mix adapters, the base running once for all rows.
+ * in every Linear an adapter touches, MultiAdapterLayerNorm in every LayerNorm whose bias it trained):
+ * a batch may mix adapters, the base running once for all rows.
  */
 export class ServedModel {
   private readonly routing = new AdapterRouting();

@@ -1,15 +1,16 @@
 // Merged adapters (their own copy of the layers they adapt, the low-rank product folded in) and
-// adapters that train biases (PEFT's bias "lora_only" and "all"), in the served model and over HTTP.
+// adapters that train biases (PEFT's bias "lora_only" and "all", LayerNorms' included), in the served
+// model and over HTTP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useKernels } from '../../src/kernels/active.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
 import { loadClassifier, predictTexts } from '../../src/experiments/classifier.js';
+import { MultiAdapterLayerNorm } from '../../src/lora/multi-adapter-layer-norm.js';
 import { MultiAdapterLinear } from '../../src/lora/multi-adapter-linear.js';
 import { multiAdapterLayers } from '../../src/lora/multi-adapter.js';
 import { ServedModel, type ServedAdapter } from '../../src/serve/served-model.js';
 import { startServer } from '../../src/serve/server.js';
-import { UserError } from '../../src/errors.js';
 import {
   ADAPTERS,
   logitsInOrder,
@@ -104,16 +105,44 @@ test('an adapter with bias "lora_only" is served with its trained biases, unmerg
   assert.ok(maxDiff(at(mixed, 2), at(alphaAlone, 2)) <= 1e-5, 'the other adapter keeps the base biases');
 });
 
-test('an adapter with bias "all" that trains LayerNorm biases is refused by the server in one sentence', async () => {
+test('an adapter with bias "all" is served with every bias it trained, LayerNorms\' included, unmerged and merged, mixed with others', async () => {
   const served = await ServedModel.load(ws.model);
   const all = await writeAdapter(ws.model, ws.path('biased-all'), { ...ADAPTERS.alpha, bias: 'all' });
-  assert.throws(
-    () => served.attach('all', all),
-    (e: unknown) =>
-      e instanceof UserError &&
-      /trains .*LayerNorm\.bias, the bias of a LayerNorm rather than of a Linear layer/.test(e.message),
+  const inputs = texts(12, 8);
+  const reference = await aloneLogits(ws.model, all, inputs);
+  // The same factors and head with the base's biases answer otherwise: the biases matter here.
+  assert.ok(maxDiff(reference, await aloneLogits(ws.model, ws.adapter('alpha'), inputs)) > 1e-3);
+  const before = served.logits(rowsOf(served, inputs, () => null));
+  const unmerged = served.attach('all', all);
+  const merged = served.attach('all-merged', all, { merge: true });
+  const gamma = served.attach('gamma', ws.adapter('gamma'));
+  const model = (served as unknown as { model: never }).model;
+  const norms = multiAdapterLayers(model).filter(([, layer]) => layer instanceof MultiAdapterLayerNorm);
+  assert.deepEqual(
+    norms.map(([path]) => path),
+    [
+      'bert.embeddings.LayerNorm',
+      'bert.encoder.layer.0.attention.output.LayerNorm',
+      'bert.encoder.layer.0.output.LayerNorm',
+    ],
   );
-  assert.deepEqual(multiAdapterLayers((served as unknown as { model: never }).model), [], 'nothing attached');
+  const who = [unmerged, gamma, merged, null];
+  const mixed = served.logits(rowsOf(served, inputs, (i) => who[i % 4]));
+  const at = (rows: number[][], k: number) => rows.filter((_, i) => i % 4 === k);
+  assert.ok(
+    maxDiff(at(mixed, 0), at(reference, 0)) <= 1e-5,
+    `unmerged: ${maxDiff(at(mixed, 0), at(reference, 0))}`,
+  );
+  assert.ok(
+    maxDiff(at(mixed, 2), at(reference, 2)) <= 1e-5,
+    `merged: ${maxDiff(at(mixed, 2), at(reference, 2))}`,
+  );
+  const gammaAlone = await aloneLogits(ws.model, ws.adapter('gamma'), inputs);
+  assert.ok(maxDiff(at(mixed, 1), at(gammaAlone, 1)) <= 1e-5, 'the other adapter keeps the base biases');
+  assert.ok(maxDiff(at(mixed, 3), at(before, 3)) <= 1e-5, 'the base rows keep the base biases');
+  for (const a of [unmerged, merged, gamma]) served.detach(a);
+  assert.deepEqual(multiAdapterLayers(model), [], 'every layer plain again');
+  assert.deepEqual(served.logits(rowsOf(served, inputs, () => null)), before, 'the base, bit for bit');
 });
 
 test('POST /v1/adapters with "merge": true serves a merged copy, with the answers of the unmerged one', async () => {

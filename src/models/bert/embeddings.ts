@@ -1,4 +1,4 @@
-import { Dropout, Embedding, LayerNorm, Module } from '../../nn/index.js';
+import { Dropout, Embedding, LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { add } from '../../tensor/ops/add.js';
 import type { Rng } from '../../tensor/random.js';
 import { IntTensor, Tensor } from '../../tensor/tensor.js';
@@ -10,7 +10,6 @@ export class BertEmbeddings extends Module {
   readonly wordEmbeddings: Embedding;
   readonly positionEmbeddings: Embedding;
   readonly tokenTypeEmbeddings: Embedding;
-  readonly layerNorm: LayerNorm;
   readonly dropout: Dropout;
   readonly paddingIdx: number | null;
 
@@ -29,7 +28,7 @@ export class BertEmbeddings extends Module {
       'token_type_embeddings',
       new Embedding(config.typeVocabSize, config.hiddenSize),
     );
-    this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(config.hiddenSize, config.layerNormEps));
+    this.registerModule('LayerNorm', new LayerNorm(config.hiddenSize, config.layerNormEps));
     this.dropout = this.registerModule('dropout', new Dropout(config.hiddenDropoutProb, rng));
   }
 
@@ -44,6 +43,6 @@ export class BertEmbeddings extends Module {
     const types = this.tokenTypeEmbeddings.forward(tokenTypeIds);
     // HF's order of summation: (words + token types) + positions, the last broadcast over the batch.
     const summed = add(add(words, types), this.positionEmbeddings.forward(positions));
-    return this.dropout.forward(this.layerNorm.forward(summed));
+    return this.dropout.forward(normLayer(this, 'LayerNorm').forward(summed));
   }
 }

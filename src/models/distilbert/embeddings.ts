@@ -1,4 +1,4 @@
-import { Dropout, Embedding, LayerNorm, Module } from '../../nn/index.js';
+import { Dropout, Embedding, LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { add } from '../../tensor/ops/add.js';
 import type { Rng } from '../../tensor/random.js';
 import { IntTensor, type Tensor } from '../../tensor/tensor.js';
@@ -9,7 +9,6 @@ import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config.js';
 export class DistilBertEmbeddings extends Module {
   readonly wordEmbeddings: Embedding;
   readonly positionEmbeddings: Embedding;
-  readonly layerNorm: LayerNorm;
   readonly dropout: Dropout;
   readonly paddingIdx: number | null;
 
@@ -21,7 +20,7 @@ export class DistilBertEmbeddings extends Module {
       'position_embeddings',
       new Embedding(config.maxPositionEmbeddings, config.dim),
     );
-    this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS));
+    this.registerModule('LayerNorm', new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS));
     this.dropout = this.registerModule('dropout', new Dropout(config.dropout, rng));
   }
 
@@ -34,6 +33,6 @@ export class DistilBertEmbeddings extends Module {
     );
     const words = wordEmbedding(inputIds, this.wordEmbeddings.weight, this.paddingIdx);
     const summed = add(words, this.positionEmbeddings.forward(positions));
-    return this.dropout.forward(this.layerNorm.forward(summed));
+    return this.dropout.forward(normLayer(this, 'LayerNorm').forward(summed));
   }
 }

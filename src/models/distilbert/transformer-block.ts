@@ -1,4 +1,4 @@
-import { LayerNorm, Module } from '../../nn/index.js';
+import { LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { add } from '../../tensor/ops/add.js';
 import type { Rng } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -12,26 +12,20 @@ import { DistilBertSelfAttention } from './self-attention.js';
  */
 export class DistilBertTransformerBlock extends Module {
   readonly attention: DistilBertSelfAttention;
-  readonly saLayerNorm: LayerNorm;
   readonly ffn: DistilBertFFN;
-  readonly outputLayerNorm: LayerNorm;
 
   constructor(config: DistilBertConfig, rng: Rng) {
     super();
     this.attention = this.registerModule('attention', new DistilBertSelfAttention(config, rng));
-    this.saLayerNorm = this.registerModule(
-      'sa_layer_norm',
-      new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS),
-    );
+    this.registerModule('sa_layer_norm', new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS));
     this.ffn = this.registerModule('ffn', new DistilBertFFN(config, rng));
-    this.outputLayerNorm = this.registerModule(
-      'output_layer_norm',
-      new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS),
-    );
+    this.registerModule('output_layer_norm', new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS));
   }
 
   forward(hidden: Tensor, bias: Tensor | null): Tensor {
-    const attended = this.saLayerNorm.forward(add(this.attention.forward(hidden, bias), hidden));
-    return this.outputLayerNorm.forward(add(this.ffn.forward(attended), attended));
+    const attended = normLayer(this, 'sa_layer_norm').forward(
+      add(this.attention.forward(hidden, bias), hidden),
+    );
+    return normLayer(this, 'output_layer_norm').forward(add(this.ffn.forward(attended), attended));
   }
 }

@@ -1,4 +1,4 @@
-import { Dropout, Embedding, LayerNorm, Module } from '../../nn/index.js';
+import { Dropout, Embedding, LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { add } from '../../tensor/ops/add.js';
 import type { Rng } from '../../tensor/random.js';
 import { IntTensor, type Tensor } from '../../tensor/tensor.js';
@@ -13,7 +13,6 @@ export class ElectraEmbeddings extends Module {
   readonly wordEmbeddings: Embedding;
   readonly positionEmbeddings: Embedding;
   readonly tokenTypeEmbeddings: Embedding;
-  readonly layerNorm: LayerNorm;
   readonly dropout: Dropout;
   readonly paddingIdx: number | null;
 
@@ -31,7 +30,7 @@ export class ElectraEmbeddings extends Module {
       'token_type_embeddings',
       new Embedding(e.typeVocabSize, width),
     );
-    this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(width, e.layerNormEps));
+    this.registerModule('LayerNorm', new LayerNorm(width, e.layerNormEps));
     this.dropout = this.registerModule('dropout', new Dropout(e.hiddenDropoutProb, rng));
   }
 
@@ -48,6 +47,6 @@ export class ElectraEmbeddings extends Module {
       add(words, this.tokenTypeEmbeddings.forward(tokenTypeIds)),
       this.positionEmbeddings.forward(positions),
     );
-    return this.dropout.forward(this.layerNorm.forward(summed));
+    return this.dropout.forward(normLayer(this, 'LayerNorm').forward(summed));
   }
 }

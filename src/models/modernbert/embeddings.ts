@@ -1,4 +1,4 @@
-import { Dropout, Embedding, LayerNorm, Module } from '../../nn/index.js';
+import { Dropout, Embedding, LayerNorm, Module, normLayer } from '../../nn/index.js';
 import type { Rng } from '../../tensor/random.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
 import { wordEmbedding } from '../bert/word-embedding.js';
@@ -7,7 +7,6 @@ import type { ModernBertConfig } from './config.js';
 /** Token embeddings, LayerNorm and dropout; positions enter later, as rotary embeddings in attention. */
 export class ModernBertEmbeddings extends Module {
   readonly tokEmbeddings: Embedding;
-  readonly norm: LayerNorm;
   readonly drop: Dropout;
   readonly paddingIdx: number | null;
 
@@ -18,16 +17,13 @@ export class ModernBertEmbeddings extends Module {
       'tok_embeddings',
       new Embedding(config.vocabSize, config.hiddenSize),
     );
-    this.norm = this.registerModule(
-      'norm',
-      new LayerNorm(config.hiddenSize, config.normEps, { bias: config.normBias }),
-    );
+    this.registerModule('norm', new LayerNorm(config.hiddenSize, config.normEps, { bias: config.normBias }));
     this.drop = this.registerModule('drop', new Dropout(config.embeddingDropout, rng));
   }
 
   /** ids [B, T] → [B, T, H]; the padding row gets no gradient, as torch's padding_idx. */
   forward(inputIds: IntTensor): Tensor {
     const tokens = wordEmbedding(inputIds, this.tokEmbeddings.weight, this.paddingIdx);
-    return this.drop.forward(this.norm.forward(tokens));
+    return this.drop.forward(normLayer(this, 'norm').forward(tokens));
   }
 }

@@ -1,4 +1,4 @@
-import { LayerNorm, Linear, Module, projection } from '../../nn/index.js';
+import { LayerNorm, Linear, Module, projection, normLayer } from '../../nn/index.js';
 import { gelu } from '../../tensor/ops/gelu.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { ModernBertConfig } from './config.js';
@@ -8,21 +8,16 @@ import type { ModernBertConfig } from './config.js';
  * LM share it, which is why a masked-LM checkpoint's `head.*` loads into a classifier.
  */
 export class ModernBertPredictionHead extends Module {
-  readonly norm: LayerNorm;
-
   constructor(config: ModernBertConfig) {
     super();
     this.registerModule(
       'dense',
       new Linear(config.hiddenSize, config.hiddenSize, { bias: config.classifierBias }),
     );
-    this.norm = this.registerModule(
-      'norm',
-      new LayerNorm(config.hiddenSize, config.normEps, { bias: config.normBias }),
-    );
+    this.registerModule('norm', new LayerNorm(config.hiddenSize, config.normEps, { bias: config.normBias }));
   }
 
   forward(pooled: Tensor): Tensor {
-    return this.norm.forward(gelu(projection(this, 'dense').forward(pooled)));
+    return normLayer(this, 'norm').forward(gelu(projection(this, 'dense').forward(pooled)));
   }
 }

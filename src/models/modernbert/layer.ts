@@ -1,4 +1,4 @@
-import { LayerNorm, Module } from '../../nn/index.js';
+import { LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { add } from '../../tensor/ops/add.js';
 import type { Rng } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -12,9 +12,7 @@ import type { RotaryTables } from './rotary.js';
  * attn_norm (transformers' Identity there): the embeddings' norm came just before it.
  */
 export class ModernBertEncoderLayer extends Module {
-  readonly attnNorm: LayerNorm | null;
   readonly attn: ModernBertAttention;
-  readonly mlpNorm: LayerNorm;
   readonly mlp: ModernBertMlp;
   readonly attentionType: LayerType;
 
@@ -22,15 +20,15 @@ export class ModernBertEncoderLayer extends Module {
     super();
     this.attentionType = config.layerTypes[layerIndex];
     const norm = (): LayerNorm => new LayerNorm(config.hiddenSize, config.normEps, { bias: config.normBias });
-    this.attnNorm = layerIndex === 0 ? null : this.registerModule('attn_norm', norm());
+    if (layerIndex > 0) this.registerModule('attn_norm', norm());
     this.attn = this.registerModule('attn', new ModernBertAttention(config, rng));
-    this.mlpNorm = this.registerModule('mlp_norm', norm());
+    this.registerModule('mlp_norm', norm());
     this.mlp = this.registerModule('mlp', new ModernBertMlp(config, rng));
   }
 
   forward(hidden: Tensor, bias: Tensor, rotary: RotaryTables): Tensor {
-    const normed = this.attnNorm ? this.attnNorm.forward(hidden) : hidden;
+    const normed = this.child('attn_norm') ? normLayer(this, 'attn_norm').forward(hidden) : hidden;
     const attended = add(hidden, this.attn.forward(normed, bias, rotary));
-    return add(attended, this.mlp.forward(this.mlpNorm.forward(attended)));
+    return add(attended, this.mlp.forward(normLayer(this, 'mlp_norm').forward(attended)));
   }
 }

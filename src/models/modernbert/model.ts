@@ -1,5 +1,5 @@
 import { UserError } from '../../errors.js';
-import { LayerNorm, Module } from '../../nn/index.js';
+import { LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { attentionBias } from '../../tensor/ops/attention-bias.js';
 import { slidingWindowBias } from '../../tensor/ops/sliding-window-bias.js';
 import type { Rng } from '../../tensor/random.js';
@@ -29,7 +29,6 @@ class ModernBertLayerList extends Module {
 export class ModernBertModel extends Module {
   readonly embeddings: ModernBertEmbeddings;
   readonly layers: ModernBertLayerList;
-  readonly finalNorm: LayerNorm;
 
   constructor(
     readonly config: ModernBertConfig,
@@ -38,7 +37,7 @@ export class ModernBertModel extends Module {
     super();
     this.embeddings = this.registerModule('embeddings', new ModernBertEmbeddings(config, rng));
     this.layers = this.registerModule('layers', new ModernBertLayerList(config, rng));
-    this.finalNorm = this.registerModule(
+    this.registerModule(
       'final_norm',
       new LayerNorm(config.hiddenSize, config.normEps, { bias: config.normBias }),
     );
@@ -65,7 +64,7 @@ export class ModernBertModel extends Module {
       const type = layer.attentionType;
       hidden = layer.forward(hidden, biases.get(type)!, rotary.get(type)!);
     }
-    return this.finalNorm.forward(hidden);
+    return normLayer(this, 'final_norm').forward(hidden);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Dropout, Embedding, LayerNorm, Module } from '../../nn/index.js';
+import { Dropout, Embedding, LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { add } from '../../tensor/ops/add.js';
 import type { Rng } from '../../tensor/random.js';
 import type { IntTensor, Tensor } from '../../tensor/tensor.js';
@@ -14,7 +14,6 @@ import { robertaPositionIds } from './position-ids.js';
 export class RobertaEmbeddings extends Module {
   readonly wordEmbeddings: Embedding;
   readonly tokenTypeEmbeddings: Embedding;
-  readonly layerNorm: LayerNorm;
   readonly positionEmbeddings: Embedding;
   readonly dropout: Dropout;
   readonly paddingIdx: number;
@@ -31,7 +30,7 @@ export class RobertaEmbeddings extends Module {
       'token_type_embeddings',
       new Embedding(config.typeVocabSize, config.hiddenSize),
     );
-    this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(config.hiddenSize, config.layerNormEps));
+    this.registerModule('LayerNorm', new LayerNorm(config.hiddenSize, config.layerNormEps));
     this.positionEmbeddings = this.registerModule(
       'position_embeddings',
       new Embedding(config.maxPositionEmbeddings, config.hiddenSize),
@@ -47,6 +46,6 @@ export class RobertaEmbeddings extends Module {
     // The padding-row rule is torch's padding_idx, the same for positions as for words.
     const places = wordEmbedding(positions, this.positionEmbeddings.weight, this.paddingIdx);
     // HF's order of summation: (words + token types) + positions.
-    return this.dropout.forward(this.layerNorm.forward(add(add(words, types), places)));
+    return this.dropout.forward(normLayer(this, 'LayerNorm').forward(add(add(words, types), places)));
   }
 }
