@@ -51,8 +51,9 @@ export function adapterPartsOf(model: Module, carriedBiases: ReadonlySet<string>
     const path = name.slice(0, name.lastIndexOf('.'));
     const owner = model.getSubmodule(path);
     if (!(owner instanceof Linear || owner instanceof LayerNorm) || owner.bias === null) {
+      const kind = owner?.constructor.name ?? 'module';
       throw new UserError(
-        `The adapter trains ${name}, the bias of a ${owner?.constructor.name ?? 'module'} rather than of a Linear layer or a LayerNorm; a server shares one base model between adapters and can switch only those per request.`,
+        `The adapter trains ${name}, the bias of ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} rather than of a Linear layer or a LayerNorm; a server shares one base model between adapters and can switch only those per request.`,
       );
     }
     biases.push({ path, bias: owner.bias });
