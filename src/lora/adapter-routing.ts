@@ -8,8 +8,8 @@ export interface RowRun {
 /**
  * Which adapter each row of the batch in flight goes through: PEFT's `adapter_names` of a mixed batch.
  * Every MultiAdapterLinear and MultiAdapterLayerNorm of a model shares one routing; a forward pass
- * runs inside `route`, which sets it for the pass and clears it afterwards. Rows are taken in runs of the same adapter, so a
- * batch ordered by adapter costs each adapter one slice of rows.
+ * runs inside `route`, which sets it for the pass and clears it afterwards. Rows are taken in runs of
+ * the same adapter, so a batch ordered by adapter costs each adapter one slice of rows.
  */
 export class AdapterRouting {
   private current: { rows: number; runs: RowRun[] } | null = null;

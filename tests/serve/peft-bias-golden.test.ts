@@ -42,9 +42,10 @@ function golden(mode: Mode): BiasGolden {
   return JSON.parse(readFileSync(`${adapterDir(mode)}/golden.json`, 'utf8')) as BiasGolden;
 }
 
-/** The golden ids of a row without their padding. */
+/** The golden ids of a row without their padding ([PAD] is 0 in bert-tiny's vocabulary). */
 function unpadded(ids: readonly number[]): number[] {
-  const end = ids.lastIndexOf(102) + 1;
+  let end = ids.length;
+  while (end > 0 && ids[end - 1] === 0) end--;
   return ids.slice(0, end);
 }
 
