@@ -32,6 +32,8 @@ export interface ServeBenchOptions {
   seconds: number;
   /** Untimed seconds of load before each run. */
   warmupSeconds: number;
+  /** Rounds per client count; in each, the modes run in turn (the machine drifts), and medians are kept. */
+  rounds: number;
   connections: number[];
   maxBatch: number;
   maxWaitMs: number;
@@ -47,6 +49,7 @@ export interface ServeBenchOptions {
 export const SERVE_BENCH_DEFAULTS = {
   seconds: 10,
   warmupSeconds: 2,
+  rounds: 3,
   connections: [1, 16, 64],
   maxBatch: 64,
   maxWaitMs: 5,
@@ -103,6 +106,8 @@ export interface LoadRun {
   errors: number;
   non_2xx: number;
   timeouts: number;
+  /** Which round (1…); absent on the medians. */
+  round?: number;
 }
 
 export interface ServeBenchResult {
@@ -116,7 +121,10 @@ export interface ServeBenchResult {
     served_mixed_3_adapters: number;
     served_merged_single_adapter: number;
   };
+  /** Per mode and client count, the median over the rounds (texts/s and latencies); failures summed. */
   runs: LoadRun[];
+  /** Every measured run, in the order run. */
+  rounds: LoadRun[];
   mixed_to_single: Record<string, number>;
   /** Texts/s of the merged copy of the first adapter against the unmerged one, by clients. */
   merged_to_unmerged: Record<string, number>;
@@ -217,33 +225,36 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
       };
     };
 
-    const runs: LoadRun[] = [];
     const mergedConnections = o.connections.filter((c) => MERGED_CONNECTIONS.includes(c));
-    for (const mode of ['single', 'mixed', 'merged'] as const) {
-      for (const connections of mode === 'merged' ? mergedConnections : o.connections) {
-        o.onStep?.(
-          `${mode}, ${connections} connection${connections === 1 ? '' : 's'}: ${o.warmupSeconds} s warm-up, ${o.seconds} s measured`,
-        );
-        if (o.warmupSeconds > 0) await load(mode, connections, o.warmupSeconds);
-        const run = await load(mode, connections, o.seconds);
-        o.onStep?.(
-          `  ${run.texts_per_second.toFixed(1)} texts/s, p50 ${run.latency_ms.p50} ms, p99 ${run.latency_ms.p99} ms, ${run.errors + run.non_2xx + run.timeouts} errors`,
-        );
-        runs.push(run);
+    const allRuns: LoadRun[] = [];
+    for (const connections of o.connections) {
+      const modes = mergedConnections.includes(connections)
+        ? (['single', 'mixed', 'merged'] as const)
+        : (['single', 'mixed'] as const);
+      for (let round = 1; round <= o.rounds; round++) {
+        for (const mode of modes) {
+          o.onStep?.(
+            `${mode}, ${connections} connection${connections === 1 ? '' : 's'}, round ${round}/${o.rounds}: ${o.warmupSeconds} s warm-up, ${o.seconds} s measured`,
+          );
+          if (o.warmupSeconds > 0) await load(mode, connections, o.warmupSeconds);
+          const run = await load(mode, connections, o.seconds);
+          o.onStep?.(
+            `  ${run.texts_per_second.toFixed(1)} texts/s, p50 ${run.latency_ms.p50} ms, p99 ${run.latency_ms.p99} ms, ${run.errors + run.non_2xx + run.timeouts} errors`,
+          );
+          allRuns.push({ ...run, round });
+        }
       }
     }
-    const mixedToSingle: Record<string, number> = {};
-    for (const connections of o.connections) {
-      const single = runs.find((r) => r.mode === 'single' && r.connections === connections)!;
-      const mixed = runs.find((r) => r.mode === 'mixed' && r.connections === connections)!;
-      mixedToSingle[String(connections)] = mixed.texts_per_second / single.texts_per_second;
-    }
-    const mergedToUnmerged: Record<string, number> = {};
-    for (const connections of mergedConnections) {
-      const single = runs.find((r) => r.mode === 'single' && r.connections === connections)!;
-      const merged = runs.find((r) => r.mode === 'merged' && r.connections === connections)!;
-      mergedToUnmerged[String(connections)] = merged.texts_per_second / single.texts_per_second;
-    }
+    const runs = medianRuns(allRuns);
+    const ratios = (mode: LoadRun['mode'], levels: number[]): Record<string, number> =>
+      Object.fromEntries(
+        levels.map((connections) => {
+          const of = (m: LoadRun['mode']) => runs.find((r) => r.mode === m && r.connections === connections)!;
+          return [String(connections), of(mode).texts_per_second / of('single').texts_per_second];
+        }),
+      );
+    const mixedToSingle = ratios('mixed', o.connections);
+    const mergedToUnmerged = ratios('merged', mergedConnections);
 
     let soak: ServeBenchResult['soak'] = null;
     if (o.soakSeconds > 0) {
@@ -291,7 +302,7 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
     o.onStep?.('stopping the server (SIGTERM)');
     const exitCode = await stopServerChild(server);
     server = undefined;
-    const errors = runs.reduce((n, r) => n + r.errors + r.non_2xx + r.timeouts, 0) + (soak?.errors ?? 0);
+    const errors = allRuns.reduce((n, r) => n + r.errors + r.non_2xx + r.timeouts, 0) + (soak?.errors ?? 0);
     const atMost = o.connections.at(-1)!;
     return {
       model,
@@ -310,6 +321,7 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
       },
       forward_ms_64_texts: forward,
       runs,
+      rounds: allRuns,
       mixed_to_single: mixedToSingle,
       merged_to_unmerged: mergedToUnmerged,
       soak,
@@ -345,6 +357,35 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One run per mode and client count: the rounds' medians, their failures summed, the worst max latency. */
+function medianRuns(all: readonly LoadRun[]): LoadRun[] {
+  const groups = new Map<string, LoadRun[]>();
+  for (const run of all) {
+    const key = `${run.mode} ${run.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return [...groups.values()].map((rounds) => {
+    const of = (pick: (r: LoadRun) => number) => median(rounds.map(pick));
+    const sum = (pick: (r: LoadRun) => number) => rounds.reduce((n, r) => n + pick(r), 0);
+    return {
+      mode: rounds[0].mode,
+      connections: rounds[0].connections,
+      seconds: sum((r) => r.seconds),
+      texts_per_second: of((r) => r.texts_per_second),
+      latency_ms: {
+        p50: of((r) => r.latency_ms.p50),
+        p99: of((r) => r.latency_ms.p99),
+        mean: of((r) => r.latency_ms.mean),
+        max: Math.max(...rounds.map((r) => r.latency_ms.max)),
+      },
+      requests: sum((r) => r.requests),
+      errors: sum((r) => r.errors),
+      non_2xx: sum((r) => r.non_2xx),
+      timeouts: sum((r) => r.timeouts),
+    };
+  });
 }
 
 /** Up to `count` non-empty texts of the file's narrative (or "text") column. */

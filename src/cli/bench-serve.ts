@@ -10,6 +10,7 @@ interface ServeBenchFlags extends EngineOptions {
   textsFile?: string;
   seconds: number;
   warmup: number;
+  rounds: number;
   connections: string[];
   maxBatch: number;
   maxWaitMs: number;
@@ -38,6 +39,12 @@ export function registerBenchServe(bench: Command): void {
         'seconds of load before each run',
         intInRange(0, 600),
         SERVE_BENCH_DEFAULTS.warmupSeconds,
+      )
+      .option(
+        '--rounds <n>',
+        'rounds per client count, the modes in turn in each; medians are reported',
+        intInRange(1, 100),
+        SERVE_BENCH_DEFAULTS.rounds,
       )
       .option(
         '--connections <list>',
@@ -81,6 +88,7 @@ export function registerBenchServe(bench: Command): void {
         textsFile: f.textsFile,
         seconds: f.seconds,
         warmupSeconds: f.warmup,
+        rounds: f.rounds,
         connections,
         maxBatch: f.maxBatch,
         maxWaitMs: f.maxWaitMs,
