@@ -32,12 +32,12 @@ export class InferencePieces {
   logits(rows: number, forward: (start: number, end: number) => Tensor): BatchLogits {
     const before = this.pieceRows;
     let limitBytes = 0;
-    let out: BatchLogits | null = null;
+    const parts: { start: number; logits: BatchLogits }[] = [];
     for (let start = 0; start < rows; ) {
       const end = Math.min(rows, start + (this.pieceRows ?? rows));
-      let piece: BatchLogits;
+      let logits: BatchLogits;
       try {
-        piece = tensorScope(() => {
+        logits = tensorScope(() => {
           const y = noGrad(() => forward(start, end));
           return { data: y.data.slice(), width: y.shape[1] };
         });
@@ -49,14 +49,30 @@ export class InferencePieces {
         continue;
       }
       // Unsplit (the usual case), the copy out of the scope is the whole result.
-      if (end - start === rows) return piece;
-      out ??= { data: new Float32Array(rows * piece.width), width: piece.width };
-      out.data.set(piece.data, start * piece.width);
+      if (end - start === rows) return logits;
+      parts.push({ start, logits });
       start = end;
     }
     if (this.pieceRows !== before && this.pieceRows !== null) {
       this.onSplit?.({ rows, pieceRows: this.pieceRows, limitBytes });
     }
-    return out ?? { data: new Float32Array(0), width: 0 };
+    return joinRows(rows, parts);
   }
+}
+
+/**
+ * The pieces' rows in one array. A piece may be narrower than the widest (a served batch mixing
+ * adapters is as wide as the widest head among its rows): its rows are padded with zeros, as the model
+ * pads a narrower head's rows in one forward pass.
+ */
+function joinRows(rows: number, parts: readonly { start: number; logits: BatchLogits }[]): BatchLogits {
+  const width = Math.max(0, ...parts.map((p) => p.logits.width));
+  const data = new Float32Array(rows * width);
+  for (const { start, logits } of parts) {
+    const w = logits.width;
+    for (let r = 0; r < logits.data.length / Math.max(1, w); r++) {
+      data.set(logits.data.subarray(r * w, (r + 1) * w), (start + r) * width);
+    }
+  }
+  return { data, width };
 }
