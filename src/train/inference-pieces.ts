@@ -33,7 +33,7 @@ export class InferencePieces {
     const before = this.pieceRows;
     let limitBytes = 0;
     const parts: { start: number; logits: BatchLogits }[] = [];
-    for (let start = 0; start < rows; ) {
+    for (let start = 0; start < rows;) {
       const end = Math.min(rows, start + (this.pieceRows ?? rows));
       let logits: BatchLogits;
       try {

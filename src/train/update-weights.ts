@@ -48,7 +48,11 @@ export function updateWeights(
  * copies (halved down to small pieces, adamwUpdate) are all the step holds there; micro-batches do
  * not shrink them.
  */
-function optimizerDoesNotFit(optimizer: AdamW, params: readonly Tensor[], error: KernelMemoryExhausted): UserError {
+function optimizerDoesNotFit(
+  optimizer: AdamW,
+  params: readonly Tensor[],
+  error: KernelMemoryExhausted,
+): UserError {
   const count = params.reduce((sum, p) => sum + p.size, 0);
   return new UserError(
     `AdamW's state for the ${count} trainable parameters needs ${optimizer.stateBytes} bytes (two floats each) in the kernels' memory, which its ${formatMemoryLimit(error.limitBytes)} limit cannot hold beside the step's working copies; train with LoRA, choose a smaller model, or in Node use the native backend (--backend native), which has no such limit.`,

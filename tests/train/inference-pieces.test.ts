@@ -72,7 +72,10 @@ test('evaluation under a small memory limit gives the unlimited metrics exactly,
       const pieces = new InferencePieces((s) => splits.push(s));
       const options = { batchSize: 32, collate: collateToy, labels: TOY_LABELS, pieces };
       // Twice with one InferencePieces: the second evaluation starts at the size that fitted.
-      const metrics = [evaluate(model, longExamples(64), options), evaluate(model, longExamples(40), options)];
+      const metrics = [
+        evaluate(model, longExamples(64), options),
+        evaluate(model, longExamples(40), options),
+      ];
       return { metrics, splits };
     });
   const whole = await run(null);

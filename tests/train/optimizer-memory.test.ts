@@ -96,7 +96,7 @@ function updatesLimitedTo(maxValues: number): { kernels: Kernels; sizes: number[
   return { kernels, sizes };
 }
 
-test("an AdamW update whose working copies do not fit runs in halves, to the same weights bit for bit", () => {
+test('an AdamW update whose working copies do not fit runs in halves, to the same weights bit for bit', () => {
   const run = (maxValues: number) => {
     const limited = updatesLimitedTo(maxValues);
     const previous = useKernels(limited.kernels);
