@@ -81,6 +81,37 @@ test("when AdamW's state cannot fit in the kernels' memory, the run stops with o
   }
 });
 
+test("on the wasm kernels, an update whose working copies do not fit beside AdamW's state runs in halves, to the unlimited step's weights bit for bit", async () => {
+  // 14000 × 32 word embeddings: 3.6 MB of moments fit in 6 MiB, but not beside the update's working
+  // copies of their weights and gradient (3.6 MB more); two halves do.
+  const step = async (limitMiB: number | null) => {
+    const wasm = await createWasmKernels({
+      threads: 2,
+      ...(limitMiB !== null ? { memoryLimitBytes: limitMiB * 2 ** 20 } : {}),
+    });
+    const previous = useKernels(wasm);
+    const update = wasm.adamw;
+    const sizes: number[] = [];
+    wasm.adamw = (spec) => {
+      sizes.push(spec.n);
+      update(spec);
+    };
+    try {
+      const built = wordHeavyModel(14000);
+      train(built, 1);
+      return { weights: weightsOf(built.model), sizes: sizes.filter((n) => n >= 100000) };
+    } finally {
+      useKernels(previous);
+      wasm.dispose();
+    }
+  };
+  const whole = await step(null);
+  const limited = await step(6);
+  assert.deepEqual(whole.sizes, [448000]);
+  assert.deepEqual(limited.sizes, [448000, 224000, 224000]);
+  assert.deepEqual(limited.weights, whole.weights);
+});
+
 /** The reference kernels, except that an AdamW update of more than `maxValues` values runs out of memory; the sizes asked for. */
 function updatesLimitedTo(maxValues: number): { kernels: Kernels; sizes: number[] } {
   const base = createReferenceKernels();
