@@ -24,10 +24,10 @@ import { updateWeights } from './update-weights.js';
 import { InferencePieces } from './inference-pieces.js';
 import type { InferenceSplit } from './memory-messages.js';
 import { abortReason, TrainingDiverged, TrainingInterrupted } from './training-errors.js';
-
-export { TrainingDiverged, TrainingInterrupted } from './training-errors.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
+
+export { TrainingDiverged, TrainingInterrupted } from './training-errors.js';
 
 /** Reported after every optimizer step. Throwing from the callback stops the run (checkpoints stay). */
 export interface TrainProgress {

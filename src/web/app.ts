@@ -20,10 +20,6 @@ import { defaultSettings, NUMBER_FIELDS } from './settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const worker = new Worker(workerUrl(), {
-  type: 'module',
-  name: 'lora-lab training',
-});
 /** The worker's script, with the page's `kernel-memory-mib` (a smaller memory for its kernels) passed on. */
 function workerUrl(): URL {
   const url = new URL('./train-worker.js', import.meta.url);
@@ -32,6 +28,10 @@ function workerUrl(): URL {
   return url;
 }
 
+const worker = new Worker(workerUrl(), {
+  type: 'module',
+  name: 'lora-lab training',
+});
 const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 let nextId = 1;
 
