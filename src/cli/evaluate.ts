@@ -18,6 +18,7 @@ import { intInRange } from './options.js';
 import { createProgress } from './progress.js';
 import { findTrainingRecord } from '../experiments/training-record.js';
 import { countOf, formatCount } from '../report/format.js';
+import { describeInferenceSplit, type InferenceSplit } from '../train/memory-messages.js';
 
 interface EvaluateFlags extends EngineOptions, Omit<DataFileFlags, 'trainFile' | 'validationFile'> {
   model?: string;
@@ -92,6 +93,8 @@ export function registerEvaluate(
           started = true;
           progress.update({ done, total });
         },
+        onInferenceSplit: (split: InferenceSplit) =>
+          process.stderr.write(`${describeInferenceSplit(split)}\n`),
       };
       const result =
         labelled === undefined

@@ -19,6 +19,7 @@ import { readTextFile, type TextRow } from '../data/readers/text-file.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { formatPredictions, predictionFormatOf, type PredictedRow } from '../experiments/prediction-file.js';
 import { intInRange } from './options.js';
+import { describeInferenceSplit } from '../train/memory-messages.js';
 
 interface PredictFlags
   extends
@@ -111,6 +112,7 @@ export function registerPredict(
         batchSize: flags.batchSize,
         pairs,
         threshold: flags.threshold,
+        onInferenceSplit: (split) => process.stderr.write(`${describeInferenceSplit(split)}\n`),
       });
       if (flags.output !== undefined) {
         const predicted: PredictedRow[] = [];

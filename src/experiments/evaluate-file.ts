@@ -11,6 +11,7 @@ import type { TrainingRecord } from './training-record.js';
 import { readLabelledFile, type LabelledReadOptions } from '../data/readers/labelled-file.js';
 import type { TextCleaning } from '../data/split-files.js';
 import { applyTextCleaning } from './text-preprocessing.js';
+import type { InferenceSplit } from '../train/memory-messages.js';
 
 export interface FileEvaluation {
   input: string;
@@ -47,6 +48,8 @@ export interface EvaluateOptions {
   unseenOnly?: boolean;
   /** Multi-label classifiers: a label is predicted when its probability reaches this (default 0.5). */
   threshold?: number;
+  /** Once, when a batch did not fit in the kernels' memory and batches now run in smaller pieces. */
+  onInferenceSplit?: (split: InferenceSplit) => void;
 }
 
 /** A row to score: its text (and pair) as the model is fed them, and its label as the file names it. */

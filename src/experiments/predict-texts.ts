@@ -1,10 +1,10 @@
 import type { SequenceClassifier } from '../models/family.js';
 import { isMultiLabel } from '../models/common/problem-type.js';
-import { noGrad } from '../tensor/autograd.js';
 import { sigmoid } from '../tensor/ops/bce-with-logits.js';
-import { tensorScope } from '../tensor/scope.js';
 import type { TextTokenizer } from '../text/tokenizer.js';
-import { inputTensors } from '../train/batch-tensors.js';
+import { inputTensors, sliceInputs } from '../train/batch-tensors.js';
+import { InferencePieces } from '../train/inference-pieces.js';
+import type { InferenceSplit } from '../train/memory-messages.js';
 import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 
 export interface Prediction {
@@ -19,7 +19,8 @@ export interface Prediction {
 
 /**
  * Logits, softmax probabilities and the arg-max label of each text, batch by batch (each padded to its
- * longest row), in eval mode and without a graph. A multi-label classifier gives each label its own
+ * longest row; one the kernels' memory cannot hold run in pieces, InferencePieces), in eval mode and
+ * without a graph. A multi-label classifier gives each label its own
  * sigmoid probability instead, and the set of labels at or above `threshold` (default 0.5).
  */
 export function* predictTexts(
@@ -34,6 +35,8 @@ export function* predictTexts(
     pairs?: readonly string[];
     /** Multi-label only: the probability from which a label is in a text's set. */
     threshold?: number;
+    /** Once, when a batch did not fit in the kernels' memory and batches now run in smaller pieces. */
+    onInferenceSplit?: (split: InferenceSplit) => void;
   },
 ): Generator<Prediction> {
   model.eval();
@@ -41,6 +44,7 @@ export function* predictTexts(
   const multiLabel = isMultiLabel(model.config.problemType);
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const { pairs } = options;
+  const pieces = new InferencePieces(options.onInferenceSplit);
   if (pairs !== undefined && pairs.length !== texts.length) {
     throw new Error(`predictTexts got ${texts.length} texts but ${pairs.length} pairs.`);
   }
@@ -53,9 +57,10 @@ export function* predictTexts(
       ),
     );
     // A copy of the logits leaves the scope; the activations stay behind in the kernels' memory.
-    const logits = tensorScope(() =>
-      noGrad(() => model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds)).data.slice(),
-    );
+    const { data: logits } = pieces.logits(chunk.length, (from, to) => {
+      const rows = from === 0 && to === chunk.length ? inputs : sliceInputs(inputs, from, to);
+      return model.forward(rows.inputIds, rows.attentionMask, rows.tokenTypeIds);
+    });
     for (let b = 0; b < chunk.length; b++) {
       const row = Array.from(logits.subarray(b * n, (b + 1) * n));
       const probs = multiLabel ? row.map(sigmoid) : softmax(row);

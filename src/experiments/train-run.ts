@@ -21,8 +21,8 @@ import type { RunResults, Method, EpochRecord, Metrics } from '../train/results.
 import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { MULTI_LABEL, SINGLE_LABEL, type ProblemType } from '../models/common/problem-type.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
-import { checkGradientAccumulationSteps, type MicroBatchSplit } from '../train/micro-batches.js';
-import { formatMemoryLimit } from '../kernels/memory-exhausted.js';
+import { checkGradientAccumulationSteps } from '../train/micro-batches.js';
+import { describeInferenceSplit, describeMicroBatchSplit } from '../train/memory-messages.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { countOf } from '../report/format.js';
 import { writeTrainingRecord } from './training-record.js';
@@ -244,6 +244,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     batchSize: o.batchSize,
     gradientAccumulationSteps: o.gradientAccumulationSteps,
     onMicroBatchSplit: (split) => log(describeMicroBatchSplit(split)),
+    onInferenceSplit: (split) => log(describeInferenceSplit(split)),
     maxSteps: o.maxSteps,
     lr: o.lr,
     weightDecay: o.weightDecay,
@@ -314,12 +315,6 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
       `(best epoch ${results.best_epoch}, ${results.timing.train_seconds.toFixed(1)} s training)`,
   );
   return recorded;
-}
-
-/** The one line that says the trainer split its batches to fit the kernels' memory. */
-export function describeMicroBatchSplit(split: MicroBatchSplit): string {
-  const rows = Math.ceil(split.rows / split.microBatches);
-  return `a batch of ${split.rows} does not fit in the kernels' ${formatMemoryLimit(split.limitBytes)} of memory: each batch now runs as ${split.microBatches} micro-batches of up to ${rows} examples, their gradients added up (the same update within rounding)`;
 }
 
 /** The splits to train on, what results.json says of them, and how messages name where they came from. */

@@ -30,20 +30,27 @@ export interface WebKernels {
  * default every core the browser reports) where the page is cross-origin isolated, since their threads
  * share one SharedArrayBuffer memory; otherwise the single-thread WebAssembly module on one thread.
  */
-export async function createWebKernels(options: { threads?: number } = {}): Promise<WebKernels> {
+export async function createWebKernels(
+  options: {
+    threads?: number;
+    /** The most memory the WebAssembly kernels may use (default, and at most, 4 GiB); see createWasmKernels. */
+    memoryLimitBytes?: number;
+  } = {},
+): Promise<WebKernels> {
   const web = globalThis as WebGlobals;
   const isolated = typeof SharedArrayBuffer !== 'undefined' && web.crossOriginIsolated !== false;
+  const limit = options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {};
   try {
     if (!isolated) {
       return {
-        kernels: await createWasmKernels({ threads: 1, module: 'single' }),
+        kernels: await createWasmKernels({ threads: 1, module: 'single', ...limit }),
         kind: 'wasm-single',
         isolated,
       };
     }
     const cores = web.navigator?.hardwareConcurrency ?? 1;
     const threads = Math.max(1, Math.min(options.threads ?? cores, 256));
-    return { kernels: await createWasmKernels({ threads }), kind: 'wasm-threads', isolated };
+    return { kernels: await createWasmKernels({ threads, ...limit }), kind: 'wasm-threads', isolated };
   } catch (error) {
     // A browser without WebAssembly SIMD, or a module that could not be fetched: slower, still right.
     const failure = error instanceof Error ? error.message : String(error);

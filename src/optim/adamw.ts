@@ -91,14 +91,18 @@ export class AdamW {
     return this.slots.map((s) => s.name);
   }
 
-  /** Applies one update from the gradients now held by the parameters. */
+  /**
+   * Applies one update from the gradients now held by the parameters. When the kernels' memory cannot
+   * hold the moments of a parameter stepped for the first time (KernelMemoryExhausted), it throws
+   * before any parameter or count changed.
+   */
   step(): void {
+    this.placeMoments();
     this.steps++;
     for (const slot of this.slots) {
       const { param } = slot;
       const grad = param.grad;
-      if (!grad) continue;
-      if (!slot.state) slot.state = { step: 0, ...adamwMoments(param.size) };
+      if (!grad || !slot.state) continue;
       const state = slot.state;
       state.step++;
       adamwUpdate(param, grad, state, {
@@ -110,6 +114,26 @@ export class AdamW {
         step: state.step,
       });
     }
+  }
+
+  /** The moments of every parameter with a gradient and none yet, all placed before any update. */
+  private placeMoments(): void {
+    const placed: Slot[] = [];
+    try {
+      for (const slot of this.slots) {
+        if (slot.state || !slot.param.grad) continue;
+        slot.state = { step: 0, ...adamwMoments(slot.param.size) };
+        placed.push(slot);
+      }
+    } catch (error) {
+      for (const slot of placed) slot.state = null;
+      throw error;
+    }
+  }
+
+  /** The bytes of the moments (exp_avg and exp_avg_sq, float32) of every parameter this optimizer updates. */
+  get stateBytes(): number {
+    return this.slots.reduce((sum, slot) => sum + 8 * slot.param.size, 0);
   }
 
   /** Drops every gradient (torch's `zero_grad(set_to_none=True)`), so an unused parameter is skipped next step. */

@@ -10,12 +10,12 @@ import { attachAdapter, detachAdapter, mergedParts } from '../lora/multi-adapter
 import type { SequenceClassifier } from '../models/family.js';
 import { isMultiLabel } from '../models/common/problem-type.js';
 import { familyOf } from '../models/registry.js';
-import { noGrad } from '../tensor/autograd.js';
 import { Rng } from '../tensor/random.js';
-import { tensorScope } from '../tensor/scope.js';
 import { padSequences } from '../text/pad.js';
 import { TextTokenizer } from '../text/tokenizer.js';
-import { inputTensors } from '../train/batch-tensors.js';
+import { inputTensors, sliceInputs } from '../train/batch-tensors.js';
+import { InferencePieces } from '../train/inference-pieces.js';
+import type { InferenceSplit } from '../train/memory-messages.js';
 import { readServableAdapter, type BaseModelInfo } from './adapter-loader.js';
 import { TruncatingEncoder, type EncodedInput } from './truncating-encoder.js';
 
@@ -54,6 +54,10 @@ export interface BatchRow {
  */
 export class ServedModel {
   private readonly routing = new AdapterRouting();
+  /** A batch the kernels' memory cannot hold runs in pieces (the same logits); the size that fitted is kept. */
+  private readonly pieces = new InferencePieces((split) => this.onInferenceSplit?.(split));
+  /** Told once when batches start running in pieces. */
+  onInferenceSplit?: (split: InferenceSplit) => void;
   private loads = 0;
   private readonly cutter: TruncatingEncoder;
 
@@ -143,7 +147,8 @@ export class ServedModel {
   }
 
   /**
-   * The logits of every row, each as long as its adapter's (or the base's) labels, from one forward pass:
+   * The logits of every row, each as long as its adapter's (or the base's) labels, from one forward pass
+   * (in pieces when the kernels' memory cannot hold it, InferencePieces: the same logits):
    * rows are grouped by adapter so that each adapter's low-rank path runs over one slice of rows.
    */
   logits(rows: readonly BatchRow[]): number[][] {
@@ -164,14 +169,12 @@ export class ServedModel {
       ),
     );
     const routes = order.map((i) => rows[i].adapter?.slot ?? null);
-    const { data, width } = this.routing.route(routes, () =>
-      tensorScope(() => {
-        const y = noGrad(() =>
-          this.model.forward(inputs.inputIds, inputs.attentionMask, inputs.tokenTypeIds),
-        );
-        return { data: y.data.slice(), width: y.shape[1] };
-      }),
-    );
+    const { data, width } = this.pieces.logits(order.length, (from, to) => {
+      const part = from === 0 && to === order.length ? inputs : sliceInputs(inputs, from, to);
+      return this.routing.route(routes.slice(from, to), () =>
+        this.model.forward(part.inputIds, part.attentionMask, part.tokenTypeIds),
+      );
+    });
     const out = new Array<number[]>(rows.length);
     order.forEach((row, position) => {
       const n = (rows[row].adapter?.labels ?? this.labels).length;

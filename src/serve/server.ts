@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '../errors.js';
+import { describeInferenceSplit } from '../train/memory-messages.js';
 import { DEFAULT_THRESHOLD } from '../train/multi-label-metrics.js';
 import { buildApp } from './app.js';
 import { AdapterRegistry } from './adapter-registry.js';
@@ -53,6 +54,7 @@ export interface RunningServer {
 /** Loads the model and the start-up adapters, then listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const model = await ServedModel.load(options.modelDir, { maxLen: options.maxLen });
+  model.onInferenceSplit = (split) => options.log(describeInferenceSplit(split));
   const registry = new AdapterRegistry(model);
   for (const { name, dir, merge } of options.adapters ?? []) {
     try {

@@ -39,18 +39,25 @@ export function batchTensors(batch: Batch): TrainBatch {
   return tensors;
 }
 
+/** Rows [start, end) of the model's inputs, as views on their arrays (no copy). */
+export function sliceInputs(inputs: InputTensors, start: number, end: number): InputTensors {
+  const length = inputs.inputIds.shape[1];
+  const rows = (t: IntTensor): IntTensor =>
+    new IntTensor(t.data.subarray(start * length, end * length), [end - start, length]);
+  return {
+    inputIds: rows(inputs.inputIds),
+    attentionMask: rows(inputs.attentionMask),
+    tokenTypeIds: rows(inputs.tokenTypeIds),
+  };
+}
+
 /**
  * Rows [start, end) of a batch, as views on its arrays (no copy): a micro-batch of an already padded
  * batch, padded to the batch's length.
  */
 export function sliceBatch(batch: TrainBatch, start: number, end: number): TrainBatch {
-  const length = batch.inputIds.shape[1];
-  const rows = (t: IntTensor): IntTensor =>
-    new IntTensor(t.data.subarray(start * length, end * length), [end - start, length]);
   const sliced: TrainBatch = {
-    inputIds: rows(batch.inputIds),
-    attentionMask: rows(batch.attentionMask),
-    tokenTypeIds: rows(batch.tokenTypeIds),
+    ...sliceInputs(batch, start, end),
     labels: new IntTensor(batch.labels.data.subarray(start, end), [end - start]),
     size: end - start,
   };

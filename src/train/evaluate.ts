@@ -2,8 +2,10 @@ import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tensorScope } from '../tensor/scope.js';
 import { sigmoid } from '../tensor/ops/bce-with-logits.js';
-import type { IntTensor, Tensor } from '../tensor/tensor.js';
+import { Tensor, type IntTensor } from '../tensor/tensor.js';
 import { batchLoss } from './batch-loss.js';
+import { sliceBatch } from './batch-tensors.js';
+import { InferencePieces } from './inference-pieces.js';
 import { argmaxRows, computeMetrics } from './metrics.js';
 import { computeMultiLabelMetrics, DEFAULT_THRESHOLD } from './multi-label-metrics.js';
 import type { Metrics } from './results.js';
@@ -40,10 +42,16 @@ export interface EvaluateOptions<E> {
   onProgress?: (done: number, total: number) => void;
   /** Multi-label only: a label is predicted when its sigmoid probability reaches this (default 0.5). */
   threshold?: number;
+  /**
+   * Splits batches the kernels' memory cannot hold, remembering the size that fitted; pass the same
+   * one to every evaluation of a run (default: a fresh one for this call, which says nothing).
+   */
+  pieces?: InferencePieces;
 }
 
 /**
- * Metrics of `model` on `examples` in eval mode (no dropout) without recording a graph; `loss` is the
+ * Metrics of `model` on `examples` in eval mode (no dropout) without recording a graph, a batch the
+ * kernels' memory cannot hold run in smaller pieces (InferencePieces, the same logits); `loss` is the
  * mean loss per example (cross-entropy, or for multi-label examples binary cross-entropy, whose
  * metrics are computeMultiLabelMetrics' at `threshold`). The model's train/eval mode is restored afterwards.
  */
@@ -60,28 +68,31 @@ export function evaluate<E>(
   const yPred = new Int32Array(examples.length);
   // Multi-label: the 0/1 truth and decisions, [examples, labels] flat; allocated on the first such batch.
   const sets = { truth: null as Uint8Array | null, predicted: null as Uint8Array | null };
+  const pieces = options.pieces ?? new InferencePieces();
   let lossSum = 0;
   let done = 0;
   try {
     noGrad(() => {
       for (let start = 0; start < examples.length; start += batchSize) {
         const batch = collate(examples.slice(start, start + batchSize));
+        const { data, width: k } = pieces.logits(batch.size, (from, to) => {
+          const rows = from === 0 && to === batch.size ? batch : sliceBatch(batch, from, to);
+          return model.forward(rows.inputIds, rows.attentionMask, rows.tokenTypeIds);
+        });
         tensorScope(() => {
-          const logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-          const loss = batchLoss(logits, batch);
+          const loss = batchLoss(new Tensor(data, [batch.size, k]), batch);
           lossSum += loss.data[0] * batch.size;
-          if (batch.targets === undefined) {
-            yPred.set(argmaxRows(logits.data, batch.size, logits.shape[1]), done);
-            return;
-          }
-          const k = logits.shape[1];
+        });
+        if (batch.targets === undefined) {
+          yPred.set(argmaxRows(data, batch.size, k), done);
+        } else {
           const truth = (sets.truth ??= new Uint8Array(examples.length * k));
           const predicted = (sets.predicted ??= new Uint8Array(examples.length * k));
           for (let i = 0; i < batch.size * k; i++) {
             truth[done * k + i] = batch.targets.data[i] >= 0.5 ? 1 : 0;
-            predicted[done * k + i] = sigmoid(logits.data[i]) >= threshold ? 1 : 0;
+            predicted[done * k + i] = sigmoid(data[i]) >= threshold ? 1 : 0;
           }
-        });
+        }
         yTrue.set(batch.labels.data, done);
         done += batch.size;
         options.onProgress?.(done, examples.length);

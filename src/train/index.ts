@@ -21,6 +21,8 @@ export {
   microBatchRanges,
   type MicroBatchSplit,
 } from './micro-batches.js';
+export { InferencePieces, type BatchLogits } from './inference-pieces.js';
+export { describeInferenceSplit, describeMicroBatchSplit, type InferenceSplit } from './memory-messages.js';
 export { argmaxRows, computeMetrics } from './metrics.js';
 export {
   computeMultiLabelMetrics,

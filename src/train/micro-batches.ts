@@ -1,11 +1,14 @@
 import { UserError } from '../errors.js';
-import { formatMemoryLimit, KernelMemoryExhausted } from '../kernels/memory-exhausted.js';
+import { KernelMemoryExhausted } from '../kernels/memory-exhausted.js';
 import { backward } from '../tensor/autograd.js';
 import type { Rng } from '../tensor/random.js';
 import { tensorScope } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchLoss, lossTerms } from './batch-loss.js';
 import type { ClassifierModel, TrainBatch } from './evaluate.js';
+import { oneExampleDoesNotFit, type MicroBatchSplit } from './memory-messages.js';
+
+export type { MicroBatchSplit } from './memory-messages.js';
 
 /**
  * The rows [start, end) of `parts` consecutive micro-batches of a batch of `rows`. Any count that is
@@ -77,16 +80,6 @@ function lossAndBackward(model: ClassifierModel, batch: TrainBatch, weight: numb
   });
 }
 
-/** Told when the kernels' memory made a batch run as more micro-batches than asked for. */
-export interface MicroBatchSplit {
-  /** Micro-batches per batch from now on. */
-  microBatches: number;
-  /** The rows of the batch that did not fit. */
-  rows: number;
-  /** The memory the kernels may use, in bytes. */
-  limitBytes: number;
-}
-
 /**
  * Gradient accumulation that also splits a batch by itself when the kernels cannot hold it (the
  * WebAssembly backend's 4 GiB): the failure (KernelMemoryExhausted) comes before any parameter
@@ -127,9 +120,7 @@ export class MicroBatching {
       } catch (error) {
         if (!(error instanceof KernelMemoryExhausted)) throw error;
         if (microBatches.length >= rows) {
-          throw new UserError(
-            `Even one example at a time needs ${error.bytesNeeded} bytes of the kernels' memory, more than their ${formatMemoryLimit(error.limitBytes)} limit; a shorter maximum length, a smaller model or another backend may fit.`,
-          );
+          throw oneExampleDoesNotFit(error);
         }
         for (const p of params) p.zeroGrad();
         rng.setState(state);

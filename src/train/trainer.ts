@@ -21,8 +21,13 @@ import {
   type MicroBatchSplit,
 } from './micro-batches.js';
 import { updateWeights } from './update-weights.js';
+import { InferencePieces } from './inference-pieces.js';
+import type { InferenceSplit } from './memory-messages.js';
+import { abortReason, TrainingDiverged, TrainingInterrupted } from './training-errors.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
 import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
+
+export { TrainingDiverged, TrainingInterrupted } from './training-errors.js';
 
 /** Reported after every optimizer step. Throwing from the callback stops the run (checkpoints stay). */
 export interface TrainProgress {
@@ -139,51 +144,12 @@ export interface TrainOptions<E> {
   onCheckpoint?: (dir: string, step: number) => void;
   /** When a batch did not fit in the kernels' memory and every step now runs as more micro-batches. */
   onMicroBatchSplit?: (split: MicroBatchSplit) => void;
+  /** When an evaluation batch did not fit in the kernels' memory and evaluations now run it in pieces. */
+  onInferenceSplit?: (split: InferenceSplit) => void;
   /** During evaluations: split, examples done, total. */
   onEvalProgress?: (split: 'val' | 'test', done: number, total: number) => void;
 
   run: RunInfo;
-}
-
-/** The run was stopped through its AbortSignal; a checkpoint was written first when a folder was set. */
-export class TrainingInterrupted extends UserError {
-  constructor(
-    readonly step: number,
-    readonly checkpoint: string | null,
-    /** What aborted the run, when the signal's reason says (the CLI aborts with 'SIGINT' or 'SIGTERM'). */
-    readonly signalName: string | null = null,
-  ) {
-    super(
-      checkpoint
-        ? `Training was interrupted at step ${step}; its state is saved in ${checkpoint}, and running again with resume continues from there.`
-        : `Training was interrupted at step ${step}; no checkpoint folder was set, so nothing was saved.`,
-    );
-    this.name = 'TrainingInterrupted';
-  }
-}
-
-function abortReason(signal: AbortSignal | undefined): string | null {
-  return typeof signal?.reason === 'string' ? signal.reason : null;
-}
-
-/** A loss or gradient became NaN or infinite; the weights are those of the last good step. */
-export class TrainingDiverged extends UserError {
-  constructor(
-    readonly step: number,
-    readonly what: string,
-    readonly checkpoint: string | null,
-    checkpointDir: string | undefined,
-  ) {
-    const last = checkpoint
-      ? `the last good checkpoint is ${checkpoint}`
-      : checkpointDir
-        ? 'no checkpoint had been saved yet'
-        : 'no checkpoint folder was set, so none was saved';
-    super(
-      `Training stopped at step ${step}: ${what}; ${last} (a lower learning rate or gradient clipping may help).`,
-    );
-    this.name = 'TrainingDiverged';
-  }
 }
 
 /**
@@ -365,8 +331,11 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     return dir;
   };
 
+  // One for the run: a batch size that fitted in validation is kept for the next and for the test.
+  const pieces = new InferencePieces(o.onInferenceSplit);
   const evalOptions = (split: 'val' | 'test') => ({
     batchSize: o.evalBatchSize,
+    pieces,
     collate: o.collate,
     labels: o.labels,
     threshold: o.threshold,

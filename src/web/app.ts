@@ -20,7 +20,15 @@ import { defaultSettings, NUMBER_FIELDS } from './settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const worker = new Worker(new URL('./train-worker.js', import.meta.url), {
+/** The worker's script, with the page's `kernel-memory-mib` (a smaller memory for its kernels) passed on. */
+function workerUrl(): URL {
+  const url = new URL('./train-worker.js', import.meta.url);
+  const limit = new URLSearchParams(location.search).get('kernel-memory-mib');
+  if (limit !== null) url.searchParams.set('kernel-memory-mib', limit);
+  return url;
+}
+
+const worker = new Worker(workerUrl(), {
   type: 'module',
   name: 'lora-lab training',
 });
@@ -269,6 +277,8 @@ function onTrainEvent(message: TrainEvent): void {
           : `Training: ${message.totalSteps} steps.`,
       );
       drawChart($('chart') as unknown as SVGSVGElement, page.chart);
+      $('train-memory').textContent = '';
+      $('train-memory').hidden = true;
       break;
     case 'progress': {
       const p = message.progress;
@@ -298,6 +308,14 @@ function onTrainEvent(message: TrainEvent): void {
     case 'checkpoint':
       $('progress').dataset.checkpoint = String(message.step);
       break;
+    case 'memory': {
+      // Kept under the status, which every step overwrites: said once, it stays for the run.
+      const line = document.createElement('span');
+      line.textContent = `Memory: ${message.line}.`;
+      $('train-memory').append(line);
+      $('train-memory').hidden = false;
+      break;
+    }
   }
 }
 

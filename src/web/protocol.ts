@@ -135,7 +135,9 @@ export type TrainEvent =
   | { event: 'progress'; progress: TrainProgress }
   | { event: 'epoch'; record: EpochRecord }
   | { event: 'evaluating'; split: 'val' | 'test'; done: number; total: number }
-  | { event: 'checkpoint'; step: number };
+  | { event: 'checkpoint'; step: number }
+  /** Said once when the kernels' memory made training or evaluation split its batches (memory-messages.ts). */
+  | { event: 'memory'; line: string };
 
 export type WorkerMessage =
   { id: number; ok: true; reply: unknown } | { id: number; ok: false; error: string } | TrainEvent;

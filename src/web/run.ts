@@ -16,6 +16,7 @@ import { Rng } from '../tensor/random.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import type { MemoryCheckpointStore } from '../train/checkpoint-store.js';
 import { collateTokenized } from '../train/collate.js';
+import { describeInferenceSplit, describeMicroBatchSplit } from '../train/memory-messages.js';
 import type { EpochRecord, RunResults } from '../train/results.js';
 import { trainClassifierAsync, type TrainProgress } from '../train/trainer.js';
 import type { ModelFiles } from './model-files.js';
@@ -120,6 +121,8 @@ export interface TrainCallbacks {
   onEpochEnd(record: EpochRecord): void;
   onCheckpoint(id: string, step: number): void;
   onEvalProgress(split: 'val' | 'test', done: number, total: number): void;
+  /** The line the CLI prints when batches are split to fit the kernels' memory. */
+  onMemoryLine(line: string): void;
 }
 
 /** Trains the prepared run, checkpointing into `store` (resuming from its newest checkpoint when asked). */
@@ -155,6 +158,8 @@ export function trainRun(
     onEpochEnd: callbacks.onEpochEnd,
     onCheckpoint: callbacks.onCheckpoint,
     onEvalProgress: callbacks.onEvalProgress,
+    onMicroBatchSplit: (split) => callbacks.onMemoryLine(describeMicroBatchSplit(split)),
+    onInferenceSplit: (split) => callbacks.onMemoryLine(describeInferenceSplit(split)),
     run: {
       method: 'lora',
       name: `${run.modelName} + LoRA (r=${s.r}, ${s.targets.join('+')})`,

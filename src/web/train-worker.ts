@@ -64,13 +64,22 @@ const state: {
   stop: null,
 };
 
-const kernelsReady = createWebKernels().then(({ kernels, kind, isolated, failure }) => {
+const kernelsReady = createWebKernels(memoryLimit()).then(({ kernels, kind, isolated, failure }) => {
   useKernels(kernels);
   state.threads = kernels.threads;
   state.isolated = isolated;
   state.kernels = kind;
   state.kernelsFailure = failure;
 });
+
+/**
+ * A smaller memory for the kernels than their 4 GiB, from the worker's `kernel-memory-mib` parameter
+ * (the page passes on its own): a page can then try what a model too large for the browser does.
+ */
+function memoryLimit(): { memoryLimitBytes?: number } {
+  const mib = Number(new URLSearchParams(self.location.search).get('kernel-memory-mib') ?? NaN);
+  return mib > 0 ? { memoryLimitBytes: mib * 2 ** 20 } : {};
+}
 
 function send(event: TrainEvent): void {
   scope.postMessage(event);
@@ -239,6 +248,7 @@ async function runTraining(
       onProgress: (progress) => send({ event: 'progress', progress }),
       onEpochEnd: (record) => send({ event: 'epoch', record }),
       onEvalProgress: (split, done, total) => send({ event: 'evaluating', split, done, total }),
+      onMemoryLine: (line) => send({ event: 'memory', line }),
       onCheckpoint: (id, step) => {
         const files = store.files(id);
         if (!files) return;

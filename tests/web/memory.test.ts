@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { requireShared } from '../helpers/shared.js';
+import { engineOf, openWebSession, screenshot, separableCsv } from './browser.js';
+
+/** The kernels' memory the page gets: too little for a batch of 64 of bert-tiny with LoRA, enough for fewer. */
+const LIMIT_MIB = Number(process.env.LORA_LAB_WEB_MEMORY_MIB ?? 24);
+
+test('in Chromium: with a small memory for the kernels, training splits its batches, the page says so in one line, and the run finishes', async (t) => {
+  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
+  if (!modelDir) return;
+  const session = await openWebSession(t, dirname(modelDir));
+  if (!session) return;
+  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
+  try {
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${session.server.url}?model=/models/bert-tiny-mlm/&kernel-memory-mib=${LIMIT_MIB}`);
+    const engine = await engineOf(page);
+    assert.equal(engine.kernels, 'wasm-threads', engine.text);
+    await page.click('#model-url-form button[type=submit]');
+    await page.waitForFunction(() =>
+      /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
+    );
+    const csv = join(work, 'complaints.csv');
+    writeFileSync(csv, separableCsv(40));
+    await page.setInputFiles('#data-file', csv);
+    await page.waitForSelector('#class-counts:not([hidden])');
+    assert.equal(await page.isHidden('#train-memory'), true);
+    // 84 training rows: one batch of 64 and one of 20, for 2 epochs.
+    await page.fill('#epochs', '2');
+    await page.fill('#batch-size', '64');
+    await page.fill('#lr', '0.005');
+    await page.click('#train');
+    await page.waitForSelector('#results-step:not([hidden])', { timeout: 180_000 });
+    await screenshot(page, '9-small-memory-trained');
+
+    const lines = await page.$$eval('#train-memory span', (spans) => spans.map((s) => s.textContent ?? ''));
+    t.diagnostic(lines.join('\n'));
+    const training = lines.filter((l) => /gradients added up/.test(l));
+    // Said once, though every batch of 64 after the first is split too.
+    assert.equal(training.length, 1, lines.join('\n'));
+    assert.match(
+      training[0]!,
+      new RegExp(
+        `^Memory: a batch of 64 does not fit in the kernels' ${LIMIT_MIB}\\.0 MiB of memory: each batch now runs as \\d+ micro-batches of up to \\d+ examples, their gradients added up \\(the same update within rounding\\)\\.$`,
+      ),
+    );
+    assert.equal(await page.isHidden('#train-memory'), false);
+    assert.match((await page.textContent('#train-status'))!, /^Finished: /);
+    assert.equal(await page.getAttribute('#progress', 'value'), '1');
+    const accuracy = Number(await page.textContent('#metrics div:first-child dd'));
+    assert.ok(accuracy >= 0 && accuracy <= 1, `test accuracy ${accuracy}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await session.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
