@@ -140,7 +140,7 @@ function timeCalls(kernels: Kernels, s: GemmSpec, iterations: number | undefined
 }
 
 /** The backend's peak on `threads` threads and on one; null for the reference backend, which has no loop. */
-function peaks(kernels: Kernels): Peaks {
+export function peaks(kernels: Kernels): Peaks {
   const inner = kernels instanceof NativeKernels || kernels instanceof WasmKernels ? kernels : null;
   if (!inner) return { threads: null, one: null, oneByCpu: null };
   // One thread's loop per CPU second: its flops (rate × wall time) over the CPU time it took.
@@ -156,7 +156,7 @@ function peaks(kernels: Kernels): Peaks {
   return { threads: inner.peakGflops(kernels.threads), one: inner.peakGflops(1), oneByCpu };
 }
 
-interface Peaks {
+export interface Peaks {
   threads: number | null;
   one: number | null;
   oneByCpu: number | null;
@@ -187,7 +187,7 @@ export async function benchMatmulShapes(
   }
 }
 
-function benchOne(kernels: Kernels, opts: MatmulBenchOptions, peak: Peaks): MatmulBenchResult {
+export function benchOne(kernels: Kernels, opts: MatmulBenchOptions, peak: Peaks): MatmulBenchResult {
   const { m, k, n } = opts;
   const rng = new Rng(1);
   const flops = 2 * m * n * k;

@@ -16,6 +16,7 @@ import {
   runComparison,
   type CompareModel,
 } from '../../bench/compare.js';
+import { benchMatmulAgainstPytorch, type MatmulAgainstPytorch } from '../../bench/matmul-pytorch.js';
 import { benchData, DATA_BENCH_DEFAULTS, type DataBenchResult } from '../../bench/data.js';
 import { registerBenchServe } from './bench-serve.js';
 import { BACKENDS, defaultThreads, type Backend } from '../kernels/index.js';
@@ -34,6 +35,9 @@ interface MatmulFlags extends EngineOptions {
   transB?: boolean;
   iterations: number;
   shapes?: 'bert-base';
+  pytorch?: boolean;
+  rounds: number;
+  python?: string;
   json?: boolean;
 }
 
@@ -46,6 +50,12 @@ function matmulRow(r: MatmulBenchResult): string {
   const t = `${r.transA ? 'T' : 'N'}${r.transB ? 'T' : 'N'}`;
   const pct = r.fraction_of_peak === null ? '' : ` ${(100 * r.fraction_of_peak).toFixed(0)}% of peak`;
   return `${r.m}×${r.k}×${r.n} ${t}: ${r.gflops.toFixed(1)} GFLOP/s${pct} (${(r.seconds_per_call * 1000).toFixed(1)} ms per call)`;
+}
+
+function matmulAgainstRow(r: MatmulAgainstPytorch): string {
+  const t = `${r.transA ? 'T' : 'N'}${r.transB ? 'T' : 'N'}`;
+  const pct = r.fraction_of_peak === null ? '' : `, ${(100 * r.fraction_of_peak).toFixed(0)}% of peak`;
+  return `${r.m}×${r.k}×${r.n} ${t}: ours ${r.ours_gflops.toFixed(1)}${pct}, torch.matmul ${r.pytorch_gflops.toFixed(1)} GFLOP/s (${r.blas_info} BLAS): ${r.ratio.toFixed(2)}× (rounds ${r.round_ratios.map((x) => x.toFixed(2)).join(' ')})`;
 }
 
 interface ModelFlags extends EngineOptions {
@@ -102,12 +112,33 @@ export function registerBench(program: Command): void {
         `a named set of shapes instead of --m/--k/--n: bert-base (its projections forward and backward at 4096 tokens; ${SHAPE_SET_ITERATIONS} calls each unless --iterations)`,
         oneOf(Object.keys(MATMUL_SHAPE_SETS) as (keyof typeof MATMUL_SHAPE_SETS)[]),
       )
+      .option(
+        '--pytorch',
+        "with --shapes: each shape against PyTorch's torch.matmul on the same threads, --rounds times in turn",
+      )
+      .option('--rounds <n>', 'with --pytorch: rounds per shape; medians are compared', intInRange(1, 100), 3)
+      .option(
+        '--python <path>',
+        'with --pytorch: a Python with torch (default: $PYTHON, python3, /usr/bin/python3)',
+      )
       .option('--json', 'one JSON object (per shape with --shapes)'),
   ).action(async (f: MatmulFlags, command: Command) => {
     const threads = f.threads ?? defaultThreads();
+    if (f.pytorch && !f.shapes)
+      throw new UserError('--pytorch compares a named set of shapes: add --shapes bert-base.');
     if (f.shapes) {
       const iterations =
         command.getOptionValueSource('iterations') === 'default' ? SHAPE_SET_ITERATIONS : f.iterations;
+      if (f.pytorch) {
+        await benchMatmulAgainstPytorch(
+          MATMUL_SHAPE_SETS[f.shapes],
+          { threads, backend: f.backend, iterations },
+          f.rounds,
+          f.python,
+          (r) => process.stdout.write(f.json ? `${JSON.stringify(r)}\n` : `${matmulAgainstRow(r)}\n`),
+        );
+        return;
+      }
       const results = await benchMatmulShapes(
         MATMUL_SHAPE_SETS[f.shapes],
         { threads, backend: f.backend, iterations },

@@ -721,6 +721,12 @@ const CASES: Case[] = [
     code: 2,
   },
   {
+    name: 'bench matmul: --pytorch without a set of shapes',
+    args: () => ['bench', 'matmul', '--pytorch', ...ENGINE],
+    says: /--pytorch compares a named set of shapes: add --shapes bert-base\./,
+    code: 1,
+  },
+  {
     name: 'bench train: unknown model',
     args: () => ['bench', 'train', '--model', 'huge'],
     says: /must be one of tiny, small, minilm, .* or a model directory, got "huge"/,
