@@ -11,6 +11,7 @@ import { writeNamedFiles } from '../io/named-files.js';
 import { sharedPath } from '../io/shared-dir.js';
 import { parseResults, writeReport } from '../report/index.js';
 import { countOf } from '../report/format.js';
+import { kernels } from '../kernels/active.js';
 import { Rng } from '../tensor/random.js';
 import { stepCap, type RunResults, type Method } from '../train/results.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
@@ -125,6 +126,8 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
     methods: o.methods ?? METHODS,
     max_steps: o.maxSteps ?? 0,
     threads: o.threads ?? null,
+    // Results differ between backends by rounding (same seed, same splits), so say which computed them.
+    backend: kernels().name,
     data_source: data.source,
     base_model: o.baseModel.description,
     started_at: startedAt.toISOString(),

@@ -5,7 +5,7 @@ import { createReferenceKernels } from './reference/index.js';
 import { createWasmKernels } from './wasm/index.js';
 import { kernelWasmBuilt } from './wasm/locate.js';
 import { createNativeKernels, NATIVE_ISAS, type NativeIsa } from './native/index.js';
-import { loadNativeAddon } from './native/addon.js';
+import { loadNativeAddon, nativeKernelsBuilt } from './native/addon.js';
 import { profiledKernels, profiler } from './profile.js';
 
 export type {
@@ -35,8 +35,8 @@ export type Backend = (typeof BACKENDS)[number];
 
 export interface CreateKernelsOptions {
   /**
-   * Default: LORA_LAB_BACKEND when set, else wasm. The native addon (`npm ci` builds it when the
-   * machine has a C++ compiler) is chosen with `native`.
+   * Default: LORA_LAB_BACKEND when set, else native where `npm ci` built the addon (the machine had a
+   * C++ compiler), else wasm.
    */
   backend?: Backend;
   /** The native backend's instruction set; default LORA_LAB_NATIVE_ISA when set, else the fastest the CPU runs. */
@@ -84,13 +84,13 @@ function checkBackend(value: string, source: string): Backend {
 }
 
 /**
- * LORA_LAB_BACKEND when set (checked), else wasm. Native stays opt-in until the CFPB study, whose
- * README numbers were made on wasm, has been re-measured on it (issue 17).
+ * LORA_LAB_BACKEND when set (checked), else the fastest built: native where the addon loads, else
+ * wasm (the install said in one line why the addon was not built).
  */
 export function defaultBackend(): Backend {
   const env = process.env.LORA_LAB_BACKEND;
   if (env !== undefined && env.trim() !== '') return checkBackend(env.trim(), 'LORA_LAB_BACKEND');
-  return 'wasm';
+  return nativeKernelsBuilt() ? 'native' : 'wasm';
 }
 
 function nativeIsa(opts: CreateKernelsOptions): NativeIsa | undefined {

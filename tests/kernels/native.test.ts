@@ -51,6 +51,10 @@ test('createKernels: native on request, the fastest instruction set, LORA_LAB_BA
     } finally {
       k.dispose();
     }
+    // No flag, no variable: the fastest built.
+    const d = await createKernels({ threads: 1 });
+    assert.equal(d.name, nativeKernelsBuilt() ? 'native' : 'wasm');
+    d.dispose();
     process.env.LORA_LAB_BACKEND = 'wasm';
     const w = await createKernels({ threads: 1 });
     assert.equal(w.name, 'wasm');
