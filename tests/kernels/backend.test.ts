@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
-import { allocWasmF32, createKernels, profiler } from '../../src/kernels/index.js';
+import { allocWasmF32, createKernels, nativeKernelsBuilt, profiler } from '../../src/kernels/index.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
 import type { GemmSpec } from '../../src/kernels/kernels.js';
 
 const kernelsIndex = fileURLToPath(new URL('../../src/kernels/index.ts', import.meta.url));
 
-test('createKernels: wasm by default (native opt-in until the study is re-measured), reference on request, threads as asked', async () => {
+test('createKernels: native by default where it was built (else wasm), reference on request, threads as asked', async () => {
   const fast = await createKernels({ threads: 2 });
   try {
-    assert.equal(fast.name, 'wasm');
+    assert.equal(fast.name, nativeKernelsBuilt() ? 'native' : 'wasm');
     assert.equal(fast.threads, 2);
   } finally {
     fast.dispose();
