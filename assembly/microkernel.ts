@@ -5,7 +5,10 @@
 // row's broadcast A value at once. 4×8 needs 8 + 2 + 4 + 1 product temporary = 15 and measured at
 // the machine's no-FMA peak (two mul and two add pipes: 16 flops per cycle); 5×8 and 6×8 spill
 // accumulators to the stack every step and ran at 2/3 of that, and unrolling k spills the same way.
-// In the plain build each step is a mul then an add; the relaxed build fuses them (madd.ts).
+// In the plain build each step is a mul then an add; the relaxed build fuses them (madd.ts), which
+// frees the product temporary but not enough for a taller tile: with fused multiply-add, 6×8 (12 + 2 +
+// 6 = 20 registers) and 5×8 (17) still spilled and ran at 22 and 18 GFLOP/s per thread against 36 for
+// 4×8 (4096×768×3072, B transposed, by CPU time, 2026-12-03), so both builds keep 4×8.
 
 import { Fma } from './madd';
 

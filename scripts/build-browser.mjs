@@ -16,7 +16,12 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const wasmFiles = ['kernels.wasm', 'kernels-single.wasm', 'kernels-relaxed.wasm', 'kernels-single-relaxed.wasm'];
+const wasmFiles = [
+  'kernels.wasm',
+  'kernels-single.wasm',
+  'kernels-relaxed.wasm',
+  'kernels-single-relaxed.wasm',
+];
 
 /** A relative import of `X.js` (or `X.ts`) whose `X.browser.ts` exists resolves to the twin. */
 const browserTwins = {

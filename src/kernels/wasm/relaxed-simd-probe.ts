@@ -4,7 +4,7 @@ import { WebAssemblyApi } from './wasm-api.js';
  * The smallest module that uses relaxed SIMD: one function returning f32x4.relaxed_madd of its three
  * v128 parameters. A runtime that validates it can compile the relaxed kernel modules.
  */
-const PROBE = Uint8Array.from([
+export const RELAXED_SIMD_PROBE = Uint8Array.from([
   // magic, version
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   // type section: one type, (v128, v128, v128) -> v128
@@ -18,7 +18,7 @@ const PROBE = Uint8Array.from([
 /** Whether this runtime accepts relaxed SIMD now (in Node 20 only once V8's flag is on). */
 export function relaxedSimdValidates(): boolean {
   try {
-    return WebAssemblyApi.validate(PROBE);
+    return WebAssemblyApi.validate(RELAXED_SIMD_PROBE);
   } catch {
     return false;
   }
