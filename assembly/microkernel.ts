@@ -5,7 +5,12 @@
 // row's broadcast A value at once. 4×8 needs 8 + 2 + 4 + 1 product temporary = 15 and measured at
 // the machine's no-FMA peak (two mul and two add pipes: 16 flops per cycle); 5×8 and 6×8 spill
 // accumulators to the stack every step and ran at 2/3 of that, and unrolling k spills the same way.
-// Without fused multiply-add (relaxed SIMD needs a flag on Node 20) each step is a mul then an add.
+// In the plain build each step is a mul then an add; the relaxed build fuses them (madd.ts), which
+// frees the product temporary but not enough for a taller tile: with fused multiply-add, 6×8 (12 + 2 +
+// 6 = 20 registers) and 5×8 (17) still spilled and ran at 22 and 18 GFLOP/s per thread against 36 for
+// 4×8 (4096×768×3072, B transposed, by CPU time, 2026-12-03), so both builds keep 4×8.
+
+import { Fma } from './madd';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -44,17 +49,17 @@ export function kernel4x8(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = Fma.madd(av, b0, c00);
+    c01 = Fma.madd(av, b1, c01);
     av = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = Fma.madd(av, b0, c10);
+    c11 = Fma.madd(av, b1, c11);
     av = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = Fma.madd(av, b0, c20);
+    c21 = Fma.madd(av, b1, c21);
     av = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = Fma.madd(av, b0, c30);
+    c31 = Fma.madd(av, b1, c31);
     a0 += cs;
     a1 += cs;
     a2 += cs;

@@ -3,6 +3,7 @@
 // `bench matmul` reports GEMM throughput as a fraction of it.
 
 import { argI, argP, claimTask, jobThreads } from './job';
+import { Fma } from './madd';
 
 const CHAINS = 12;
 
@@ -27,18 +28,18 @@ export function peakJob(job: usize): void {
     let c10 = f32x4.splat(1.01);
     let c11 = f32x4.splat(1.011);
     for (let i = 0; i < iterations; i++) {
-      c0 = f32x4.add(f32x4.mul(c0, m), a);
-      c1 = f32x4.add(f32x4.mul(c1, m), a);
-      c2 = f32x4.add(f32x4.mul(c2, m), a);
-      c3 = f32x4.add(f32x4.mul(c3, m), a);
-      c4 = f32x4.add(f32x4.mul(c4, m), a);
-      c5 = f32x4.add(f32x4.mul(c5, m), a);
-      c6 = f32x4.add(f32x4.mul(c6, m), a);
-      c7 = f32x4.add(f32x4.mul(c7, m), a);
-      c8 = f32x4.add(f32x4.mul(c8, m), a);
-      c9 = f32x4.add(f32x4.mul(c9, m), a);
-      c10 = f32x4.add(f32x4.mul(c10, m), a);
-      c11 = f32x4.add(f32x4.mul(c11, m), a);
+      c0 = Fma.mulAdd(c0, m, a);
+      c1 = Fma.mulAdd(c1, m, a);
+      c2 = Fma.mulAdd(c2, m, a);
+      c3 = Fma.mulAdd(c3, m, a);
+      c4 = Fma.mulAdd(c4, m, a);
+      c5 = Fma.mulAdd(c5, m, a);
+      c6 = Fma.mulAdd(c6, m, a);
+      c7 = Fma.mulAdd(c7, m, a);
+      c8 = Fma.mulAdd(c8, m, a);
+      c9 = Fma.mulAdd(c9, m, a);
+      c10 = Fma.mulAdd(c10, m, a);
+      c11 = Fma.mulAdd(c11, m, a);
     }
     const s = f32x4.add(
       f32x4.add(

@@ -8,7 +8,8 @@
  *
  * Beside the throughput stands the backend's measured peak on the same threads: a multiply-add loop
  * on registers only (native/src/gemm-impl.h, assembly/peak.ts), so `fraction_of_peak` says how near
- * the GEMM comes to what these cores do for this backend's instructions.
+ * the GEMM comes to what these cores do for this backend's instructions (the wasm backend's relaxed
+ * build has its own loop, with fused multiply-adds as its GEMM).
  */
 import { createKernels, NativeKernels, WasmKernels, type Backend } from '../src/kernels/index.js';
 import type { GemmSpec, Kernels } from '../src/kernels/kernels.js';
@@ -53,6 +54,8 @@ export interface MatmulBenchResult {
   backend: Backend;
   /** The native backend's instruction set (avx512, avx2, generic); absent for the others. */
   isa?: string;
+  /** The wasm backend's build: relaxed SIMD with fused multiply-add (LORA_LAB_WASM_FMA=1), or plain; absent for the others. */
+  fma?: boolean;
   seconds_per_call: number;
   gflops: number;
   gflops_with_copies: number;
@@ -226,6 +229,7 @@ export function benchOne(kernels: Kernels, opts: MatmulBenchOptions, peak: Peaks
     threads: kernels.threads,
     backend: kernels.name as Backend,
     ...(kernels instanceof NativeKernels ? { isa: kernels.isa } : {}),
+    ...(kernels instanceof WasmKernels ? { fma: kernels.fma } : {}),
     seconds_per_call: seconds,
     gflops,
     gflops_with_copies: flops / secondsWithCopies / 1e9,

@@ -1,7 +1,8 @@
 // Builds the browser side of LoRA Lab with esbuild: the library bundle `lora-lab/browser`
 // (dist/browser/), the web app (dist/web/) and the browser benchmark's page (dist/bench-browser/), each beside the kernel worker and the two kernel
 // modules (build/kernels.wasm for threads, build/kernels-single.wasm for a page without SharedArrayBuffer),
-// which the bundles fetch relative to themselves. Run by `npm run build:browser` (part of `npm run
+// each also in its relaxed-SIMD build (kernels-relaxed.wasm, kernels-single-relaxed.wasm: fused
+// multiply-add, fetched where the browser validates relaxed SIMD), which the bundles fetch relative to themselves. Run by `npm run build:browser` (part of `npm run
 // build`, which `npm ci` reaches through `prepare`), after build:wasm.
 //
 // One rule makes the bundles Node-free: a module `X.ts` with a sibling `X.browser.ts` is replaced by
@@ -15,7 +16,12 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const wasmFiles = ['kernels.wasm', 'kernels-single.wasm'];
+const wasmFiles = [
+  'kernels.wasm',
+  'kernels-single.wasm',
+  'kernels-relaxed.wasm',
+  'kernels-single-relaxed.wasm',
+];
 
 /** A relative import of `X.js` (or `X.ts`) whose `X.browser.ts` exists resolves to the twin. */
 const browserTwins = {
@@ -97,7 +103,7 @@ await buildFolder(
 const gzipped = (file) => gzipSync(readFileSync(join(library, file)), { level: 9 }).length;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const js = gzipped('lora-lab.js') + gzipped('kernel-worker.js');
-// A page fetches one of the two modules, never both.
+// A page fetches one of the modules, never more (the relaxed builds are as large as the plain ones).
 const [threads, single] = wasmFiles.map(gzipped);
 console.log(
   `Built dist/browser (lora-lab/browser: ${kib(js)} of JavaScript and ${kib(threads)} of WebAssembly, or ${kib(single)} single-threaded, gzipped) and dist/web`,

@@ -6,7 +6,10 @@
 // JavaScript side may grow it as far as a 32-bit address reaches.
 // build/kernels-single.wasm: SIMD without threads, over an ordinary imported memory, for one thread
 // where SharedArrayBuffer is unavailable (a browser page that is not cross-origin isolated).
-// Both: the stub runtime, since the kernels never allocate.
+// build/kernels-relaxed.wasm, build/kernels-single-relaxed.wasm: the same two with relaxed SIMD on,
+// which makes the GEMM's multiply-add a fused one (assembly/madd.ts); src/kernels/wasm loads them only
+// where the runtime validates relaxed SIMD. Everything else in them is the plain modules' code.
+// All: the stub runtime, since the kernels never allocate.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +33,11 @@ const common = [
 const modules = [
   { file: 'kernels.wasm', flags: ['--enable', 'simd,threads', '--sharedMemory'] },
   { file: 'kernels-single.wasm', flags: ['--enable', 'simd', '--disable', 'threads'] },
+  { file: 'kernels-relaxed.wasm', flags: ['--enable', 'simd,threads,relaxed-simd', '--sharedMemory'] },
+  {
+    file: 'kernels-single-relaxed.wasm',
+    flags: ['--enable', 'simd,relaxed-simd', '--disable', 'threads'],
+  },
 ];
 
 for (const { file, flags } of modules) {

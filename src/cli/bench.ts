@@ -150,7 +150,7 @@ export function registerBench(program: Command): void {
       const r = results[0];
       if (!f.json && r.peak_gflops !== null) {
         process.stdout.write(
-          `${r.backend}${r.isa ? ` (${r.isa})` : ''}, ${r.threads} thread(s): peak ${r.peak_gflops.toFixed(1)} GFLOP/s (1 thread: ${r.peak_gflops_1_thread?.toFixed(1)})\n`,
+          `${r.backend}${r.isa ? ` (${r.isa})` : ''}${r.fma ? ' (fused multiply-add)' : ''}, ${r.threads} thread(s): peak ${r.peak_gflops.toFixed(1)} GFLOP/s (1 thread: ${r.peak_gflops_1_thread?.toFixed(1)})\n`,
         );
       }
       return;

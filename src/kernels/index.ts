@@ -4,6 +4,7 @@ import type { Kernels } from './kernels.js';
 import { createReferenceKernels } from './reference/index.js';
 import { createWasmKernels } from './wasm/index.js';
 import { kernelWasmBuilt } from './wasm/locate.js';
+import { enableRelaxedSimd } from './wasm/relaxed-simd.js';
 import { createNativeKernels, NATIVE_ISAS, type NativeIsa } from './native/index.js';
 import { loadNativeAddon, nativeKernelsBuilt } from './native/addon.js';
 import { profiledKernels, profiler } from './profile.js';
@@ -43,6 +44,11 @@ export interface CreateKernelsOptions {
   isa?: NativeIsa;
   /** Default: LORA_LAB_THREADS when set, else the number of cores. The reference backend has one. */
   threads?: number;
+  /**
+   * The WebAssembly backend's relaxed-SIMD build (fused multiply-add in the GEMM: faster, results
+   * differ in the last bits). Default: LORA_LAB_WASM_FMA (0 or 1) when set, else off.
+   */
+  fma?: boolean;
 }
 
 function checkThreads(value: number, source: string, shown: string = String(value)): number {
@@ -74,6 +80,28 @@ function parallelMinNs(): number | undefined {
     throw new UserError(`LORA_LAB_PARALLEL_MIN_NS must be a number of nanoseconds, 0 or more, not "${env}".`);
   }
   return value;
+}
+
+/**
+ * Whether the WebAssembly backend uses its fused multiply-add build: the option, else
+ * LORA_LAB_WASM_FMA (checked), else no: the CFPB study's wasm numbers were made without it.
+ * Asked for where the runtime has no relaxed SIMD, it fails with one sentence.
+ */
+function wasmFma(opts: CreateKernelsOptions): boolean {
+  const env = process.env.LORA_LAB_WASM_FMA;
+  let fma = opts.fma;
+  if (fma === undefined && env !== undefined && env.trim() !== '') {
+    if (env.trim() !== '0' && env.trim() !== '1') {
+      throw new UserError(`LORA_LAB_WASM_FMA must be 0 or 1, not "${env}".`);
+    }
+    fma = env.trim() === '1';
+  }
+  if (fma && !enableRelaxedSimd()) {
+    throw new UserError(
+      `This Node (${process.version}) has no WebAssembly relaxed SIMD, which the fused multiply-add kernels need; unset LORA_LAB_WASM_FMA.`,
+    );
+  }
+  return fma ?? false;
 }
 
 function checkBackend(value: string, source: string): Backend {
@@ -138,6 +166,6 @@ export async function createKernels(opts: CreateKernelsOptions = {}): Promise<Ke
       'The WebAssembly kernels are not built; run "npm run build:wasm" or use the reference backend.',
     );
   }
-  const wasm = await createWasmKernels({ threads, parallelMinNs: parallelMinNs() });
+  const wasm = await createWasmKernels({ threads, parallelMinNs: parallelMinNs(), fma: wasmFma(opts) });
   return profile ? profiledKernels(wasm) : wasm;
 }

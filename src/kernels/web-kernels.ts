@@ -20,6 +20,8 @@ export interface WebKernels {
   kind: WebKernelsKind;
   /** Whether SharedArrayBuffer is there (a cross-origin isolated page): without it, one thread. */
   isolated: boolean;
+  /** Whether the WebAssembly kernels are the relaxed-SIMD build (fused multiply-add), chosen where the browser validates it. */
+  fma: boolean;
   /** Why the WebAssembly kernels did not start, when `kind` is `reference`. */
   failure?: string;
 }
@@ -29,6 +31,7 @@ export interface WebKernels {
  * the environment and the cores of a Node process): the WebAssembly kernels on `threads` threads (by
  * default every core the browser reports) where the page is cross-origin isolated, since their threads
  * share one SharedArrayBuffer memory; otherwise the single-thread WebAssembly module on one thread.
+ * Either is the relaxed-SIMD build (fused multiply-add) where the browser validates relaxed SIMD.
  */
 export async function createWebKernels(
   options: {
@@ -42,18 +45,16 @@ export async function createWebKernels(
   const limit = options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {};
   try {
     if (!isolated) {
-      return {
-        kernels: await createWasmKernels({ threads: 1, module: 'single', ...limit }),
-        kind: 'wasm-single',
-        isolated,
-      };
+      const kernels = await createWasmKernels({ threads: 1, module: 'single', ...limit });
+      return { kernels, kind: 'wasm-single', isolated, fma: kernels.fma };
     }
     const cores = web.navigator?.hardwareConcurrency ?? 1;
     const threads = Math.max(1, Math.min(options.threads ?? cores, 256));
-    return { kernels: await createWasmKernels({ threads, ...limit }), kind: 'wasm-threads', isolated };
+    const kernels = await createWasmKernels({ threads, ...limit });
+    return { kernels, kind: 'wasm-threads', isolated, fma: kernels.fma };
   } catch (error) {
     // A browser without WebAssembly SIMD, or a module that could not be fetched: slower, still right.
     const failure = error instanceof Error ? error.message : String(error);
-    return { kernels: createReferenceKernels(), kind: 'reference', isolated, failure };
+    return { kernels: createReferenceKernels(), kind: 'reference', isolated, fma: false, failure };
   }
 }

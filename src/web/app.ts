@@ -524,6 +524,7 @@ async function start(): Promise<void> {
   if (hello.kernels !== 'wasm-threads') engine.classList.add('warning');
   engine.dataset.kernels = hello.kernels;
   engine.dataset.threads = String(hello.threads);
+  engine.dataset.fma = String(hello.fma);
   await offerResume(hello.saved);
   refreshButtons();
 }

@@ -53,6 +53,8 @@ export interface Hello {
   isolated: boolean;
   /** The kernels training runs on (web-kernels.ts). */
   kernels: WebKernelsKind;
+  /** Whether they are the relaxed-SIMD build (fused multiply-add), which the browser validated. */
+  fma: boolean;
   /** Why the WebAssembly kernels did not start, when `kernels` is `reference`. */
   kernelsFailure?: string;
   /** A run stopped (or cut off by a reload) that can be resumed. */

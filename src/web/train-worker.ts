@@ -48,6 +48,7 @@ const state: {
   threads: number;
   isolated: boolean;
   kernels: WebKernelsKind;
+  fma: boolean;
   kernelsFailure: string | undefined;
   model: { choice: ModelChoice; files: ModelFiles } | null;
   data: { name: string; bytes: ArrayBuffer; table: Table } | null;
@@ -57,6 +58,7 @@ const state: {
   threads: 1,
   isolated: false,
   kernels: 'reference',
+  fma: false,
   kernelsFailure: undefined,
   model: null,
   data: null,
@@ -64,11 +66,12 @@ const state: {
   stop: null,
 };
 
-const kernelsReady = createWebKernels(memoryLimit()).then(({ kernels, kind, isolated, failure }) => {
+const kernelsReady = createWebKernels(memoryLimit()).then(({ kernels, kind, isolated, fma, failure }) => {
   useKernels(kernels);
   state.threads = kernels.threads;
   state.isolated = isolated;
   state.kernels = kind;
+  state.fma = fma;
   state.kernelsFailure = failure;
 });
 
@@ -94,6 +97,7 @@ const handlers: { [K in Request['type']]: (request: Extract<Request, { type: K }
         threads: state.threads,
         isolated: state.isolated,
         kernels: state.kernels,
+        fma: state.fma,
         kernelsFailure: state.kernelsFailure,
         saved:
           saved && saved.checkpoint

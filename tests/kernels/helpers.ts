@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
+import { enableRelaxedSimd } from '../../src/kernels/wasm/relaxed-simd.js';
 import { createNativeKernels, nativeIsas, type NativeIsa } from '../../src/kernels/native/index.js';
 
 /** The thread counts every fast kernel is tested with. */
@@ -40,15 +41,21 @@ export function assertClose(
   }
 }
 
-/** A fast backend under test: the WebAssembly one, or the native one on one of its instruction sets. */
-export type FastKind = 'wasm' | `native:${NativeIsa}`;
+/**
+ * A fast backend under test: the WebAssembly one (`wasm:fma`: its relaxed-SIMD build, fused
+ * multiply-add in the GEMM), or the native one on one of its instruction sets.
+ */
+export type FastKind = 'wasm' | 'wasm:fma' | `native:${NativeIsa}`;
 
 /**
- * WebAssembly, and the native kernels on every instruction set this CPU runs (avx2 and generic here,
- * avx512 too where the CPU has it). tests/kernels/native.test.ts fails when the addon is missing.
+ * WebAssembly in both builds (the relaxed one with V8's flag turned on, as LORA_LAB_WASM_FMA=1 does;
+ * tests/kernels/relaxed-simd.test.ts fails where it cannot be), and the native kernels on every
+ * instruction set this CPU runs (avx2 and generic here, avx512 too where the CPU has it).
+ * tests/kernels/native.test.ts fails when the addon is missing.
  */
 export function fastKinds(): FastKind[] {
-  return ['wasm', ...nativeIsas().map((isa): FastKind => `native:${isa}`)];
+  const wasm: FastKind[] = enableRelaxedSimd() ? ['wasm', 'wasm:fma'] : ['wasm'];
+  return [...wasm, ...nativeIsas().map((isa): FastKind => `native:${isa}`)];
 }
 
 /**
@@ -61,8 +68,8 @@ export async function fastBackends(kind: FastKind): Promise<Map<number, Kernels>
     const parallelMinNs = threads > 1 ? 0 : undefined;
     map.set(
       threads,
-      kind === 'wasm'
-        ? await createWasmKernels({ threads, parallelMinNs })
+      kind === 'wasm' || kind === 'wasm:fma'
+        ? await createWasmKernels({ threads, parallelMinNs, fma: kind === 'wasm:fma' })
         : createNativeKernels({ threads, parallelMinNs, isa: kind.slice('native:'.length) as NativeIsa }),
     );
   }

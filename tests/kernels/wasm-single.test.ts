@@ -4,6 +4,7 @@ import { useKernels } from '../../src/kernels/active.js';
 import type { GemmSpec, Kernels } from '../../src/kernels/kernels.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
 import { allocWasmF32, createWasmKernels } from '../../src/kernels/wasm/index.js';
+import { enableRelaxedSimd } from '../../src/kernels/wasm/relaxed-simd.js';
 import { BertConfig } from '../../src/models/bert/config.js';
 import { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
 import { AdamW } from '../../src/optim/adamw.js';
@@ -14,7 +15,7 @@ import { randomArray } from './helpers.js';
 
 // build/kernels-single.wasm: the same kernels built without threads, over an ordinary memory, for a
 // browser page without SharedArrayBuffer. On one thread it must compute exactly what the threads
-// module computes on one thread.
+// module computes on one thread; so must their relaxed-SIMD builds (fused multiply-add) between them.
 
 function tinyBert(): BertConfig {
   return new BertConfig({
@@ -70,29 +71,33 @@ function train(kernels: Kernels): { losses: number[]; params: Map<string, Float3
   }
 }
 
-test('the single-thread module trains bit for bit as the threads module on one thread, and close to the reference', async () => {
-  const single = await createWasmKernels({ threads: 1, module: 'single' });
-  const threads = await createWasmKernels({ threads: 1 });
-  try {
-    assert.equal(single.inPlace, false, 'an unshared memory lends no arrays');
-    assert.equal(threads.inPlace, true);
-    const got = train(single);
-    const want = train(threads);
-    assert.deepEqual(got.losses, want.losses);
-    assert.ok(got.params.size > 30);
-    for (const [name, w] of want.params) assert.deepEqual(got.params.get(name), w, name);
-    const reference = train(createReferenceKernels());
-    for (let s = 0; s < 3; s++) {
-      assert.ok(
-        Math.abs(got.losses[s]! - reference.losses[s]!) <= 1e-5 * reference.losses[s]!,
-        `step ${s}: ${got.losses[s]} vs reference ${reference.losses[s]}`,
-      );
+for (const fma of [false, true])
+  test(`the single-thread module${fma ? ' (relaxed build)' : ''} trains bit for bit as the threads module on one thread, and close to the reference`, async () => {
+    assert.ok(!fma || enableRelaxedSimd(), 'relaxed SIMD is there (V8 flag on Node 20)');
+    const single = await createWasmKernels({ threads: 1, module: 'single', fma });
+    const threads = await createWasmKernels({ threads: 1, fma });
+    try {
+      assert.equal(single.inPlace, false, 'an unshared memory lends no arrays');
+      assert.equal(threads.inPlace, true);
+      assert.equal(single.fma, fma);
+      assert.equal(threads.fma, fma);
+      const got = train(single);
+      const want = train(threads);
+      assert.deepEqual(got.losses, want.losses);
+      assert.ok(got.params.size > 30);
+      for (const [name, w] of want.params) assert.deepEqual(got.params.get(name), w, name);
+      const reference = train(createReferenceKernels());
+      for (let s = 0; s < 3; s++) {
+        assert.ok(
+          Math.abs(got.losses[s]! - reference.losses[s]!) <= 1e-5 * reference.losses[s]!,
+          `step ${s}: ${got.losses[s]} vs reference ${reference.losses[s]}`,
+        );
+      }
+    } finally {
+      single.dispose();
+      threads.dispose();
     }
-  } finally {
-    single.dispose();
-    threads.dispose();
-  }
-});
+  });
 
 test('the single-thread module keeps working after its memory grows (which replaces its buffer)', async () => {
   const k = await createWasmKernels({ threads: 1, module: 'single' });

@@ -100,11 +100,14 @@ export async function chartLosses(page: Page): Promise<number[]> {
 }
 
 /** Waits until the page's worker has said which kernels it runs on; returns its engine line's data. */
-export async function engineOf(page: Page): Promise<{ kernels: string; threads: number; text: string }> {
+export async function engineOf(
+  page: Page,
+): Promise<{ kernels: string; threads: number; fma: boolean; text: string }> {
   await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
   return page.$eval('#engine', (e) => ({
     kernels: (e as HTMLElement).dataset.kernels ?? '',
     threads: Number((e as HTMLElement).dataset.threads),
+    fma: (e as HTMLElement).dataset.fma === 'true',
     text: e.textContent ?? '',
   }));
 }

@@ -57,11 +57,14 @@ test("in Chromium: a page without cross-origin isolation trains on the single-th
     assert.equal(single.isolated, false);
     assert.equal(single.engine.kernels, 'wasm-single', single.engine.text);
     assert.equal(single.engine.threads, 1);
+    // Chromium has relaxed SIMD (since 114): both pages run the relaxed builds, with fused multiply-add.
+    assert.equal(single.engine.fma, true, 'kernels-single-relaxed.wasm');
     assert.match(single.engine.text, /not cross-origin isolated.*WebAssembly kernels on one thread/);
 
     const threads = await trainOnce(t, dirname(modelDir), csv, true);
     assert.equal(threads.isolated, true);
     assert.equal(threads.engine.kernels, 'wasm-threads', threads.engine.text);
+    assert.equal(threads.engine.fma, true, 'kernels-relaxed.wasm');
     assert.match(threads.engine.text, /^Engine: WebAssembly kernels on \d+ threads?\.$/);
 
     // The same seed, data and settings: the same run, up to float32 sums taken in another order.

@@ -14,6 +14,7 @@ import { JobWriter } from './job.js';
 import { loadKernelModule } from './locate.js';
 import type { KernelModuleKind } from './module-kind.js';
 import { ThreadPool } from './pool.js';
+import { enableRelaxedSimd, fmaByDefault } from './relaxed-simd.js';
 import { createReferenceKernels } from '../reference/index.js';
 import { WebAssemblyApi } from './wasm-api.js';
 
@@ -79,6 +80,13 @@ export interface WasmKernelOptions {
    */
   module?: KernelModuleKind;
   /**
+   * The relaxed-SIMD build of the module, whose GEMM uses fused multiply-add (results differ from the
+   * plain build's in the last bits). Default: in Node the plain build (createKernels reads
+   * LORA_LAB_WASM_FMA), in a browser the relaxed one wherever it validates. True where the runtime
+   * has no relaxed SIMD (Node's V8 flag for it is turned on first) fails.
+   */
+  fma?: boolean;
+  /**
    * Jobs estimated below this many nanoseconds on one thread stay on the main thread (default
    * 40 µs). Tests set 0 to send every job through the workers.
    */
@@ -93,6 +101,8 @@ export interface WasmKernelOptions {
 export class WasmKernels implements Kernels {
   readonly name = 'wasm';
   readonly threads: number;
+  /** Whether this is the relaxed-SIMD build: fused multiply-add in the GEMM and its peak loop. */
+  readonly fma: boolean;
   private readonly heap: WasmHeap;
   private readonly pool: ThreadPool;
   private readonly exports: KernelModuleExports;
@@ -123,8 +133,15 @@ export class WasmKernels implements Kernels {
   readonly inPlace: boolean;
   private disposed = false;
 
-  constructor(heap: WasmHeap, pool: ThreadPool, exports: KernelModuleExports, parallelMinNs: number) {
+  constructor(
+    heap: WasmHeap,
+    pool: ThreadPool,
+    exports: KernelModuleExports,
+    parallelMinNs: number,
+    fma: boolean,
+  ) {
     this.heap = heap;
+    this.fma = fma;
     this.parallelMinNs = parallelMinNs;
     this.pool = pool;
     this.exports = exports;
@@ -619,7 +636,8 @@ export class WasmKernels implements Kernels {
 
   /**
    * GFLOP/s of a register-resident multiply-add loop (assembly/peak.ts) on `threads` threads at once:
-   * the most these kernels could reach on this machine (best of `rounds`).
+   * the most these kernels could reach on this machine (best of `rounds`). The relaxed build's loop
+   * fuses its multiply-adds as its GEMM does, so each build is measured against its own ceiling.
    */
   peakGflops(threads = this.threads, rounds = 5): number {
     if (this.disposed) throw new Error('The kernel backend was disposed.');
@@ -654,7 +672,13 @@ export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKe
   if (kind === 'single' && opts.threads !== 1) {
     throw new RangeError(`The single-thread kernel module runs on one thread, not ${opts.threads}.`);
   }
-  const module = await loadKernelModule(kind);
+  const fma = opts.fma ?? fmaByDefault();
+  if (fma && !enableRelaxedSimd()) {
+    throw new Error(
+      'This WebAssembly runtime has no relaxed SIMD, which the fused multiply-add kernels need.',
+    );
+  }
+  const module = await loadKernelModule(kind, fma);
   const memory = new WebAssemblyApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: kind === 'threads' });
   const instance = await WebAssemblyApi.instantiate(module, {
     env: {
@@ -667,7 +691,7 @@ export async function createWasmKernels(opts: WasmKernelOptions): Promise<WasmKe
   const exports = instance.exports as unknown as KernelModuleExports;
   const heap = new WasmHeap(memory, exports.heapBase(), exports.zeroBytes, opts.memoryLimitBytes);
   const pool = await ThreadPool.create(module, memory, heap.controlPtr, opts.threads);
-  return new WasmKernels(heap, pool, exports, opts.parallelMinNs ?? PARALLEL_MIN_NS);
+  return new WasmKernels(heap, pool, exports, opts.parallelMinNs ?? PARALLEL_MIN_NS, fma);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { KERNEL_MODULE_FILES, type KernelModuleKind } from './module-kind.js';
+import { kernelModuleFile, type KernelModuleKind } from './module-kind.js';
 import { WebAssemblyApi, type WasmModule } from './wasm-api.js';
 
 // The browser build's twin of locate.ts: the kernels and the worker script are files beside the
@@ -23,13 +23,15 @@ export function workerScriptPath(): string {
   return beside('kernel-worker.js');
 }
 
-const compiled = new Map<KernelModuleKind, Promise<WasmModule>>();
+/** By file name. */
+const compiled = new Map<string, Promise<WasmModule>>();
 
-/** Fetches and compiles a kernel module once per page or worker. */
-export function loadKernelModule(kind: KernelModuleKind = 'threads'): Promise<WasmModule> {
-  let module = compiled.get(kind);
+/** Fetches and compiles a kernel module once per page or worker (`fma`: the relaxed-SIMD build). */
+export function loadKernelModule(kind: KernelModuleKind = 'threads', fma = false): Promise<WasmModule> {
+  const file = kernelModuleFile(kind, fma);
+  let module = compiled.get(file);
   if (!module) {
-    const url = beside(KERNEL_MODULE_FILES[kind]);
+    const url = beside(file);
     module = fetch(url).then(async (response) => {
       if (!response.ok)
         throw new Error(
@@ -37,9 +39,9 @@ export function loadKernelModule(kind: KernelModuleKind = 'threads'): Promise<Wa
         );
       return WebAssemblyApi.compile(new Uint8Array(await response.arrayBuffer()));
     });
-    compiled.set(kind, module);
+    compiled.set(file, module);
     // A failed fetch may be retried by the next call.
-    module.catch(() => compiled.delete(kind));
+    module.catch(() => compiled.delete(file));
   }
   return module;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KERNEL_MODULE_FILES, type KernelModuleKind } from './module-kind.js';
+import { kernelModuleFile, type KernelModuleKind } from './module-kind.js';
 import { WebAssemblyApi, type WasmModule } from './wasm-api.js';
 
 /**
@@ -18,12 +18,12 @@ export function packageRoot(): string {
   }
 }
 
-function kernelWasmPath(kind: KernelModuleKind): string {
-  return join(packageRoot(), 'build', KERNEL_MODULE_FILES[kind]);
+function kernelWasmPath(file: string): string {
+  return join(packageRoot(), 'build', file);
 }
 
 export function kernelWasmBuilt(): boolean {
-  return existsSync(kernelWasmPath('threads'));
+  return existsSync(kernelWasmPath(kernelModuleFile('threads', false)));
 }
 
 /**
@@ -36,20 +36,25 @@ export function workerScriptPath(): string {
   return join(packageRoot(), 'src', 'kernels', 'wasm', 'worker.mjs');
 }
 
-const compiled = new Map<KernelModuleKind, Promise<WasmModule>>();
+/** By file name. */
+const compiled = new Map<string, Promise<WasmModule>>();
 
-/** Compiles a kernel module once per process; every backend and worker instantiates it. */
-export function loadKernelModule(kind: KernelModuleKind = 'threads'): Promise<WasmModule> {
-  let module = compiled.get(kind);
+/**
+ * Compiles a kernel module once per process; every backend and worker instantiates it. `fma`: the
+ * relaxed-SIMD build (the caller has checked that the runtime validates relaxed SIMD).
+ */
+export function loadKernelModule(kind: KernelModuleKind = 'threads', fma = false): Promise<WasmModule> {
+  const file = kernelModuleFile(kind, fma);
+  let module = compiled.get(file);
   if (!module) {
-    const path = kernelWasmPath(kind);
+    const path = kernelWasmPath(file);
     if (!existsSync(path)) {
       return Promise.reject(
         new Error(`The WebAssembly kernels are not built (${path} is missing); run "npm run build:wasm".`),
       );
     }
     module = WebAssemblyApi.compile(readFileSync(path));
-    compiled.set(kind, module);
+    compiled.set(file, module);
   }
   return module;
 }

@@ -5,8 +5,11 @@
  */
 export type KernelModuleKind = 'threads' | 'single';
 
-/** Their file names, under build/ in the package and beside a browser bundle. */
-export const KERNEL_MODULE_FILES: Record<KernelModuleKind, string> = {
-  threads: 'kernels.wasm',
-  single: 'kernels-single.wasm',
-};
+/**
+ * Their file names, under build/ in the package and beside a browser bundle. Each is built twice from
+ * the same source: plain, and with relaxed SIMD, whose GEMM multiply-add is fused (`fma`).
+ */
+export function kernelModuleFile(kind: KernelModuleKind, fma: boolean): string {
+  const base = kind === 'threads' ? 'kernels' : 'kernels-single';
+  return `${base}${fma ? '-relaxed' : ''}.wasm`;
+}
