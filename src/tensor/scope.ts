@@ -113,6 +113,29 @@ export function tensorScope<T>(fn: () => T): T {
 }
 
 /**
+ * Like `tensorScope`, but `carry(result)` runs once `fn` has returned, back in the enclosing scope
+ * (tensors it makes belong there) while `fn`'s memory is still lent: the place to copy out the one
+ * result that outlives `fn`. An inference forward runs each layer so, and holds one layer's
+ * intermediates at a time rather than every layer's until the whole forward ends.
+ */
+export function tensorScopeCarrying<T, R>(fn: () => T, carry: (result: T) => R): R {
+  const outer = current;
+  const scope = new TensorScope();
+  current = scope;
+  try {
+    const result = fn();
+    if (result instanceof Promise) {
+      throw new Error('tensorScope needs a synchronous function: its memory is returned when it returns.');
+    }
+    current = outer;
+    return carry(result);
+  } finally {
+    current = outer;
+    scope.close();
+  }
+}
+
+/**
  * Floats for an op's own buffers (saved for its backward, or temporaries): in the open scope, if any.
  * Pass `zero` false only when every element is written before it is read.
  */

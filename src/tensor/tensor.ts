@@ -61,6 +61,16 @@ export class Tensor implements ScopeMember {
     this.gradFn = null;
   }
 
+  /**
+   * Gives its memory back to its scope before the scope ends, for the owner of a tensor no one else
+   * reads again (nor shares the data of, as `detach` does); reading it afterwards throws.
+   */
+  releaseEarly(): void {
+    if (this.store === RELEASED) return;
+    this.scope?.giveBack(this.store);
+    this.release();
+  }
+
   static zeros(shape: Shape, requiresGrad = false): Tensor {
     return new Tensor(opFloats(sizeOf(shape)), shape, requiresGrad);
   }

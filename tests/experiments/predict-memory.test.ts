@@ -49,9 +49,9 @@ test('predictTexts splits a batch the kernels cannot hold into pieces, with the 
   const whole = await run(null);
   const limited = await run(40);
   assert.deepEqual(whole.splits, []);
-  // 40 MiB holds the forward pass of 8 of these rows, not 16. Said once: the second batch (16 rows)
-  // starts at the size that fitted.
-  assert.deepEqual(limited.splits, [{ rows: 64, pieceRows: 8, limitBytes: 40 * 2 ** 20 }]);
+  // 40 MiB holds the forward pass of 16 of these rows (one layer's activations at a time), not 32.
+  // Said once: the second batch (16 rows) starts at the size that fitted.
+  assert.deepEqual(limited.splits, [{ rows: 64, pieceRows: 16, limitBytes: 40 * 2 ** 20 }]);
   assert.equal(limited.logits.length, 80);
   assert.deepEqual(limited.logits, whole.logits);
 });

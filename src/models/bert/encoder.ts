@@ -1,4 +1,4 @@
-import { Module } from '../../nn/index.js';
+import { forwardLayers, Module } from '../../nn/index.js';
 import type { Rng } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertConfig } from './config.js';
@@ -25,8 +25,6 @@ export class BertEncoder extends Module {
   }
 
   forward(hidden: Tensor, bias: Tensor | null): Tensor {
-    let h = hidden;
-    for (const layer of this.layer.items) h = layer.forward(h, bias);
-    return h;
+    return forwardLayers(this.layer.items, hidden, (layer, h) => layer.forward(h, bias));
   }
 }

@@ -1,4 +1,4 @@
-import { Module } from '../../nn/index.js';
+import { forwardLayers, Module } from '../../nn/index.js';
 import type { Rng } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DistilBertConfig } from './config.js';
@@ -26,8 +26,6 @@ export class DistilBertTransformer extends Module {
   }
 
   forward(hidden: Tensor, bias: Tensor | null): Tensor {
-    let h = hidden;
-    for (const block of this.layer.items) h = block.forward(h, bias);
-    return h;
+    return forwardLayers(this.layer.items, hidden, (block, h) => block.forward(h, bias));
   }
 }

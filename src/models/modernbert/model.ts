@@ -1,5 +1,5 @@
 import { UserError } from '../../errors.js';
-import { LayerNorm, Module, normLayer } from '../../nn/index.js';
+import { forwardLayers, LayerNorm, Module, normLayer } from '../../nn/index.js';
 import { attentionBias } from '../../tensor/ops/attention-bias.js';
 import { slidingWindowBias } from '../../tensor/ops/sliding-window-bias.js';
 import type { Rng } from '../../tensor/random.js';
@@ -59,11 +59,10 @@ export class ModernBertModel extends Module {
       );
       rotary.set(type, rotaryTables(this.config.ropeTheta(type), this.config.headDim, length));
     }
-    let hidden = this.embeddings.forward(inputIds);
-    for (const layer of this.layers.items) {
+    const hidden = forwardLayers(this.layers.items, this.embeddings.forward(inputIds), (layer, h) => {
       const type = layer.attentionType;
-      hidden = layer.forward(hidden, biases.get(type)!, rotary.get(type)!);
-    }
+      return layer.forward(h, biases.get(type)!, rotary.get(type)!);
+    });
     return normLayer(this, 'final_norm').forward(hidden);
   }
 }
