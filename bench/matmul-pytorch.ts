@@ -13,15 +13,11 @@ import { packageRoot } from '../src/kernels/wasm/locate.js';
 
 type Shape = Omit<MatmulBenchOptions, 'threads' | 'backend' | 'iterations'>;
 
-export interface MatmulAgainstPytorch {
-  m: number;
-  k: number;
-  n: number;
-  transA: boolean;
-  transB: boolean;
-  threads: number;
-  backend: string;
-  isa?: string;
+/** The shape and backend fields are our side's own (MatmulBenchResult), so the two JSON rows match. */
+export interface MatmulAgainstPytorch extends Pick<
+  MatmulBenchResult,
+  'm' | 'k' | 'n' | 'transA' | 'transB' | 'threads' | 'backend' | 'isa'
+> {
   ours_gflops: number;
   pytorch_gflops: number;
   /** ours / PyTorch of the medians. */

@@ -5,36 +5,18 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { KernelMemoryExhausted } from '../../src/kernels/memory-exhausted.js';
 import { createReferenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
-import { BertConfig } from '../../src/models/bert/config.js';
-import { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
+import type { BertForSequenceClassification } from '../../src/models/bert/sequence-classification.js';
 import { countParameters } from '../../src/nn/module.js';
 import { AdamW } from '../../src/optim/adamw.js';
-import { Rng } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { trainClassifier } from '../../src/train/trainer.js';
 import { collateToy, toyExamples, TOY_LABELS } from './tiny.js';
+import { toyClassifier } from './wide.js';
 
 /** A classifier whose word embeddings ([vocab, 32]) are nearly all of its parameters, and short inputs. */
-function wordHeavyModel(vocabSize: number): { model: BertForSequenceClassification; rng: Rng } {
-  const config = new BertConfig({
-    vocabSize,
-    hiddenSize: 32,
-    numHiddenLayers: 1,
-    numAttentionHeads: 2,
-    intermediateSize: 32,
-    maxPositionEmbeddings: 16,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    hiddenDropoutProb: 0,
-    attentionProbsDropoutProb: 0,
-    hiddenAct: 'gelu',
-    initializerRange: 0.2,
-    classifierDropout: null,
-    padTokenId: 0,
-    labels: TOY_LABELS,
-  });
-  const rng = new Rng(5);
-  return { model: new BertForSequenceClassification(config, rng), rng };
+function wordHeavyModel(vocabSize: number): ReturnType<typeof toyClassifier> {
+  const shape = { vocabSize, hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32 };
+  return toyClassifier({ ...shape, maxPositionEmbeddings: 16 }, 5);
 }
 
 function weightsOf(model: BertForSequenceClassification): Map<string, Float32Array> {
