@@ -6,7 +6,15 @@ import { dirname, join } from 'node:path';
 import { loadClassifier, predictTexts } from '../../src/experiments/classifier.js';
 import { ZipArchive } from '../../src/io/zip.js';
 import { requireShared } from '../helpers/shared.js';
-import { chartLossHeights, openWebSession, screenshot, separableCsv, writeArtifacts } from './browser.js';
+import {
+  chartLossHeights,
+  loadModelFromUrl,
+  openAppPage,
+  openWebSession,
+  screenshot,
+  separableCsv,
+  writeArtifacts,
+} from './browser.js';
 
 const TEXTS = [
   'my card was charged twice this month',
@@ -21,10 +29,7 @@ test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, downloa
   if (!session) return;
   const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
   try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${session.server.url}?model=/models/bert-tiny-mlm/`);
+    const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
 
     // Served cross-origin isolated, the kernels run on WebAssembly threads.
     await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
@@ -32,10 +37,7 @@ test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, downloa
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
     await screenshot(page, '1-start');
 
-    await page.click('#model-url-form button[type=submit]');
-    await page.waitForFunction(() =>
-      /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
-    );
+    await loadModelFromUrl(page);
     assert.equal(await page.inputValue('#targets'), 'query, value');
 
     const csv = join(work, 'complaints.csv');

@@ -45,6 +45,26 @@ export async function openWebSession(
   };
 }
 
+/** A fresh page of the app at `query` (e.g. "?model=/models/bert-tiny-mlm/"), its page errors collected for the test to check. */
+export async function openAppPage(
+  session: WebSession,
+  query = '',
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${session.server.url}${query}`);
+  return { page, errors };
+}
+
+/** Loads the model the page's ?model= names (the form's button) and waits until its status shows bert-tiny's two layers. */
+export async function loadModelFromUrl(page: Page): Promise<void> {
+  await page.click('#model-url-form button[type=submit]');
+  await page.waitForFunction(() =>
+    /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
+  );
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

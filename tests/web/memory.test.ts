@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { engineOf, openWebSession, screenshot, separableCsv } from './browser.js';
+import {
+  engineOf,
+  loadModelFromUrl,
+  openAppPage,
+  openWebSession,
+  screenshot,
+  separableCsv,
+} from './browser.js';
 
 /** The kernels' memory the page gets: too little for a batch of 64 of bert-tiny with LoRA, enough for fewer. */
 const LIMIT_MIB = Number(process.env.LORA_LAB_WEB_MEMORY_MIB ?? 24);
@@ -16,16 +23,13 @@ test('in Chromium: with a small memory for the kernels, training splits its batc
   if (!session) return;
   const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
   try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${session.server.url}?model=/models/bert-tiny-mlm/&kernel-memory-mib=${LIMIT_MIB}`);
+    const { page, errors } = await openAppPage(
+      session,
+      `?model=/models/bert-tiny-mlm/&kernel-memory-mib=${LIMIT_MIB}`,
+    );
     const engine = await engineOf(page);
     assert.equal(engine.kernels, 'wasm-threads', engine.text);
-    await page.click('#model-url-form button[type=submit]');
-    await page.waitForFunction(() =>
-      /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
-    );
+    await loadModelFromUrl(page);
     const csv = join(work, 'complaints.csv');
     writeFileSync(csv, separableCsv(40));
     await page.setInputFiles('#data-file', csv);

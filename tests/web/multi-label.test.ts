@@ -9,6 +9,8 @@ import { requireShared } from '../helpers/shared.js';
 import {
   chartLosses,
   engineOf,
+  loadModelFromUrl,
+  openAppPage,
   openWebSession,
   screenshot,
   separableMultiLabelCsv,
@@ -35,15 +37,9 @@ test('in Chromium: multi-label data trains with BCE, shows subset accuracy and m
   if (!session) return;
   const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
   try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${session.server.url}?model=/models/bert-tiny-mlm/`);
+    const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
     await engineOf(page);
-    await page.click('#model-url-form button[type=submit]');
-    await page.waitForFunction(() =>
-      /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
-    );
+    await loadModelFromUrl(page);
 
     const csv = join(work, 'tagged.csv');
     writeFileSync(csv, separableMultiLabelCsv(30));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { engineOf, openWebSession, screenshot, separableCsv } from './browser.js';
+import { engineOf, openAppPage, openWebSession, screenshot, separableCsv } from './browser.js';
 
 test('in Chromium: a model folder through the folder picker, a data file dropped on the page; both train', async (t) => {
   const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
@@ -10,11 +10,8 @@ test('in Chromium: a model folder through the folder picker, a data file dropped
   const session = await openWebSession(t, dirname(modelDir));
   if (!session) return;
   try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
     // No ?model= and no URL typed: the model comes from the picker (its status names the folder).
-    await page.goto(session.server.url);
+    const { page, errors } = await openAppPage(session);
     await engineOf(page);
 
     // The directory input gets every file of the folder, as a user's pick would.

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { openWebSession, screenshot, separableCsv } from './browser.js';
+import { loadModelFromUrl, openAppPage, openWebSession, screenshot, separableCsv } from './browser.js';
 
 test('in Chromium: Stop keeps a checkpoint; after a reload, Resume continues from it and finishes', async (t) => {
   const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
@@ -13,13 +13,9 @@ test('in Chromium: Stop keeps a checkpoint; after a reload, Resume continues fro
   if (!session) return;
   const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
   try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${session.server.url}?model=/models/bert-tiny-mlm/`);
+    const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
     await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
-    await page.click('#model-url-form button[type=submit]');
-    await page.waitForFunction(() => /bert/.test(document.getElementById('model-status')!.textContent!));
+    await loadModelFromUrl(page);
     const csv = join(work, 'complaints.csv');
     writeFileSync(csv, separableCsv(40));
     await page.setInputFiles('#data-file', csv);

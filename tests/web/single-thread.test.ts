@@ -4,7 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requireShared } from '../helpers/shared.js';
-import { chartLosses, engineOf, openWebSession, screenshot, separableCsv } from './browser.js';
+import {
+  chartLosses,
+  engineOf,
+  loadModelFromUrl,
+  openAppPage,
+  openWebSession,
+  screenshot,
+  separableCsv,
+} from './browser.js';
 
 /** Loads bert-tiny by URL, uploads the CSV, trains 2 epochs of batches of 8 (22 steps); the step losses. */
 async function trainOnce(
@@ -16,16 +24,10 @@ async function trainOnce(
   const session = await openWebSession(t, modelsDir, { isolation });
   assert.ok(session, 'Chromium is there (checked before)');
   try {
-    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${session.server.url}?model=/models/bert-tiny-mlm/`);
+    const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
     const engine = await engineOf(page);
     const isolated = await page.evaluate(() => crossOriginIsolated);
-    await page.click('#model-url-form button[type=submit]');
-    await page.waitForFunction(() =>
-      /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
-    );
+    await loadModelFromUrl(page);
     await page.setInputFiles('#data-file', csv);
     await page.waitForSelector('#class-counts:not([hidden])');
     await page.fill('#epochs', '2');
