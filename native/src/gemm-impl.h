@@ -28,31 +28,79 @@ constexpr int NC = 3072;
 
 static inline int imin(int64_t a, int64_t b) { return static_cast<int>(a < b ? a : b); }
 
+#if LORA_W == 8
+/** Rows r[0..8) of an 8×8 block become its columns: r[q] = (r0[q], r1[q], …, r7[q]). */
+static inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+#endif
+
 static void pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int mc, int64_t p0, int kc, float* out) {
+  if (trans) {
+    // op(A)(i, p) = a[p·lda + i]: row p of a holds the block's rows side by side. A few p at a time
+    // across every panel, so each row of a is read once from front to back and each panel is
+    // written in runs (panel by panel, each p would touch a new row of a and often a new page).
+    constexpr int PB = 8;
+    for (int pb = 0; pb < kc; pb += PB) {
+      const int pe = imin(kc, pb + PB);
+      for (int ir = 0; ir < mc; ir += MR) {
+        const int mv = imin(MR, mc - ir);
+        float* o = out + static_cast<int64_t>(ir) * kc;
+        for (int p = pb; p < pe; p++) {
+          const float* s = a + (p0 + p) * lda + i0 + ir;
+          if (mv == MR) {
+            for (int r = 0; r < MR; r++) o[p * MR + r] = s[r];
+          } else {
+            for (int r = 0; r < MR; r++) o[p * MR + r] = r < mv ? s[r] : 0.0f;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (int ir = 0; ir < mc; ir += MR) {
     const int mv = imin(MR, mc - ir);
     float* o = out + static_cast<int64_t>(ir) * kc;
-    if (!trans) {
-      // op(A)(i, p) = a[i·lda + p]: mr rows read side by side, interleaved per p.
-      const float* rows[MR];
-      for (int r = 0; r < MR; r++) rows[r] = a + (i0 + ir + (r < mv ? r : 0)) * lda + p0;
-      if (mv == MR) {
-        for (int p = 0; p < kc; p++)
-          for (int r = 0; r < MR; r++) o[p * MR + r] = rows[r][p];
-      } else {
-        for (int p = 0; p < kc; p++)
-          for (int r = 0; r < MR; r++) o[p * MR + r] = r < mv ? rows[r][p] : 0.0f;
-      }
-    } else {
-      // op(A)(i, p) = a[p·lda + i]: each p is mr contiguous floats.
-      for (int p = 0; p < kc; p++) {
-        const float* s = a + (p0 + p) * lda + i0 + ir;
-        if (mv == MR) {
-          for (int r = 0; r < MR; r++) o[p * MR + r] = s[r];
-        } else {
-          for (int r = 0; r < MR; r++) o[p * MR + r] = r < mv ? s[r] : 0.0f;
+    // op(A)(i, p) = a[i·lda + p]: mr rows read side by side, interleaved per p.
+    const float* rows[MR];
+    for (int r = 0; r < MR; r++) rows[r] = a + (i0 + ir + (r < mv ? r : 0)) * lda + p0;
+    if (mv == MR) {
+      int p = 0;
+#if LORA_W == 8
+      // Eight p at a time: the six rows' next eight floats, transposed in registers, instead of one
+      // scalar load and store per float.
+      for (; p + 8 <= kc; p += 8) {
+        __m256 v[8];
+        for (int r = 0; r < MR; r++) v[r] = _mm256_loadu_ps(rows[r] + p);
+        v[6] = v[7] = _mm256_setzero_ps();
+        transpose8(v);
+        for (int q = 0; q < 8; q++) {
+          float* d = o + (p + q) * MR;
+          _mm_storeu_ps(d, _mm256_castps256_ps128(v[q]));
+          _mm_storel_pi(reinterpret_cast<__m64*>(d + 4), _mm256_extractf128_ps(v[q], 1));
         }
       }
+#endif
+      for (; p < kc; p++)
+        for (int r = 0; r < MR; r++) o[p * MR + r] = rows[r][p];
+    } else {
+      for (int p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) o[p * MR + r] = r < mv ? rows[r][p] : 0.0f;
     }
   }
 }
@@ -74,6 +122,24 @@ static void pack_b(const float* b, int64_t ldb, bool trans, int64_t p0, int kc, 
       }
     } else {
       // op(B)(p, j) = b[j·ldb + p]: column j of op(B) is a contiguous row of b.
+#if LORA_W == 8
+      if (nv == NR) {
+        // Eight p at a time from each half of the panel's 16 rows of b, transposed in registers:
+        // whole-vector stores instead of one scalar store per float, 64 bytes apart.
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+          for (int h = 0; h < NR; h += 8) {
+            __m256 v[8];
+            for (int j = 0; j < 8; j++) v[j] = _mm256_loadu_ps(b + (j0 + jr + h + j) * ldb + p0 + p);
+            transpose8(v);
+            for (int q = 0; q < 8; q++) _mm256_storeu_ps(o + (p + q) * NR + h, v[q]);
+          }
+        }
+        for (; p < kc; p++)
+          for (int j = 0; j < NR; j++) o[p * NR + j] = b[(j0 + jr + j) * ldb + p0 + p];
+        continue;
+      }
+#endif
       for (int j = 0; j < NR; j++) {
         float* d = o + j;
         if (j < nv) {
@@ -91,11 +157,22 @@ static void pack_b(const float* b, int64_t ldb, bool trans, int64_t p0, int kc, 
 static inline __attribute__((always_inline)) void tile(int kc, const float* __restrict ap,
                                                        const float* __restrict bp, float* c, int64_t ldc,
                                                        int mv, int nv, const Epilogue& e, const float* bias) {
+  // C's rows were last touched a whole k block ago and have left L1 and L2 (or were never read):
+  // fetching them now hides the miss behind the k loop instead of stalling the epilogue on it. The
+  // tile's row may straddle two lines.
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+    if (r < mv) {
+      __builtin_prefetch(c + r * ldc, 1, 3);
+      __builtin_prefetch(c + r * ldc + nv - 1, 1, 3);
+    }
+  }
   vf acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) acc[r][v] = splat(0.0f);
+#pragma GCC unroll 4
   for (int p = 0; p < kc; p++) {
     vf bv[NV];
 #pragma GCC unroll 4

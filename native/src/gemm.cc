@@ -59,6 +59,30 @@ int64_t balanced_mc(const GemmGeometry& geo, int64_t m) {
 }
 
 /**
+ * Rows per A block when `threads` threads take the blocks as tasks: a multiple of `threads` blocks,
+ * of the size that wastes the fewest rows in the last one, so every thread ends a step with the
+ * others (4096 rows on 2 threads: 32 blocks of 128 rows rather than 29 of 144, one thread's 15
+ * against the other's 14).
+ */
+int64_t shared_mc(const GemmGeometry& geo, int64_t m, int threads) {
+  // At least four blocks a thread, so that a thread held up by other work leaves its share to the
+  // others, and no column strips: two tasks of one row block would each pack that A block.
+  const int64_t first = round_up(std::max<int64_t>(ceil_div(m, geo.mc), 4 * threads), threads);
+  int64_t best = 0;
+  int64_t bestRows = 0;
+  for (int64_t blocks = first; blocks <= first + 3 * threads; blocks += threads) {
+    const int64_t mc = round_up(ceil_div(m, blocks), geo.mr);
+    // Rows the threads are charged for: every block as long as the longest.
+    const int64_t rows = ceil_div(m, mc) == blocks ? blocks * mc : INT64_MAX;
+    if (best == 0 || rows < bestRows) {
+      best = mc;
+      bestRows = rows;
+    }
+  }
+  return best;
+}
+
+/**
  * Columns [j0, j1) of one product by one thread, all rows, with its own packing: B packed once per
  * (jc, pc) for those columns, A packed per row block.
  */
@@ -91,7 +115,7 @@ void columns_alone(const Isa& isa, const GemmArgs& g, const Product& p, int64_t 
  */
 void shared_b(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const Product& p) {
   const GemmGeometry& geo = isa.gemm;
-  const int64_t mc = balanced_mc(geo, g.m);
+  const int64_t mc = shared_mc(geo, g.m, threads);
   const int64_t mblocks = ceil_div(g.m, mc);
   const int64_t ncMax = std::min<int64_t>(geo.nc, round_up(g.n, geo.nr));
   float* bp = t_shared_b.get(static_cast<int64_t>(geo.kc) * ncMax);
