@@ -13,6 +13,8 @@ export interface MethodSettings {
   weightDecay: number;
   schedule: ScheduleKind;
   warmupRatio: number;
+  /** Stop after this many epochs without a better validation F1 (0: train every epoch). */
+  earlyStoppingPatience: number;
   lora?: LoraSettings;
 }
 
@@ -50,6 +52,7 @@ function method(
     weightDecay: 0.01,
     batchSize: 16,
     gradientAccumulationSteps: 1,
+    earlyStoppingPatience: 0,
     ...(lora ? { lora } : {}),
   };
 }
