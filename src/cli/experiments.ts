@@ -8,6 +8,7 @@ import { commaList, intInRange, oneOf } from './options.js';
 import { requireFile } from '../data/csv.js';
 import { UserError } from '../errors.js';
 import { provenance } from './provenance.js';
+import { EARLY_STOPPING_HELP, EARLY_STOPPING_OPTION } from './train-settings.js';
 import { countOf } from '../report/format.js';
 import {
   addColumnOptions,
@@ -32,6 +33,7 @@ interface ExperimentsFlags extends EngineOptions, DataFileFlags {
   keepCheckpoints?: boolean;
   maxSteps: number;
   gradientAccumulationSteps?: number;
+  earlyStoppingPatience?: number;
   quiet?: boolean;
 }
 
@@ -82,6 +84,7 @@ export function registerExperiments(program: Command): void {
       "run each batch as N micro-batches and add up their gradients: the same update with less memory (default: the preset's, 1)",
       intInRange(1, 4096),
     )
+    .option(EARLY_STOPPING_OPTION, `${EARLY_STOPPING_HELP} (default: the preset's)`, intInRange(0, 1000))
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: ExperimentsFlags, self: Command) => {
     const unknown = flags.methods.filter((m) => !(METHODS as readonly string[]).includes(m));
@@ -126,6 +129,7 @@ export function registerExperiments(program: Command): void {
             keepCheckpoints: flags.keepCheckpoints,
             maxSteps: flags.maxSteps,
             gradientAccumulationSteps: flags.gradientAccumulationSteps,
+            earlyStoppingPatience: flags.earlyStoppingPatience,
             threshold: flags.threshold,
             threads,
             signal: session.signal,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PRESETS, METHODS, type MethodSettings, type PresetName } from '../experiments/presets.js';
-import type { LoraSettings } from '../experiments/train-run.js';
+import { EARLY_STOPPING_FLAG, type LoraSettings } from '../experiments/train-run.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../optim/schedule.js';
 import type { Method } from '../train/results.js';
 import { commaList, floatInRange, intInRange, oneOf, positiveFloat } from './options.js';
@@ -19,6 +19,7 @@ export interface PresetFlags {
   weightDecay?: number;
   schedule?: ScheduleKind;
   warmupRatio?: number;
+  earlyStoppingPatience?: number;
   loraR?: number;
   loraAlpha?: number;
   loraDropout?: number;
@@ -33,6 +34,10 @@ export interface TrainSettings extends Omit<MethodSettings, 'lora'> {
 }
 
 const FROM_PRESET = "(default: the preset's)";
+
+export const EARLY_STOPPING_OPTION = `${EARLY_STOPPING_FLAG} <n>`;
+export const EARLY_STOPPING_HELP =
+  'stop once the validation F1 has not improved for N epochs in a row, keeping the best epoch (0: off; needs a validation split)';
 
 /** --preset and the flags it sets; `--help` ends with each preset's values. */
 export function addPresetOptions(command: Command): Command {
@@ -59,6 +64,7 @@ export function addPresetOptions(command: Command): Command {
     .option('--weight-decay <w>', `AdamW's decoupled weight decay ${FROM_PRESET}`, floatInRange(0, 1))
     .option('--schedule <kind>', `${SCHEDULE_KINDS.join(' | ')} ${FROM_PRESET}`, oneOf(SCHEDULE_KINDS))
     .option('--warmup-ratio <r>', `fraction of steps spent warming up ${FROM_PRESET}`, floatInRange(0, 1))
+    .option(EARLY_STOPPING_OPTION, `${EARLY_STOPPING_HELP} ${FROM_PRESET}`, intInRange(0, 1000))
     .option('--lora-r <n>', `LoRA rank ${FROM_PRESET}`, intInRange(1, 1024))
     .option('--lora-alpha <a>', `LoRA alpha, scaling = alpha / r ${FROM_PRESET}`, positiveFloat)
     .option('--lora-dropout <p>', `dropout on the LoRA input ${FROM_PRESET}`, floatInRange(0, 1))
@@ -91,6 +97,7 @@ export function trainSettings(method: Method, flags: PresetFlags): TrainSettings
     weightDecay: pick('--weight-decay', flags.weightDecay, base.weightDecay),
     schedule: pick('--schedule', flags.schedule, base.schedule),
     warmupRatio: pick('--warmup-ratio', flags.warmupRatio, base.warmupRatio),
+    earlyStoppingPatience: pick(EARLY_STOPPING_FLAG, flags.earlyStoppingPatience, base.earlyStoppingPatience),
     lora: {
       r: pick('--lora-r', flags.loraR, lora.r),
       alpha: pick('--lora-alpha', flags.loraAlpha, lora.alpha),
@@ -109,7 +116,8 @@ function describeMethod(s: MethodSettings): string {
     ? `; LoRA r ${s.lora.r}, alpha ${s.lora.alpha}, dropout ${s.lora.dropout}, on ${s.lora.targets?.join(',') ?? "the model's default targets (BERT's: query,value)"}`
     : '';
   const micro = s.gradientAccumulationSteps > 1 ? ` in ${s.gradientAccumulationSteps} micro-batches` : '';
-  return `lr ${s.lr < 0.01 ? s.lr.toExponential() : s.lr}, ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}, batch ${s.batchSize}${micro}, length ${s.maxLen}, weight decay ${s.weightDecay}, ${schedule}${lora}`;
+  const stop = s.earlyStoppingPatience > 0 ? ` (early stopping, patience ${s.earlyStoppingPatience})` : '';
+  return `lr ${s.lr < 0.01 ? s.lr.toExponential() : s.lr}, ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}${stop}, batch ${s.batchSize}${micro}, length ${s.maxLen}, weight decay ${s.weightDecay}, ${schedule}${lora}`;
 }
 
 function presetHelp(): string {

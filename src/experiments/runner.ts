@@ -19,7 +19,13 @@ import type { TrainProgress } from '../train/trainer.js';
 import { METHODS, PRESETS, type MethodSettings, type PresetName } from './presets.js';
 import { UserError } from '../errors.js';
 import { resolveDataSource, type ResolvedSource } from './sources.js';
-import { DEFAULT_SCRATCH_SHAPE, hasResults, runTraining, type LabelledFilesOptions } from './train-run.js';
+import {
+  DEFAULT_SCRATCH_SHAPE,
+  EARLY_STOPPING_FLAG,
+  hasResults,
+  runTraining,
+  type LabelledFilesOptions,
+} from './train-run.js';
 import { methodStepCosts } from './step-cost.js';
 import { StudyClock, type PlannedRun, type StudyProgress } from './study-clock.js';
 
@@ -44,6 +50,8 @@ export interface ExperimentsOptions {
   maxSteps?: number;
   /** Micro-batches per batch for every training, instead of the preset's (the same update, less memory). */
   gradientAccumulationSteps?: number;
+  /** Early stopping's patience for every training, instead of the preset's (0: off). */
+  earlyStoppingPatience?: number;
   /** Multi-label data: the decision threshold on each label's probability (default 0.5). */
   threshold?: number;
   threads?: number;
@@ -220,6 +228,7 @@ function trainPlannedRun(
     warmupRatio: settings.warmupRatio,
     seed: run.seed,
     maxSteps: o.maxSteps,
+    earlyStoppingPatience: o.earlyStoppingPatience ?? settings.earlyStoppingPatience,
     threshold: o.threshold,
     lora: settings.lora ?? { r: 8, alpha: 32, dropout: 0.1, targets: null },
     scratch: DEFAULT_SCRATCH_SHAPE,
@@ -228,6 +237,7 @@ function trainPlannedRun(
     resume: o.skipCompleted === true && latestCheckpoint(join(run.dir, 'checkpoints')) !== null,
     keepCheckpoints: o.keepCheckpoints,
     preset: o.preset,
+    presetOverrides: o.earlyStoppingPatience !== undefined ? [EARLY_STOPPING_FLAG] : [],
     threads: o.threads,
     signal: o.signal,
     log: o.log,

@@ -76,6 +76,12 @@ export interface TrainRunOptions {
   warmupRatio: number;
   seed: number;
   maxSteps?: number;
+  /**
+   * Stop after this many epochs without a better validation F1 (0/absent: off). A run without a
+   * validation split refuses it when it was asked for (listed in presetOverrides, or without a preset),
+   * and leaves out a preset's.
+   */
+  earlyStoppingPatience?: number;
   lora: LoraSettings;
   scratch: ScratchShape;
   saveSteps?: number;
@@ -229,8 +235,9 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
   });
 
   const name = displayName(o.method, o, loraTargets);
+  const patience = earlyStoppingPatience(o, val !== null && val.examples.length > 0);
   log(
-    `training ${name}: ${o.maxSteps ? `smoke run capped at ${countOf(o.maxSteps, 'step')}` : countOf(o.epochs, 'epoch')}, batch ${o.batchSize}${(o.gradientAccumulationSteps ?? 1) > 1 ? ` in ${o.gradientAccumulationSteps} micro-batches` : ''}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
+    `training ${name}: ${o.maxSteps ? `smoke run capped at ${countOf(o.maxSteps, 'step')}` : countOf(o.epochs, 'epoch')}${patience > 0 ? ` (stopping early after ${countOf(patience, 'epoch')} without a better val F1)` : ''}, batch ${o.batchSize}${(o.gradientAccumulationSteps ?? 1) > 1 ? ` in ${o.gradientAccumulationSteps} micro-batches` : ''}, lr ${o.lr}, max length ${maxLength}, seed ${o.seed}`,
   );
   const results = await trainClassifierAsync({
     model,
@@ -246,6 +253,7 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     onMicroBatchSplit: (split) => log(describeMicroBatchSplit(split)),
     onInferenceSplit: (split) => log(describeInferenceSplit(split)),
     maxSteps: o.maxSteps,
+    earlyStoppingPatience: patience,
     lr: o.lr,
     weightDecay: o.weightDecay,
     schedule: o.schedule,
@@ -310,12 +318,31 @@ export async function runTraining(o: TrainRunOptions): Promise<RunResults> {
     deleteCheckpoints(checkpointDir);
     log('checkpoints deleted (the run finished; --keep-checkpoints keeps them)');
   }
+  const stopped = results.stopped_early
+    ? `; stopped early at epoch ${results.stopped_early.epoch} of ${results.stopped_early.epochs}`
+    : '';
   log(
     `test: ${testScores(results.test)} ` +
-      `(best epoch ${results.best_epoch}, ${results.timing.train_seconds.toFixed(1)} s training)`,
+      `(best epoch ${results.best_epoch}${stopped}, ${results.timing.train_seconds.toFixed(1)} s training)`,
   );
   return recorded;
 }
+
+/**
+ * The patience the trainer gets: a preset's is left out for data without a validation split (what it
+ * watches), while one asked for explicitly goes through, for the trainer to refuse in one sentence.
+ */
+function earlyStoppingPatience(
+  o: Pick<TrainRunOptions, 'earlyStoppingPatience' | 'preset' | 'presetOverrides'>,
+  hasValidation: boolean,
+): number {
+  const patience = o.earlyStoppingPatience ?? 0;
+  const asked = o.preset === undefined || (o.presetOverrides ?? []).includes(EARLY_STOPPING_FLAG);
+  return hasValidation || asked ? patience : 0;
+}
+
+/** The flag's name, as presetOverrides lists it. */
+export const EARLY_STOPPING_FLAG = '--early-stopping-patience';
 
 /** The splits to train on, what results.json says of them, and how messages name where they came from. */
 async function loadTrainingData(

@@ -1,4 +1,5 @@
 import type { AnchorComparison } from './anchors.js';
+import { earlyStoppingSentence } from './early-stopping.js';
 import { dataParagraphs, dataSentence, settingsSentence, spreadSentence } from './describe.js';
 import type { RunGroup } from './group.js';
 import {
@@ -185,7 +186,7 @@ export function renderHtml({ groups, charts, anchors, runsDir, generatedAt }: Ht
   parts.push(`<section>
 <h2>Summary</h2>
 <p>${escapeHtml(spreadSentence(groups))}</p>
-${tableHtml(comparisonTable(groups), swatches)}
+${earlyStoppingSentence(groups) ? `<p>${escapeHtml(earlyStoppingSentence(groups))}</p>\n` : ''}${tableHtml(comparisonTable(groups), swatches)}
 <p class="note">Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the optimizer steps (evaluation excluded), throughput the training examples processed per second. Highlighted cells are the best in their column.</p>
 </section>`);
 

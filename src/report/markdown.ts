@@ -1,5 +1,6 @@
 import type { AnchorComparison, AnchorRun } from './anchors.js';
 import { dataParagraphs, dataSentence, settingsSentence, spreadSentence } from './describe.js';
+import { earlyStoppingSentence } from './early-stopping.js';
 import type { RunGroup } from './group.js';
 import { formatSigned, formatStat } from './format.js';
 import { describeSetting, type SettingName } from './settings.js';
@@ -101,6 +102,8 @@ export function renderMarkdown({ groups, charts, anchors, generatedAt }: Markdow
   out.push('# LoRA Lab: model comparison', '');
   out.push(`${dataSentence(groups)} ${settingsSentence(groups)}`, '');
   out.push(spreadSentence(groups), '');
+  const stopped = earlyStoppingSentence(groups);
+  if (stopped) out.push(stopped, '');
   out.push(toMarkdownTable(comparisonTable(groups), true), '');
   out.push(
     'Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the optimizer steps (evaluation excluded), and throughput the training examples processed per second. Bold marks the best value in a column.',

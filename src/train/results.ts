@@ -75,6 +75,11 @@ export interface RunResults {
   max_steps?: number;
   /** True when the cap ended training before its epochs were done: a smoke run, not a result. */
   stopped_at_max_steps?: boolean;
+  /**
+   * Present when early stopping ended training: at the end of `epoch` of the `epochs` planned, after
+   * config.early_stopping_patience epochs without a better validation F1 than best_epoch's.
+   */
+  stopped_early?: { epoch: number; epochs: number };
   history: EpochRecord[];
   best_epoch: number;
   test: Metrics;

@@ -90,6 +90,13 @@ export interface TrainOptions<E> {
   evalBatchSize?: number;
   /** Stops after this many optimizer steps when > 0 (HF's max_steps: it overrides epochs). */
   maxSteps?: number;
+  /**
+   * Stops training once the validation weighted F1 (what the best epoch is chosen by) has not improved
+   * for this many epochs in a row (HF's EarlyStoppingCallback with threshold 0); the best epoch's
+   * weights are kept and tested as ever, and the learning-rate schedule stays that of all the epochs,
+   * so the epochs run are those of the full run bit for bit. 0/absent: off. Needs a validation split.
+   */
+  earlyStoppingPatience?: number;
 
   /** Peak learning rate. */
   lr: number;
@@ -230,6 +237,9 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     train_examples: n,
     val_examples: o.val?.length ?? 0,
   };
+  // Recorded apart from `settings`: a checkpoint may be resumed with another patience.
+  const patienceRecord =
+    o.earlyStoppingPatience > 0 ? { early_stopping_patience: o.earlyStoppingPatience } : {};
   const fingerprint = {
     seed: o.seed,
     ...settings,
@@ -344,8 +354,15 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       : undefined,
   });
 
+  // Epochs since the best one, counted from the history so that a resumed run counts on.
+  const stopEarly = (): boolean =>
+    o.earlyStoppingPatience > 0 &&
+    best !== null &&
+    history.length > 0 &&
+    history[history.length - 1].epoch - best.epoch >= o.earlyStoppingPatience;
+
   const sessionStart = { seconds: trainSeconds, examples: trainExamples };
-  for (; epoch < epochs && globalStep < totalSteps; epoch++) {
+  for (; epoch < epochs && globalStep < totalSteps && !stopEarly(); epoch++) {
     if (order === null) {
       order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
       batchInEpoch = 0;
@@ -428,7 +445,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     o.onEpochEnd?.(record);
     const dir = checkpoint(true);
     yield;
-    if (o.signal?.aborted && epoch + 1 < epochs && globalStep < totalSteps) {
+    if (o.signal?.aborted && epoch + 1 < epochs && globalStep < totalSteps && !stopEarly()) {
       throw new TrainingInterrupted(globalStep, dir, abortReason(o.signal));
     }
   }
@@ -439,6 +456,9 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     restoreWeights(params, bestWeights, 'the best epoch');
     bestEpoch = best.epoch;
   }
+
+  // Fewer epochs than planned can only mean early stopping (an interruption throws).
+  const stoppedEarly = history.length < epochs && stopEarly();
 
   const tTest = performance.now();
   const test: Metrics = evaluate(model, o.test, evalOptions('test'));
@@ -454,11 +474,13 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       ...o.run.config,
       ...settings,
       ...microBatchRecord(o.gradientAccumulationSteps, microBatching.microBatches),
+      ...patienceRecord,
       total_steps: totalSteps,
       test_examples: o.test.length,
     },
     max_steps: o.maxSteps,
     stopped_at_max_steps: o.maxSteps > 0 && o.maxSteps < batchesPerEpoch * o.epochs,
+    ...(stoppedEarly ? { stopped_early: { epoch: history[history.length - 1].epoch, epochs } } : {}),
     history,
     best_epoch: bestEpoch,
     test,
@@ -486,6 +508,7 @@ interface Normalised<E> extends TrainOptions<E> {
   maxGradNorm: number | null;
   saveSteps: number;
   gradientAccumulationSteps: number;
+  earlyStoppingPatience: number;
 }
 
 function normalise<E>(options: TrainOptions<E>): Normalised<E> {
@@ -501,6 +524,7 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
     maxGradNorm: options.maxGradNorm ?? null,
     saveSteps: options.saveSteps ?? 0,
     gradientAccumulationSteps: options.gradientAccumulationSteps ?? 1,
+    earlyStoppingPatience: options.earlyStoppingPatience ?? 0,
   };
   const wholeAtLeast = (what: string, v: number, min: number): void => {
     if (!Number.isInteger(v) || v < min)
@@ -512,6 +536,12 @@ function normalise<E>(options: TrainOptions<E>): Normalised<E> {
   wholeAtLeast('The maximum number of steps', o.maxSteps, 0);
   wholeAtLeast('The checkpoint interval (save steps)', o.saveSteps, 0);
   checkGradientAccumulationSteps(o.gradientAccumulationSteps, o.batchSize);
+  wholeAtLeast('The early-stopping patience', o.earlyStoppingPatience, 0);
+  if (o.earlyStoppingPatience > 0 && !(o.val && o.val.length > 0)) {
+    throw new UserError(
+      'Early stopping watches the validation F1, and this run has no validation split; give it one or leave out the early-stopping patience.',
+    );
+  }
   if (o.saveTotalLimit !== undefined) wholeAtLeast('The number of checkpoints to keep', o.saveTotalLimit, 0);
   if (!(o.lr > 0 && Number.isFinite(o.lr)))
     throw new UserError(`The learning rate must be a positive number, not ${o.lr}.`);

@@ -95,6 +95,32 @@ test('the tuned preset is what the validation search chose (docs/tuning/summary.
   assert.equal(preset.methods.lora.lora?.r, 8);
 });
 
+test("the tuned preset's early stopping keeps the best epoch of 3 Dec's full native LoRA run", () => {
+  const results = JSON.parse(
+    readFileSync(
+      new URL('../../docs/results/2026-12-03-study-native/runs/lora/seed-42/results.json', import.meta.url),
+      'utf8',
+    ),
+  ) as { best_epoch: number; history: { epoch: number; val: { f1_weighted: number } }[] };
+  const patience = PRESETS.tuned.methods.lora.earlyStoppingPatience;
+  assert.ok(patience > 0);
+  // The trainer's rule replayed on the recorded val F1: stop once `patience` epochs passed without a better one.
+  let best = { epoch: 0, f1: -Infinity };
+  let stoppedAt = results.history.length;
+  for (const h of results.history) {
+    if (h.val.f1_weighted > best.f1) best = { epoch: h.epoch, f1: h.val.f1_weighted };
+    if (h.epoch - best.epoch >= patience) {
+      stoppedAt = h.epoch;
+      break;
+    }
+  }
+  // Epochs up to the stop are the full run's bit for bit, so the same best epoch means the same test F1.
+  assert.equal(best.epoch, results.best_epoch, `stopped at ${stoppedAt} with best ${best.epoch}`);
+  assert.ok(stoppedAt < results.history.length, 'it saves epochs');
+  for (const m of ['scratch', 'full'] as const)
+    assert.equal(PRESETS.tuned.methods[m].earlyStoppingPatience, 0);
+});
+
 /** The LoRA targets a BERT model takes when none are named (what the presets' null means for the study). */
 function bertDefaultTargets(): string[] {
   return [
