@@ -8,15 +8,16 @@
 // contiguous floats. Read in place, a strip would sit in k different cache lines a row pitch apart,
 // which for pitches like 2 KiB all land in the same few L1 sets. The packed panel is remembered, so
 // the next task with the same columns (tasks are numbered rows-fastest) skips the packing.
-// k is walked in KC steps. Within a step, for each 4-row sliver of A (held in L1) the kernel sweeps
+// k is walked in KC steps. Within a step, for each MR-row sliver of A (held in L1) the kernel sweeps
 // every B strip of the panel (held in L2: KC×NC×4 bytes = 512 KiB at most), writing each C row left to
 // right. The other order (one B strip against all slivers) writes each C cache line in two halves far
 // apart in time and ran at 20 instead of 36 GFLOP/s on 4096×128×512.
-// A is read in place when it is row-major (each kernel row is one sequential stream); a transposed
-// A is packed per KC step, since reading it in place would touch a new cache line per row per step.
+// A is packed per KC step into MR-row panels, transposed or not: a transposed A read in place would
+// touch a new cache line per row per step, and a row-major one would need a pointer per kernel row
+// (MR adds per k step) where a panel needs one; packing costs about 1/nc of the products' time.
 
 import { claimTask, jobCallId, jobThreads, argI, argP, argF } from './job';
-import { kernel4x8, MR, NR } from './microkernel';
+import { A_BYTES, A_SPLAT, Tile, MR, NR } from './microkernel';
 
 const KC: i32 = 256;
 // Rows per task. With the sliver-outer order the kernel's speed hardly depends on it; small tasks
@@ -86,10 +87,10 @@ function stripBytes(k: i32): usize {
 }
 
 function panelBytes(kc: i32): usize {
-  return align64(<usize>kc * <usize>(MR * 4)) + 64;
+  return align64(<usize>kc * <usize>(MR * A_BYTES)) + 64;
 }
 
-// Per-thread scratch: [packed B: nc×k][packed A: mc×KC][edge A: MR×KC][edge tile: MR×NR].
+// Per-thread scratch: [packed B: nc×k][packed A: mc×KC][edge tile: MR×NR].
 function packedBBytes(k: i32): usize {
   return <usize>(planNc / NR) * stripBytes(k);
 }
@@ -98,13 +99,12 @@ function packedABytes(): usize {
   return <usize>(planMc / MR) * panelBytes(KC);
 }
 
-const EDGE_A_BYTES: usize = <usize>(MR * KC * 4);
 const TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /** Bytes of scratch each thread needs for this GEMM. */
 export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, cLayout: i32, threads: i32): usize {
   makePlan(batch, m, n, cLayout, threads);
-  return packedBBytes(k) + packedABytes() + EDGE_A_BYTES + TILE_BYTES;
+  return packedBBytes(k) + packedABytes() + TILE_BYTES;
 }
 
 /**
@@ -126,15 +126,15 @@ function packB(
   p1: i32,
 ): void {
   const strip = stripBytes(k);
-  const full = nc & ~(NR - 1);
+  const full = (nc / NR) * NR;
   if (!transB) {
     const pitch = <usize>ldb * 4;
     let src = b + <usize>p0 * pitch + ((<usize>j0) << 2);
     for (let p = p0; p < p1; p++) {
-      let o = dst + <usize>p * 32;
+      let o = dst + <usize>(p * NR * 4);
       for (let jr = 0; jr < full; jr += NR) {
-        v128.store(o, v128.load(src + ((<usize>jr) << 2)));
-        v128.store(o, v128.load(src + ((<usize>jr) << 2), 16), 16);
+        for (let q = 0; q < NR; q += 4)
+          v128.store(o + <usize>(q * 4), v128.load(src + ((<usize>(jr + q)) << 2)));
         o += strip;
       }
       if (full < nc) {
@@ -156,17 +156,18 @@ function packB(
       const k4 = min(p1, k & ~3);
       for (let p = p0; p < k4; p += 4) {
         const s = row + ((<usize>p) << 2);
-        transpose4(s, pitch, out + <usize>p * 32);
-        transpose4(s + 4 * pitch, pitch, out + <usize>p * 32 + 16);
+        for (let q = 0; q < NR; q += 4) {
+          transpose4(s + <usize>q * pitch, pitch, out + <usize>((p * NR + q) * 4), NR * 4);
+        }
       }
       for (let p = max(p0, k4); p < p1; p++) {
-        const o = out + <usize>p * 32;
+        const o = out + <usize>(p * NR * 4);
         for (let j = 0; j < NR; j++)
           store<f32>(o + ((<usize>j) << 2), load<f32>(row + <usize>j * pitch + ((<usize>p) << 2)));
       }
     } else {
       for (let p = p0; p < p1; p++) {
-        const o = out + <usize>p * 32;
+        const o = out + <usize>(p * NR * 4);
         for (let j = 0; j < NR; j++) {
           const v: f32 = j < nrEff ? load<f32>(row + <usize>j * pitch + ((<usize>p) << 2)) : 0;
           store<f32>(o + ((<usize>j) << 2), v);
@@ -176,8 +177,8 @@ function packB(
   }
 }
 
-/** Reads 4 rows × 4 floats at src (row pitch in bytes) and writes them as 4 columns, 32 bytes apart. */
-function transpose4(src: usize, pitch: usize, dst: usize): void {
+/** Reads 4 rows × 4 floats at src (row pitch in bytes) and writes them as 4 columns, `step` bytes apart. */
+function transpose4(src: usize, pitch: usize, dst: usize, step: usize): void {
   const r0 = v128.load(src);
   const r1 = v128.load(src + pitch);
   const r2 = v128.load(src + 2 * pitch);
@@ -187,9 +188,9 @@ function transpose4(src: usize, pitch: usize, dst: usize): void {
   const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
   v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  v128.store(dst, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 32);
-  v128.store(dst, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 64);
-  v128.store(dst, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 96);
+  v128.store(dst + step, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
 /**
@@ -199,33 +200,54 @@ function transpose4(src: usize, pitch: usize, dst: usize): void {
 function packATransposed(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   const pitch = <usize>lda * 4;
   const panel = panelBytes(kc);
-  const full = mc & ~(MR - 1);
+  const full = (mc / MR) * MR;
   let src = a + <usize>p0 * pitch + ((<usize>i0) << 2);
   for (let p = 0; p < kc; p++) {
-    let o = dst + <usize>(p * MR * 4);
+    let o = dst + <usize>(p * MR * A_BYTES);
     for (let ir = 0; ir < full; ir += MR) {
-      v128.store(o, v128.load(src + ((<usize>ir) << 2)));
+      if (MR == 4 && !A_SPLAT) {
+        v128.store(o, v128.load(src + ((<usize>ir) << 2)));
+      } else {
+        for (let r = 0; r < MR; r++) putA(o, r, load<f32>(src + ((<usize>(ir + r)) << 2)));
+      }
       o += panel;
     }
     if (full < mc) {
-      for (let r = 0; r < MR; r++) {
-        const v: f32 = full + r < mc ? load<f32>(src + ((<usize>(full + r)) << 2)) : 0;
-        store<f32>(o + ((<usize>r) << 2), v);
-      }
+      for (let r = 0; r < MR; r++)
+        putA(o, r, full + r < mc ? load<f32>(src + ((<usize>(full + r)) << 2)) : 0);
     }
     src += pitch;
   }
 }
 
-/** Copies the last (fewer than MR) rows of an untransposed A into a zero-padded MR-row panel. */
-function packAEdge(a: usize, pitch: usize, mrEff: i32, kc: i32, dst: usize): void {
-  for (let p = 0; p < kc; p++) {
-    const o = dst + <usize>(p * MR * 4);
-    for (let r = 0; r < MR; r++) {
-      const v: f32 = r < mrEff ? load<f32>(a + <usize>r * pitch + ((<usize>p) << 2)) : 0;
-      store<f32>(o + ((<usize>r) << 2), v);
+/**
+ * Packs rows i0..i0+mc, k columns p0..p0+kc of a row-major A into MR-row panels, zero-padding the
+ * last: MR rows are read side by side, 4 floats each, through 4×4 transposes.
+ */
+function packARows(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  const pitch = <usize>lda * 4;
+  const panel = panelBytes(kc);
+  const k4 = kc & ~3;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const src = a + <usize>(i0 + ir) * pitch + ((<usize>p0) << 2);
+    const out = dst + <usize>(ir / MR) * panel;
+    const fullFrom = MR == 4 && !A_SPLAT && rows == MR ? k4 : 0;
+    for (let p = 0; p < fullFrom; p += 4) {
+      transpose4(src + ((<usize>p) << 2), pitch, out + <usize>(p * MR * 4), MR * 4);
+    }
+    for (let p = fullFrom; p < kc; p++) {
+      const o = out + <usize>(p * MR * A_BYTES);
+      for (let r = 0; r < MR; r++)
+        putA(o, r, r < rows ? load<f32>(src + <usize>r * pitch + ((<usize>p) << 2)) : 0);
     }
   }
+}
+
+/** Stores row r's value of one k step of a packed A panel (4 copies of it where A_SPLAT). */
+function putA(o: usize, r: i32, v: f32): void {
+  if (A_SPLAT) v128.store(o + <usize>(r * 16), f32x4.splat(v));
+  else store<f32>(o + ((<usize>r) << 2), v);
 }
 
 /** Rows of B per task of a shared packing (a multiple of 4, see packB). */
@@ -302,12 +324,10 @@ export function gemmJob(job: usize, thread: i32): void {
   makePlan(batch, m, n, cLayout, jobThreads(job));
   const packedB = scratch;
   const packedA = packedB + packedBBytes(k);
-  const edgeA = packedA + packedABytes();
-  const tile = edgeA + EDGE_A_BYTES;
+  const tile = packedA + packedABytes();
   const tasks = planGroups * planNb * planMb;
   const strip = stripBytes(k);
   const ldc = <usize>ldcElems * 4;
-  const rowA = <usize>lda * 4;
   const sameB = bStride == 0 && bGroupStride == 0;
   let bPanels = packedB;
 
@@ -341,34 +361,19 @@ export function gemmJob(job: usize, thread: i32): void {
         const betaStep: f32 = p0 == 0 ? beta : 1;
         const biasStep: usize = p0 == 0 ? bias : 0;
         if (transA) packATransposed(aB, lda, i0, mc, p0, kc, packedA);
+        else packARows(aB, lda, i0, mc, p0, kc, packedA);
         for (let ir = 0; ir < mc; ir += MR) {
           const mrEff = min(MR, mc - ir);
-          let ap: usize;
-          let rs: usize;
-          let cs: usize;
-          if (transA) {
-            ap = packedA + <usize>(ir / MR) * panelBytes(kc);
-            rs = 4;
-            cs = MR * 4;
-          } else if (mrEff == MR) {
-            ap = aB + <usize>(i0 + ir) * rowA + <usize>p0 * 4;
-            rs = rowA;
-            cs = 4;
-          } else {
-            packAEdge(aB + <usize>(i0 + ir) * rowA + <usize>p0 * 4, rowA, mrEff, kc, edgeA);
-            ap = edgeA;
-            rs = 4;
-            cs = MR * 4;
-          }
+          const ap = packedA + <usize>(ir / MR) * panelBytes(kc);
           for (let jr = 0; jr < nc; jr += NR) {
             const nrEff = min(NR, nc - jr);
-            const bPanel = bPanels + <usize>(jr / NR) * strip + <usize>p0 * 32;
+            const bPanel = bPanels + <usize>(jr / NR) * strip + <usize>(p0 * NR * 4);
             const cp = cB + <usize>(i0 + ir) * ldc + ((<usize>(j0 + jr)) << 2);
             const bp: usize = biasStep != 0 ? biasStep + ((<usize>(j0 + jr)) << 2) : 0;
             if (mrEff == MR && nrEff == NR) {
-              kernel4x8(ap, rs, cs, bPanel, cp, ldc, kc, alpha, betaStep, bp);
+              Tile.kernel(ap, bPanel, cp, ldc, kc, alpha, betaStep, bp);
             } else {
-              kernel4x8(ap, rs, cs, bPanel, tile, NR * 4, kc, 1, 0, 0);
+              Tile.kernel(ap, bPanel, tile, NR * 4, kc, 1, 0, 0);
               for (let r = 0; r < mrEff; r++) {
                 for (let j = 0; j < nrEff; j++) {
                   const dst = cp + <usize>r * ldc + ((<usize>j) << 2);

@@ -5,7 +5,7 @@
 // Relaxed: f32x4.relaxed_madd, which V8 turns into one fused multiply-add on a CPU with FMA (a
 // multiply then an add on one without). Fused, it rounds once, so its sums differ from the plain
 // module's in the last bits. Plain: a multiply then an add, the very instructions the kernels had
-// before the relaxed build existed, so the plain modules are byte for byte the ones built before.
+// before the relaxed build existed, so the plain modules' results are the same bits as before.
 // A static method because `@inline` is only accepted on class members (see math.ts).
 
 export class Fma {

@@ -8,7 +8,8 @@
 // where SharedArrayBuffer is unavailable (a browser page that is not cross-origin isolated).
 // build/kernels-relaxed.wasm, build/kernels-single-relaxed.wasm: the same two with relaxed SIMD on,
 // which makes the GEMM's multiply-add a fused one (assembly/madd.ts); src/kernels/wasm loads them only
-// where the runtime validates relaxed SIMD. Everything else in them is the plain modules' code.
+// where the runtime validates relaxed SIMD. Beyond that they differ only in the GEMM's register tile
+// (assembly/microkernel.ts).
 // All: the stub runtime, since the kernels never allocate.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
