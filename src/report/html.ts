@@ -183,10 +183,11 @@ export function renderHtml({ groups, charts, anchors, runsDir, generatedAt }: Ht
 <p class="muted">${escapeHtml(settingsSentence(groups))}</p>
 </header>`);
 
+  const stopped = earlyStoppingSentence(groups);
   parts.push(`<section>
 <h2>Summary</h2>
 <p>${escapeHtml(spreadSentence(groups))}</p>
-${earlyStoppingSentence(groups) ? `<p>${escapeHtml(earlyStoppingSentence(groups))}</p>\n` : ''}${tableHtml(comparisonTable(groups), swatches)}
+${stopped ? `<p>${escapeHtml(stopped)}</p>\n` : ''}${tableHtml(comparisonTable(groups), swatches)}
 <p class="note">Trainable % is the share of all model parameters that training updates; training time is the wall-clock time of the optimizer steps (evaluation excluded), throughput the training examples processed per second. Highlighted cells are the best in their column.</p>
 </section>`);
 
