@@ -102,7 +102,8 @@ export function benchSteps(config: ClassifierConfig, o: ModelBenchOptions): Step
       profiler.lap('other');
       optimizer.step();
       profiler.lap('optimizer');
-      model.zeroGrad();
+      // As the trainer (src/train/update-weights.ts): the parameters keep their gradient buffers.
+      optimizer.zeroGrad();
     } else {
       model.eval();
       noGrad(() => model.forward(inputIds, mask));

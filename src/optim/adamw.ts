@@ -136,9 +136,12 @@ export class AdamW {
     return this.slots.reduce((sum, slot) => sum + 8 * slot.param.size, 0);
   }
 
-  /** Drops every gradient (torch's `zero_grad(set_to_none=True)`), so an unused parameter is skipped next step. */
+  /**
+   * Drops every gradient (torch's `zero_grad(set_to_none=True)`), so an unused parameter is skipped
+   * next step; the parameters keep their buffers for the next backward (Tensor.recycleGrad).
+   */
   zeroGrad(): void {
-    for (const slot of this.slots) slot.param.grad = null;
+    for (const slot of this.slots) slot.param.recycleGrad();
   }
 
   /** A copy of the state, for checkpoints. */
