@@ -33,3 +33,27 @@ test('a NaN or infinite gradient gives a non-finite norm and no scaling', () => 
   assert.equal(clipGradNorm([a], 1), Number.POSITIVE_INFINITY);
   assert.equal(a.grad[1], 1);
 });
+
+test('gradNorm counts every value of long gradients, whatever their length modulo its eight sums', () => {
+  for (const length of [1, 7, 8, 9, 23, 1000]) {
+    const values = Float32Array.from({ length }, (_, i) =>
+      Math.fround(Math.sin(i + 1) * (i % 3 === 0 ? 100 : 0.01)),
+    );
+    const a = Tensor.from(Array.from(values), [length], true);
+    a.grad = values;
+    let expected = 0;
+    for (const v of values) expected += v * v;
+    assert.ok(
+      Math.abs(gradNorm([a]) - Math.sqrt(expected)) <= 1e-12 * Math.sqrt(expected),
+      `length ${length}`,
+    );
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      for (const at of [0, length - 1, Math.floor(length / 2)]) {
+        const withBad = values.slice();
+        withBad[at] = bad;
+        a.grad = withBad;
+        assert.ok(!Number.isFinite(gradNorm([a])), `length ${length}, ${bad} at ${at}`);
+      }
+    }
+  }
+});
