@@ -11,7 +11,7 @@ import type { Collate } from './evaluate.js';
 export function collateTokenized(
   dataset: { padId?: number; maxLength?: number } = {},
 ): Collate<TokenizedExample> {
-  return (examples) => {
+  const collate = (examples: readonly TokenizedExample[]) => {
     const next = makeBatches(examples, {
       batchSize: Math.max(1, examples.length),
       padId: dataset.padId,
@@ -20,4 +20,8 @@ export function collateTokenized(
     if (next.done) throw new Error('collateTokenized was given no examples.');
     return batchTensors(next.value);
   };
+  const cap = dataset.maxLength ?? Infinity;
+  return Object.assign(collate, {
+    lengthOf: (example: TokenizedExample) => Math.min(example.ids.length, cap),
+  });
 }

@@ -30,8 +30,13 @@ export type ClassifierModel = Module & {
   forward(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds?: IntTensor): Tensor;
 };
 
-/** Turns consecutive examples (in the order given) into one padded batch. */
-export type Collate<E> = (examples: readonly E[]) => TrainBatch;
+/**
+ * Turns consecutive examples (in the order given) into one padded batch. `lengthOf`, when given, is
+ * an example's length in tokens; evaluation then batches examples of like length.
+ */
+export type Collate<E> = ((examples: readonly E[]) => TrainBatch) & {
+  readonly lengthOf?: (example: E) => number;
+};
 
 export interface EvaluateOptions<E> {
   batchSize: number;
@@ -71,10 +76,12 @@ export function evaluate<E>(
   const pieces = options.pieces ?? new InferencePieces();
   let lossSum = 0;
   let done = 0;
+  const order = longestFirst(examples, collate.lengthOf);
   try {
     noGrad(() => {
       for (let start = 0; start < examples.length; start += batchSize) {
-        const batch = collate(examples.slice(start, start + batchSize));
+        const rows = order.subarray(start, start + batchSize);
+        const batch = collate(Array.from(rows, (i) => examples[i]));
         const { data, width: k } = pieces.logits(batch.size, (from, to) => {
           const rows = from === 0 && to === batch.size ? batch : sliceBatch(batch, from, to);
           return model.forward(rows.inputIds, rows.attentionMask, rows.tokenTypeIds);
@@ -84,16 +91,19 @@ export function evaluate<E>(
           lossSum += loss.data[0] * batch.size;
         });
         if (batch.targets === undefined) {
-          yPred.set(argmaxRows(data, batch.size, k), done);
+          const predictions = argmaxRows(data, batch.size, k);
+          rows.forEach((row, j) => (yPred[row] = predictions[j]));
         } else {
           const truth = (sets.truth ??= new Uint8Array(examples.length * k));
           const predicted = (sets.predicted ??= new Uint8Array(examples.length * k));
-          for (let i = 0; i < batch.size * k; i++) {
-            truth[done * k + i] = batch.targets.data[i] >= 0.5 ? 1 : 0;
-            predicted[done * k + i] = sigmoid(data[i]) >= threshold ? 1 : 0;
-          }
+          rows.forEach((row, j) => {
+            for (let c = 0; c < k; c++) {
+              truth[row * k + c] = batch.targets!.data[j * k + c] >= 0.5 ? 1 : 0;
+              predicted[row * k + c] = sigmoid(data[j * k + c]) >= threshold ? 1 : 0;
+            }
+          });
         }
-        yTrue.set(batch.labels.data, done);
+        rows.forEach((row, j) => (yTrue[row] = batch.labels.data[j]));
         done += batch.size;
         options.onProgress?.(done, examples.length);
       }
@@ -106,4 +116,17 @@ export function evaluate<E>(
     return computeMultiLabelMetrics(sets.truth, sets.predicted, labels, threshold, meanLoss);
   }
   return computeMetrics(yTrue, yPred, labels, meanLoss);
+}
+
+/**
+ * The order evaluation runs examples in: longest first when their lengths are known, so a batch pads
+ * to little more than its own rows (a row's logits do not depend on the padding: masked keys weigh
+ * exactly 0), and the longest batch comes first, where InferencePieces learns what fits; else as given.
+ */
+function longestFirst<E>(examples: readonly E[], lengthOf?: (example: E) => number): Int32Array {
+  const order = Int32Array.from(examples, (_, i) => i);
+  if (!lengthOf) return order;
+  const lengths = Int32Array.from(examples, lengthOf);
+  // Ties keep their order (Array.prototype.sort is stable; typed-array sort need not be).
+  return Int32Array.from([...order].sort((a, b) => lengths[b] - lengths[a]));
 }
