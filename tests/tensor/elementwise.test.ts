@@ -6,6 +6,7 @@ import { UserError } from '../../src/errors.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { add } from '../../src/tensor/ops/add.js';
+import { KERNEL_ROW } from '../../src/tensor/ops/broadcast.js';
 import { sub } from '../../src/tensor/ops/sub.js';
 import { mul } from '../../src/tensor/ops/mul.js';
 import { scale } from '../../src/tensor/ops/scale.js';
@@ -106,4 +107,24 @@ test('incompatible shapes throw a UserError naming both shapes', () => {
       return e instanceof UserError && /\[2, 3\]/.test(e.message) && /\[2\]/.test(e.message);
     },
   );
+});
+
+test('a block added over the batch (long rows: a kernel call a row) sums and back-propagates exactly', () => {
+  // [3, 64, 80] + [64, 80]: rows of 5,120 values, over KERNEL_ROW, so forward and the block's gradient
+  // go through kernels().add on sub-arrays; compared value by value with float32 sums done here.
+  assert.ok(64 * 80 >= KERNEL_ROW);
+  const a = randomTensor([3, 64, 80], 1, true);
+  const block = randomTensor([64, 80], 2, true);
+  const y = add(a, block);
+  const dy = Float32Array.from({ length: y.size }, (_, i) => Math.fround(Math.sin(i) * 0.5));
+  backward(y, dy);
+  const n = block.size;
+  for (let i = 0; i < y.size; i++)
+    assert.equal(y.data[i], Math.fround(a.data[i] + block.data[i % n]), `y[${i}]`);
+  for (let j = 0; j < n; j++) {
+    let g = 0;
+    for (let r = 0; r < 3; r++) g = Math.fround(g + dy[r * n + j]);
+    assert.equal(block.grad![j], g, `block gradient ${j}`);
+  }
+  assert.deepEqual(Array.from(a.grad!), Array.from(dy));
 });

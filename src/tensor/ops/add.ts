@@ -1,7 +1,7 @@
 import { kernels } from '../../kernels/active.js';
 import { record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { forEachRow, planBroadcast, reduceBroadcastGrad } from './broadcast.js';
+import { forEachRow, KERNEL_ROW, planBroadcast, reduceBroadcastGrad } from './broadcast.js';
 
 /** a + b with NumPy broadcasting; each gradient is summed over the axes its operand was broadcast along. */
 export function add(a: Tensor, b: Tensor): Tensor {
@@ -19,7 +19,9 @@ export function add(a: Tensor, b: Tensor): Tensor {
     kernels().add(ad, bd, out, len);
   } else
     forEachRow(plan, (o, ia, ib) => {
-      if (sa === 1 && sb === 1) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];
+      if (sa === 1 && sb === 1 && len >= KERNEL_ROW)
+        kernels().add(ad.subarray(ia, ia + len), bd.subarray(ib, ib + len), out.subarray(o, o + len), len);
+      else if (sa === 1 && sb === 1) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];
       else for (let j = 0; j < len; j++) out[o + j] = ad[ia + j * sa] + bd[ib + j * sb];
     });
   return record(y, 'add', [a, b], (dy) => {

@@ -1,6 +1,13 @@
+import { kernels } from '../../kernels/active.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { accumulateGrad } from './accumulate.js';
 import { broadcastShapes, stridesOf } from './shape.js';
+
+/**
+ * Contiguous rows at least this long go to the kernels, a call a row (an embedding added over the
+ * batch: one [T, H] block a call); shorter ones are not worth a call. The same float32 sums either way.
+ */
+export const KERNEL_ROW = 4096;
 
 /**
  * How two operands map onto their broadcast output, with adjacent axes merged wherever both operands
@@ -136,6 +143,9 @@ export function reduceBroadcastGrad(
       let s = 0;
       for (let j = 0; j < len; j++) s += dy[o + j];
       g[base] += factor * s;
+    } else if (step === 1 && factor === 1 && len >= KERNEL_ROW) {
+      const row = g.subarray(base, base + len);
+      kernels().add(row, dy.subarray(o, o + len), row, len);
     } else {
       for (let j = 0; j < len; j++) g[base + j * step] += factor * dy[o + j];
     }
