@@ -336,9 +336,13 @@ async function train(run: () => Promise<TrainEnd>, batchSize: number): Promise<v
   try {
     const end = await run();
     if ('finished' in end) {
+      const early = end.finished.stoppedEarly;
+      const stopped = early
+        ? ` Stopped early at epoch ${early.epoch} of ${early.epochs}: no better validation F1 for the patience's epochs.`
+        : '';
       showStatus(
         'train-status',
-        `Finished: ${end.finished.trainSeconds.toFixed(1)} s of training at ${end.finished.examplesPerSecond.toFixed(1)} examples/s; best epoch ${end.finished.bestEpoch}.`,
+        `Finished: ${end.finished.trainSeconds.toFixed(1)} s of training at ${end.finished.examplesPerSecond.toFixed(1)} examples/s; best epoch ${end.finished.bestEpoch}.${stopped}`,
       );
       ($('progress') as HTMLProgressElement).value = 1;
       showResults(end.finished);

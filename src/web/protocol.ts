@@ -22,6 +22,11 @@ export interface RunSettings {
   targets: string[];
   lr: number;
   epochs: number;
+  /**
+   * Stop once this many epochs in a row brought no better validation F1 (0: train every epoch); only
+   * with a validation share. Absent in runs saved before it existed: 0.
+   */
+  earlyStoppingPatience?: number;
   batchSize: number;
   maxLen: number;
   weightDecay: number;
@@ -111,6 +116,8 @@ export interface FinishedRun {
   labels: string[];
   test: Metrics;
   bestEpoch: number;
+  /** Present when early stopping ended the run before its last epoch. */
+  stoppedEarly?: { epoch: number; epochs: number };
   trainSeconds: number;
   examplesPerSecond: number;
 }

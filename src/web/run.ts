@@ -141,6 +141,8 @@ export function trainRun(
     test: splits.test.examples,
     collate: collateTokenized(splits.train),
     epochs: s.epochs,
+    // The trainer refuses a patience without validation rows, which a validation share of 0 leaves.
+    earlyStoppingPatience: splits.val.examples.length > 0 ? (s.earlyStoppingPatience ?? 0) : 0,
     batchSize: s.batchSize,
     lr: s.lr,
     weightDecay: s.weightDecay,

@@ -268,6 +268,7 @@ async function runTraining(
         labels: run.labels,
         test: results.test,
         bestEpoch: results.best_epoch,
+        ...(results.stopped_early ? { stoppedEarly: results.stopped_early } : {}),
         trainSeconds: results.timing.train_seconds,
         examplesPerSecond: results.timing.train_examples_per_second,
       },

@@ -23,6 +23,7 @@ test('in Chromium: Stop keeps a checkpoint; after a reload, Resume continues fro
 
     // 11 steps an epoch, 220 in all: long enough to stop in the middle.
     await page.fill('#epochs', '20');
+    await page.fill('#patience', '0');
     await page.fill('#batch-size', '8');
     await page.click('#train');
     await page.waitForFunction(() => {
