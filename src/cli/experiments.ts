@@ -34,6 +34,7 @@ interface ExperimentsFlags extends EngineOptions, DataFileFlags {
   maxSteps: number;
   gradientAccumulationSteps?: number;
   earlyStoppingPatience?: number;
+  jobs?: number;
   quiet?: boolean;
 }
 
@@ -85,6 +86,11 @@ export function registerExperiments(program: Command): void {
       intInRange(1, 4096),
     )
     .option(EARLY_STOPPING_OPTION, `${EARLY_STOPPING_HELP} (default: the preset's)`, intInRange(0, 1000))
+    .option(
+      '--jobs <n>',
+      'trainings at once, each on a worker thread with its share of the threads (default: 2 where there are 2 threads or more, else 1; two small models on one thread each finish sooner than one after the other on two)',
+      intInRange(1, 64),
+    )
     .option('--quiet', 'no progress output');
   addEngineOptions(command).action(async (flags: ExperimentsFlags, self: Command) => {
     const unknown = flags.methods.filter((m) => !(METHODS as readonly string[]).includes(m));
@@ -109,6 +115,7 @@ export function registerExperiments(program: Command): void {
     // Loaded on use: the runner brings the chart renderer, slow to load for every other command.
     const { runExperiments } = await import('../experiments/runner.js');
     await withEngine(flags, async (threads) => {
+      const jobs = flags.jobs ?? (threads >= 2 ? 2 : 1);
       await withTrainingSession(
         {
           quiet: flags.quiet,
@@ -116,6 +123,7 @@ export function registerExperiments(program: Command): void {
             'Interrupted: saving a checkpoint; rerun with --resume to continue (Ctrl-C again to quit now)…',
         },
         async (session) => {
+          let studyBarStarted = false;
           const outcome = await runExperiments({
             input: flags.input,
             dataFiles,
@@ -132,10 +140,16 @@ export function registerExperiments(program: Command): void {
             earlyStoppingPatience: flags.earlyStoppingPatience,
             threshold: flags.threshold,
             threads,
+            jobs,
             signal: session.signal,
             log: (line) => session.progress.log(line),
             onTrainStart: (label) => session.beginTraining(label),
             onProgress: (p, study) => session.onProgress(p, study),
+            onStudyProgress: (update) => {
+              if (!studyBarStarted) session.progress.start(`study, ${jobs} runs at once`, update.total);
+              studyBarStarted = true;
+              session.progress.update(update);
+            },
             provenance: provenance(process.argv),
           });
           session.progress.stop();

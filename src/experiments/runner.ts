@@ -27,6 +27,9 @@ import {
   type LabelledFilesOptions,
 } from './train-run.js';
 import { methodStepCosts } from './step-cost.js';
+import type { Backend } from '../kernels/index.js';
+import type { RunWorkerData } from './run-worker.js';
+import { atMostAtOnce, trainOnWorker } from './runs-at-once.js';
 import { StudyClock, type PlannedRun, type StudyProgress } from './study-clock.js';
 
 export interface ExperimentsOptions {
@@ -55,11 +58,18 @@ export interface ExperimentsOptions {
   /** Multi-label data: the decision threshold on each label's probability (default 0.5). */
   threshold?: number;
   threads?: number;
+  /**
+   * Trainings at once (default 1), each on a worker thread with threads / jobs threads: small models
+   * use two threads poorly, so two runs on one thread each finish sooner (runs-at-once.ts).
+   */
+  jobs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** A training starts: "run 4/9: full, seed 43". */
   onTrainStart?: (label: string) => void;
   onProgress?: (p: TrainProgress, study: StudyProgress) => void;
+  /** With jobs > 1, instead of onTrainStart and onProgress: the steps of all runs together. */
+  onStudyProgress?: (update: { done: number; total: number; status: string }) => void;
   /** The command, commit and machine (from the CLI), recorded in study.json. */
   provenance?: object;
 }
@@ -98,25 +108,35 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   log(
     `study: ${countOf(plan.length, 'run')} (${(o.methods ?? METHODS).join(', ')}, ${countOf(o.seeds, 'seed')} from ${firstSeed})${kept > 0 ? `, ${kept} of them already done` : ''}`,
   );
-  const runs: RunResults[] = [];
+  const labels = plan.map((run, index) => `run ${index + 1}/${plan.length}: ${run.method}, seed ${run.seed}`);
   for (const [index, run] of plan.entries()) {
-    const label = `run ${index + 1}/${plan.length}: ${run.method}, seed ${run.seed}`;
     if (run.kept) {
       assertSameSettings(run.dir, run.settings);
-      log(`${label}: already done, kept`);
-      continue;
-    }
-    if (run.stale) {
-      log(`${label}: ${run.stale}; training it again`);
+      log(`${labels[index]}: already done, kept`);
+    } else if (run.stale) {
+      log(`${labels[index]}: ${run.stale}; training it again`);
       rmSync(run.dir, { recursive: true, force: true });
     }
-    o.onTrainStart?.(label);
-    clock.start(index);
-    const results = await trainPlannedRun(o, run, dataDir, data.source, (p) =>
-      o.onProgress?.(p, clock.step(p.step, p.totalSteps)),
-    );
-    clock.finish();
-    runs.push(results);
+  }
+  const toTrain = [...plan.keys()].filter((index) => !plan[index].kept);
+  const jobs = Math.min(o.jobs ?? 1, toTrain.length);
+  const runs: RunResults[] = [];
+  if (jobs > 1) {
+    runs.push(...(await trainAtOnce(o, plan, toTrain, jobs, labels, dataDir, data.source)));
+  } else {
+    for (const index of toTrain) {
+      o.onTrainStart?.(labels[index]);
+      clock.start(index);
+      const options = plannedRunOptions(o, plan[index], dataDir, data.source);
+      const results = await runTraining({
+        ...options,
+        signal: o.signal,
+        log: o.log,
+        onProgress: (p) => o.onProgress?.(p, clock.step(p.step, p.totalSteps)),
+      });
+      clock.finish();
+      runs.push(results);
+    }
   }
 
   const anchors = sharedPath('anchors', 'pytorch_reference.json');
@@ -202,16 +222,82 @@ async function prepareOwnData(
   return { source, splits: prepared.summary.splits };
 }
 
-/** One training of the plan, with the preset's settings for its method. */
-function trainPlannedRun(
+/**
+ * The runs `toTrain` (indices into the plan), `jobs` at a time, each on a worker thread with its share
+ * of the threads, the costliest first; their results in plan order. Their lines go to the log named by
+ * run, and one progress line counts the steps of them all.
+ */
+async function trainAtOnce(
+  o: ExperimentsOptions,
+  plan: readonly PlannedStudyRun[],
+  toTrain: readonly number[],
+  jobs: number,
+  labels: readonly string[],
+  dataDir: string,
+  dataSource: string,
+): Promise<RunResults[]> {
+  const threads = Math.max(1, Math.floor((o.threads ?? 1) / jobs));
+  const costs = methodStepCosts(o.methods ?? METHODS, o.baseModel.path, DEFAULT_SCRATCH_SHAPE);
+  const cost = (index: number) => plan[index].steps * (costs.get(plan[index].method) ?? 1);
+  const order = [...toTrain].sort((a, b) => cost(b) - cost(a));
+  // Each run's steps done and to do, and its epoch while it trains; a run that stops early is
+  // counted at the steps it took.
+  const counts = new Map(toTrain.map((index) => [index, { step: 0, steps: plan[index].steps, epoch: '' }]));
+  const report = () => {
+    const all = [...counts.values()];
+    o.onStudyProgress?.({
+      done: all.reduce((sum, c) => sum + c.step, 0),
+      total: all.reduce((sum, c) => sum + c.steps, 0),
+      status: [...counts.entries()]
+        .filter(([, c]) => c.epoch !== '')
+        .map(([index, c]) => `${plan[index].method} epoch ${c.epoch}`)
+        .join(' · '),
+    });
+  };
+  o.log?.(
+    `training ${countOf(toTrain.length, 'run')}, ${jobs} at a time on ${countOf(threads, 'thread')} each`,
+  );
+  const results = await atMostAtOnce(
+    order.map((index) => (signal: AbortSignal) => {
+      const run = plan[index];
+      o.log?.(`${labels[index]}: started`);
+      return trainOnWorker(
+        {
+          options: { ...plannedRunOptions(o, run, dataDir, dataSource), threads },
+          backend: kernels().name as Backend,
+          threads,
+        },
+        {
+          signal,
+          log: (line) => o.log?.(`${run.method}, seed ${run.seed}: ${line}`),
+          onProgress: (p) => {
+            counts.set(index, { step: p.step, steps: p.totalSteps, epoch: `${p.epoch}/${p.epochs}` });
+            report();
+          },
+        },
+      ).then((results) => {
+        const c = counts.get(index)!;
+        counts.set(index, { step: c.step, steps: c.step, epoch: '' });
+        report();
+        return results;
+      });
+    }),
+    jobs,
+    o.signal,
+  );
+  const byIndex = new Map(order.map((index, i) => [index, results[i]]));
+  return toTrain.map((index) => byIndex.get(index)!);
+}
+
+/** One training of the plan, with the preset's settings for its method (callbacks apart). */
+function plannedRunOptions(
   o: ExperimentsOptions,
   run: PlannedStudyRun,
   dataDir: string,
   dataSource: string,
-  onProgress: (p: TrainProgress) => void,
-): Promise<RunResults> {
+): RunWorkerData['options'] {
   const settings = run.settings;
-  return runTraining({
+  return {
     method: run.method,
     dataDir,
     outputDir: run.dir,
@@ -239,10 +325,7 @@ function trainPlannedRun(
     preset: o.preset,
     presetOverrides: o.earlyStoppingPatience !== undefined ? [EARLY_STOPPING_FLAG] : [],
     threads: o.threads,
-    signal: o.signal,
-    log: o.log,
-    onProgress,
-  });
+  };
 }
 
 interface PlannedStudyRun extends PlannedRun {

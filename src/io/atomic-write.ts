@@ -9,6 +9,18 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+
+let written = 0;
+
+/**
+ * A temporary name beside `path` that no other writer uses: this process and thread's own, and a count
+ * (two trainings on worker threads of one process may write the same file in the same millisecond).
+ */
+function temporaryFor(path: string): string {
+  written += 1;
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.${written}.tmp`);
+}
 
 /**
  * Writes a file under a temporary name in the same folder, then renames it over the target: readers
@@ -16,7 +28,7 @@ import { dirname, basename, join } from 'node:path';
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temporary = temporaryFor(path);
   try {
     writeFileSync(temporary, data);
     renameSync(temporary, path);
@@ -35,7 +47,7 @@ const PIECES_PER_WRITE_CHARS = 1 << 20;
  */
 export function writePiecesAtomic(path: string, pieces: Iterable<string>): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temporary = temporaryFor(path);
   let fd: number | null = null;
   try {
     fd = openSync(temporary, 'w');
@@ -70,7 +82,7 @@ function writeAll(fd: number, text: string): void {
 /** Copies `source` to `path` under a temporary name first, as writeFileAtomic writes. */
 export function copyFileAtomic(source: string, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temporary = temporaryFor(path);
   try {
     copyFileSync(source, temporary);
     renameSync(temporary, path);

@@ -1,0 +1,67 @@
+// One training of a study on a worker thread of its own (runs-at-once.ts starts it): its own kernels
+// on its share of the threads, messages for its log lines and progress, its results or its failure.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createKernels, type Backend } from '../kernels/index.js';
+import { useKernels } from '../kernels/active.js';
+import { UserError } from '../errors.js';
+import { TrainingInterrupted } from '../train/training-errors.js';
+import { runTraining, type TrainRunOptions } from './train-run.js';
+import type { RunResults } from '../train/results.js';
+import type { TrainProgress } from '../train/trainer.js';
+
+/** What the worker is started with: the run's options without their callbacks, and its kernels. */
+export interface RunWorkerData {
+  options: Omit<TrainRunOptions, 'signal' | 'log' | 'onProgress' | 'onEvalProgress'>;
+  backend: Backend;
+  threads: number;
+}
+
+/** The worker's messages to the study. */
+export type RunWorkerMessage =
+  | { type: 'log'; line: string }
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'done'; results: RunResults }
+  | {
+      type: 'failed';
+      message: string;
+      userError: boolean;
+      interrupted?: { step: number; checkpoint: string | null };
+    };
+
+/** The study's one message to the worker: stop at the next step, keeping a checkpoint. */
+export interface RunWorkerStop {
+  type: 'stop';
+  reason: string | null;
+}
+
+async function main(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
+  const send = (message: RunWorkerMessage) => port.postMessage(message);
+  const stop = new AbortController();
+  port.on('message', (m: RunWorkerStop) => stop.abort(m.reason ?? undefined));
+  const kernels = await createKernels({ backend: data.backend, threads: data.threads });
+  useKernels(kernels);
+  try {
+    const results = await runTraining({
+      ...data.options,
+      signal: stop.signal,
+      log: (line) => send({ type: 'log', line }),
+      onProgress: (progress) => send({ type: 'progress', progress }),
+    });
+    send({ type: 'done', results });
+  } catch (error) {
+    const e = error as Error;
+    send({
+      type: 'failed',
+      message: e.message,
+      userError: e instanceof UserError,
+      ...(e instanceof TrainingInterrupted
+        ? { interrupted: { step: e.step, checkpoint: e.checkpoint } }
+        : {}),
+    });
+  } finally {
+    kernels.dispose();
+    port.close();
+  }
+}
+
+if (parentPort) void main(parentPort, workerData as RunWorkerData);

@@ -1,0 +1,114 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../../src/errors.js';
+import { runExperiments, type ExperimentsOptions } from '../../src/experiments/runner.js';
+import { atMostAtOnce } from '../../src/experiments/runs-at-once.js';
+import type { RunResults } from '../../src/train/results.js';
+import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+
+let root = '';
+let base: ExperimentsOptions;
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'lora-lab-runs-at-once-'));
+  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
+  const input = join(root, 'complaints.csv');
+  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
+  base = {
+    input,
+    baseModel: { path: model, kind: 'flag', description: model },
+    outputDir: '',
+    preset: 'tuned',
+    seeds: 1,
+    methods: ['full', 'lora'],
+    maxSteps: 6,
+  };
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** What a run computed, without its timings and its thread count. */
+function computed(dir: string, method: string): unknown {
+  const r = JSON.parse(
+    readFileSync(join(dir, 'runs', method, 'seed-42', 'results.json'), 'utf8'),
+  ) as RunResults;
+  return { history: r.history.map((h) => ({ ...h, seconds: 0 })), test: r.test, best: r.best_epoch };
+}
+
+test('two runs at once on worker threads compute what one after the other computes, bit for bit', async () => {
+  const one = join(root, 'one');
+  const two = join(root, 'two');
+  await runExperiments({ ...base, outputDir: one, threads: 1, jobs: 1 });
+  const lines: string[] = [];
+  const updates: { done: number; total: number; status: string }[] = [];
+  const outcome = await runExperiments({
+    ...base,
+    outputDir: two,
+    threads: 2,
+    jobs: 2,
+    log: (line) => lines.push(line),
+    onStudyProgress: (u) => updates.push(u),
+  });
+  for (const method of ['full', 'lora'])
+    assert.deepEqual(computed(two, method), computed(one, method), method);
+  assert.deepEqual(
+    outcome.runs.map((r) => r.method),
+    ['full', 'lora'],
+    'results in plan order',
+  );
+  assert.ok(lines.includes('training 2 runs, 2 at a time on 1 thread each'), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /^lora, seed 42: test: accuracy/.test(l)),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => /^full, seed 42: test: accuracy/.test(l)),
+    lines.join('\n'),
+  );
+  const last = updates[updates.length - 1];
+  assert.deepEqual(last, { done: 12, total: 12, status: '' });
+  assert.match(readFileSync(join(two, 'comparison.md'), 'utf8'), /LoRA/);
+});
+
+test('a run failing on its worker thread fails the study with its own sentence', async () => {
+  const options = { ...base, outputDir: join(root, 'bad'), gradientAccumulationSteps: 1000 };
+  let alone: unknown;
+  await runExperiments({ ...options, threads: 1, jobs: 1 }).catch((e: unknown) => (alone = e));
+  assert.ok(alone instanceof UserError);
+  await assert.rejects(
+    runExperiments({ ...options, threads: 2, jobs: 2 }),
+    (e: unknown) => e instanceof UserError && e.message === (alone as UserError).message,
+  );
+});
+
+test('atMostAtOnce keeps to its limit, returns results in task order, and stops the rest on a failure', async () => {
+  let running = 0;
+  let most = 0;
+  const task = (value: number, ms: number) => async () => {
+    running++;
+    most = Math.max(most, running);
+    await new Promise((r) => setTimeout(r, ms));
+    running--;
+    return value;
+  };
+  assert.deepEqual(await atMostAtOnce([task(1, 30), task(2, 5), task(3, 10), task(4, 1)], 2), [1, 2, 3, 4]);
+  assert.equal(most, 2);
+
+  const seen: string[] = [];
+  const failing = async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    throw new UserError('the first failure');
+  };
+  const waitsForStop = async (signal: AbortSignal) => {
+    await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    seen.push('stopped');
+    throw new Error('stopped');
+  };
+  const never = async () => {
+    seen.push('started');
+    return 0;
+  };
+  await assert.rejects(atMostAtOnce([waitsForStop, failing, never], 2), /the first failure/);
+  assert.deepEqual(seen, ['stopped'], 'the running task was stopped and the waiting one never started');
+});
