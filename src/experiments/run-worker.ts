@@ -28,18 +28,33 @@ export type RunWorkerMessage =
       interrupted?: { step: number; checkpoint: string | null };
     };
 
-/** The study's one message to the worker: stop at the next step, keeping a checkpoint. */
-export interface RunWorkerStop {
-  type: 'stop';
-  reason: string | null;
-}
+/**
+ * The study's messages to the worker: stop at the next step, keeping a checkpoint; or compute on this
+ * many threads from the next step on (the native kernels only: they work on the tensors' own memory,
+ * and a thread count changes no result), when a finished run has left its threads free.
+ */
+export type RunWorkerCommand = { type: 'stop'; reason: string | null } | { type: 'threads'; threads: number };
 
 async function main(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
   const send = (message: RunWorkerMessage) => port.postMessage(message);
   const stop = new AbortController();
-  port.on('message', (m: RunWorkerStop) => stop.abort(m.reason ?? undefined));
-  const kernels = await createKernels({ backend: data.backend, threads: data.threads });
+  let kernels = await createKernels({ backend: data.backend, threads: data.threads });
   useKernels(kernels);
+  // The trainer's steps run synchronously, so a message is handled between two of them, when no kernel
+  // call is running; nothing keeps the old kernels but the scopes that return memory to them.
+  port.on('message', (m: RunWorkerCommand) => {
+    if (m.type === 'stop') stop.abort(m.reason ?? undefined);
+    else if (data.backend === 'native' && m.threads !== kernels.threads) void useThreads(m.threads);
+  });
+  let finished = false;
+  const useThreads = async (threads: number) => {
+    const next = await createKernels({ backend: 'native', threads });
+    // A run that ended meanwhile must leave no thread pool behind: it would keep the worker alive.
+    if (finished) return next.dispose();
+    useKernels(next).dispose();
+    kernels = next;
+    send({ type: 'log', line: `now on ${threads} threads (a run finished)` });
+  };
   try {
     const results = await runTraining({
       ...data.options,
@@ -59,6 +74,7 @@ async function main(port: NonNullable<typeof parentPort>, data: RunWorkerData): 
         : {}),
     });
   } finally {
+    finished = true;
     kernels.dispose();
     port.close();
   }

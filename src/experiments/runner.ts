@@ -29,7 +29,7 @@ import {
 import { methodStepCosts } from './step-cost.js';
 import type { Backend } from '../kernels/index.js';
 import type { RunWorkerData } from './run-worker.js';
-import { atMostAtOnce, trainOnWorker } from './runs-at-once.js';
+import { atMostAtOnce, trainOnWorker, type WorkerRun } from './runs-at-once.js';
 import { StudyClock, type PlannedRun, type StudyProgress } from './study-clock.js';
 
 export interface ExperimentsOptions {
@@ -257,11 +257,20 @@ async function trainAtOnce(
   o.log?.(
     `training ${countOf(toTrain.length, 'run')}, ${jobs} at a time on ${countOf(threads, 'thread')} each`,
   );
+  // When the last run has started, a run that finishes leaves its threads to those still training.
+  const live = new Set<WorkerRun>();
+  let started = 0;
+  const handOver = () => {
+    if (started < order.length || live.size === 0) return;
+    const share = Math.max(1, Math.floor((o.threads ?? 1) / live.size));
+    for (const run of live) run.useThreads(share);
+  };
   const results = await atMostAtOnce(
     order.map((index) => (signal: AbortSignal) => {
       const run = plan[index];
       o.log?.(`${labels[index]}: started`);
-      return trainOnWorker(
+      started++;
+      const worker = trainOnWorker(
         {
           options: { ...plannedRunOptions(o, run, dataDir, dataSource), threads },
           backend: kernels().name as Backend,
@@ -275,12 +284,17 @@ async function trainAtOnce(
             report();
           },
         },
-      ).then((results) => {
-        const c = counts.get(index)!;
-        counts.set(index, { step: c.step, steps: c.step, epoch: '' });
-        report();
-        return results;
-      });
+      );
+      live.add(worker);
+      return worker.results
+        .finally(() => live.delete(worker))
+        .then((results) => {
+          const c = counts.get(index)!;
+          counts.set(index, { step: c.step, steps: c.step, epoch: '' });
+          report();
+          handOver();
+          return results;
+        });
     }),
     jobs,
     o.signal,

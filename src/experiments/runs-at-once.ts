@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { abortReason, TrainingInterrupted } from '../train/training-errors.js';
 import type { RunResults } from '../train/results.js';
 import type { TrainProgress } from '../train/trainer.js';
-import type { RunWorkerData, RunWorkerMessage, RunWorkerStop } from './run-worker.js';
+import type { RunWorkerCommand, RunWorkerData, RunWorkerMessage } from './run-worker.js';
 
 export interface WorkerRunCallbacks {
   log: (line: string) => void;
@@ -29,12 +29,27 @@ function startWorker(workerData: RunWorkerData): Worker {
   return new Worker(load, { eval: true, workerData });
 }
 
-/** One run on a worker thread: its results, or its failure as the same kind of error (a UserError keeps its sentence). */
-export function trainOnWorker(data: RunWorkerData, callbacks: WorkerRunCallbacks): Promise<RunResults> {
-  const { signal } = callbacks;
+/** A run on its worker thread. */
+export interface WorkerRun {
+  /** Its results, or its failure as the same kind of error (a UserError keeps its sentence). */
+  results: Promise<RunResults>;
+  /** Computes on this many threads from its next step on (native kernels; others ignore it). */
+  useThreads(threads: number): void;
+}
+
+export function trainOnWorker(data: RunWorkerData, callbacks: WorkerRunCallbacks): WorkerRun {
   const worker = startWorker(data);
+  const send = (command: RunWorkerCommand) => worker.postMessage(command);
+  return {
+    results: workerResults(worker, callbacks),
+    useThreads: (threads) => send({ type: 'threads', threads }),
+  };
+}
+
+function workerResults(worker: Worker, callbacks: WorkerRunCallbacks): Promise<RunResults> {
+  const { signal } = callbacks;
   const stop = () =>
-    worker.postMessage({ type: 'stop', reason: abortReason(signal) } satisfies RunWorkerStop);
+    worker.postMessage({ type: 'stop', reason: abortReason(signal) } satisfies RunWorkerCommand);
   return new Promise<RunResults>((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void) => {

@@ -5,9 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { runExperiments, type ExperimentsOptions } from '../../src/experiments/runner.js';
-import { atMostAtOnce } from '../../src/experiments/runs-at-once.js';
+import { atMostAtOnce, trainOnWorker } from '../../src/experiments/runs-at-once.js';
+import type { RunWorkerData } from '../../src/experiments/run-worker.js';
+import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../../src/experiments/train-run.js';
 import type { RunResults } from '../../src/train/results.js';
 import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
+import { useKernels } from '../../src/kernels/active.js';
+import { createNativeKernels, nativeKernelsBuilt, type Kernels } from '../../src/kernels/index.js';
 
 let root = '';
 let base: ExperimentsOptions;
@@ -36,7 +41,15 @@ function computed(dir: string, method: string): unknown {
   return { history: r.history.map((h) => ({ ...h, seconds: 0 })), test: r.test, best: r.best_epoch };
 }
 
-test('two runs at once on worker threads compute what one after the other computes, bit for bit', async () => {
+test('two runs at once on worker threads compute what one after the other computes, bit for bit', async (t) => {
+  // The workers compute on the study's backend: native where it was built (CI builds it), whose runs
+  // also take over the threads a finished run leaves.
+  let previous: Kernels | null = null;
+  if (nativeKernelsBuilt()) previous = useKernels(createNativeKernels({ threads: 1 }));
+  else t.diagnostic('the native kernels are not built here: the runs compute on the reference kernels');
+  t.after(() => {
+    if (previous) useKernels(previous).dispose();
+  });
   const one = join(root, 'one');
   const two = join(root, 'two');
   await runExperiments({ ...base, outputDir: one, threads: 1, jobs: 1 });
@@ -66,9 +79,51 @@ test('two runs at once on worker threads compute what one after the other comput
     lines.some((l) => /^full, seed 42: test: accuracy/.test(l)),
     lines.join('\n'),
   );
+  // The run that finishes first leaves its thread to the other, unless that one ends before it hears
+  // of it (the next test checks the hand-over itself).
+  const handOvers = lines.filter((l) => / now on 2 threads \(a run finished\)$/.test(l)).length;
+  assert.ok(handOvers <= (previous ? 1 : 0), lines.join('\n'));
   const last = updates[updates.length - 1];
   assert.deepEqual(last, { done: 12, total: 12, status: '' });
   assert.match(readFileSync(join(two, 'comparison.md'), 'utf8'), /LoRA/);
+});
+
+test('a run told to take more threads does so from its next step, with the same results', async (t) => {
+  if (!nativeKernelsBuilt()) {
+    missingPrerequisite(t, 'the native kernels are not built: only they change their thread count mid-run');
+    return;
+  }
+  const previous = useKernels(createNativeKernels({ threads: 1 }));
+  t.after(() => useKernels(previous).dispose());
+  const options = (outputDir: string): RunWorkerData['options'] => ({
+    method: 'lora',
+    dataDir: join(root, 'one', 'data'),
+    outputDir,
+    baseModel: base.baseModel.path,
+    epochs: 2,
+    batchSize: 8,
+    lr: 1e-3,
+    maxLen: 64,
+    weightDecay: 0,
+    schedule: 'linear',
+    warmupRatio: 0,
+    seed: 7,
+    maxSteps: 10,
+    lora: { r: 4, alpha: 8, dropout: 0.1, targets: null },
+    scratch: DEFAULT_SCRATCH_SHAPE,
+  });
+  const alone = await runTraining(options(join(root, 'alone')));
+  const lines: string[] = [];
+  const worker = trainOnWorker(
+    { options: options(join(root, 'handed')), backend: 'native', threads: 1 },
+    { log: (line) => lines.push(line), onProgress: () => {} },
+  );
+  // Queued until the worker listens, then handled between its first steps.
+  worker.useThreads(2);
+  const handed = await worker.results;
+  assert.ok(lines.includes('now on 2 threads (a run finished)'), lines.join('\n'));
+  const strip = (r: RunResults) => ({ history: r.history.map((h) => ({ ...h, seconds: 0 })), test: r.test });
+  assert.deepEqual(strip(handed), strip(alone));
 });
 
 test('a run failing on its worker thread fails the study with its own sentence', async () => {
