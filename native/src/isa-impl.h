@@ -15,48 +15,83 @@ namespace lora {
 namespace LORA_ISA {
 
 #include "simd.h"
+#include "pack.h"
 #include "math-impl.h"
 #include "gemm-impl.h"
 
-// Four vectors per step in the transcendental loops: each one is a long dependent chain, and the
-// CPU overlaps independent ones.
-static void gelu(const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W) {
-    const vf y0 = gelu_value(load(x + i));
-    const vf y1 = gelu_value(load(x + i + W));
-    const vf y2 = gelu_value(load(x + i + 2 * W));
-    const vf y3 = gelu_value(load(x + i + 3 * W));
-    store(y + i, y0);
-    store(y + i + W, y1);
-    store(y + i + 2 * W, y2);
-    store(y + i + 3 * W, y3);
+// GELU's chain per element is ~95 vector operations and ~170 cycles deep, more than the out-of-order
+// window overlaps. So a block of elements goes through two passes: erfc's division and polynomial
+// first, parked in two small buffers that stay in L1, then the exponentials and the rest; and each
+// pass works on Packs of kGeluPack vectors, whose chains run side by side. Measured against one pass
+// of four vectors in a row: forward −35 %, backward −25 % on Zen 3 (AVX2). Same operations per lane.
+constexpr int kGeluPack = 4;
+constexpr int64_t kGeluBlock = 32 * W;
+
+/** t and erfc's polynomial of n elements (n a multiple of kGeluPack·W). */
+static inline void erfc_parts(const float* x, int64_t n, float* ts, float* polys) {
+  for (int64_t j = 0; j < n; j += kGeluPack * W) {
+    const Pack<kGeluPack> t = erfc_t(pack_load<kGeluPack>(x + j));
+    pack_store(ts + j, t);
+    pack_store(polys + j, erfc_poly(t));
   }
-  for (; i + W <= n; i += W) store(y + i, gelu_value(load(x + i)));
-  if (i < n) store_partial(y + i, gelu_value(load_partial(x + i, n - i, 0.0f)), n - i);
 }
 
-static inline vf gelu_backward_at(const float* x, const float* dy, const float* dx, int64_t i, bool acc) {
-  const vf g = load(dy + i) * gelu_grad(load(x + i));
-  return acc ? load(dx + i) + g : g;
+/** gelu of one vector, in one pass (the elements after the last whole block). */
+static inline vf gelu_one(vf x) {
+  const Pack<1> xv{{x}};
+  const Pack<1> t = erfc_t(xv);
+  return gelu_value(xv, t, erfc_poly(t)).v[0];
+}
+
+static void gelu(const float* x, float* y, int64_t n) {
+  alignas(64) float ts[kGeluBlock];
+  alignas(64) float polys[kGeluBlock];
+  int64_t i = 0;
+  for (; i + kGeluBlock <= n; i += kGeluBlock) {
+    erfc_parts(x + i, kGeluBlock, ts, polys);
+    for (int64_t j = 0; j < kGeluBlock; j += kGeluPack * W) {
+      const Pack<kGeluPack> xv = pack_load<kGeluPack>(x + i + j);
+      pack_store(y + i + j, gelu_value(xv, pack_load<kGeluPack>(ts + j), pack_load<kGeluPack>(polys + j)));
+    }
+  }
+  for (; i + W <= n; i += W) store(y + i, gelu_one(load(x + i)));
+  if (i < n) store_partial(y + i, gelu_one(load_partial(x + i, n - i, 0.0f)), n - i);
+}
+
+/** dy · gelu'(x) for one vector, in one pass. */
+static inline vf gelu_backward_one(vf x, vf dy) {
+  const Pack<1> xv{{x}};
+  const Pack<1> t = erfc_t(xv);
+  return dy * gelu_grad(xv, t, erfc_poly(t)).v[0];
+}
+
+template <bool ACC>
+static void gelu_backward_blocks(const float* x, const float* dy, float* dx, int64_t n) {
+  alignas(64) float ts[kGeluBlock];
+  alignas(64) float polys[kGeluBlock];
+  for (int64_t i = 0; i + kGeluBlock <= n; i += kGeluBlock) {
+    erfc_parts(x + i, kGeluBlock, ts, polys);
+    for (int64_t j = 0; j < kGeluBlock; j += kGeluPack * W) {
+      const Pack<kGeluPack> xv = pack_load<kGeluPack>(x + i + j);
+      const Pack<kGeluPack> g = pack_load<kGeluPack>(dy + i + j) *
+                                gelu_grad(xv, pack_load<kGeluPack>(ts + j), pack_load<kGeluPack>(polys + j));
+      pack_store(dx + i + j, ACC ? pack_load<kGeluPack>(dx + i + j) + g : g);
+    }
+  }
 }
 
 static void gelu_backward(const float* x, const float* dy, float* dx, int64_t n, bool acc) {
-  int64_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W) {
-    const vf d0 = gelu_backward_at(x, dy, dx, i, acc);
-    const vf d1 = gelu_backward_at(x, dy, dx, i + W, acc);
-    const vf d2 = gelu_backward_at(x, dy, dx, i + 2 * W, acc);
-    const vf d3 = gelu_backward_at(x, dy, dx, i + 3 * W, acc);
-    store(dx + i, d0);
-    store(dx + i + W, d1);
-    store(dx + i + 2 * W, d2);
-    store(dx + i + 3 * W, d3);
+  const int64_t blocked = n / kGeluBlock * kGeluBlock;
+  if (acc) gelu_backward_blocks<true>(x, dy, dx, blocked);
+  else gelu_backward_blocks<false>(x, dy, dx, blocked);
+  int64_t i = blocked;
+  for (; i + W <= n; i += W) {
+    const vf g = gelu_backward_one(load(x + i), load(dy + i));
+    store(dx + i, acc ? load(dx + i) + g : g);
   }
-  for (; i + W <= n; i += W) store(dx + i, gelu_backward_at(x, dy, dx, i, acc));
   if (i < n) {
     const int64_t c = n - i;
-    const vf d = load_partial(dy + i, c, 0.0f) * gelu_grad(load_partial(x + i, c, 0.0f));
+    const vf d = gelu_backward_one(load_partial(x + i, c, 0.0f), load_partial(dy + i, c, 0.0f));
     store_partial(dx + i, acc ? load_partial(dx + i, c, 0.0f) + d : d, c);
   }
 }

@@ -1,6 +1,8 @@
 // Vector exp and erfc for the element-wise kernels: the same algorithms as the WebAssembly kernels
 // (assembly/math.ts), so every backend rounds alike and keeps float32 relative precision in GELU's
-// far negative tail. Included inside the ISA's namespace after simd.h.
+// far negative tail. Written on Packs of K vectors (pack.h), so a loop can keep several long chains in
+// flight; every lane does the same operations in the same order whatever K is. Included inside the
+// ISA's namespace after simd.h and pack.h.
 #pragma once
 
 // exp: x = n·ln2 + r, |r| ≤ ln2/2, ln2 split in two so n·ln2 is exact; e^r by Cephes' expf
@@ -14,14 +16,16 @@ constexpr float EXP_MIN = -87.33654f;
 constexpr float EXP_MAX = 88.0f;
 
 /** Clamped to [EXP_MIN, EXP_MAX]; NaN passes through (both comparisons are false for it). */
-static inline vf exp_clamp(vf x) {
-  vf c = x < splat(EXP_MIN) ? splat(EXP_MIN) : x;
-  return c > splat(EXP_MAX) ? splat(EXP_MAX) : c;
+template <int K>
+LORA_PACK_INLINE Pack<K> exp_clamp(Pack<K> x) {
+  const Pack<K> c = select(x < EXP_MIN, EXP_MIN, x);
+  return select(c > EXP_MAX, EXP_MAX, c);
 }
 
 /** e^x = e^r · 2^n, given the reduced argument r and t (whose bits hold n). */
-static inline vf exp_tail(vf x, vf r, vf t) {
-  vf p = splat(1.98756915e-4f);
+template <int K>
+LORA_PACK_INLINE Pack<K> exp_tail(Pack<K> x, Pack<K> r, Pack<K> t) {
+  Pack<K> p = pack_splat<K>(1.98756915e-4f);
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
@@ -29,49 +33,61 @@ static inline vf exp_tail(vf x, vf r, vf t) {
   p = p * r + 5.0000001201e-1f;
   p = (p * r) * r + r + 1.0f;
   // t's bit pattern is that of 1.5·2^23 plus the integer n: subtracting the patterns gives n.
-  const vi scale = (((vi)t - (vi)splat(ROUNDER)) + 127) << 23;
-  const vf y = p * (vf)scale;
-  return x < splat(EXP_MIN) ? splat(0.0f) : y;
+  const Pack<K> y = p * pack_bits_shifted(t, ROUNDER, 127, 23);
+  return select(x < EXP_MIN, 0.0f, y);
 }
 
-static inline vf vexp(vf x) {
-  const vf xc = exp_clamp(x);
-  const vf t = xc * LOG2E + ROUNDER;
-  const vf n = t - ROUNDER;
-  vf r = xc - n * LN2_HI;
+template <int K>
+LORA_PACK_INLINE Pack<K> exp_of(Pack<K> x) {
+  const Pack<K> xc = exp_clamp(x);
+  const Pack<K> t = xc * LOG2E + ROUNDER;
+  const Pack<K> n = t - ROUNDER;
+  Pack<K> r = xc - n * LN2_HI;
   r = r - n * LN2_LO;
   return exp_tail(x, r, t);
 }
 
+static inline vf vexp(vf x) { return exp_of(Pack<1>{{x}}).v[0]; }
+
 /** e^(hi + lo) with hi exact and lo small: the reduction subtracts n·ln2 from hi before adding lo. */
-static inline vf vexp_sum(vf hi, vf lo) {
-  const vf x = hi + lo;
-  const vf xc = exp_clamp(x);
-  const vf t = xc * LOG2E + ROUNDER;
-  const vf n = t - ROUNDER;
-  const vi clamped = xc != x;
-  const vf h = clamped ? xc : hi;
-  const vf l = clamped ? splat(0.0f) : lo;
-  vf r = h - n * LN2_HI;
+template <int K>
+LORA_PACK_INLINE Pack<K> exp_sum(Pack<K> hi, Pack<K> lo) {
+  const Pack<K> x = hi + lo;
+  const Pack<K> xc = exp_clamp(x);
+  const Pack<K> t = xc * LOG2E + ROUNDER;
+  const Pack<K> n = t - ROUNDER;
+  const Mask<K> clamped = xc != x;
+  const Pack<K> h = select(clamped, xc, hi);
+  const Pack<K> l = select(clamped, 0.0f, lo);
+  Pack<K> r = h - n * LN2_HI;
   r = r + (l - n * LN2_LO);
   return exp_tail(x, r, t);
 }
 
 /** −x²/2 as hi + lo, hi exact (Dekker's split: x's top 12 bits square exactly). */
-static inline vf neg_half_square_hi(vf x) {
-  const vf xh = (vf)((vi)x & (int32_t)0xfffff000);
+template <int K>
+LORA_PACK_INLINE Pack<K> neg_half_square_hi(Pack<K> x) {
+  const Pack<K> xh = pack_mask_bits(x, (int32_t)0xfffff000);
   return (xh * xh) * -0.5f;
 }
-static inline vf neg_half_square_lo(vf x) {
-  const vf xh = (vf)((vi)x & (int32_t)0xfffff000);
+template <int K>
+LORA_PACK_INLINE Pack<K> neg_half_square_lo(Pack<K> x) {
+  const Pack<K> xh = pack_mask_bits(x, (int32_t)0xfffff000);
   return ((x - xh) * (x + xh)) * -0.5f;
 }
 
-/** erfc(|x|/√2) by Numerical Recipes' Chebyshev fit (as the reference kernels). */
-static inline vf erfc_half(vf x) {
-  const vf z = vabs(x) * 0.7071067811865476f;
-  const vf t = splat(1.0f) / (z * 0.5f + 1.0f);
-  vf p = splat(0.17087277f);
+// erfc(|x|/√2) by Numerical Recipes' Chebyshev fit (as the reference kernels), in two parts that a
+// kernel may run as separate passes: t and the polynomial, then t · e^(−x²/2 + polynomial).
+
+/** t = 1 / (1 + |x|/(2√2)). */
+template <int K>
+LORA_PACK_INLINE Pack<K> erfc_t(Pack<K> x) {
+  const Pack<K> z = pack_abs(x) * 0.7071067811865476f;
+  return pack_splat<K>(1.0f) / (z * 0.5f + 1.0f);
+}
+template <int K>
+LORA_PACK_INLINE Pack<K> erfc_poly(Pack<K> t) {
+  Pack<K> p = pack_splat<K>(0.17087277f);
   p = p * t + -0.82215223f;
   p = p * t + 1.48851587f;
   p = p * t + -1.13520398f;
@@ -81,22 +97,30 @@ static inline vf erfc_half(vf x) {
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
   p = p * t + -1.26551223f;
-  return t * vexp_sum(neg_half_square_hi(x), neg_half_square_lo(x) + p);
+  return p;
 }
 
 /** 1 + erf(x/√2) = 2Φ(x) without cancellation: erfc(|x|/√2) for x < 0, 2 − erfc(x/√2) otherwise. */
-static inline vf one_plus_erf(vf x) {
-  const vf e = erfc_half(x);
-  return x < splat(0.0f) ? e : splat(2.0f) - e;
+template <int K>
+LORA_PACK_INLINE Pack<K> one_plus_erf(Pack<K> x, Pack<K> t, Pack<K> poly, Pack<K> hi, Pack<K> lo) {
+  const Pack<K> e = t * exp_sum(hi, lo + poly);
+  return select(x < 0.0f, e, pack_splat<K>(2.0f) - e);
 }
 
 constexpr float INV_SQRT_2PI = 0.3989422804014327f;
 
-static inline vf gelu_value(vf x) { return (x * 0.5f) * one_plus_erf(x); }
+/** gelu(x) = x/2 · (1 + erf(x/√2)), given erfc_t(x) and erfc_poly of it. */
+template <int K>
+LORA_PACK_INLINE Pack<K> gelu_value(Pack<K> x, Pack<K> t, Pack<K> poly) {
+  return (x * 0.5f) * one_plus_erf(x, t, poly, neg_half_square_hi(x), neg_half_square_lo(x));
+}
 
-/** gelu'(x) = Φ(x) + x·φ(x). */
-static inline vf gelu_grad(vf x) {
-  const vf cdf = one_plus_erf(x) * 0.5f;
-  const vf pdf = vexp_sum(neg_half_square_hi(x), neg_half_square_lo(x)) * INV_SQRT_2PI;
+/** gelu'(x) = Φ(x) + x·φ(x), given erfc_t(x) and erfc_poly of it. */
+template <int K>
+LORA_PACK_INLINE Pack<K> gelu_grad(Pack<K> x, Pack<K> t, Pack<K> poly) {
+  const Pack<K> hi = neg_half_square_hi(x);
+  const Pack<K> lo = neg_half_square_lo(x);
+  const Pack<K> cdf = one_plus_erf(x, t, poly, hi, lo) * 0.5f;
+  const Pack<K> pdf = exp_sum(hi, lo) * INV_SQRT_2PI;
   return cdf + x * pdf;
 }
