@@ -231,8 +231,37 @@ static void layer_norm_dx(const float* x, const float* gamma, const float* mean_
   }
 }
 
-static void layer_norm_dparams(const float* x, const float* mean_in, const float* rstd_in, const float* dy,
-                               float* dgamma, float* dbeta, int64_t rows, int64_t cols, int64_t c0, int64_t c1) {
+/**
+ * dgamma, dbeta for V whole vectors of columns from c, each column summed down all rows in row order.
+ * V columns' sums side by side: one alone is a chain of dependent adds, one row apart.
+ */
+template <int V>
+static inline void layer_norm_dparams_vectors(const float* x, const float* mean_in, const float* rstd_in,
+                                              const float* dy, float* dgamma, float* dbeta, int64_t rows,
+                                              int64_t cols, int64_t c) {
+  vf sg[V];
+  vf sb[V];
+  for (int k = 0; k < V; k++) sg[k] = sb[k] = splat(0.0f);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols + c;
+    const float* dyr = dy + r * cols + c;
+#pragma GCC unroll 4
+    for (int k = 0; k < V; k++) {
+      const vf d = load(dyr + k * W);
+      sg[k] += d * ((load(xr + k * W) - mean_in[r]) * rstd_in[r]);
+      sb[k] += d;
+    }
+  }
+  for (int k = 0; k < V; k++) {
+    if (dgamma) store(dgamma + c + k * W, load(dgamma + c + k * W) + sg[k]);
+    if (dbeta) store(dbeta + c + k * W, load(dbeta + c + k * W) + sb[k]);
+  }
+}
+
+/** The columns c0..c1 one vector at a time (the last one partial). */
+static void layer_norm_dparams_each(const float* x, const float* mean_in, const float* rstd_in, const float* dy,
+                                    float* dgamma, float* dbeta, int64_t rows, int64_t cols, int64_t c0,
+                                    int64_t c1) {
   for (int64_t c = c0; c < c1; c += W) {
     const int64_t width = c1 - c < W ? c1 - c : W;
     vf sg = splat(0.0f);
@@ -254,6 +283,14 @@ static void layer_norm_dparams(const float* x, const float* mean_in, const float
       else store_partial(dbeta + c, load_partial(dbeta + c, width, 0.0f) + sb, width);
     }
   }
+}
+
+static void layer_norm_dparams(const float* x, const float* mean_in, const float* rstd_in, const float* dy,
+                               float* dgamma, float* dbeta, int64_t rows, int64_t cols, int64_t c0, int64_t c1) {
+  int64_t c = c0;
+  for (; c + 4 * W <= c1; c += 4 * W)
+    layer_norm_dparams_vectors<4>(x, mean_in, rstd_in, dy, dgamma, dbeta, rows, cols, c);
+  layer_norm_dparams_each(x, mean_in, rstd_in, dy, dgamma, dbeta, rows, cols, c, c1);
 }
 
 /** The "lowbias32" integer hash (reference/dropout.ts), one lane per element. */
