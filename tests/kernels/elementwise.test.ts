@@ -347,6 +347,80 @@ for (const kind of fastKinds())
         }
       });
 
+      test(`gelu and its backward give the same bits in long runs as a few elements at a time, ${threads} thread(s)`, () => {
+        // Long runs go through the blocked passes (native: erfc's parts first, packs of vectors);
+        // three elements at a time through the one-vector path. Each element's arithmetic is the same.
+        const kernels = backends.get(threads)!;
+        const rng = new Rng(31 + threads);
+        const n = 5000;
+        const x = normalArray(rng, n, 4);
+        x.set([0, -0, 1e-40, -1e-40, 9, -9, 14, -14, 40, -40, 87, -87, 200, -200, Infinity, -Infinity], 100);
+        const dy = normalArray(rng, n);
+        const old = normalArray(rng, n);
+        const whole = { y: new Float32Array(n), dx: new Float32Array(n), acc: copy(old) };
+        kernels.gelu(x, whole.y, n);
+        kernels.geluBackward(x, dy, whole.dx, n, false);
+        kernels.geluBackward(x, dy, whole.acc, n, true);
+        const piecewise = { y: new Float32Array(n), dx: new Float32Array(n), acc: copy(old) };
+        for (let s = 0; s < n; s += 3) {
+          const e = Math.min(n, s + 3);
+          kernels.gelu(x.subarray(s, e), piecewise.y.subarray(s, e), e - s);
+          kernels.geluBackward(x.subarray(s, e), dy.subarray(s, e), piecewise.dx.subarray(s, e), e - s, false);
+          kernels.geluBackward(x.subarray(s, e), dy.subarray(s, e), piecewise.acc.subarray(s, e), e - s, true);
+        }
+        assert.deepEqual(whole.y, piecewise.y, 'gelu');
+        assert.deepEqual(whole.dx, piecewise.dx, 'geluBackward');
+        assert.deepEqual(whole.acc, piecewise.acc, 'geluBackward accumulated');
+      });
+
+      test(`layer norm's dgamma and dbeta sum each column down the rows in row order, ${threads} thread(s)`, () => {
+        // The exact float32 sums, modelled in JavaScript with Math.fround after every operation.
+        const kernels = backends.get(threads)!;
+        const rng = new Rng(37 + threads);
+        const f = Math.fround;
+        for (const [rows, cols] of [
+          [3, 200],
+          [70, 129],
+          [5, 64],
+        ]) {
+          const n = rows * cols;
+          const x = normalArray(rng, n, 2);
+          const dy = normalArray(rng, n);
+          const gamma = randomArray(rng, cols, 2);
+          const mean = normalArray(rng, rows);
+          const rstd = randomArray(rng, rows, 2);
+          const dgamma = normalArray(rng, cols);
+          const dbeta = normalArray(rng, cols);
+          const want = { dgamma: copy(dgamma), dbeta: copy(dbeta) };
+          for (let c = 0; c < cols; c++) {
+            let sg = 0;
+            let sb = 0;
+            for (let r = 0; r < rows; r++) {
+              const d = dy[r * cols + c];
+              sg = f(sg + f(d * f(f(x[r * cols + c] - mean[r]) * rstd[r])));
+              sb = f(sb + d);
+            }
+            want.dgamma[c] = f(want.dgamma[c] + sg);
+            want.dbeta[c] = f(want.dbeta[c] + sb);
+          }
+          kernels.layerNormBackward({ rows, cols, x, gamma, mean, rstd, dy, dx: null, dgamma, dbeta });
+          assert.deepEqual(dgamma, want.dgamma, `dgamma ${rows}×${cols}`);
+          assert.deepEqual(dbeta, want.dbeta, `dbeta ${rows}×${cols}`);
+        }
+      });
+
+      test(`dropout indices wrap at 2^32 as the reference's do, ${threads} thread(s)`, () => {
+        const kernels = backends.get(threads)!;
+        const n = 1000;
+        const x = normalArray(new Rng(41), n);
+        const mask = { seed0: 0xffffffff - 300, seed1: 12345, threshold: dropoutThreshold(0.5), scale: 2 };
+        const y = new Float32Array(n);
+        const yRef = new Float32Array(n);
+        kernels.dropout({ n, x, y, ...mask, accumulate: false });
+        ref.dropout({ n, x, y: yRef, ...mask, accumulate: false });
+        assert.deepEqual(y, yRef);
+      });
+
       test(`adamw over several steps, ${threads} thread(s)`, () => {
         const kernels = backends.get(threads)!;
         const rng = new Rng(19 + threads);
