@@ -160,75 +160,123 @@ static void softmax_backward(const float* y, const float* dy, float* dx, int64_t
   }
 }
 
-static void layer_norm(const float* x, const float* gamma, const float* beta, float* y, float* mean_out,
-                       float* rstd_out, float eps, int64_t r0, int64_t r1, int64_t cols) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    vf sv = splat(0.0f);
-    int64_t c = 0;
-    for (; c + W <= cols; c += W) sv += load(xr + c);
-    float sum = hsum(sv);
-    for (; c < cols; c++) sum += xr[c];
-    const float mean = sum / static_cast<float>(cols);
-    const vf mv = splat(mean);
-    vf qv = splat(0.0f);
-    for (c = 0; c + W <= cols; c += W) {
-      const vf d = load(xr + c) - mv;
-      qv += d * d;
+// The row-wise reductions (a row's sum, its squared deviations, layer norm backward's two dot
+// products) are chains of dependent adds, one vector apart, that a row must run in order. So rows go
+// in pairs, each with its own chains, interleaved: every row's sums are the same as alone.
+constexpr int kRowPair = 2;
+
+/** Layer norm of rows r..r+R. */
+template <int R>
+static inline void layer_norm_rows(const float* x, const float* gamma, const float* beta, float* y,
+                                   float* mean_out, float* rstd_out, float eps, int64_t r, int64_t cols) {
+  const float* xr[R];
+  for (int k = 0; k < R; k++) xr[k] = x + (r + k) * cols;
+  vf sv[R];
+  for (int k = 0; k < R; k++) sv[k] = splat(0.0f);
+  int64_t c = 0;
+  for (; c + W <= cols; c += W)
+    for (int k = 0; k < R; k++) sv[k] += load(xr[k] + c);
+  const int64_t tail = c;
+  float mean[R];
+  for (int k = 0; k < R; k++) {
+    float sum = hsum(sv[k]);
+    for (c = tail; c < cols; c++) sum += xr[k][c];
+    mean[k] = sum / static_cast<float>(cols);
+  }
+  vf mv[R];
+  vf qv[R];
+  for (int k = 0; k < R; k++) {
+    mv[k] = splat(mean[k]);
+    qv[k] = splat(0.0f);
+  }
+  for (c = 0; c + W <= cols; c += W)
+    for (int k = 0; k < R; k++) {
+      const vf d = load(xr[k] + c) - mv[k];
+      qv[k] += d * d;
     }
-    float q = hsum(qv);
-    for (; c < cols; c++) {
-      const float d = xr[c] - mean;
+  for (int k = 0; k < R; k++) {
+    float q = hsum(qv[k]);
+    for (c = tail; c < cols; c++) {
+      const float d = xr[k][c] - mean[k];
       q += d * d;
     }
     const float rstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(q) / cols + eps));
-    mean_out[r] = mean;
-    rstd_out[r] = rstd;
+    mean_out[r + k] = mean[k];
+    rstd_out[r + k] = rstd;
+    float* yr = y + (r + k) * cols;
     const vf rv = splat(rstd);
     for (c = 0; c + W <= cols; c += W)
-      store(yr + c, (load(xr + c) - mv) * rv * load(gamma + c) + load(beta + c));
-    for (; c < cols; c++) yr[c] = (xr[c] - mean) * rstd * gamma[c] + beta[c];
+      store(yr + c, (load(xr[k] + c) - mv[k]) * rv * load(gamma + c) + load(beta + c));
+    for (; c < cols; c++) yr[c] = (xr[k][c] - mean[k]) * rstd * gamma[c] + beta[c];
+  }
+}
+
+static void layer_norm(const float* x, const float* gamma, const float* beta, float* y, float* mean_out,
+                       float* rstd_out, float eps, int64_t r0, int64_t r1, int64_t cols) {
+  int64_t r = r0;
+  for (; r + kRowPair <= r1; r += kRowPair)
+    layer_norm_rows<kRowPair>(x, gamma, beta, y, mean_out, rstd_out, eps, r, cols);
+  for (; r < r1; r++) layer_norm_rows<1>(x, gamma, beta, y, mean_out, rstd_out, eps, r, cols);
+}
+
+/** dx of rows r..r+R (overwritten or added to). */
+template <int R>
+static inline void layer_norm_dx_rows(const float* x, const float* gamma, const float* mean_in,
+                                      const float* rstd_in, const float* dy, float* dx, bool acc, int64_t r,
+                                      int64_t cols) {
+  const float inv_cols = 1.0f / static_cast<float>(cols);
+  const float* xr[R];
+  const float* dyr[R];
+  vf mean[R];
+  vf rstd[R];
+  vf gs[R];
+  vf gx[R];
+  for (int k = 0; k < R; k++) {
+    xr[k] = x + (r + k) * cols;
+    dyr[k] = dy + (r + k) * cols;
+    mean[k] = splat(mean_in[r + k]);
+    rstd[k] = splat(rstd_in[r + k]);
+    gs[k] = splat(0.0f);
+    gx[k] = splat(0.0f);
+  }
+  int64_t c = 0;
+  for (; c + W <= cols; c += W)
+    for (int k = 0; k < R; k++) {
+      const vf g = load(dyr[k] + c) * load(gamma + c);
+      gs[k] += g;
+      gx[k] += g * ((load(xr[k] + c) - mean[k]) * rstd[k]);
+    }
+  const int64_t tail = c;
+  for (int k = 0; k < R; k++) {
+    float sum_g = hsum(gs[k]);
+    float sum_gx = hsum(gx[k]);
+    for (c = tail; c < cols; c++) {
+      const float g = dyr[k][c] * gamma[c];
+      sum_g += g;
+      sum_gx += g * ((xr[k][c] - mean[k][0]) * rstd[k][0]);
+    }
+    const vf mg = splat(sum_g * inv_cols);
+    const vf mgx = splat(sum_gx * inv_cols);
+    float* dxr = dx + (r + k) * cols;
+    for (c = 0; c + W <= cols; c += W) {
+      const vf xhat = (load(xr[k] + c) - mean[k]) * rstd[k];
+      const vf d = rstd[k] * (load(dyr[k] + c) * load(gamma + c) - mg - xhat * mgx);
+      store(dxr + c, acc ? load(dxr + c) + d : d);
+    }
+    for (; c < cols; c++) {
+      const float xhat = (xr[k][c] - mean[k][0]) * rstd[k][0];
+      const float d = rstd[k][0] * (dyr[k][c] * gamma[c] - mg[0] - xhat * mgx[0]);
+      dxr[c] = acc ? dxr[c] + d : d;
+    }
   }
 }
 
 static void layer_norm_dx(const float* x, const float* gamma, const float* mean_in, const float* rstd_in,
                           const float* dy, float* dx, bool acc, int64_t r0, int64_t r1, int64_t cols) {
-  const float inv_cols = 1.0f / static_cast<float>(cols);
-  for (int64_t r = r0; r < r1; r++) {
-    const float* xr = x + r * cols;
-    const float* dyr = dy + r * cols;
-    float* dxr = dx + r * cols;
-    const vf mean = splat(mean_in[r]);
-    const vf rstd = splat(rstd_in[r]);
-    vf gs = splat(0.0f);
-    vf gx = splat(0.0f);
-    int64_t c = 0;
-    for (; c + W <= cols; c += W) {
-      const vf g = load(dyr + c) * load(gamma + c);
-      gs += g;
-      gx += g * ((load(xr + c) - mean) * rstd);
-    }
-    float sum_g = hsum(gs);
-    float sum_gx = hsum(gx);
-    for (; c < cols; c++) {
-      const float g = dyr[c] * gamma[c];
-      sum_g += g;
-      sum_gx += g * ((xr[c] - mean[0]) * rstd[0]);
-    }
-    const vf mg = splat(sum_g * inv_cols);
-    const vf mgx = splat(sum_gx * inv_cols);
-    for (c = 0; c + W <= cols; c += W) {
-      const vf xhat = (load(xr + c) - mean) * rstd;
-      const vf d = rstd * (load(dyr + c) * load(gamma + c) - mg - xhat * mgx);
-      store(dxr + c, acc ? load(dxr + c) + d : d);
-    }
-    for (; c < cols; c++) {
-      const float xhat = (xr[c] - mean[0]) * rstd[0];
-      const float d = rstd[0] * (dyr[c] * gamma[c] - mg[0] - xhat * mgx[0]);
-      dxr[c] = acc ? dxr[c] + d : d;
-    }
-  }
+  int64_t r = r0;
+  for (; r + kRowPair <= r1; r += kRowPair)
+    layer_norm_dx_rows<kRowPair>(x, gamma, mean_in, rstd_in, dy, dx, acc, r, cols);
+  for (; r < r1; r++) layer_norm_dx_rows<1>(x, gamma, mean_in, rstd_in, dy, dx, acc, r, cols);
 }
 
 /**
