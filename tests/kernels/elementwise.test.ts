@@ -365,8 +365,20 @@ for (const kind of fastKinds())
         for (let s = 0; s < n; s += 3) {
           const e = Math.min(n, s + 3);
           kernels.gelu(x.subarray(s, e), piecewise.y.subarray(s, e), e - s);
-          kernels.geluBackward(x.subarray(s, e), dy.subarray(s, e), piecewise.dx.subarray(s, e), e - s, false);
-          kernels.geluBackward(x.subarray(s, e), dy.subarray(s, e), piecewise.acc.subarray(s, e), e - s, true);
+          kernels.geluBackward(
+            x.subarray(s, e),
+            dy.subarray(s, e),
+            piecewise.dx.subarray(s, e),
+            e - s,
+            false,
+          );
+          kernels.geluBackward(
+            x.subarray(s, e),
+            dy.subarray(s, e),
+            piecewise.acc.subarray(s, e),
+            e - s,
+            true,
+          );
         }
         assert.deepEqual(whole.y, piecewise.y, 'gelu');
         assert.deepEqual(whole.dx, piecewise.dx, 'geluBackward');
