@@ -5,10 +5,13 @@
 // prints medians (the host's speed drifts, so two separate runs cannot be compared).
 //   node scripts/native-gemm-ab.mjs check BASELINE.node
 //   node scripts/native-gemm-ab.mjs time BASELINE.node [rounds] [shape-filter]
+//   node scripts/native-gemm-ab.mjs train BASELINE.node [rounds] [model,method] (bench train's steps, batch 16)
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { NativeKernels } from '../dist/src/kernels/native/index.js';
+import { useKernels } from '../dist/src/kernels/active.js';
+import { benchModel } from '../dist/bench/train.js';
 
 const [mode = 'check', baselinePath, roundsArg, filter] = process.argv.slice(2);
 if (!baselinePath) throw new Error('usage: native-gemm-ab.mjs check|time BASELINE.node [rounds] [filter]');
@@ -23,12 +26,14 @@ function rand() {
   seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
   return seed / 2 ** 32;
 }
-const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-41, -3e-42, 1e-45, 3e38, -3e38];
+// NaNs of both signs and another payload: where two meet, which one comes out depends on operand order.
+const nans = new Float32Array(new Uint32Array([0xffc00000, 0x7fc01234, 0xffc00077]).buffer);
+const SPECIAL = [NaN, ...nans, 0, -0, Infinity, -Infinity, 1e-41, -3e-42, 1e-45, 3e38, -3e38];
 function fill(n, specials) {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const r = rand();
-    x[i] = specials && r < 0.02 ? SPECIAL[Math.floor(rand() * SPECIAL.length)] : (rand() - 0.5) * 2;
+    x[i] = specials && r < 0.03 ? SPECIAL[Math.floor(rand() * SPECIAL.length)] : (rand() - 0.5) * 2;
   }
   return x;
 }
@@ -148,6 +153,14 @@ function sameBits(ko, kn, spec) {
   spec.c.set(c0);
   kn.gemm(spec);
   const hNew = bitsOf(spec.c);
+  if (hOld !== hNew && process.env.AB_SHOW) {
+    const cNew = new Uint32Array(spec.c.slice().buffer);
+    spec.c.set(c0);
+    ko.gemm(spec);
+    const cOld = new Uint32Array(spec.c.slice().buffer);
+    const at = cNew.findIndex((x, i) => x !== cOld[i]);
+    console.log(`  first difference at ${at}: old ${cOld[at].toString(16)} new ${cNew[at].toString(16)}`);
+  }
   return hOld === hNew;
 }
 
@@ -192,6 +205,7 @@ function check() {
     const ko = kernelsOf(oldAddon, threads);
     const kn = kernelsOf(newAddon, threads);
     for (const c of cases) {
+      if (process.env.AB_ONLY && !c.name.includes(process.env.AB_ONLY)) continue;
       if (threads !== 2 && c.m * c.n * c.k * (c.batch ?? 1) > 3e8) continue;
       for (const specials of [false, true]) {
         const spec = makeSpec(c, specials);
@@ -256,5 +270,37 @@ function time() {
   kn.dispose();
 }
 
+/** Training steps (bench train --batch 16 --seq 128), the two builds alternated round by round. */
+function train() {
+  const rounds = Number(roundsArg ?? 7);
+  const [model = 'small', method = 'full'] = (filter ?? '').split(',').filter(Boolean);
+  const ko = new NativeKernels(oldAddon, { threads: 2 });
+  const kn = new NativeKernels(newAddon, { threads: 2 });
+  const run = (k) => {
+    useKernels(k);
+    return benchModel({ model, method, mode: 'train', batch: 16, seq: 128, steps: 4, warmup: 1 }).step_seconds;
+  };
+  const to = [];
+  const tn = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      to.push(...run(ko));
+      tn.push(...run(kn));
+    } else {
+      tn.push(...run(kn));
+      to.push(...run(ko));
+    }
+  }
+  const ms = (x) => (1000 * x).toFixed(1);
+  console.log(
+    `${model} ${method} batch 16: ms/step median old ${ms(median(to))} new ${ms(median(tn))} ` +
+      `(${(median(to) / median(tn)).toFixed(3)}x faster), min old ${ms(Math.min(...to))} new ${ms(Math.min(...tn))}, ` +
+      `${to.length} steps each`,
+  );
+  ko.dispose();
+  kn.dispose();
+}
+
 if (mode === 'check') check();
+else if (mode === 'train') train();
 else time();

@@ -155,9 +155,42 @@ void shared_b(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const 
   }
 }
 
+/**
+ * One product with C at most one column panel wide (LoRA's rank-r products): B is packed once, whole
+ * (the threads split it by k block), then the threads take bands of rows, reading A in place: with a
+ * single column panel a packed copy of A would be read just once.
+ */
+void narrow_product(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const Product& p) {
+  const GemmGeometry& geo = isa.gemm;
+  // Block pc of the packed panel starts at its row pc: the panel is k rows of nr floats.
+  float* bp = t_shared_b.get(g.k * geo.nr);
+  parallel_tasks(pool, threads, ceil_div(g.k, geo.kc), [&](int64_t t) {
+    const int64_t pc = t * geo.kc;
+    const int kc = static_cast<int>(std::min<int64_t>(geo.kc, g.k - pc));
+    isa.pack_b(p.b, g.ldb, g.trans_b, pc, kc, 0, static_cast<int>(g.n), bp + pc * geo.nr);
+  });
+  // Bands of whole tiles (2·mr rows), about four a thread.
+  const int64_t band = threads <= 1 ? g.m : round_up(ceil_div(g.m, 4 * threads), 2 * geo.mr);
+  parallel_tasks(pool, threads, ceil_div(g.m, band), [&](int64_t t) {
+    const int64_t i0 = t * band;
+    const int rows = static_cast<int>(std::min<int64_t>(band, g.m - i0));
+    for (int64_t pc = 0; pc < g.k; pc += geo.kc) {
+      const int kc = static_cast<int>(std::min<int64_t>(geo.kc, g.k - pc));
+      const float* a = g.trans_a ? p.a + pc * g.lda + i0 : p.a + i0 * g.lda + pc;
+      const Epilogue e{g.alpha, g.beta, g.bias, pc == 0};
+      isa.narrow(rows, static_cast<int>(g.n), kc, a, g.lda, g.trans_a, bp + pc * geo.nr, p.c + i0 * g.ldc,
+                 g.ldc, e);
+    }
+  });
+}
+
 /** One product on `threads` threads. */
 void product(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const Product& p) {
   const GemmGeometry& geo = isa.gemm;
+  if (g.n <= geo.nr) {
+    narrow_product(isa, pool, threads, g, p);
+    return;
+  }
   if (threads <= 1) {
     block_alone(isa, g, p, 0, g.m, 0, g.n);
     return;

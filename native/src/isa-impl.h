@@ -319,6 +319,7 @@ static const Isa kTable = {
     pack_a,
     pack_b,
     macro,
+    narrow,
     gelu,
     gelu_backward,
     softmax,
