@@ -142,7 +142,9 @@ function kernelsOf(addon, threads) {
 }
 
 function bitsOf(c) {
-  return createHash('sha256').update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength))
+    .digest('hex');
 }
 
 /** Runs both builds on the same inputs (C restored in between); returns whether C matches bit for bit. */
@@ -212,7 +214,9 @@ function check() {
         checked++;
         if (!sameBits(ko, kn, spec)) {
           failed++;
-          console.log(`DIFFERENT: ${c.name} alpha ${c.alpha} beta ${c.beta} bias ${!!c.bias} threads ${threads} specials ${specials}`);
+          console.log(
+            `DIFFERENT: ${c.name} alpha ${c.alpha} beta ${c.beta} bias ${!!c.bias} threads ${threads} specials ${specials}`,
+          );
         }
       }
     }
@@ -229,15 +233,16 @@ function median(xs) {
 }
 
 function time() {
-  const rounds = Number(roundsArg ?? 9);
+  const rounds = Number(roundsArg ?? 31);
   const ko = kernelsOf(oldAddon, 2);
   const kn = kernelsOf(newAddon, 2);
   for (const s of STUDY) {
     if (filter && !s.name.includes(filter)) continue;
     const spec = makeSpec(s, false);
     const flop = 2 * (s.batch ?? 1) * s.m * s.n * s.k;
-    // Calls per sample: about 20 ms of work at 100 GFLOP/s.
-    const reps = Math.max(1, Math.round(2e9 / flop));
+    // Calls per sample: about 2 ms of work at 100 GFLOP/s, so that the two builds alternate faster
+    // than the host's speed changes.
+    const reps = Math.max(1, Math.round(2e8 / flop));
     const sample = (k) => {
       const t0 = process.hrtime.bigint();
       for (let r = 0; r < reps; r++) k.gemm(spec);
@@ -257,13 +262,15 @@ function time() {
         to.push(sample(ko));
       }
     }
+    // Each round's two samples ran back to back: the median of their ratios is the steadiest measure.
+    const speedup = median(to.map((t, i) => t / tn[i]));
     const gOld = flop / median(to) / 1e9;
     const gNew = flop / median(tn) / 1e9;
     const bOld = flop / Math.min(...to) / 1e9;
     const bNew = flop / Math.min(...tn) / 1e9;
     console.log(
       `${s.name.padEnd(34)} median GFLOP/s old ${gOld.toFixed(1).padStart(6)} new ${gNew.toFixed(1).padStart(6)} ` +
-        `(${(gNew / gOld).toFixed(3)}x)   best old ${bOld.toFixed(1).padStart(6)} new ${bNew.toFixed(1).padStart(6)}`,
+        `(pairs ${speedup.toFixed(3)}x)   best old ${bOld.toFixed(1).padStart(6)} new ${bNew.toFixed(1).padStart(6)}`,
     );
   }
   ko.dispose();
@@ -278,24 +285,23 @@ function train() {
   const kn = new NativeKernels(newAddon, { threads: 2 });
   const run = (k) => {
     useKernels(k);
-    return benchModel({ model, method, mode: 'train', batch: 16, seq: 128, steps: 4, warmup: 1 }).step_seconds;
+    return benchModel({ model, method, mode: 'train', batch: 16, seq: 128, steps: 4, warmup: 1 })
+      .step_seconds;
   };
   const to = [];
   const tn = [];
+  const ratios = [];
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      to.push(...run(ko));
-      tn.push(...run(kn));
-    } else {
-      tn.push(...run(kn));
-      to.push(...run(ko));
-    }
+    const [o, n] = r % 2 === 0 ? [run(ko), run(kn)] : [run(kn), run(ko)].reverse();
+    to.push(...o);
+    tn.push(...n);
+    ratios.push(median(o) / median(n));
   }
   const ms = (x) => (1000 * x).toFixed(1);
   console.log(
-    `${model} ${method} batch 16: ms/step median old ${ms(median(to))} new ${ms(median(tn))} ` +
-      `(${(median(to) / median(tn)).toFixed(3)}x faster), min old ${ms(Math.min(...to))} new ${ms(Math.min(...tn))}, ` +
-      `${to.length} steps each`,
+    `${model} ${method} batch 16: ms/step median old ${ms(median(to))} new ${ms(median(tn))}, ` +
+      `median of the rounds' old/new ${median(ratios).toFixed(3)}x, min old ${ms(Math.min(...to))} ` +
+      `new ${ms(Math.min(...tn))}, ${rounds} rounds of 4 steps`,
   );
   ko.dispose();
   kn.dispose();

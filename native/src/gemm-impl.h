@@ -156,13 +156,16 @@ static void pack_b(const float* b, int64_t ldb, bool trans, int64_t p0, int kc, 
 /** The mv×nv valid part of a tile's sums t (row pitch cols) written to C, as write_tile does. */
 static void write_partial(const float* t, int cols, float* c, int64_t ldc, int mv, int nv, const Epilogue& e,
                           const float* bias) {
+  const float alpha = e.alpha;
+  const float beta = e.beta;
+  const bool first = e.first;
   for (int r = 0; r < mv; r++) {
     float* cr = c + r * ldc;
     for (int j = 0; j < nv; j++) {
-      float x = t[r * cols + j] * e.alpha;
-      if (e.first) {
+      float x = t[r * cols + j] * alpha;
+      if (first) {
         if (bias) x = add_first(x, bias[j]);
-        if (e.beta != 0.0f) x = add_first(x, e.beta * cr[j]);
+        if (beta != 0.0f) x = add_first(x, beta * cr[j]);
       } else {
         x = add_first(x, cr[j]);
       }
@@ -182,6 +185,10 @@ static inline __attribute__((always_inline)) void write_tile(const vf (&acc)[ROW
                                                              const float* bias) {
   constexpr int COLS = NVEC * W;
   const vf alpha = splat(e.alpha);
+  // Read once: C's stores could alias e as far as the compiler knows, and it would reload them.
+  const bool first = e.first;
+  const bool scaleC = e.beta != 0.0f;
+  const vf beta = splat(e.beta);
   if (mv == ROWS && nv == COLS) {
 #pragma GCC unroll 32
     for (int r = 0; r < ROWS; r++) {
@@ -189,10 +196,10 @@ static inline __attribute__((always_inline)) void write_tile(const vf (&acc)[ROW
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
         vf x = acc[r][v] * alpha;
-        if (e.first) {
+        if (first) {
           if (bias) x = add_first(x, load(bias + v * W));
           // beta 0 never reads C: its old contents may be anything, NaN included.
-          if (e.beta != 0.0f) x = add_first(x, splat(e.beta) * load(cr + v * W));
+          if (scaleC) x = add_first(x, beta * load(cr + v * W));
         } else {
           x = add_first(x, load(cr + v * W));
         }
