@@ -243,9 +243,17 @@ function time() {
     // Calls per sample: about 2 ms of work at 100 GFLOP/s, so that the two builds alternate faster
     // than the host's speed changes.
     const reps = Math.max(1, Math.round(2e8 / flop));
+    // AB_CPU=1: the CPU time the process used (all its threads) instead of the wall time, which a
+    // host that takes a core away now and then cannot halve.
+    const cpu = process.env.AB_CPU === '1';
     const sample = (k) => {
       const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       for (let r = 0; r < reps; r++) k.gemm(spec);
+      if (cpu) {
+        const c = process.cpuUsage(c0);
+        return (c.user + c.system) / 1e6 / reps;
+      }
       return Number(process.hrtime.bigint() - t0) / 1e9 / reps;
     };
     sample(ko);
