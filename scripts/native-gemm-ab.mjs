@@ -137,7 +137,8 @@ const STUDY = [
 function kernelsOf(addon, threads) {
   // AB_NEW_ISA=generic runs the new build without fused multiply-add: `check` must then fail, which
   // shows that it can.
-  const isa = addon === newAddon ? process.env.AB_NEW_ISA : undefined;
+  // AB_ISA=generic compares both builds' generic kernels.
+  const isa = (addon === newAddon ? process.env.AB_NEW_ISA : undefined) ?? process.env.AB_ISA;
   return new NativeKernels(addon, { threads, parallelMinNs: 0, isa });
 }
 

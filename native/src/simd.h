@@ -59,12 +59,11 @@ static inline vf fmadd(vf a, vf b, vf c) {
 
 // a + b where, if both are NaN, a's NaN comes out (x86 returns the first source operand's). Plain
 // `a + b` leaves the order to the compiler, which may swap the operands of one copy of a loop and
-// not another's; the GEMM epilogue's sums must not depend on which copy ran.
+// not another's; the GEMM epilogue's sums must not depend on which copy ran. The generic build keeps
+// the compiler's order (its NaN payloads were never pinned down: checked only on the AVX builds).
 static inline float add_first(float a, float b) {
 #if defined(__AVX__)
   asm("vaddss %2, %1, %0" : "=v"(a) : "v"(a), "v"(b));
-#elif defined(__SSE__)
-  asm("addss %1, %0" : "+x"(a) : "x"(b));
 #else
   a += b;
 #endif
@@ -73,8 +72,6 @@ static inline float add_first(float a, float b) {
 static inline vf add_first(vf a, vf b) {
 #if defined(__AVX__)
   asm("vaddps %2, %1, %0" : "=v"(a) : "v"(a), "v"(b));
-#elif defined(__SSE__)
-  asm("addps %1, %0" : "+x"(a) : "x"(b));
 #else
   a += b;
 #endif
