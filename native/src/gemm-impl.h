@@ -153,6 +153,67 @@ static void pack_b(const float* b, int64_t ldb, bool trans, int64_t p0, int kc, 
   }
 }
 
+/** The mv×nv valid part of a tile's sums t (row pitch cols) written to C, as write_tile does. */
+static void write_partial(const float* t, int cols, float* c, int64_t ldc, int mv, int nv, const Epilogue& e,
+                          const float* bias) {
+  const float alpha = e.alpha;
+  const float beta = e.beta;
+  const bool first = e.first;
+  for (int r = 0; r < mv; r++) {
+    float* cr = c + r * ldc;
+    for (int j = 0; j < nv; j++) {
+      float x = t[r * cols + j] * alpha;
+      if (first) {
+        if (bias) x = add_first(x, bias[j]);
+        if (beta != 0.0f) x = add_first(x, beta * cr[j]);
+      } else {
+        x = add_first(x, cr[j]);
+      }
+      cr[j] = x;
+    }
+  }
+}
+
+/**
+ * Writes a ROWS×(NVEC·W) tile's sums to C (mv×nv of it valid): the first k block C = alpha·acc + bias
+ * + beta·C (beta 0 never reads C), later blocks C = alpha·acc + C. Every GEMM path ends its tiles
+ * here, so every path rounds alike.
+ */
+template <int ROWS, int NVEC>
+static inline __attribute__((always_inline)) void write_tile(const vf (&acc)[ROWS][NVEC], float* c, int64_t ldc,
+                                                             int mv, int nv, const Epilogue& e,
+                                                             const float* bias) {
+  constexpr int COLS = NVEC * W;
+  const vf alpha = splat(e.alpha);
+  // Read once: C's stores could alias e as far as the compiler knows, and it would reload them.
+  const bool first = e.first;
+  const bool scaleC = e.beta != 0.0f;
+  const vf beta = splat(e.beta);
+  if (mv == ROWS && nv == COLS) {
+#pragma GCC unroll 32
+    for (int r = 0; r < ROWS; r++) {
+      float* cr = c + r * ldc;
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        vf x = acc[r][v] * alpha;
+        if (first) {
+          if (bias) x = add_first(x, load(bias + v * W));
+          // beta 0 never reads C: its old contents may be anything, NaN included.
+          if (scaleC) x = add_first(x, beta * load(cr + v * W));
+        } else {
+          x = add_first(x, load(cr + v * W));
+        }
+        store(cr + v * W, x);
+      }
+    }
+    return;
+  }
+  alignas(64) float t[ROWS * COLS];
+  for (int r = 0; r < ROWS; r++)
+    for (int v = 0; v < NVEC; v++) store(t + r * COLS + v * W, acc[r][v]);
+  write_partial(t, COLS, c, ldc, mv, nv, e, bias);
+}
+
 /** One mr×nr tile of C (mv×nv of it valid) from a packed A panel and a packed B panel. */
 static inline __attribute__((always_inline)) void tile(int kc, const float* __restrict ap,
                                                        const float* __restrict bp, float* c, int64_t ldc,
@@ -186,42 +247,7 @@ static inline __attribute__((always_inline)) void tile(int kc, const float* __re
     ap += MR;
     bp += NR;
   }
-  const vf alpha = splat(e.alpha);
-  if (mv == MR && nv == NR) {
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      float* cr = c + r * ldc;
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) {
-        vf x = acc[r][v] * alpha;
-        if (e.first) {
-          if (bias) x += load(bias + v * W);
-          // beta 0 never reads C: its old contents may be anything, NaN included.
-          if (e.beta != 0.0f) x += splat(e.beta) * load(cr + v * W);
-        } else {
-          x += load(cr + v * W);
-        }
-        store(cr + v * W, x);
-      }
-    }
-    return;
-  }
-  alignas(64) float t[MR * NR];
-  for (int r = 0; r < MR; r++)
-    for (int v = 0; v < NV; v++) store(t + r * NR + v * W, acc[r][v]);
-  for (int r = 0; r < mv; r++) {
-    float* cr = c + r * ldc;
-    for (int j = 0; j < nv; j++) {
-      float x = t[r * NR + j] * e.alpha;
-      if (e.first) {
-        if (bias) x += bias[j];
-        if (e.beta != 0.0f) x += e.beta * cr[j];
-      } else {
-        x += cr[j];
-      }
-      cr[j] = x;
-    }
-  }
+  write_tile<MR, NV>(acc, c, ldc, mv, nv, e, bias);
 }
 
 static void macro(int mc, int nc, int kc, const float* ap, const float* bp, float* c, int64_t ldc,
@@ -235,6 +261,89 @@ static void macro(int mc, int nc, int kc, const float* ap, const float* bp, floa
       tile(kc, ap + static_cast<int64_t>(ir) * kc, bpanel, c + ir * ldc + jr, ldc, mv, nv, e, bias);
     }
   }
+}
+
+/** acc[r][·] = fused multiply-add chain over p < kc of op(A)(r, p) (from `at`) times a packed B row. */
+template <int ROWS, int NVEC, class At>
+static inline __attribute__((always_inline)) void chains(int kc, const float* __restrict bp, vf (&acc)[ROWS][NVEC],
+                                                         At at) {
+#pragma GCC unroll 2
+  for (int p = 0; p < kc; p++) {
+    vf bv[NVEC];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) bv[v] = load(bp + p * NR + v * W);
+#pragma GCC unroll 32
+    for (int r = 0; r < ROWS; r++) {
+      const vf av = splat(at(r, p));
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
+    }
+  }
+}
+
+/**
+ * One ROWS×(NVEC·W) tile of C (mv×nv of it valid) from A as stored, at op(A)(0, 0) of the tile, and a
+ * packed B panel: the same fused multiply-add chain per element as tile(), only A is read in place.
+ * Rows past mv read row 0 again (their sums are dropped), so nothing outside A is touched.
+ */
+template <int ROWS, int NVEC, bool TRANS>
+static inline __attribute__((always_inline)) void tile_direct(int kc, const float* a, int64_t lda,
+                                                              const float* __restrict bp, float* c,
+                                                              int64_t ldc, int mv, int nv, const Epilogue& e,
+                                                              const float* bias) {
+#pragma GCC unroll 32
+  for (int r = 0; r < ROWS; r++) {
+    if (r < mv) {
+      __builtin_prefetch(c + r * ldc, 1, 3);
+      __builtin_prefetch(c + r * ldc + nv - 1, 1, 3);
+    }
+  }
+  vf acc[ROWS][NVEC];
+#pragma GCC unroll 32
+  for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) acc[r][v] = splat(0.0f);
+  if (TRANS && mv == ROWS) {
+    // op(A)(r, p) = a[p·lda + r]: the tile's rows side by side in one row of a.
+    chains<ROWS, NVEC>(kc, bp, acc, [=](int r, int p) { return a[p * lda + r]; });
+  } else if (TRANS) {
+    int64_t off[ROWS];
+    for (int r = 0; r < ROWS; r++) off[r] = r < mv ? r : 0;
+    chains<ROWS, NVEC>(kc, bp, acc, [&](int r, int p) { return a[p * lda + off[r]]; });
+  } else {
+    // op(A)(r, p) = a[r·lda + p]: each row of the tile is a row of a.
+    const float* rows[ROWS];
+    for (int r = 0; r < ROWS; r++) rows[r] = a + (r < mv ? r : 0) * lda;
+    chains<ROWS, NVEC>(kc, bp, acc, [&](int r, int p) { return rows[r][p]; });
+  }
+  write_tile<ROWS, NVEC>(acc, c, ldc, mv, nv, e, bias);
+}
+
+template <bool TRANS>
+static void narrow_rows(int mc, int nc, int kc, const float* a, int64_t lda, const float* bp, float* c,
+                        int64_t ldc, const Epilogue& e) {
+  // One vector of B covers the row when nc ≤ W: twice the rows per tile instead of a half-empty
+  // second vector.
+  const auto step = [lda](int ir) { return TRANS ? static_cast<int64_t>(ir) : ir * lda; };
+  if (nc <= W) {
+    constexpr int ROWS = 2 * MR;
+    for (int ir = 0; ir < mc; ir += ROWS)
+      tile_direct<ROWS, 1, TRANS>(kc, a + step(ir), lda, bp, c + ir * ldc, ldc, imin(ROWS, mc - ir), nc, e, e.bias);
+    return;
+  }
+  for (int ir = 0; ir < mc; ir += MR)
+    tile_direct<MR, NV, TRANS>(kc, a + step(ir), lda, bp, c + ir * ldc, ldc, imin(MR, mc - ir), nc, e, e.bias);
+}
+
+/**
+ * C[0..mc, 0..nc), nc ≤ NR (LoRA's rank-r products), from A as stored (a at op(A)(0, 0) of the block)
+ * and one packed B panel. With a single column panel each element of A is used once, so packing A
+ * would only copy it.
+ */
+static void narrow(int mc, int nc, int kc, const float* a, int64_t lda, bool trans, const float* bp, float* c,
+                   int64_t ldc, const Epilogue& e) {
+  if (trans) narrow_rows<true>(mc, nc, kc, a, lda, bp, c, ldc, e);
+  else narrow_rows<false>(mc, nc, kc, a, lda, bp, c, ldc, e);
 }
 
 /**

@@ -83,12 +83,13 @@ int64_t shared_mc(const GemmGeometry& geo, int64_t m, int threads) {
 }
 
 /**
- * Columns [j0, j1) of one product by one thread, all rows, with its own packing: B packed once per
- * (jc, pc) for those columns, A packed per row block.
+ * Rows [i0, i1) and columns [j0, j1) of one product by one thread, with its own packing: B packed
+ * once per (jc, pc) for those columns, A packed per row block.
  */
-void columns_alone(const Isa& isa, const GemmArgs& g, const Product& p, int64_t j0, int64_t j1) {
+void block_alone(const Isa& isa, const GemmArgs& g, const Product& p, int64_t i0, int64_t i1, int64_t j0,
+                 int64_t j1) {
   const GemmGeometry& geo = isa.gemm;
-  const int64_t mc = balanced_mc(geo, g.m);
+  const int64_t mc = balanced_mc(geo, i1 - i0);
   const int64_t ncMax = std::min<int64_t>(geo.nc, round_up(j1 - j0, geo.nr));
   float* bp = t_b.get(static_cast<int64_t>(geo.kc) * ncMax);
   float* ap = t_a.get(static_cast<int64_t>(geo.kc) * round_up(mc, geo.mr));
@@ -99,8 +100,8 @@ void columns_alone(const Isa& isa, const GemmArgs& g, const Product& p, int64_t 
       const int kc = static_cast<int>(std::min<int64_t>(geo.kc, g.k - pc));
       isa.pack_b(p.b, g.ldb, g.trans_b, pc, kc, jc, nc, bp);
       const Epilogue e{g.alpha, g.beta, g.bias ? g.bias + jc : nullptr, pc == 0};
-      for (int64_t ic = 0; ic < g.m; ic += mc) {
-        const int rows = static_cast<int>(std::min<int64_t>(mc, g.m - ic));
+      for (int64_t ic = i0; ic < i1; ic += mc) {
+        const int rows = static_cast<int>(std::min<int64_t>(mc, i1 - ic));
         isa.pack_a(p.a, g.lda, g.trans_a, ic, rows, pc, kc, ap);
         isa.macro(rows, nc, kc, ap, bp, p.c + ic * g.ldc + jc, g.ldc, e);
       }
@@ -154,11 +155,44 @@ void shared_b(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const 
   }
 }
 
+/**
+ * One product with C at most one column panel wide (LoRA's rank-r products): B is packed once, whole
+ * (the threads split it by k block), then the threads take bands of rows, reading A in place: with a
+ * single column panel a packed copy of A would be read just once.
+ */
+void narrow_product(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const Product& p) {
+  const GemmGeometry& geo = isa.gemm;
+  // Block pc of the packed panel starts at its row pc: the panel is k rows of nr floats.
+  float* bp = t_shared_b.get(g.k * geo.nr);
+  parallel_tasks(pool, threads, ceil_div(g.k, geo.kc), [&](int64_t t) {
+    const int64_t pc = t * geo.kc;
+    const int kc = static_cast<int>(std::min<int64_t>(geo.kc, g.k - pc));
+    isa.pack_b(p.b, g.ldb, g.trans_b, pc, kc, 0, static_cast<int>(g.n), bp + pc * geo.nr);
+  });
+  // Bands of whole tiles (2·mr rows), about four a thread.
+  const int64_t band = threads <= 1 ? g.m : round_up(ceil_div(g.m, 4 * threads), 2 * geo.mr);
+  parallel_tasks(pool, threads, ceil_div(g.m, band), [&](int64_t t) {
+    const int64_t i0 = t * band;
+    const int rows = static_cast<int>(std::min<int64_t>(band, g.m - i0));
+    for (int64_t pc = 0; pc < g.k; pc += geo.kc) {
+      const int kc = static_cast<int>(std::min<int64_t>(geo.kc, g.k - pc));
+      const float* a = g.trans_a ? p.a + pc * g.lda + i0 : p.a + i0 * g.lda + pc;
+      const Epilogue e{g.alpha, g.beta, g.bias, pc == 0};
+      isa.narrow(rows, static_cast<int>(g.n), kc, a, g.lda, g.trans_a, bp + pc * geo.nr, p.c + i0 * g.ldc,
+                 g.ldc, e);
+    }
+  });
+}
+
 /** One product on `threads` threads. */
 void product(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const Product& p) {
   const GemmGeometry& geo = isa.gemm;
+  if (g.n <= geo.nr) {
+    narrow_product(isa, pool, threads, g, p);
+    return;
+  }
   if (threads <= 1) {
-    columns_alone(isa, g, p, 0, g.n);
+    block_alone(isa, g, p, 0, g.m, 0, g.n);
     return;
   }
   const int64_t mblocks = ceil_div(g.m, balanced_mc(geo, g.m));
@@ -166,14 +200,31 @@ void product(const Isa& isa, Pool& pool, int threads, const GemmArgs& g, const P
     shared_b(isa, pool, threads, g, p);
     return;
   }
-  // Few row blocks: threads split the columns, each packing A whole (A is short, so that is cheap).
-  const int64_t panels = ceil_div(g.n, geo.nr);
-  const int64_t strips = std::min<int64_t>(panels, 2 * threads);
-  const int64_t perStrip = ceil_div(panels, strips);
-  parallel_tasks(pool, threads, strips, [&](int64_t t) {
-    const int64_t j0 = t * perStrip * geo.nr;
+  // Few row blocks: the threads split C into bands of rows × strips of columns, one block each, every
+  // block packing its own A rows and B columns. The split that packs the fewest floats: a band count
+  // R and strip count S pack S copies of A and R copies of B.
+  const int64_t rowPanels = ceil_div(g.m, geo.mr);
+  const int64_t colPanels = ceil_div(g.n, geo.nr);
+  const int64_t tasks = threads;
+  int64_t bands = 1;
+  int64_t bestCost = INT64_MAX;
+  for (int64_t r = 1; r <= tasks; r++) {
+    if (tasks % r != 0 || r > rowPanels || tasks / r > colPanels) continue;
+    const int64_t cost = (tasks / r) * g.m + r * g.n;
+    if (cost < bestCost) {
+      bestCost = cost;
+      bands = r;
+    }
+  }
+  const int64_t strips = std::min<int64_t>(colPanels, tasks / bands);
+  const int64_t perBand = ceil_div(rowPanels, bands);
+  const int64_t perStrip = ceil_div(colPanels, strips);
+  parallel_tasks(pool, threads, bands * strips, [&](int64_t t) {
+    const int64_t i0 = (t / strips) * perBand * geo.mr;
+    const int64_t i1 = std::min<int64_t>(g.m, i0 + perBand * geo.mr);
+    const int64_t j0 = (t % strips) * perStrip * geo.nr;
     const int64_t j1 = std::min<int64_t>(g.n, j0 + perStrip * geo.nr);
-    if (j0 < j1) columns_alone(isa, g, p, j0, j1);
+    if (i0 < i1 && j0 < j1) block_alone(isa, g, p, i0, i1, j0, j1);
   });
 }
 
@@ -194,7 +245,7 @@ void gemm(const Isa& isa, Pool& pool, const GemmArgs& g) {
   if (threads > 1 && g.batch > 1 && g.c_layout == 0 && (g.batch >= 4 * threads || flopsEach < 8e6)) {
     parallel_tasks(pool, threads, g.batch, [&](int64_t i) {
       const Product p = product_at(g, i);
-      columns_alone(isa, g, p, 0, g.n);
+      block_alone(isa, g, p, 0, g.m, 0, g.n);
     });
     return;
   }

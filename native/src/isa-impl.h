@@ -464,6 +464,7 @@ static const Isa kTable = {
     pack_a,
     pack_b,
     macro,
+    narrow,
     gelu,
     gelu_backward,
     softmax,

@@ -33,6 +33,12 @@ struct Isa {
   void (*pack_b)(const float* b, int64_t ldb, bool trans, int64_t p0, int kc, int64_t j0, int nc, float* out);
   /** C[0..mc, 0..nc) (row pitch ldc) from packed blocks. */
   void (*macro)(int mc, int nc, int kc, const float* ap, const float* bp, float* c, int64_t ldc, const Epilogue& e);
+  /**
+   * C[0..mc, 0..nc), nc ≤ nr, from A as stored (a at op(A)(0, 0) of the block, row pitch lda, trans as
+   * pack_a's) and one packed B panel: for products too narrow for packing A to pay.
+   */
+  void (*narrow)(int mc, int nc, int kc, const float* a, int64_t lda, bool trans, const float* bp, float* c,
+                 int64_t ldc, const Epilogue& e);
 
   void (*gelu)(const float* x, float* y, int64_t n);
   void (*gelu_backward)(const float* x, const float* dy, float* dx, int64_t n, bool accumulate);

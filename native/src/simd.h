@@ -57,6 +57,27 @@ static inline vf fmadd(vf a, vf b, vf c) {
 #endif
 }
 
+// a + b where, if both are NaN, a's NaN comes out (x86 returns the first source operand's). Plain
+// `a + b` leaves the order to the compiler, which may swap the operands of one copy of a loop and
+// not another's; the GEMM epilogue's sums must not depend on which copy ran. The generic build keeps
+// the compiler's order (its NaN payloads were never pinned down: checked only on the AVX builds).
+static inline float add_first(float a, float b) {
+#if defined(__AVX__)
+  asm("vaddss %2, %1, %0" : "=v"(a) : "v"(a), "v"(b));
+#else
+  a += b;
+#endif
+  return a;
+}
+static inline vf add_first(vf a, vf b) {
+#if defined(__AVX__)
+  asm("vaddps %2, %1, %0" : "=v"(a) : "v"(a), "v"(b));
+#else
+  a += b;
+#endif
+  return a;
+}
+
 static inline vf vsqrt(vf x) {
 #if LORA_W == 16
   return (vf)_mm512_sqrt_ps((__m512)x);

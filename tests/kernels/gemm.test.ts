@@ -5,6 +5,7 @@ import type { GemmSpec, Kernels } from '../../src/kernels/kernels.js';
 import { gemmReference } from '../../src/kernels/reference/gemm.js';
 import { operandExtent } from '../../src/kernels/gemm-layout.js';
 import { allocWasmF32 } from '../../src/kernels/wasm/index.js';
+import { createNativeKernels, type NativeIsa } from '../../src/kernels/native/index.js';
 import { THREAD_COUNTS, fastBackends, fastKinds, randomArray } from './helpers.js';
 
 interface Case {
@@ -399,6 +400,38 @@ for (const kind of fastKinds())
         });
       });
     }
+
+    // The native kernels' paths for the study's small shapes, also on 3 threads (splits that do not
+    // divide evenly): C at most one column panel wide (A read in place; 2·mr-row tiles of one vector
+    // where n fits one), and C of few row blocks (bands of rows × strips of columns, one a thread).
+    if (kind.startsWith('native:'))
+      test('native: narrow C (A read in place) and few row blocks (bands × strips), 1–3 threads', () => {
+        const three = createNativeKernels({
+          threads: 3,
+          parallelMinNs: 0,
+          isa: kind.slice('native:'.length) as NativeIsa,
+        });
+        try {
+          const rng = new Rng(90);
+          for (const kernels of [backends.get(1)!, backends.get(2)!, three]) {
+            for (const [transA, transB] of TRANS) {
+              const t = { transA, transB };
+              for (const n of [1, 7, 8, 9, 16, 17, 32, 33]) {
+                check(kernels, rng, { ...t, m: 611, k: 130, n, bias: n % 2 === 1 });
+                check(kernels, rng, { ...t, m: 25, k: 600, n, alpha: 0.5, beta: 1 });
+              }
+              check(kernels, rng, { ...t, m: 13, k: 257, n: 8, beta: -0.75, lda: transA ? 15 : 260, ldc: 9 });
+              check(kernels, rng, { ...t, m: 1, k: 3, n: 5, bias: true });
+              check(kernels, rng, { ...t, batch: 3, m: 30, k: 40, n: 8, cStride: 0, beta: 1 });
+              check(kernels, rng, { ...t, m: 140, k: 700, n: 300, bias: true });
+              check(kernels, rng, { ...t, m: 256, k: 520, n: 40, alpha: 0.5, beta: 1 });
+              check(kernels, rng, { ...t, m: 8, k: 600, n: 130, ldb: transB ? 603 : 133 });
+            }
+          }
+        } finally {
+          three.dispose();
+        }
+      });
 
     test('k = 0 scales C by beta, and empty products leave C alone', () => {
       const kernels = backends.get(2)!;

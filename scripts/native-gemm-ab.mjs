@@ -1,0 +1,321 @@
+// Compares two builds of the native addon inside one process: the baseline (a copy of main's
+// lora_lab_native.node) and this checkout's. `check` hashes C of both on many shapes, layouts,
+// alpha/beta/bias variants, thread counts and special values (NaN, ±0, ±inf, denormals) and fails on
+// any differing bit; `time` alternates the two builds round by round on the study's GEMM shapes and
+// prints medians (the host's speed drifts, so two separate runs cannot be compared).
+//   node scripts/native-gemm-ab.mjs check BASELINE.node
+//   node scripts/native-gemm-ab.mjs time BASELINE.node [rounds] [shape-filter]
+//   node scripts/native-gemm-ab.mjs train BASELINE.node [rounds] [model,method] (bench train's steps, batch 16)
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { NativeKernels } from '../dist/src/kernels/native/index.js';
+import { useKernels } from '../dist/src/kernels/active.js';
+import { benchModel } from '../dist/bench/train.js';
+
+const [mode = 'check', baselinePath, roundsArg, filter] = process.argv.slice(2);
+if (!baselinePath) throw new Error('usage: native-gemm-ab.mjs check|time BASELINE.node [rounds] [filter]');
+const require = createRequire(import.meta.url);
+const oldAddon = require(baselinePath);
+const newAddon = require(
+  fileURLToPath(new URL('../native/build/Release/lora_lab_native.node', import.meta.url)),
+);
+
+let seed = 12345;
+function rand() {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+}
+// NaNs of both signs and another payload: where two meet, which one comes out depends on operand order.
+const nans = new Float32Array(new Uint32Array([0xffc00000, 0x7fc01234, 0xffc00077]).buffer);
+const SPECIAL = [NaN, ...nans, 0, -0, Infinity, -Infinity, 1e-41, -3e-42, 1e-45, 3e38, -3e38];
+function fill(n, specials) {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    x[i] = specials && r < 0.03 ? SPECIAL[Math.floor(rand() * SPECIAL.length)] : (rand() - 0.5) * 2;
+  }
+  return x;
+}
+
+/** A spec over fresh arrays; heads: [count, group] lays the batch out as attention does. */
+function makeSpec(s, specials) {
+  const { batch = 1, m, n, k, tA = false, tB = false, alpha = 1, beta = 0, bias = false } = s;
+  const lda = s.lda ?? (tA ? m : k);
+  const ldb = s.ldb ?? (tB ? k : n);
+  const ldc = s.ldc ?? n;
+  const aRows = tA ? k : m;
+  const bRows = tB ? n : k;
+  const aStride = s.aStride ?? aRows * lda;
+  const bStride = s.bStride ?? bRows * ldb;
+  const cStride = s.cStride ?? m * ldc;
+  const group = s.group ?? batch;
+  const groups = Math.ceil(batch / group);
+  const aGroupStride = s.aGroupStride ?? group * aStride;
+  const bGroupStride = s.bGroupStride ?? group * bStride;
+  const cGroupStride = s.cGroupStride ?? group * cStride;
+  const extent = (stride, gs, rows, ld) => (groups - 1) * gs + (group - 1) * stride + rows * ld;
+  return {
+    batch,
+    m,
+    n,
+    k,
+    transA: tA,
+    transB: tB,
+    a: fill(extent(aStride, aGroupStride, aRows, lda), specials),
+    aOffset: 0,
+    aStride,
+    b: fill(extent(bStride, bGroupStride, bRows, ldb), specials),
+    bOffset: 0,
+    bStride,
+    c: fill(extent(cStride, cGroupStride, m, ldc), specials),
+    cOffset: 0,
+    cStride,
+    alpha,
+    beta,
+    bias: bias ? fill(n, specials) : null,
+    biasOffset: 0,
+    lda,
+    ldb,
+    ldc,
+    group,
+    aGroupStride,
+    bGroupStride,
+    cGroupStride,
+  };
+}
+
+/** Attention's per-head products: [B, T, H·D] operands (named in `inPlace`) in place, T×T ones contiguous. */
+function heads(count, group, m, n, k, tA, tB, inPlace, beta = 0) {
+  const d = 64;
+  const T = 128;
+  const s = { batch: count, group, m, n, k, tA, tB, beta };
+  for (const name of inPlace) {
+    s[`ld${name}`] = group * d;
+    s[`${name}Stride`] = d;
+    s[`${name}GroupStride`] = T * group * d;
+  }
+  return s;
+}
+
+const STUDY = [
+  // Small-BERT full training
+  { name: 'small dW 256x256x2048 tA b0', m: 256, n: 256, k: 2048, tA: true },
+  { name: 'small dW 256x512x2048 tA b0', m: 256, n: 512, k: 2048, tA: true },
+  { name: 'small dW 512x256x2048 tA b0', m: 512, n: 256, k: 2048, tA: true },
+  { name: 'small fwd 2048x256x256 tB bias', m: 2048, n: 256, k: 256, tB: true, bias: true },
+  { name: 'small dX 2048x256x256 b1', m: 2048, n: 256, k: 256, beta: 1 },
+  { name: 'small dX 2048x512x256 b0', m: 2048, n: 512, k: 256 },
+  { name: 'small att 64x 128x64x128 tA', ...heads(64, 4, 128, 64, 128, true, false, 'bc') },
+  { name: 'small att 64x 128x128x64 tB', ...heads(64, 4, 128, 128, 64, false, true, 'ab') },
+  { name: 'small att 64x 128x64x128', ...heads(64, 4, 128, 64, 128, false, false, 'bc') },
+  // bert-tiny full training
+  { name: 'tiny dW 128x128x2048 tA b0', m: 128, n: 128, k: 2048, tA: true },
+  { name: 'tiny dW 128x512x2048 tA b0', m: 128, n: 512, k: 2048, tA: true },
+  { name: 'tiny dW 512x128x2048 tA b0', m: 512, n: 128, k: 2048, tA: true },
+  { name: 'tiny att 32x 128x64x128 tA', ...heads(32, 2, 128, 64, 128, true, false, 'bc') },
+  { name: 'tiny att 32x 128x128x64 tB', ...heads(32, 2, 128, 128, 64, false, true, 'ab') },
+  { name: 'tiny att 32x 128x64x128', ...heads(32, 2, 128, 64, 128, false, false, 'bc') },
+  // bert-tiny LoRA
+  { name: 'lora 2048x128x512 b1', m: 2048, n: 128, k: 512, beta: 1 },
+  { name: 'lora 2048x128x128 tB bias', m: 2048, n: 128, k: 128, tB: true, bias: true },
+  { name: 'lora 2048x128x512 tB bias', m: 2048, n: 128, k: 512, tB: true, bias: true },
+  { name: 'lora 2048x512x128 tB bias', m: 2048, n: 512, k: 128, tB: true, bias: true },
+  { name: 'lora 2048x512x128 b0', m: 2048, n: 512, k: 128 },
+  { name: 'lora r8 128x8x2048 tA', m: 128, n: 8, k: 2048, tA: true },
+  { name: 'lora r8 8x128x2048 tA', m: 8, n: 128, k: 2048, tA: true },
+  { name: 'lora r8 2048x8x128', m: 2048, n: 8, k: 128 },
+  { name: 'lora r8 2048x8x128 tB', m: 2048, n: 8, k: 128, tB: true },
+  { name: 'lora r8 2048x128x8 tB', m: 2048, n: 128, k: 8, tB: true },
+  { name: 'lora r8 2048x128x8 b1', m: 2048, n: 128, k: 8, beta: 1 },
+  // BERT-base's weight gradients (priority 2)
+  { name: 'base dW 768x768x4096 tA', m: 768, n: 768, k: 4096, tA: true },
+  { name: 'base dW 768x3072x4096 tA', m: 768, n: 3072, k: 4096, tA: true },
+  { name: 'base dW 3072x768x4096 tA', m: 3072, n: 768, k: 4096, tA: true },
+];
+
+function kernelsOf(addon, threads) {
+  // AB_NEW_ISA=generic runs the new build without fused multiply-add: `check` must then fail, which
+  // shows that it can.
+  // AB_ISA=generic compares both builds' generic kernels.
+  const isa = (addon === newAddon ? process.env.AB_NEW_ISA : undefined) ?? process.env.AB_ISA;
+  return new NativeKernels(addon, { threads, parallelMinNs: 0, isa });
+}
+
+function bitsOf(c) {
+  return createHash('sha256')
+    .update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength))
+    .digest('hex');
+}
+
+/** Runs both builds on the same inputs (C restored in between); returns whether C matches bit for bit. */
+function sameBits(ko, kn, spec) {
+  const c0 = spec.c.slice();
+  ko.gemm(spec);
+  const hOld = bitsOf(spec.c);
+  spec.c.set(c0);
+  kn.gemm(spec);
+  const hNew = bitsOf(spec.c);
+  if (hOld !== hNew && process.env.AB_SHOW) {
+    const cNew = new Uint32Array(spec.c.slice().buffer);
+    spec.c.set(c0);
+    ko.gemm(spec);
+    const cOld = new Uint32Array(spec.c.slice().buffer);
+    const at = cNew.findIndex((x, i) => x !== cOld[i]);
+    console.log(`  first difference at ${at}: old ${cOld[at].toString(16)} new ${cNew[at].toString(16)}`);
+  }
+  return hOld === hNew;
+}
+
+function check() {
+  const ODD = [1, 2, 5, 7, 8, 13, 17, 31, 64, 97, 130, 255, 257];
+  const cases = [];
+  for (const s of STUDY) {
+    for (const alpha of [1, 0.37]) {
+      for (const beta of [0, 1, -0.6]) {
+        for (const bias of [false, true]) cases.push({ ...s, alpha, beta, bias, name: s.name });
+      }
+    }
+  }
+  for (let i = 0; i < 400; i++) {
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const m = pick([...ODD, 300, 600, 2048]);
+    const n = pick(ODD);
+    const k = pick([...ODD, 511, 513, 1000, 2048]);
+    const tA = rand() < 0.5;
+    const tB = rand() < 0.5;
+    const batch = pick([1, 1, 1, 3, 8]);
+    const pad = pick([0, 0, 3]);
+    cases.push({
+      name: `random ${batch}x ${m}x${n}x${k}${tA ? ' tA' : ''}${tB ? ' tB' : ''} pad ${pad}`,
+      batch,
+      m,
+      n,
+      k,
+      tA,
+      tB,
+      lda: (tA ? m : k) + pad,
+      ldb: (tB ? k : n) + pad,
+      ldc: n + pad,
+      alpha: pick([1, 0.37, -2]),
+      beta: pick([0, 1, 0.5]),
+      bias: rand() < 0.3,
+    });
+  }
+  let checked = 0;
+  let failed = 0;
+  for (const threads of [1, 2, 3]) {
+    const ko = kernelsOf(oldAddon, threads);
+    const kn = kernelsOf(newAddon, threads);
+    for (const c of cases) {
+      if (process.env.AB_ONLY && !c.name.includes(process.env.AB_ONLY)) continue;
+      if (threads !== 2 && c.m * c.n * c.k * (c.batch ?? 1) > 3e8) continue;
+      for (const specials of [false, true]) {
+        const spec = makeSpec(c, specials);
+        checked++;
+        if (!sameBits(ko, kn, spec)) {
+          failed++;
+          console.log(
+            `DIFFERENT: ${c.name} alpha ${c.alpha} beta ${c.beta} bias ${!!c.bias} threads ${threads} specials ${specials}`,
+          );
+        }
+      }
+    }
+    ko.dispose();
+    kn.dispose();
+  }
+  console.log(`bit identity: ${checked - failed} of ${checked} cases identical (threads 1, 2, 3)`);
+  if (failed) process.exitCode = 1;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time() {
+  const rounds = Number(roundsArg ?? 31);
+  const ko = kernelsOf(oldAddon, 2);
+  const kn = kernelsOf(newAddon, 2);
+  for (const s of STUDY) {
+    if (filter && !s.name.includes(filter)) continue;
+    const spec = makeSpec(s, false);
+    const flop = 2 * (s.batch ?? 1) * s.m * s.n * s.k;
+    // Calls per sample: about 2 ms of work at 100 GFLOP/s, so that the two builds alternate faster
+    // than the host's speed changes.
+    const reps = Math.max(1, Math.round(2e8 / flop));
+    // AB_CPU=1: the CPU time the process used (all its threads) instead of the wall time, which a
+    // host that takes a core away now and then cannot halve.
+    const cpu = process.env.AB_CPU === '1';
+    const sample = (k) => {
+      const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
+      for (let r = 0; r < reps; r++) k.gemm(spec);
+      if (cpu) {
+        const c = process.cpuUsage(c0);
+        return (c.user + c.system) / 1e6 / reps;
+      }
+      return Number(process.hrtime.bigint() - t0) / 1e9 / reps;
+    };
+    sample(ko);
+    sample(kn);
+    const to = [];
+    const tn = [];
+    for (let r = 0; r < rounds; r++) {
+      // Which build goes first alternates too.
+      if (r % 2 === 0) {
+        to.push(sample(ko));
+        tn.push(sample(kn));
+      } else {
+        tn.push(sample(kn));
+        to.push(sample(ko));
+      }
+    }
+    // Each round's two samples ran back to back: the median of their ratios is the steadiest measure.
+    const speedup = median(to.map((t, i) => t / tn[i]));
+    const gOld = flop / median(to) / 1e9;
+    const gNew = flop / median(tn) / 1e9;
+    const bOld = flop / Math.min(...to) / 1e9;
+    const bNew = flop / Math.min(...tn) / 1e9;
+    console.log(
+      `${s.name.padEnd(34)} median GFLOP/s old ${gOld.toFixed(1).padStart(6)} new ${gNew.toFixed(1).padStart(6)} ` +
+        `(pairs ${speedup.toFixed(3)}x)   best old ${bOld.toFixed(1).padStart(6)} new ${bNew.toFixed(1).padStart(6)}`,
+    );
+  }
+  ko.dispose();
+  kn.dispose();
+}
+
+/** Training steps (bench train --batch 16 --seq 128), the two builds alternated round by round. */
+function train() {
+  const rounds = Number(roundsArg ?? 7);
+  const [model = 'small', method = 'full'] = (filter ?? '').split(',').filter(Boolean);
+  const ko = new NativeKernels(oldAddon, { threads: 2 });
+  const kn = new NativeKernels(newAddon, { threads: 2 });
+  const run = (k) => {
+    useKernels(k);
+    return benchModel({ model, method, mode: 'train', batch: 16, seq: 128, steps: 4, warmup: 1 })
+      .step_seconds;
+  };
+  const to = [];
+  const tn = [];
+  const ratios = [];
+  for (let r = 0; r < rounds; r++) {
+    const [o, n] = r % 2 === 0 ? [run(ko), run(kn)] : [run(kn), run(ko)].reverse();
+    to.push(...o);
+    tn.push(...n);
+    ratios.push(median(o) / median(n));
+  }
+  const ms = (x) => (1000 * x).toFixed(1);
+  console.log(
+    `${model} ${method} batch 16: ms/step median old ${ms(median(to))} new ${ms(median(tn))}, ` +
+      `median of the rounds' old/new ${median(ratios).toFixed(3)}x, min old ${ms(Math.min(...to))} ` +
+      `new ${ms(Math.min(...tn))}, ${rounds} rounds of 4 steps`,
+  );
+  ko.dispose();
+  kn.dispose();
+}
+
+if (mode === 'check') check();
+else if (mode === 'train') train();
+else time();
