@@ -214,20 +214,27 @@ static inline __attribute__((always_inline)) void write_tile(const vf (&acc)[ROW
   write_partial(t, COLS, c, ldc, mv, nv, e, bias);
 }
 
-/** One mr×nr tile of C (mv×nv of it valid) from a packed A panel and a packed B panel. */
-static inline __attribute__((always_inline)) void tile(int kc, const float* __restrict ap,
-                                                       const float* __restrict bp, float* c, int64_t ldc,
-                                                       int mv, int nv, const Epilogue& e, const float* bias) {
-  // C's rows were last touched a whole k block ago and have left L1 and L2 (or were never read):
-  // fetching them now hides the miss behind the k loop instead of stalling the epilogue on it. The
-  // tile's row may straddle two lines.
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; r++) {
+/**
+ * C's rows were last touched a whole k block ago and have left L1 and L2 (or were never read):
+ * fetching them before the k loop hides the miss instead of stalling the epilogue on it. A tile's row
+ * may straddle two lines.
+ */
+template <int ROWS>
+static inline __attribute__((always_inline)) void prefetch_tile(float* c, int64_t ldc, int mv, int nv) {
+#pragma GCC unroll 32
+  for (int r = 0; r < ROWS; r++) {
     if (r < mv) {
       __builtin_prefetch(c + r * ldc, 1, 3);
       __builtin_prefetch(c + r * ldc + nv - 1, 1, 3);
     }
   }
+}
+
+/** One mr×nr tile of C (mv×nv of it valid) from a packed A panel and a packed B panel. */
+static inline __attribute__((always_inline)) void tile(int kc, const float* __restrict ap,
+                                                       const float* __restrict bp, float* c, int64_t ldc,
+                                                       int mv, int nv, const Epilogue& e, const float* bias) {
+  prefetch_tile<MR>(c, ldc, mv, nv);
   vf acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; r++)
@@ -291,13 +298,7 @@ static inline __attribute__((always_inline)) void tile_direct(int kc, const floa
                                                               const float* __restrict bp, float* c,
                                                               int64_t ldc, int mv, int nv, const Epilogue& e,
                                                               const float* bias) {
-#pragma GCC unroll 32
-  for (int r = 0; r < ROWS; r++) {
-    if (r < mv) {
-      __builtin_prefetch(c + r * ldc, 1, 3);
-      __builtin_prefetch(c + r * ldc + nv - 1, 1, 3);
-    }
-  }
+  prefetch_tile<ROWS>(c, ldc, mv, nv);
   vf acc[ROWS][NVEC];
 #pragma GCC unroll 32
   for (int r = 0; r < ROWS; r++)

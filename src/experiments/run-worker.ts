@@ -9,11 +9,10 @@ import { runTraining, type TrainRunOptions } from './train-run.js';
 import type { RunResults } from '../train/results.js';
 import type { TrainProgress } from '../train/trainer.js';
 
-/** What the worker is started with: the run's options without their callbacks, and its kernels. */
+/** What the worker is started with: the run's options without their callbacks (its thread count too), and its kernels. */
 export interface RunWorkerData {
   options: Omit<TrainRunOptions, 'signal' | 'log' | 'onProgress' | 'onEvalProgress'>;
   backend: Backend;
-  threads: number;
 }
 
 /** The worker's messages to the study. */
@@ -38,7 +37,7 @@ export type RunWorkerCommand = { type: 'stop'; reason: string | null } | { type:
 async function main(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
   const send = (message: RunWorkerMessage) => port.postMessage(message);
   const stop = new AbortController();
-  let kernels = await createKernels({ backend: data.backend, threads: data.threads });
+  let kernels = await createKernels({ backend: data.backend, threads: data.options.threads ?? 1 });
   useKernels(kernels);
   // The trainer's steps run synchronously, so a message is handled between two of them, when no kernel
   // call is running; nothing keeps the old kernels but the scopes that return memory to them.

@@ -122,7 +122,9 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   const jobs = Math.min(o.jobs ?? 1, toTrain.length);
   const runs: RunResults[] = [];
   if (jobs > 1) {
-    runs.push(...(await trainAtOnce(o, plan, toTrain, jobs, labels, dataDir, data.source)));
+    const cost = (index: number) => plan[index].steps * (costs.get(plan[index].method) ?? 1);
+    const costliestFirst = [...toTrain].sort((a, b) => cost(b) - cost(a));
+    runs.push(...(await trainAtOnce(o, plan, costliestFirst, jobs, labels, dataDir, data.source)));
   } else {
     for (const index of toTrain) {
       o.onTrainStart?.(labels[index]);
@@ -223,26 +225,23 @@ async function prepareOwnData(
 }
 
 /**
- * The runs `toTrain` (indices into the plan), `jobs` at a time, each on a worker thread with its share
- * of the threads, the costliest first; their results in plan order. Their lines go to the log named by
+ * The runs `order` (indices into the plan, started in that order), `jobs` at a time, each on a worker
+ * thread with its share of the threads; their results in plan order. Their lines go to the log named by
  * run, and one progress line counts the steps of them all.
  */
 async function trainAtOnce(
   o: ExperimentsOptions,
   plan: readonly PlannedStudyRun[],
-  toTrain: readonly number[],
+  order: readonly number[],
   jobs: number,
   labels: readonly string[],
   dataDir: string,
   dataSource: string,
 ): Promise<RunResults[]> {
   const threads = Math.max(1, Math.floor((o.threads ?? 1) / jobs));
-  const costs = methodStepCosts(o.methods ?? METHODS, o.baseModel.path, DEFAULT_SCRATCH_SHAPE);
-  const cost = (index: number) => plan[index].steps * (costs.get(plan[index].method) ?? 1);
-  const order = [...toTrain].sort((a, b) => cost(b) - cost(a));
   // Each run's steps done and to do, and its epoch while it trains; a run that stops early is
   // counted at the steps it took.
-  const counts = new Map(toTrain.map((index) => [index, { step: 0, steps: plan[index].steps, epoch: '' }]));
+  const counts = new Map(order.map((index) => [index, { step: 0, steps: plan[index].steps, epoch: '' }]));
   const report = () => {
     const all = [...counts.values()];
     o.onStudyProgress?.({
@@ -255,7 +254,7 @@ async function trainAtOnce(
     });
   };
   o.log?.(
-    `training ${countOf(toTrain.length, 'run')}, ${jobs} at a time on ${countOf(threads, 'thread')} each`,
+    `training ${countOf(order.length, 'run')}, ${jobs} at a time on ${countOf(threads, 'thread')} each`,
   );
   // When the last run has started, a run that finishes leaves its threads to those still training.
   const live = new Set<WorkerRun>();
@@ -274,7 +273,6 @@ async function trainAtOnce(
         {
           options: { ...plannedRunOptions(o, run, dataDir, dataSource), threads },
           backend: kernels().name as Backend,
-          threads,
         },
         {
           signal,
@@ -300,7 +298,7 @@ async function trainAtOnce(
     o.signal,
   );
   const byIndex = new Map(order.map((index, i) => [index, results[i]]));
-  return toTrain.map((index) => byIndex.get(index)!);
+  return [...order].sort((a, b) => a - b).map((index) => byIndex.get(index)!);
 }
 
 /** One training of the plan, with the preset's settings for its method (callbacks apart). */

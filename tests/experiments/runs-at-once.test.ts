@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
@@ -9,7 +9,7 @@ import { atMostAtOnce, trainOnWorker } from '../../src/experiments/runs-at-once.
 import type { RunWorkerData } from '../../src/experiments/run-worker.js';
 import { DEFAULT_SCRATCH_SHAPE, runTraining } from '../../src/experiments/train-run.js';
 import type { RunResults } from '../../src/train/results.js';
-import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+import { tinyStudyInputs } from '../helpers/tiny-model.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { useKernels } from '../../src/kernels/active.js';
 import { createNativeKernels, nativeKernelsBuilt, type Kernels } from '../../src/kernels/index.js';
@@ -18,12 +18,8 @@ let root = '';
 let base: ExperimentsOptions;
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'lora-lab-runs-at-once-'));
-  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
-  const input = join(root, 'complaints.csv');
-  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
   base = {
-    input,
-    baseModel: { path: model, kind: 'flag', description: model },
+    ...(await tinyStudyInputs(root)),
     outputDir: '',
     preset: 'tuned',
     seeds: 1,
@@ -115,7 +111,7 @@ test('a run told to take more threads does so from its next step, with the same 
   const alone = await runTraining(options(join(root, 'alone')));
   const lines: string[] = [];
   const worker = trainOnWorker(
-    { options: options(join(root, 'handed')), backend: 'native', threads: 1 },
+    { options: { ...options(join(root, 'handed')), threads: 1 }, backend: 'native' },
     { log: (line) => lines.push(line), onProgress: () => {} },
   );
   // Queued until the worker listens, then handled between its first steps.

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
@@ -10,7 +10,7 @@ import { readTrainHashes, TRAIN_HASHES_FILE, textHash } from '../../src/data/tex
 import { runExperiments, type ExperimentsOptions } from '../../src/experiments/runner.js';
 import type { StudyProgress } from '../../src/experiments/study-clock.js';
 import type { RunResults } from '../../src/train/results.js';
-import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+import { tinyStudyInputs } from '../helpers/tiny-model.js';
 
 /**
  * `experiments --resume` keeps a finished run only when it was trained under the step cap asked for
@@ -21,12 +21,8 @@ let root = '';
 let base: ExperimentsOptions;
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'lora-lab-smoke-resume-'));
-  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
-  const input = join(root, 'complaints.csv');
-  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
   base = {
-    input,
-    baseModel: { path: model, kind: 'flag', description: model },
+    ...(await tinyStudyInputs(root)),
     outputDir: join(root, 'study'),
     preset: 'reference',
     seeds: 1,

@@ -178,3 +178,13 @@ export async function tinyWorkspace(prefix = 'lora-lab-tiny-'): Promise<TinyWork
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }
+
+/** What a study over tiny data needs: `root/complaints.csv` (165 rows) and a tiny BERT under `root/model`. */
+export async function tinyStudyInputs(
+  root: string,
+): Promise<{ input: string; baseModel: { path: string; kind: 'flag'; description: string } }> {
+  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
+  const input = join(root, 'complaints.csv');
+  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
+  return { input, baseModel: { path: model, kind: 'flag', description: model } };
+}

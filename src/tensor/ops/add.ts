@@ -14,16 +14,15 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const len = plan.dims[last];
   const sa = plan.stridesA[last];
   const sb = plan.stridesB[last];
-  if (last === 0 && sa === 1 && sb === 1) {
-    // Same shapes (residuals, LoRA's sum): one flat kernel call.
-    kernels().add(ad, bd, out, len);
-  } else
-    forEachRow(plan, (o, ia, ib) => {
-      if (sa === 1 && sb === 1 && len >= KERNEL_ROW)
-        kernels().add(ad.subarray(ia, ia + len), bd.subarray(ib, ib + len), out.subarray(o, o + len), len);
-      else if (sa === 1 && sb === 1) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];
-      else for (let j = 0; j < len; j++) out[o + j] = ad[ia + j * sa] + bd[ib + j * sb];
-    });
+  // Contiguous rows go to the kernels, a call a row: one call for same shapes (residuals, LoRA's sum),
+  // one per [T, H] block for an embedding added over the batch; short rows of many are looped here.
+  const contiguous = sa === 1 && sb === 1;
+  forEachRow(plan, (o, ia, ib) => {
+    if (contiguous && (last === 0 || len >= KERNEL_ROW))
+      kernels().add(ad.subarray(ia, ia + len), bd.subarray(ib, ib + len), out.subarray(o, o + len), len);
+    else if (contiguous) for (let j = 0; j < len; j++) out[o + j] = ad[ia + j] + bd[ib + j];
+    else for (let j = 0; j < len; j++) out[o + j] = ad[ia + j * sa] + bd[ib + j * sb];
+  });
   return record(y, 'add', [a, b], (dy) => {
     // b first: a may adopt dy, after which dy must not be read.
     if (b.requiresGrad) reduceBroadcastGrad(b, 'b', plan, dy, 1, false);
