@@ -345,6 +345,12 @@ async function train(run: () => Promise<TrainEnd>, batchSize: number): Promise<v
         `Finished: ${end.finished.trainSeconds.toFixed(1)} s of training at ${end.finished.examplesPerSecond.toFixed(1)} examples/s; best epoch ${end.finished.bestEpoch}.${stopped}`,
       );
       ($('progress') as HTMLProgressElement).value = 1;
+      if (early) {
+        // The planned steps were never run: the step axis ends where training did.
+        const last = page.chart.loss[page.chart.loss.length - 1];
+        if (last) page.chart.totalSteps = last[0];
+        drawChart($('chart') as unknown as SVGSVGElement, page.chart);
+      }
       showResults(end.finished);
     } else {
       showStatus(

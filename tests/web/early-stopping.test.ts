@@ -34,6 +34,11 @@ test('in Chromium: the patience setting (the tuned preset’s by default) stops 
     assert.ok(Number(early[1]) < 12);
     const best = Number(/best epoch (\d+)/.exec(status)![1]);
     assert.equal(Number(early[1]), best + 1, 'a patience of 1 stops one epoch after the best');
+    // The chart's step axis ends at the last step trained, not at the 12 epochs' planned steps: the
+    // loss line reaches the plot's right edge (x 596 of 640).
+    const points = (await page.getAttribute('#chart .loss-line', 'points'))!.trim().split(' ');
+    const lastX = Number(points[points.length - 1]!.split(',')[0]);
+    assert.ok(Math.abs(lastX - 596) < 0.5, `the loss line ends at x ${lastX}`);
     assert.deepEqual(errors, []);
   } finally {
     await session.close();
