@@ -5,6 +5,11 @@ export interface ProgressUpdate {
   total: number;
   /** Short status, e.g. "loss 0.812". */
   status?: string;
+  /**
+   * Where the counted steps differ in cost (runs of different models at once), the same progress in
+   * units of work: the time left is estimated from these instead of the steps.
+   */
+  work?: { done: number; total: number };
 }
 
 export interface Progress {
@@ -27,31 +32,28 @@ export function createProgress(options: { quiet?: boolean; intervalMs?: number }
 
 function terminalProgress(): Progress {
   let bar: cliProgress.SingleBar | null = null;
-  let startTime = 0;
-  // A resumed run starts counting at its checkpoint's step: rates count only what this process did.
-  let firstDone: number | null = null;
+  let clock = new ProgressClock();
   return {
     start(label, total) {
       bar = new cliProgress.SingleBar(
         {
-          format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted} | {status}`,
+          format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {left} | {status}`,
           stream: process.stderr,
           hideCursor: true,
           etaBuffer: 50,
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, 0, { rate: '0.0', status: '' });
-      startTime = performance.now();
-      firstDone = null;
+      bar.start(total, 0, { rate: '0.0', left: '?', status: '' });
+      clock = new ProgressClock();
     },
-    update({ done, total, status }) {
-      const seconds = (performance.now() - startTime) / 1000;
-      firstDone ??= done - 1;
-      bar?.setTotal(total);
-      bar?.update(done, {
-        rate: seconds > 0 ? ((done - firstDone) / seconds).toFixed(1) : '0.0',
-        status: status ?? '',
+    update(update) {
+      const { rate, secondsLeft } = clock.update(update);
+      bar?.setTotal(update.total);
+      bar?.update(update.done, {
+        rate: rate.toFixed(1),
+        left: formatSeconds(secondsLeft),
+        status: update.status ?? '',
       });
     },
     stop() {
@@ -67,29 +69,24 @@ function terminalProgress(): Progress {
 
 function plainProgress(intervalMs: number): Progress {
   let label = '';
-  let began = 0;
-  let firstDone: number | null = null;
+  let clock = new ProgressClock();
   let lastPrint = 0;
   return {
     start(l, total) {
       label = l;
-      began = performance.now();
-      firstDone = null;
-      lastPrint = began;
+      clock = new ProgressClock();
+      lastPrint = performance.now();
       process.stderr.write(`${label}: 0/${total}\n`);
     },
-    update({ done, total, status }) {
-      // The first update's step was done in this process, the ones before it (a resumed run) were not.
-      firstDone ??= done - 1;
+    update(update) {
+      const { done, total, status } = update;
+      const { rate, secondsLeft } = clock.update(update);
       const now = performance.now();
       if (now - lastPrint < intervalMs && done < total) return;
       lastPrint = now;
-      const seconds = (now - began) / 1000;
-      const rate = seconds > 0 ? (done - firstDone) / seconds : 0;
-      const left = rate > 0 ? (total - done) / rate : 0;
       process.stderr.write(
         `${label}: ${done}/${total} (${((100 * done) / total).toFixed(0)}%), ${rate.toFixed(1)}/s, ` +
-          `${formatSeconds(left)} left${status ? `, ${status}` : ''}\n`,
+          `${formatSeconds(secondsLeft)} left${status ? `, ${status}` : ''}\n`,
       );
     },
     stop() {},
@@ -97,6 +94,30 @@ function plainProgress(intervalMs: number): Progress {
       process.stderr.write(`${message}\n`);
     },
   };
+}
+
+/**
+ * Rate and time left since the first update: steps per second for the line, and the time left from
+ * the work units where the update has them (else from the steps).
+ */
+export class ProgressClock {
+  private began = 0;
+  private first: { done: number; work: number } | null = null;
+
+  constructor(private readonly now: () => number = () => performance.now() / 1000) {
+    this.began = this.now();
+  }
+
+  update({ done, total, work }: ProgressUpdate): { rate: number; secondsLeft: number } {
+    // The first update's step was done in this process, the ones before it (a resumed run) were not:
+    // counting starts one step (or that step's share of the work) before it.
+    const units = work ?? { done, total };
+    this.first ??= { done: done - 1, work: units.done - (done > 0 ? units.done / done : 1) };
+    const seconds = this.now() - this.began;
+    const rate = seconds > 0 ? (done - this.first.done) / seconds : 0;
+    const workRate = seconds > 0 ? (units.done - this.first.work) / seconds : 0;
+    return { rate, secondsLeft: workRate > 0 ? (units.total - units.done) / workRate : Infinity };
+  }
 }
 
 /** 42s, 3m07s, 1h05m: a duration for a progress line. */

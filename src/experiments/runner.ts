@@ -69,7 +69,13 @@ export interface ExperimentsOptions {
   onTrainStart?: (label: string) => void;
   onProgress?: (p: TrainProgress, study: StudyProgress) => void;
   /** With jobs > 1, instead of onTrainStart and onProgress: the steps of all runs together. */
-  onStudyProgress?: (update: { done: number; total: number; status: string }) => void;
+  onStudyProgress?: (update: {
+    done: number;
+    total: number;
+    status: string;
+    /** The same in units of work (steps weighed by their run's cost), for the time left. */
+    work: { done: number; total: number };
+  }) => void;
   /** The command, commit and machine (from the CLI), recorded in study.json. */
   provenance?: object;
 }
@@ -124,7 +130,10 @@ export async function runExperiments(o: ExperimentsOptions): Promise<Experiments
   if (jobs > 1) {
     const cost = (index: number) => plan[index].steps * (costs.get(plan[index].method) ?? 1);
     const costliestFirst = [...toTrain].sort((a, b) => cost(b) - cost(a));
-    runs.push(...(await trainAtOnce(o, plan, costliestFirst, jobs, labels, dataDir, data.source)));
+    const stepCostOf = (index: number) => costs.get(plan[index].method) ?? 1;
+    runs.push(
+      ...(await trainAtOnce(o, plan, costliestFirst, stepCostOf, jobs, labels, dataDir, data.source)),
+    );
   } else {
     for (const index of toTrain) {
       o.onTrainStart?.(labels[index]);
@@ -227,12 +236,14 @@ async function prepareOwnData(
 /**
  * The runs `order` (indices into the plan, started in that order), `jobs` at a time, each on a worker
  * thread with its share of the threads; their results in plan order. Their lines go to the log named by
- * run, and one progress line counts the steps of them all.
+ * run, and one progress line counts the steps of them all (its time left weighs each step by
+ * `stepCostOf` its run: a LoRA step costs less than a full one).
  */
 async function trainAtOnce(
   o: ExperimentsOptions,
   plan: readonly PlannedStudyRun[],
   order: readonly number[],
+  stepCostOf: (index: number) => number,
   jobs: number,
   labels: readonly string[],
   dataDir: string,
@@ -243,10 +254,13 @@ async function trainAtOnce(
   // counted at the steps it took.
   const counts = new Map(order.map((index) => [index, { step: 0, steps: plan[index].steps, epoch: '' }]));
   const report = () => {
-    const all = [...counts.values()];
+    const all = [...counts.entries()];
+    const sum = (of: (index: number, c: { step: number; steps: number }) => number) =>
+      all.reduce((total, [index, c]) => total + of(index, c), 0);
     o.onStudyProgress?.({
-      done: all.reduce((sum, c) => sum + c.step, 0),
-      total: all.reduce((sum, c) => sum + c.steps, 0),
+      done: sum((_, c) => c.step),
+      total: sum((_, c) => c.steps),
+      work: { done: sum((i, c) => c.step * stepCostOf(i)), total: sum((i, c) => c.steps * stepCostOf(i)) },
       status: [...counts.entries()]
         .filter(([, c]) => c.epoch !== '')
         .map(([index, c]) => `${plan[index].method} epoch ${c.epoch}`)
