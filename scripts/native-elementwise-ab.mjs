@@ -19,6 +19,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     isa: { type: 'string', default: 'best' },
+    // The baseline on another instruction set (e.g. the same addon, avx2 against avx512).
+    'old-isa': { type: 'string' },
     threads: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '11' },
     'check-only': { type: 'boolean', default: false },
@@ -34,7 +36,7 @@ const require = createRequire(import.meta.url);
 const threads = Number(values.threads);
 const opts = { threads, isa: values.isa };
 const K = {
-  old: new NativeKernels(require(resolve(positionals[0])), opts),
+  old: new NativeKernels(require(resolve(positionals[0])), { ...opts, isa: values['old-isa'] ?? values.isa }),
   new: new NativeKernels(require(nativeAddonPath()), opts),
 };
 console.log(`isa ${K.new.isa}, ${threads} thread(s); old ${positionals[0]}, new ${nativeAddonPath()}`);

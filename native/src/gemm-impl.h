@@ -5,11 +5,12 @@
 #pragma once
 
 #if LORA_W == 16
-// 12×32: 24 accumulators + 2 B vectors + broadcasts within 32 zmm registers. kc 192 keeps the 24 KB
-// B micro-panel in a 32 KB L1 beside the streaming A panel.
+// 12×32: 24 accumulators + 2 B vectors + broadcasts within 32 zmm registers. kc is AVX2's: each C
+// element's sum over k is then split into the same blocks, so both builds give the same bits (the
+// 32 KB B micro-panel fits a 48 KB L1; on a 32 KB one kc 192 kept it there, with other results).
 constexpr int MR = 12;
 constexpr int NV = 2;
-constexpr int KC = 192;
+constexpr int KC = 256;
 constexpr int MC = 144;
 #elif LORA_W == 8
 // 6×16: 12 accumulators + 2 B vectors + 1 broadcast of 16 ymm registers.

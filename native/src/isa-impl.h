@@ -480,7 +480,27 @@ static const Isa kTable = {
     peak_loop,
 };
 
+#if LORA_W == 16
+// The row-wise reductions (softmax's sum, layer norm's mean, variance and backward dot products) are
+// the AVX2 build's: their partial sums are 8 lanes wide there, 16 here, which rounds differently. With
+// them (and the GEMM's kc, see gemm-impl.h) a training run gives the same bits on either instruction
+// set, so results reproduce across x86 machines (checked: native-elementwise-ab --old-isa avx2).
+const Isa* table() {
+  static const Isa mixed = [] {
+    Isa t = kTable;
+    const Isa* eight = avx2::table();
+    t.softmax = eight->softmax;
+    t.softmax_backward = eight->softmax_backward;
+    t.layer_norm = eight->layer_norm;
+    t.layer_norm_dx = eight->layer_norm_dx;
+    t.layer_norm_dparams = eight->layer_norm_dparams;
+    return t;
+  }();
+  return &mixed;
+}
+#else
 const Isa* table() { return &kTable; }
+#endif
 
 }  // namespace LORA_ISA
 }  // namespace lora
