@@ -108,3 +108,23 @@ test('one training step gives the same loss and gradients on every backend (1e-5
   assertSameGradients(await step('wasm'), reference, 'wasm');
   for (const isa of nativeIsas()) assertSameGradients(await step('native', isa), reference, `native ${isa}`);
 });
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+test('native AVX-512 and AVX2 give the same loss and gradients bit for bit (results reproduce across x86 machines)', async (t) => {
+  const isas = nativeIsas();
+  if (!isas.includes('avx512') || !isas.includes('avx2')) {
+    t.diagnostic(`this CPU runs ${isas.join(', ')}: no two AVX builds to compare`);
+    return;
+  }
+  const [avx512, avx2] = [await step('native', 'avx512'), await step('native', 'avx2')];
+  assert.ok(
+    sameBits(Float32Array.of(avx512.loss), Float32Array.of(avx2.loss)),
+    `loss ${avx512.loss} vs ${avx2.loss}`,
+  );
+  for (const [name, g] of avx2.grads) assert.ok(sameBits(avx512.grads.get(name)!, g), name);
+});
