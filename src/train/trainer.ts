@@ -5,13 +5,7 @@ import { AdamW } from '../optim/adamw.js';
 import { LrSchedule, warmupStepsFor, type ScheduleKind } from '../optim/schedule.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import {
-  rngStateFromJson,
-  rngStateToJson,
-  CHECKPOINT_FORMAT,
-  type CheckpointContents,
-  type TrainerState,
-} from './checkpoint-format.js';
+import { rngStateFromJson, rngStateToJson, type CheckpointContents } from './checkpoint-format.js';
 import { folderCheckpoints } from './checkpoint-folder.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import {
@@ -21,6 +15,7 @@ import {
   type MicroBatchSplit,
 } from './micro-batches.js';
 import { updateWeights } from './update-weights.js';
+import { RunPosition } from './run-position.js';
 import { InferencePieces } from './inference-pieces.js';
 import type { InferenceSplit } from './memory-messages.js';
 import { abortReason, TrainingDiverged, TrainingInterrupted } from './training-errors.js';
@@ -246,20 +241,9 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     trainable: params.map(([name, p]) => `${name}:${p.size}`).join(','),
   };
 
-  // Run state (everything a checkpoint records).
-  let globalStep = 0;
-  let epoch = 0;
-  let batchInEpoch = 0;
-  let order: number[] | null = null;
-  let epochLossSum = 0;
-  let epochLossBatches = 0;
-  let epochSeconds = 0;
-  let history: EpochRecord[] = [];
-  let best: { epoch: number; f1_weighted: number } | null = null;
   let bestWeights: StateDict | null = null;
-  let trainSeconds = 0;
-  let trainExamples = 0;
   let lastCheckpoint: string | null = null;
+  let run = new RunPosition();
 
   const store = o.checkpoints ?? (o.checkpointDir ? folderCheckpoints(o.checkpointDir) : null);
   const resumeFrom = resolveResume(o, store);
@@ -269,24 +253,9 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     checkFingerprint(ckpt, fingerprint);
     restoreWeights(params, ckpt.weights, ckpt.dir);
     optimizer.loadStateDict(ckpt.optimizer);
-    const s = ckpt.state;
-    rng.setState(rngStateFromJson(s.rng_state));
-    globalStep = s.global_step;
-    history = s.history;
-    best = s.best;
+    rng.setState(rngStateFromJson(ckpt.state.rng_state));
+    run = RunPosition.resumed(ckpt.state);
     bestWeights = ckpt.best;
-    trainSeconds = s.train_seconds;
-    trainExamples = s.train_examples;
-    if (s.epoch_complete) {
-      epoch = s.epoch + 1;
-    } else {
-      epoch = s.epoch;
-      batchInEpoch = s.batch_in_epoch;
-      order = s.epoch_order;
-      epochLossSum = s.epoch_loss_sum;
-      epochLossBatches = s.epoch_loss_batches;
-      epochSeconds = s.epoch_seconds;
-    }
     lastCheckpoint = ckpt.dir;
   } else if (store && store.list().length > 0) {
     if (!o.overwriteCheckpoints) {
@@ -308,19 +277,8 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     const opt = optimizer.stateDict();
     const paramSteps: Record<string, number> = {};
     for (const [name, s] of opt.params) paramSteps[name] = s.step;
-    const state: TrainerState = {
-      format: CHECKPOINT_FORMAT,
-      global_step: globalStep,
-      epoch,
-      batch_in_epoch: batchInEpoch,
-      epoch_complete: epochComplete,
-      epoch_order: epochComplete ? null : order,
-      epoch_loss_sum: epochLossSum,
-      epoch_loss_batches: epochLossBatches,
-      epoch_seconds: epochSeconds,
+    const state = run.record(epochComplete, {
       rng_state: rngStateToJson(rng.getState()),
-      history,
-      best,
       optimizer: { step: opt.step, param_steps: paramSteps },
       schedule: {
         kind: schedule.kind,
@@ -328,16 +286,14 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
         total_steps: totalSteps,
         warmup_steps: schedule.warmupSteps,
       },
-      train_seconds: trainSeconds,
-      train_examples: trainExamples,
       fingerprint,
-    };
+    });
     const dir = store.save(
       { state, weights: snapshot(), optimizer: opt, best: bestWeights },
       o.saveTotalLimit,
     );
     lastCheckpoint = dir;
-    o.onCheckpoint?.(dir, globalStep);
+    o.onCheckpoint?.(dir, run.globalStep);
     return dir;
   };
 
@@ -354,27 +310,17 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
       : undefined,
   });
 
-  // Epochs since the best one, counted from the history so that a resumed run counts on.
-  const stopEarly = (): boolean =>
-    o.earlyStoppingPatience > 0 &&
-    best !== null &&
-    history.length > 0 &&
-    history[history.length - 1].epoch - best.epoch >= o.earlyStoppingPatience;
+  const stopEarly = (): boolean => run.patienceRunOut(o.earlyStoppingPatience);
 
-  const sessionStart = { seconds: trainSeconds, examples: trainExamples };
-  for (; epoch < epochs && globalStep < totalSteps && !stopEarly(); epoch++) {
-    if (order === null) {
-      order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-      batchInEpoch = 0;
-      epochLossSum = 0;
-      epochLossBatches = 0;
-      epochSeconds = 0;
-    }
+  const sessionStart = { seconds: run.trainSeconds, examples: run.trainExamples };
+  for (; run.epoch < epochs && run.globalStep < totalSteps && !stopEarly(); run.epoch++) {
+    if (run.order === null) run.beginEpoch(rng.shuffle(Array.from({ length: n }, (_, i) => i)));
+    const order = run.order!;
     model.train();
-    while (batchInEpoch < batchesPerEpoch && globalStep < totalSteps) {
+    while (run.batchInEpoch < batchesPerEpoch && run.globalStep < totalSteps) {
       const t0 = performance.now();
-      const indices = order.slice(batchInEpoch * o.batchSize, (batchInEpoch + 1) * o.batchSize);
-      const lr = schedule.lrAt(globalStep);
+      const indices = order.slice(run.batchInEpoch * o.batchSize, (run.batchInEpoch + 1) * o.batchSize);
+      const lr = schedule.lrAt(run.globalStep);
       const lossValue = microBatching.run(
         model,
         indices.length,
@@ -383,40 +329,34 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
         rng,
       );
       const diverged = (what: string) =>
-        new TrainingDiverged(globalStep + 1, what, lastCheckpoint, store?.where);
+        new TrainingDiverged(run.globalStep + 1, what, lastCheckpoint, store?.where);
       const norm = updateWeights(optimizer, paramList, lossValue, lr, o.maxGradNorm, diverged);
-      globalStep++;
-      batchInEpoch++;
-      epochLossSum += lossValue;
-      epochLossBatches++;
-      const seconds = (performance.now() - t0) / 1000;
-      trainSeconds += seconds;
-      epochSeconds += seconds;
-      trainExamples += indices.length;
+      run.stepDone(lossValue, indices.length, (performance.now() - t0) / 1000);
 
-      const epochEnds = batchInEpoch === batchesPerEpoch || globalStep === totalSteps;
+      const epochEnds = run.batchInEpoch === batchesPerEpoch || run.globalStep === totalSteps;
       let saved = false;
-      if (!epochEnds && o.saveSteps > 0 && globalStep % o.saveSteps === 0) {
+      if (!epochEnds && o.saveSteps > 0 && run.globalStep % o.saveSteps === 0) {
         checkpoint(false);
         saved = true;
       }
-      const sessionSeconds = trainSeconds - sessionStart.seconds;
+      const sessionSeconds = run.trainSeconds - sessionStart.seconds;
       o.onProgress?.({
-        step: globalStep,
+        step: run.globalStep,
         totalSteps,
-        epoch: epoch + 1,
+        epoch: run.epoch + 1,
         epochs,
-        batch: batchInEpoch,
+        batch: run.batchInEpoch,
         batchesPerEpoch,
         loss: lossValue,
         lr,
         gradNorm: norm,
-        examplesPerSecond: sessionSeconds > 0 ? (trainExamples - sessionStart.examples) / sessionSeconds : 0,
+        examplesPerSecond:
+          sessionSeconds > 0 ? (run.trainExamples - sessionStart.examples) / sessionSeconds : 0,
       });
       yield;
       if (o.signal?.aborted && !epochEnds) {
         throw new TrainingInterrupted(
-          globalStep,
+          run.globalStep,
           saved ? lastCheckpoint : checkpoint(false),
           abortReason(o.signal),
         );
@@ -424,37 +364,30 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     }
 
     // End of the epoch: validate, record, keep the best weights, checkpoint.
-    const record: EpochRecord = {
-      epoch: epoch + 1,
-      train_loss: epochLossBatches > 0 ? epochLossSum / epochLossBatches : 0,
-      seconds: 0,
-    };
+    const record: EpochRecord = { epoch: run.epoch + 1, train_loss: run.epochLoss(), seconds: 0 };
     const tEval = performance.now();
     if (o.val && o.val.length > 0) {
       const m = evaluate(model, o.val, evalOptions('val'));
       record.val = { accuracy: m.accuracy, f1_weighted: m.f1_weighted, f1_macro: m.f1_macro, loss: m.loss };
       if (m.multi_label) record.val.f1_micro = m.multi_label.f1_micro;
-      if (best === null || m.f1_weighted > best.f1_weighted) {
-        best = { epoch: epoch + 1, f1_weighted: m.f1_weighted };
-        bestWeights = snapshot();
-      }
+      if (run.isBest(run.epoch + 1, m.f1_weighted)) bestWeights = snapshot();
     }
-    record.seconds = epochSeconds + (performance.now() - tEval) / 1000;
-    history.push(record);
-    order = null;
+    record.seconds = run.epochSeconds + (performance.now() - tEval) / 1000;
+    run.endEpoch(record);
     o.onEpochEnd?.(record);
     const dir = checkpoint(true);
     yield;
-    if (o.signal?.aborted && epoch + 1 < epochs && globalStep < totalSteps && !stopEarly()) {
-      throw new TrainingInterrupted(globalStep, dir, abortReason(o.signal));
+    if (o.signal?.aborted && run.epoch + 1 < epochs && run.globalStep < totalSteps && !stopEarly()) {
+      throw new TrainingInterrupted(run.globalStep, dir, abortReason(o.signal));
     }
   }
 
   // Keep the best epoch's weights (without validation: the last epoch's, already in place).
+  const history = run.history;
   let bestEpoch = history.length > 0 ? history[history.length - 1].epoch : 0;
-  if (best && bestWeights) {
+  if (run.best && bestWeights) {
     restoreWeights(params, bestWeights, 'the best epoch');
-    bestEpoch = best.epoch;
+    bestEpoch = run.best.epoch;
   }
 
   // Fewer epochs than planned can only mean early stopping (an interruption throws).
@@ -485,9 +418,9 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     best_epoch: bestEpoch,
     test,
     timing: {
-      train_seconds: trainSeconds,
+      train_seconds: run.trainSeconds,
       eval_seconds: evalSeconds,
-      train_examples_per_second: trainSeconds > 0 ? trainExamples / trainSeconds : 0,
+      train_examples_per_second: run.trainSeconds > 0 ? run.trainExamples / run.trainSeconds : 0,
       eval_examples_per_second: evalSeconds > 0 ? o.test.length / evalSeconds : 0,
     },
     ...(o.run.data_source !== undefined ? { data_source: o.run.data_source } : {}),
