@@ -4,7 +4,7 @@
 // any differing bit; `time` alternates the two builds round by round on the study's GEMM shapes and
 // prints medians (the host's speed drifts, so two separate runs cannot be compared).
 //   node scripts/native-gemm-ab.mjs check BASELINE.node
-//   node scripts/native-gemm-ab.mjs time BASELINE.node [rounds] [shape-filter]
+//   node scripts/native-gemm-ab.mjs time BASELINE.node [rounds] [shape-filter] (e.g. bert-base)
 //   node scripts/native-gemm-ab.mjs train BASELINE.node [rounds] [model,method] (bench train's steps, batch 16)
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -134,6 +134,19 @@ const STUDY = [
   { name: 'base dW 3072x768x4096 tA', m: 3072, n: 768, k: 4096, tA: true },
 ];
 
+// `bench matmul --shapes bert-base` (bench/matmul.ts): timed only, too large for `check`'s many variants.
+const BERT_BASE = [
+  { name: 'bert-base 4096x768x768', m: 4096, k: 768, n: 768 },
+  { name: 'bert-base 4096x768x768 tB', m: 4096, k: 768, n: 768, tB: true },
+  { name: 'bert-base 768x4096x768 tA', m: 768, k: 4096, n: 768, tA: true },
+  { name: 'bert-base 4096x768x3072 tB', m: 4096, k: 768, n: 3072, tB: true },
+  { name: 'bert-base 4096x3072x768', m: 4096, k: 3072, n: 768 },
+  { name: 'bert-base 3072x4096x768 tA', m: 3072, k: 4096, n: 768, tA: true },
+  { name: 'bert-base 4096x3072x768 tB', m: 4096, k: 3072, n: 768, tB: true },
+  { name: 'bert-base 4096x768x3072', m: 4096, k: 768, n: 3072 },
+  { name: 'bert-base 768x4096x3072 tA', m: 768, k: 4096, n: 3072, tA: true },
+];
+
 function kernelsOf(addon, threads) {
   // AB_NEW_ISA=generic runs the new build without fused multiply-add: `check` must then fail, which
   // shows that it can.
@@ -251,9 +264,11 @@ function median(xs) {
 
 function time() {
   const rounds = Number(roundsArg ?? 31);
-  const ko = kernelsOf(oldAddon, 2);
-  const kn = kernelsOf(newAddon, 2);
-  for (const s of STUDY) {
+  // AB_THREADS=1 times one thread (2 by default).
+  const threads = Number(process.env.AB_THREADS ?? 2);
+  const ko = kernelsOf(oldAddon, threads);
+  const kn = kernelsOf(newAddon, threads);
+  for (const s of [...STUDY, ...BERT_BASE]) {
     if (filter && !s.name.includes(filter)) continue;
     const spec = makeSpec(s, false);
     const flop = 2 * (s.batch ?? 1) * s.m * s.n * s.k;

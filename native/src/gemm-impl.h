@@ -29,7 +29,7 @@ constexpr int NC = 3072;
 
 static inline int imin(int64_t a, int64_t b) { return static_cast<int>(a < b ? a : b); }
 
-#if LORA_W == 8
+#if LORA_W >= 8
 /** Rows r[0..8) of an 8×8 block become its columns: r[q] = (r0[q], r1[q], …, r7[q]). */
 static inline void transpose8(__m256 r[8]) {
   const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -96,6 +96,24 @@ static void pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int mc, 
           _mm_storel_pi(reinterpret_cast<__m64*>(d + 4), _mm256_extractf128_ps(v[q], 1));
         }
       }
+#elif LORA_W == 16
+      // Eight p at a time: rows 0–7 and rows 8–11 (four zero rows beside them) transposed in
+      // registers, so each p's twelve floats go out as one 8-float and one 4-float store.
+      static_assert(MR == 12, "the transpose below covers 12 rows");
+      for (; p + 8 <= kc; p += 8) {
+        __m256 lo[8];
+        __m256 hi[8];
+        for (int r = 0; r < 8; r++) lo[r] = _mm256_loadu_ps(rows[r] + p);
+        for (int r = 0; r < 4; r++) hi[r] = _mm256_loadu_ps(rows[8 + r] + p);
+        for (int r = 4; r < 8; r++) hi[r] = _mm256_setzero_ps();
+        transpose8(lo);
+        transpose8(hi);
+        for (int q = 0; q < 8; q++) {
+          float* d = o + (p + q) * MR;
+          _mm256_storeu_ps(d, lo[q]);
+          _mm_storeu_ps(d + 8, _mm256_castps256_ps128(hi[q]));
+        }
+      }
 #endif
       for (; p < kc; p++)
         for (int r = 0; r < MR; r++) o[p * MR + r] = rows[r][p];
@@ -123,10 +141,10 @@ static void pack_b(const float* b, int64_t ldb, bool trans, int64_t p0, int kc, 
       }
     } else {
       // op(B)(p, j) = b[j·ldb + p]: column j of op(B) is a contiguous row of b.
-#if LORA_W == 8
+#if LORA_W >= 8
       if (nv == NR) {
-        // Eight p at a time from each half of the panel's 16 rows of b, transposed in registers:
-        // whole-vector stores instead of one scalar store per float, 64 bytes apart.
+        // Eight p at a time from each eighth of the panel's NR rows of b, transposed in registers:
+        // 8-float stores instead of one scalar store per float, NR floats apart.
         int p = 0;
         for (; p + 8 <= kc; p += 8) {
           for (int h = 0; h < NR; h += 8) {
