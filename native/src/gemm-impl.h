@@ -59,6 +59,13 @@ static void pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int mc, 
     constexpr int PB = 8;
     for (int pb = 0; pb < kc; pb += PB) {
       const int pe = imin(kc, pb + PB);
+      // The rows two groups on, line by line: a few lines of each row a few KB apart are too sparse
+      // for the hardware prefetchers, and each miss would otherwise stall the copy.
+      for (int p = pb + 2 * PB; p < imin(kc, pb + 3 * PB); p++) {
+        const float* s = a + (p0 + p) * lda + i0;
+        for (int i = 0; i < mc; i += 16) __builtin_prefetch(s + i, 0, 3);
+        __builtin_prefetch(s + mc - 1, 0, 3);
+      }
       for (int ir = 0; ir < mc; ir += MR) {
         const int mv = imin(MR, mc - ir);
         float* o = out + static_cast<int64_t>(ir) * kc;
@@ -249,18 +256,33 @@ static inline __attribute__((always_inline)) void prefetch_tile(float* c, int64_
   }
 }
 
-/** One mr×nr tile of C (mv×nv of it valid) from a packed A panel and a packed B panel. */
+/**
+ * One row of a tile of C into L1 ahead of its epilogue: every 64-byte line of it (a 128-byte row
+ * spans three when it is not 64-byte aligned, as Node's arrays are not).
+ */
+static inline __attribute__((always_inline)) void prefetch_row(const float* c) {
+  static_assert(NR * 4 <= 128, "a row of the tile spans at most three lines");
+  __builtin_prefetch(c, 1, 3);
+  if (NR > 16) __builtin_prefetch(c + 16, 1, 3);
+  __builtin_prefetch(c + NR - 1, 1, 3);
+}
+
+/**
+ * One mr×nr tile of C (mv×nv of it valid) from a packed A panel and a packed B panel. `cnext`: the
+ * next tile's C (null for none), fetched a row per eight p while this tile's sums run, rather than
+ * this tile's all at once when it starts: C is back from L3 every k block, and a burst of dozens of
+ * misses fills the miss buffers that the A panel's stream from L2 needs.
+ */
 static inline __attribute__((always_inline)) void tile(int kc, const float* __restrict ap,
                                                        const float* __restrict bp, float* c, int64_t ldc,
-                                                       int mv, int nv, const Epilogue& e, const float* bias) {
-  prefetch_tile<MR>(c, ldc, mv, nv);
+                                                       int mv, int nv, const Epilogue& e, const float* bias,
+                                                       const float* cnext) {
   vf acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) acc[r][v] = splat(0.0f);
-#pragma GCC unroll 4
-  for (int p = 0; p < kc; p++) {
+  const auto step = [&]() __attribute__((always_inline)) {
     vf bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) bv[v] = load(bp + v * W);
@@ -272,19 +294,37 @@ static inline __attribute__((always_inline)) void tile(int kc, const float* __re
     }
     ap += MR;
     bp += NR;
+  };
+  int p = 0;
+  if (cnext) {
+    for (int r = 0; r < MR && p + 8 <= kc; r++) {
+      prefetch_row(cnext + r * ldc);
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; q++) step();
+      p += 8;
+    }
   }
+#pragma GCC unroll 4
+  for (; p < kc; p++) step();
   write_tile<MR, NV>(acc, c, ldc, mv, nv, e, bias);
 }
 
 static void macro(int mc, int nc, int kc, const float* ap, const float* bp, float* c, int64_t ldc,
                   const Epilogue& e) {
+  // The first tile's C has no tile before it to fetch it.
+  prefetch_tile<MR>(c, ldc, imin(MR, mc), imin(NR, nc));
   for (int jr = 0; jr < nc; jr += NR) {
     const int nv = imin(NR, nc - jr);
     const float* bias = e.bias ? e.bias + jr : nullptr;
     const float* bpanel = bp + static_cast<int64_t>(jr) * kc;
     for (int ir = 0; ir < mc; ir += MR) {
       const int mv = imin(MR, mc - ir);
-      tile(kc, ap + static_cast<int64_t>(ir) * kc, bpanel, c + ir * ldc + jr, ldc, mv, nv, e, bias);
+      // The next tile down this column, else the top of the next column; edge tiles (which would
+      // fetch past C's last row or column) fetch nothing.
+      const float* cnext = nullptr;
+      if (ir + 2 * MR <= mc) cnext = c + (ir + MR) * ldc + jr;
+      else if (ir + MR >= mc && jr + 2 * NR <= nc && mc >= MR) cnext = c + jr + NR;
+      tile(kc, ap + static_cast<int64_t>(ir) * kc, bpanel, c + ir * ldc + jr, ldc, mv, nv, e, bias, cnext);
     }
   }
 }
