@@ -257,6 +257,20 @@ static inline __attribute__((always_inline)) void prefetch_tile(float* c, int64_
 }
 
 /**
+ * acc + a·b as main's kernel computed it, with its operands in the same order: where several of them
+ * are NaN, x86 passes on the first one's (acc's, then a's). Left to the compiler, the order changes
+ * with register allocation (vfmadd132ps with a first in some copies of the loop).
+ */
+static inline vf fmadd_acc(vf a, vf b, vf acc) {
+#if LORA_W == 16 || LORA_W == 8
+  asm("vfmadd231ps %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+  return acc;
+#else
+  return fmadd(a, b, acc);
+#endif
+}
+
+/**
  * One row of a tile of C into L1 ahead of its epilogue: every 64-byte line of it (a 128-byte row
  * spans three when it is not 64-byte aligned, as Node's arrays are not).
  */
@@ -290,7 +304,7 @@ static inline __attribute__((always_inline)) void tile(int kc, const float* __re
     for (int r = 0; r < MR; r++) {
       const vf av = splat(ap[r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
+      for (int v = 0; v < NV; v++) acc[r][v] = fmadd_acc(av, bv[v], acc[r][v]);
     }
     ap += MR;
     bp += NR;
