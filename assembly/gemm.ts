@@ -20,9 +20,11 @@ import { claimTask, jobCallId, jobThreads, argI, argP, argF } from './job';
 import { A_BYTES, A_SPLAT, Tile, MR, NR } from './microkernel';
 
 const KC: i32 = 256;
-// Rows per task. With the sliver-outer order the kernel's speed hardly depends on it; small tasks
-// even out the threads' finishing times (64 measured a little better than 128 on two threads).
-const MC_MAX: i32 = 64;
+// Rows per task. Small tasks even out the threads' finishing times (64 measured a little better than
+// 128 on two threads in the plain build). In the relaxed build each task's KC×NC slice of packed B
+// comes from L3 once per task, and its 4-fold packed A is large anyway: 128 rows ran 0-10 % faster
+// than 64 on BERT-base's shapes, one thread, by CPU time (the long-k ones gained most).
+const MC_MAX: i32 = A_SPLAT ? 128 : 64;
 const NC_MAX: i32 = 512;
 
 // The plan of the current call. Globals are per instance, i.e. per thread: every thread computes
@@ -204,7 +206,26 @@ function packATransposed(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32,
   let src = a + <usize>p0 * pitch + ((<usize>i0) << 2);
   for (let p = 0; p < kc; p++) {
     let o = dst + <usize>(p * MR * A_BYTES);
-    for (let ir = 0; ir < full; ir += MR) {
+    let ir = 0;
+    if (MR == 3 && A_SPLAT) {
+      // Four panels' values at a time: three vector loads, each lane splat by a shuffle (a scalar
+      // load and a splat per value cost half as much again).
+      for (; ir + 12 <= full; ir += 12) {
+        const s = src + ((<usize>ir) << 2);
+        const v0 = v128.load(s);
+        const v1 = v128.load(s, 16);
+        const v2 = v128.load(s, 32);
+        Splat.three(o, v0, 0, v0, 1, v0, 2);
+        o += panel;
+        Splat.three(o, v0, 3, v1, 0, v1, 1);
+        o += panel;
+        Splat.three(o, v1, 2, v1, 3, v2, 0);
+        o += panel;
+        Splat.three(o, v2, 1, v2, 2, v2, 3);
+        o += panel;
+      }
+    }
+    for (; ir < full; ir += MR) {
       if (MR == 4 && !A_SPLAT) {
         v128.store(o, v128.load(src + ((<usize>ir) << 2)));
       } else {
@@ -236,11 +257,44 @@ function packARows(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: 
     for (let p = 0; p < fullFrom; p += 4) {
       transpose4(src + ((<usize>p) << 2), pitch, out + <usize>(p * MR * 4), MR * 4);
     }
-    for (let p = fullFrom; p < kc; p++) {
+    let from = fullFrom;
+    if (MR == 3 && A_SPLAT && rows == MR) {
+      // Four k steps at a time: a vector load per row, each lane splat by a shuffle.
+      for (; from + 4 <= kc; from += 4) {
+        const s = src + ((<usize>from) << 2);
+        const r0 = v128.load(s);
+        const r1 = v128.load(s + pitch);
+        const r2 = v128.load(s + 2 * pitch);
+        const o = out + <usize>(from * MR * A_BYTES);
+        Splat.three(o, r0, 0, r1, 0, r2, 0);
+        Splat.three(o + 48, r0, 1, r1, 1, r2, 1);
+        Splat.three(o + 96, r0, 2, r1, 2, r2, 2);
+        Splat.three(o + 144, r0, 3, r1, 3, r2, 3);
+      }
+    }
+    for (let p = from; p < kc; p++) {
       const o = out + <usize>(p * MR * A_BYTES);
       for (let r = 0; r < MR; r++)
         putA(o, r, r < rows ? load<f32>(src + <usize>r * pitch + ((<usize>p) << 2)) : 0);
     }
+  }
+}
+
+/** Splat stores of packed A's values. A class for `@inline` (see madd.ts). */
+class Splat {
+  /** Lane `l` of `v` in all four lanes (V8: one pshufd). */
+  @inline static lane(v: v128, l: i32): v128 {
+    if (l == 0) return i32x4.shuffle(v, v, 0, 0, 0, 0);
+    if (l == 1) return i32x4.shuffle(v, v, 1, 1, 1, 1);
+    if (l == 2) return i32x4.shuffle(v, v, 2, 2, 2, 2);
+    return i32x4.shuffle(v, v, 3, 3, 3, 3);
+  }
+
+  /** One k step of a 3-row splat panel from three given lanes. */
+  @inline static three(o: usize, x: v128, lx: i32, y: v128, ly: i32, z: v128, lz: i32): void {
+    v128.store(o, Splat.lane(x, lx));
+    v128.store(o, Splat.lane(y, ly), 16);
+    v128.store(o, Splat.lane(z, lz), 32);
   }
 }
 
