@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeKernels } from '../dist/src/kernels/native/index.js';
 import { useKernels } from '../dist/src/kernels/active.js';
 import { benchModel } from '../dist/bench/train.js';
+import { gemmCase, rand } from './gemm-cases.mjs';
 
 const [mode = 'check', baselinePath, roundsArg, filter] = process.argv.slice(2);
 if (!baselinePath) throw new Error('usage: native-gemm-ab.mjs check|time BASELINE.node [rounds] [filter]');
@@ -21,68 +22,10 @@ const newAddon = require(
   fileURLToPath(new URL('../native/build/Release/lora_lab_native.node', import.meta.url)),
 );
 
-let seed = 12345;
-function rand() {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-}
-// NaNs of both signs and another payload: where two meet, which one comes out depends on operand order.
-const nans = new Float32Array(new Uint32Array([0xffc00000, 0x7fc01234, 0xffc00077]).buffer);
-const SPECIAL = [NaN, ...nans, 0, -0, Infinity, -Infinity, 1e-41, -3e-42, 1e-45, 3e38, -3e38];
-function fill(n, specials) {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    x[i] = specials && r < 0.03 ? SPECIAL[Math.floor(rand() * SPECIAL.length)] : (rand() - 0.5) * 2;
-  }
-  return x;
-}
-
-/** A spec over fresh arrays; heads: [count, group] lays the batch out as attention does. */
+/** A case laid out (scripts/gemm-cases.mjs) in the addon's spec: operands at offset 0. */
 function makeSpec(s, specials) {
-  const { batch = 1, m, n, k, tA = false, tB = false, alpha = 1, beta = 0, bias = false } = s;
-  const lda = s.lda ?? (tA ? m : k);
-  const ldb = s.ldb ?? (tB ? k : n);
-  const ldc = s.ldc ?? n;
-  const aRows = tA ? k : m;
-  const bRows = tB ? n : k;
-  const aStride = s.aStride ?? aRows * lda;
-  const bStride = s.bStride ?? bRows * ldb;
-  const cStride = s.cStride ?? m * ldc;
-  const group = s.group ?? batch;
-  const groups = Math.ceil(batch / group);
-  const aGroupStride = s.aGroupStride ?? group * aStride;
-  const bGroupStride = s.bGroupStride ?? group * bStride;
-  const cGroupStride = s.cGroupStride ?? group * cStride;
-  const extent = (stride, gs, rows, ld) => (groups - 1) * gs + (group - 1) * stride + rows * ld;
-  return {
-    batch,
-    m,
-    n,
-    k,
-    transA: tA,
-    transB: tB,
-    a: fill(extent(aStride, aGroupStride, aRows, lda), specials),
-    aOffset: 0,
-    aStride,
-    b: fill(extent(bStride, bGroupStride, bRows, ldb), specials),
-    bOffset: 0,
-    bStride,
-    c: fill(extent(cStride, cGroupStride, m, ldc), specials),
-    cOffset: 0,
-    cStride,
-    alpha,
-    beta,
-    bias: bias ? fill(n, specials) : null,
-    biasOffset: 0,
-    lda,
-    ldb,
-    ldc,
-    group,
-    aGroupStride,
-    bGroupStride,
-    cGroupStride,
-  };
+  const { tA, tB, ...cs } = gemmCase(s, specials);
+  return { ...cs, transA: tA, transB: tB, aOffset: 0, bOffset: 0, cOffset: 0, biasOffset: 0 };
 }
 
 /** Attention's per-head products: [B, T, H·D] operands (named in `inPlace`) in place, T×T ones contiguous. */

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fill, gemmCase, rand, reseed } from './gemm-cases.mjs';
 
 const [mode = 'check', baselineDir, roundsArg, filter, only] = process.argv.slice(2);
 if (!baselineDir)
@@ -81,67 +82,13 @@ const KINDS = [
   { file: 'kernels-single-relaxed.wasm', shared: false, fma: true },
 ];
 
-let seed = 12345;
-function rand() {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-}
-const nans = new Float32Array(new Uint32Array([0xffc00000, 0x7fc01234, 0xffc00077]).buffer);
-const SPECIAL = [NaN, ...nans, 0, -0, Infinity, -Infinity, 1e-41, -3e-42, 1e-45, 3e38, -3e38];
-function fill(n, specials) {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    x[i] = specials && r < 0.03 ? SPECIAL[Math.floor(rand() * SPECIAL.length)] : (rand() - 0.5) * 2;
-  }
-  return x;
-}
-
-/** Host arrays and layout of one case; `heads` lays a batch out in groups as attention does. */
+/** A case laid out (scripts/gemm-cases.mjs) plus how its C matrices lie and whether B is prepacked. */
 function makeCase(s, specials) {
-  const { batch = 1, m, n, k, tA = false, tB = false, alpha = 1, beta = 0, bias = false } = s;
-  const lda = s.lda ?? (tA ? m : k);
-  const ldb = s.ldb ?? (tB ? k : n);
-  const ldc = s.ldc ?? n;
-  const aRows = tA ? k : m;
-  const bRows = tB ? n : k;
-  const aStride = s.aStride ?? aRows * lda;
-  const bStride = s.bStride ?? bRows * ldb;
-  const cStride = s.cStride ?? m * ldc;
-  const group = s.group ?? batch;
-  const groups = Math.ceil(batch / group);
-  const aGroupStride = s.aGroupStride ?? group * aStride;
-  const bGroupStride = s.bGroupStride ?? group * bStride;
-  const cGroupStride = s.cGroupStride ?? group * cStride;
-  const extent = (stride, gs, rows, ld) => (groups - 1) * gs + (group - 1) * stride + rows * ld;
+  const cs = gemmCase(s, specials);
+  const { batch, m, ldc, cStride, cGroupStride } = cs;
   const cLayout =
     s.cLayout ?? (batch === 1 || cStride * 1 >= m * ldc ? 0 : cStride === 0 && cGroupStride === 0 ? 1 : 2);
-  return {
-    ...s,
-    batch,
-    m,
-    n,
-    k,
-    tA,
-    tB,
-    alpha,
-    beta,
-    lda,
-    ldb,
-    ldc,
-    aStride,
-    bStride,
-    cStride,
-    group,
-    aGroupStride,
-    bGroupStride,
-    cGroupStride,
-    cLayout,
-    a: fill(extent(aStride, aGroupStride, aRows, lda), specials),
-    b: fill(extent(bStride, bGroupStride, bRows, ldb), specials),
-    c: fill(extent(cStride, cGroupStride, m, ldc), specials),
-    biasArr: bias ? fill(n, specials) : null,
-  };
+  return { ...cs, cLayout, prepack: s.prepack ?? false };
 }
 
 /** Stages a case into an instance; returns a function that runs it and one that reads C. */
@@ -150,14 +97,14 @@ function stage(inst, cs, threads, misalign = 0) {
   const pa = inst.alloc(cs.a.length * 4, misalign);
   const pb = inst.alloc(cs.b.length * 4, misalign);
   const pc = inst.alloc(cs.c.length * 4, misalign);
-  const pbias = cs.biasArr ? inst.alloc(cs.n * 4) : 0;
+  const pbias = cs.bias ? inst.alloc(cs.n * 4) : 0;
   const scratchStride =
     Math.ceil(inst.ex.gemmScratchBytes(cs.batch, cs.m, cs.n, cs.k, cs.cLayout, threads) / 64) * 64;
   const scratch = inst.alloc(scratchStride * threads);
   const prepacked = cs.prepack ? inst.alloc(inst.ex.gemmSharedBBytes(cs.m, cs.n, cs.k, threads)) : 0;
   inst.f32(pa, cs.a.length).set(cs.a);
   inst.f32(pb, cs.b.length).set(cs.b);
-  if (pbias) inst.f32(pbias, cs.n).set(cs.biasArr);
+  if (pbias) inst.f32(pbias, cs.n).set(cs.bias);
   const resetC = () => inst.f32(pc, cs.c.length).set(cs.c);
   resetC();
   const run = () => {
@@ -263,7 +210,7 @@ function check() {
   for (const kind of KINDS) {
     const oldI = instantiate(join(baselineDir, kind.file), kind.shared);
     const newI = instantiate(join(newDir, kind.file), kind.shared);
-    seed = 777;
+    reseed(777);
     for (const s of cases) {
       const cs = makeCase(s, rand() < 0.5);
       for (const threads of [1, 2, 3]) {
@@ -326,7 +273,7 @@ function time() {
     for (const shape of SHAPES) {
       const name = `${shape.m}x${shape.k}x${shape.n}${shape.tA ? ' tA' : ''}${shape.tB ? ' tB' : ''}`;
       if (filter && filter !== 'all' && !name.includes(filter)) continue;
-      seed = 1;
+      reseed(1);
       const cs = makeCase(shape, false);
       const runs = insts.map((inst) => stage(inst, cs, 1));
       const flops = 2 * shape.m * shape.n * shape.k;
@@ -390,7 +337,7 @@ async function timeThreads() {
     for (const shape of SHAPES) {
       const name = `${shape.m}x${shape.k}x${shape.n}${shape.tA ? ' tA' : ''}${shape.tB ? ' tB' : ''}`;
       if (filter && filter !== 'all' && !name.includes(filter)) continue;
-      seed = 1;
+      reseed(1);
       const a = fill(shape.m * shape.k, false);
       const b = fill(shape.k * shape.n, false);
       const specs = ks.map((k) => {
