@@ -37,8 +37,7 @@ export function drawChart(svg: SVGSVGElement, data: ChartData): void {
     y2: PAD.top + plotH,
     stroke: '#9aa3b2',
   });
-  for (let i = 0; i <= 4; i++) {
-    const step = Math.round((maxStep * i) / 4);
+  for (const step of stepTicks(maxStep)) {
     text(svg, x(step), HEIGHT - PAD.bottom + 16, String(step), 'middle', '#5a6272');
   }
   text(svg, PAD.left + plotW / 2, HEIGHT - 2, 'step', 'middle', '#5a6272');
@@ -73,6 +72,14 @@ function add(parent: Element, name: string, attributes: Record<string, string | 
 function text(parent: Element, x: number, y: number, content: string, anchor: string, fill: string): void {
   const element = add(parent, 'text', { x, y, 'text-anchor': anchor, fill, 'font-size': 11 });
   element.textContent = content;
+}
+
+/** The step axis's labels: 0 and round multiples (1, 2 or 5 times a power of ten), at most six, up to `maxStep`. */
+export function stepTicks(maxStep: number): number[] {
+  const every = Math.max(1, niceCeil(maxStep / 5));
+  const ticks: number[] = [];
+  for (let step = 0; step <= maxStep; step += every) ticks.push(step);
+  return ticks;
 }
 
 /** 1, 2 or 5 times a power of ten, at or above `value`. */

@@ -1,18 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadClassifier, predictTexts } from '../../src/experiments/classifier.js';
 import { ZipArchive } from '../../src/io/zip.js';
-import { requireShared } from '../helpers/shared.js';
 import {
   chartLossHeights,
   loadModelFromUrl,
   openAppPage,
-  openWebSession,
   screenshot,
   separableCsv,
+  uploadCsv,
+  withWebApp,
   writeArtifacts,
 } from './browser.js';
 
@@ -22,13 +21,8 @@ const TEXTS = [
   'the agent was rude',
 ];
 
-test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, download the adapter; Node reads it to the same logits', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir));
-  if (!session) return;
-  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
-  try {
+test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, download the adapter; Node reads it to the same logits', (t) =>
+  withWebApp(t, async ({ session, modelDir, work }) => {
     const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
 
     // Served cross-origin isolated, the kernels run on WebAssembly threads.
@@ -40,10 +34,7 @@ test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, downloa
     await loadModelFromUrl(page);
     assert.equal(await page.inputValue('#targets'), 'query, value');
 
-    const csv = join(work, 'complaints.csv');
-    writeFileSync(csv, separableCsv(40));
-    await page.setInputFiles('#data-file', csv);
-    await page.waitForSelector('#class-counts:not([hidden])');
+    await uploadCsv(page, work, separableCsv(40));
     const counts = await page.$$eval('#class-counts tbody tr', (rows) =>
       rows.map((r) => [r.querySelector('th')!.textContent, r.querySelector('td')!.textContent]),
     );
@@ -159,8 +150,4 @@ test('in Chromium: load bert-tiny by URL, upload a CSV, train, evaluate, downloa
     await page.setViewportSize({ width: 420, height: 900 });
     await screenshot(page, '5-narrow');
     assert.deepEqual(errors, []);
-  } finally {
-    await session.close();
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startWebServer, type WebServer } from '../../src/cli/web-server.js';
 import { writeFileAtomic } from '../../src/io/atomic-write.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
+import { requireShared } from '../helpers/shared.js';
 
 /** Debian's chromium; `.ci/run` installs it when it is missing. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -45,6 +47,32 @@ export async function openWebSession(
   };
 }
 
+export interface WebApp {
+  session: WebSession;
+  /** ../shared's bert-tiny-mlm, served as /models/bert-tiny-mlm/. */
+  modelDir: string;
+  /** A scratch folder for the files a test writes (uploads, downloads); removed after the test. */
+  work: string;
+}
+
+/**
+ * Runs `body` with the app serving ../shared's bert-tiny, Chromium and a scratch folder, and closes
+ * them all afterwards whatever happens; runs nothing (a visible skip) when shared/ or Chromium is missing.
+ */
+export async function withWebApp(t: TestContext, body: (app: WebApp) => Promise<void>): Promise<void> {
+  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
+  if (!modelDir) return;
+  const session = await openWebSession(t, dirname(modelDir));
+  if (!session) return;
+  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
+  try {
+    await body({ session, modelDir, work });
+  } finally {
+    await session.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** A fresh page of the app at `query` (e.g. "?model=/models/bert-tiny-mlm/"), its page errors collected for the test to check. */
 export async function openAppPage(
   session: WebSession,
@@ -63,6 +91,19 @@ export async function loadModelFromUrl(page: Page): Promise<void> {
   await page.waitForFunction(() =>
     /bert, 2 layers/.test(document.getElementById('model-status')!.textContent!),
   );
+}
+
+/** Writes `contents` as `name` in the scratch folder, picks it in the data form, and waits for the class table. */
+export async function uploadCsv(
+  page: Page,
+  work: string,
+  contents: string,
+  name = 'complaints.csv',
+): Promise<void> {
+  const csv = join(work, name);
+  writeFileSync(csv, contents);
+  await page.setInputFiles('#data-file', csv);
+  await page.waitForSelector('#class-counts:not([hidden])');
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

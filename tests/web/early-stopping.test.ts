@@ -1,25 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { requireShared } from '../helpers/shared.js';
-import { loadModelFromUrl, openAppPage, openWebSession, separableCsv } from './browser.js';
+import { loadModelFromUrl, openAppPage, screenshot, separableCsv, uploadCsv, withWebApp } from './browser.js';
 
-test('in Chromium: the patience setting (the tuned preset’s by default) stops a run early and says so', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir));
-  if (!session) return;
-  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
-  try {
+test('in Chromium: the patience setting (the tuned preset’s by default) stops a run early and says so', (t) =>
+  withWebApp(t, async ({ session, work }) => {
     const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
     await loadModelFromUrl(page);
     assert.equal(await page.inputValue('#patience'), '6');
-    const csv = join(work, 'separable.csv');
-    writeFileSync(csv, separableCsv(20));
-    await page.setInputFiles('#data-file', csv);
-    await page.waitForSelector('#class-counts:not([hidden])');
+    await uploadCsv(page, work, separableCsv(20), 'separable.csv');
 
     // A validation split of 6 rows has few F1 values to climb through: with a patience of 1, 12
     // epochs cannot all bring a better one.
@@ -28,6 +16,7 @@ test('in Chromium: the patience setting (the tuned preset’s by default) stops 
     await page.fill('#batch-size', '8');
     await page.click('#train');
     await page.waitForSelector('#results-step:not([hidden])', { timeout: 180_000 });
+    await screenshot(page, '10-early-stop');
     const status = (await page.textContent('#train-status'))!;
     const early = /Stopped early at epoch (\d+) of 12: no better validation F1/.exec(status);
     assert.ok(early, status);
@@ -40,8 +29,4 @@ test('in Chromium: the patience setting (the tuned preset’s by default) stops 
     const lastX = Number(points[points.length - 1]!.split(',')[0]);
     assert.ok(Math.abs(lastX - 596) < 0.5, `the loss line ends at x ${lastX}`);
     assert.deepEqual(errors, []);
-  } finally {
-    await session.close();
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));

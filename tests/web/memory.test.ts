@@ -1,28 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { requireShared } from '../helpers/shared.js';
 import {
   engineOf,
   loadModelFromUrl,
   openAppPage,
-  openWebSession,
   screenshot,
   separableCsv,
+  uploadCsv,
+  withWebApp,
 } from './browser.js';
 
 /** The kernels' memory the page gets: too little for a batch of 64 of bert-tiny with LoRA, enough for fewer. */
 const LIMIT_MIB = Number(process.env.LORA_LAB_WEB_MEMORY_MIB ?? 24);
 
-test('in Chromium: with a small memory for the kernels, training splits its batches, the page says so in one line, and the run finishes', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir));
-  if (!session) return;
-  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
-  try {
+test('in Chromium: with a small memory for the kernels, training splits its batches, the page says so in one line, and the run finishes', (t) =>
+  withWebApp(t, async ({ session, work }) => {
     const { page, errors } = await openAppPage(
       session,
       `?model=/models/bert-tiny-mlm/&kernel-memory-mib=${LIMIT_MIB}`,
@@ -30,10 +22,7 @@ test('in Chromium: with a small memory for the kernels, training splits its batc
     const engine = await engineOf(page);
     assert.equal(engine.kernels, 'wasm-threads', engine.text);
     await loadModelFromUrl(page);
-    const csv = join(work, 'complaints.csv');
-    writeFileSync(csv, separableCsv(40));
-    await page.setInputFiles('#data-file', csv);
-    await page.waitForSelector('#class-counts:not([hidden])');
+    await uploadCsv(page, work, separableCsv(40));
     assert.equal(await page.isHidden('#train-memory'), true);
     // 84 training rows: one batch of 64 and one of 20, for 2 epochs.
     await page.fill('#epochs', '2');
@@ -60,8 +49,4 @@ test('in Chromium: with a small memory for the kernels, training splits its batc
     const accuracy = Number(await page.textContent('#metrics div:first-child dd'));
     assert.ok(accuracy >= 0 && accuracy <= 1, `test accuracy ${accuracy}`);
     assert.deepEqual(errors, []);
-  } finally {
-    await session.close();
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));

@@ -1,19 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadClassifier, predictTexts } from '../../src/experiments/classifier.js';
 import { ZipArchive } from '../../src/io/zip.js';
-import { requireShared } from '../helpers/shared.js';
 import {
   chartLosses,
   engineOf,
   loadModelFromUrl,
   openAppPage,
-  openWebSession,
   screenshot,
   separableMultiLabelCsv,
+  uploadCsv,
+  withWebApp,
   writeArtifacts,
 } from './browser.js';
 
@@ -30,21 +29,13 @@ async function classCounts(page: import('playwright-core').Page): Promise<string
   return counts.sort();
 }
 
-test('in Chromium: multi-label data trains with BCE, shows subset accuracy and micro/macro F1 and label sets; Node reads the adapter to the same logits and sets', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir));
-  if (!session) return;
-  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
-  try {
+test('in Chromium: multi-label data trains with BCE, shows subset accuracy and micro/macro F1 and label sets; Node reads the adapter to the same logits and sets', (t) =>
+  withWebApp(t, async ({ session, modelDir, work }) => {
     const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
     await engineOf(page);
     await loadModelFromUrl(page);
 
-    const csv = join(work, 'tagged.csv');
-    writeFileSync(csv, separableMultiLabelCsv(30));
-    await page.setInputFiles('#data-file', csv);
-    await page.waitForSelector('#class-counts:not([hidden])');
+    await uploadCsv(page, work, separableMultiLabelCsv(30), 'tagged.csv');
     // Read as single-label, each label set is a class of its own.
     assert.equal((await classCounts(page)).length, 5);
     assert.equal(await page.isDisabled('#label-separator'), true);
@@ -145,8 +136,4 @@ test('in Chromium: multi-label data trains with BCE, shows subset accuracy and m
       'multi-label',
     );
     assert.deepEqual(errors, []);
-  } finally {
-    await session.close();
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));

@@ -1,15 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
-import { requireShared } from '../helpers/shared.js';
-import { engineOf, openAppPage, openWebSession, screenshot, separableCsv } from './browser.js';
+import { engineOf, openAppPage, screenshot, separableCsv, withWebApp } from './browser.js';
 
-test('in Chromium: a model folder through the folder picker, a data file dropped on the page; both train', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir));
-  if (!session) return;
-  try {
+test('in Chromium: a model folder through the folder picker, a data file dropped on the page; both train', (t) =>
+  withWebApp(t, async ({ session, modelDir }) => {
     // No ?model= and no URL typed: the model comes from the picker (its status names the folder).
     const { page, errors } = await openAppPage(session);
     await engineOf(page);
@@ -52,7 +46,4 @@ test('in Chromium: a model folder through the folder picker, a data file dropped
     await page.waitForSelector('#results-step:not([hidden])', { timeout: 120_000 });
     assert.match((await page.textContent('#train-status'))!, /^Finished/);
     assert.deepEqual(errors, []);
-  } finally {
-    await session.close();
-  }
-});
+  }));

@@ -1,25 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { requireShared } from '../helpers/shared.js';
-import { loadModelFromUrl, openAppPage, openWebSession, screenshot, separableCsv } from './browser.js';
+import { loadModelFromUrl, openAppPage, screenshot, separableCsv, uploadCsv, withWebApp } from './browser.js';
 
-test('in Chromium: Stop keeps a checkpoint; after a reload, Resume continues from it and finishes', async (t) => {
-  const modelDir = requireShared(t, 'models', 'bert-tiny-mlm');
-  if (!modelDir) return;
-  const session = await openWebSession(t, dirname(modelDir));
-  if (!session) return;
-  const work = mkdtempSync(join(tmpdir(), 'lora-lab-web-'));
-  try {
+test('in Chromium: Stop keeps a checkpoint; after a reload, Resume continues from it and finishes', (t) =>
+  withWebApp(t, async ({ session, work }) => {
     const { page, errors } = await openAppPage(session, '?model=/models/bert-tiny-mlm/');
     await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
     await loadModelFromUrl(page);
-    const csv = join(work, 'complaints.csv');
-    writeFileSync(csv, separableCsv(40));
-    await page.setInputFiles('#data-file', csv);
-    await page.waitForSelector('#class-counts:not([hidden])');
+    await uploadCsv(page, work, separableCsv(40));
 
     // 11 steps an epoch, 220 in all: long enough to stop in the middle.
     await page.fill('#epochs', '20');
@@ -60,8 +48,4 @@ test('in Chromium: Stop keeps a checkpoint; after a reload, Resume continues fro
     await page.waitForFunction(() => document.getElementById('engine')?.dataset.threads !== undefined);
     assert.equal(await page.isHidden('#resume-box'), true);
     assert.deepEqual(errors, []);
-  } finally {
-    await session.close();
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));
