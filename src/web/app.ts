@@ -1,4 +1,3 @@
-import type { ClassMetrics, Metrics } from '../train/results.js';
 import { drawChart, type ChartData } from './chart.js';
 import type {
   FinishedRun,
@@ -13,7 +12,9 @@ import type {
   TrainEvent,
   WorkerMessage,
 } from './protocol.js';
+import { renderMetrics, renderPredictions } from './results-view.js';
 import { defaultSettings, NUMBER_FIELDS } from './settings.js';
+import { row } from './table.js';
 
 // The page: forms and views only. Everything heavy happens in the training worker (train-worker.ts),
 // reached through `call`.
@@ -395,70 +396,8 @@ async function offerResume(saved?: SavedRunSummary | null): Promise<void> {
 // ---- 5. Results
 
 function showResults(run: FinishedRun): void {
-  const m: Metrics = run.test;
-  const metrics = $('metrics');
-  const shown: [string, number][] = m.multi_label
-    ? [
-        ['Subset accuracy', m.multi_label.subset_accuracy],
-        ['F1 (micro)', m.multi_label.f1_micro],
-        ['F1 (macro)', m.f1_macro],
-      ]
-    : [
-        ['Accuracy', m.accuracy],
-        ['F1 (weighted)', m.f1_weighted],
-        ['F1 (macro)', m.f1_macro],
-      ];
-  metrics.replaceChildren(
-    ...shown.map(([name, value]) => {
-      const box = document.createElement('div');
-      const dt = document.createElement('dt');
-      dt.textContent = String(name);
-      const dd = document.createElement('dd');
-      dd.textContent = (value as number).toFixed(4);
-      box.append(dt, dd);
-      return box;
-    }),
-  );
-  const perClass = $('per-class').querySelector('tbody')!;
-  perClass.replaceChildren(
-    ...m.labels.map((label) => {
-      const c: ClassMetrics = m.per_class[label]!;
-      return row([label, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]);
-    }),
-  );
-  const confusion = $('confusion');
-  // A row with several labels has no one true class to tally against one prediction.
-  confusion.hidden = m.multi_label !== undefined;
-  const head = document.createElement('tr');
-  head.append(cell('th', 'True \\ predicted'), ...m.labels.map((label) => cell('th', label, 'col')));
-  confusion.querySelector('thead')!.replaceChildren(head);
-  confusion.querySelector('tbody')!.replaceChildren(
-    ...m.confusion.map((counts, i) => {
-      const tr = document.createElement('tr');
-      tr.append(cell('th', m.labels[i]!, 'row'), ...counts.map((n) => cell('td', String(n))));
-      return tr;
-    }),
-  );
+  renderMetrics({ metrics: $('metrics'), perClass: $('per-class'), confusion: $('confusion') }, run.test);
   $('results-step').hidden = false;
-}
-
-function cell(tag: 'td' | 'th', content: string | Node, scope?: 'col' | 'row'): HTMLTableCellElement {
-  const element = document.createElement(tag);
-  element.append(content);
-  if (scope) element.scope = scope;
-  return element;
-}
-
-function row(contents: (string | Node)[], classes: string[] = []): HTMLTableRowElement {
-  const tr = document.createElement('tr');
-  tr.append(
-    ...contents.map((content, i) => {
-      const td = cell(i === 0 ? 'th' : 'td', content, i === 0 ? 'row' : undefined);
-      if (classes[i]) td.className = classes[i]!;
-      return td;
-    }),
-  );
-  return tr;
 }
 
 $('try-form').addEventListener('submit', async (event) => {
@@ -470,32 +409,7 @@ $('try-form').addEventListener('submit', async (event) => {
   if (texts.length === 0) return;
   const table = $('predictions');
   try {
-    const { labels, multiLabel, rows } = await call({ type: 'predict', texts });
-    const head = document.createElement('tr');
-    head.append(
-      cell('th', 'Text', 'col'),
-      // A multi-label classifier gives a set: every label whose own probability reaches 0.5.
-      ...(multiLabel
-        ? [cell('th', 'Labels', 'col'), cell('th', 'Probabilities', 'col')]
-        : [cell('th', 'Predicted', 'col'), cell('th', 'Probability', 'col')]),
-      ...labels.map((label) => cell('th', `logit ${label}`, 'col')),
-    );
-    table.querySelector('thead')!.replaceChildren(head);
-    table.querySelector('tbody')!.replaceChildren(
-      ...rows.map((r) => {
-        const logits = r.logits.map((v) => v.toFixed(6));
-        const tr = multiLabel
-          ? row([
-              r.text,
-              r.labels!.length > 0 ? r.labels!.join(', ') : 'none',
-              r.labels!.map((label) => r.probs[labels.indexOf(label)]!.toFixed(3)).join(', '),
-              ...logits,
-            ])
-          : row([r.text, r.label, r.probs[labels.indexOf(r.label)]!.toFixed(3), ...logits]);
-        tr.className = 'prediction';
-        return tr;
-      }),
-    );
+    renderPredictions(table, await call({ type: 'predict', texts }));
     table.hidden = false;
   } catch (error) {
     showStatus('download-status', (error as Error).message, true);
