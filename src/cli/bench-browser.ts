@@ -3,17 +3,12 @@ import { benchInBrowser } from '../../bench/browser.js';
 import { NAMED_SHAPES } from '../../bench/model-spec.js';
 import { benchModel } from '../../bench/train.js';
 import { defaultThreads } from '../kernels/index.js';
+import { addStepOptions, type ModelCaseFlags } from './bench-model.js';
 import { withEngine } from './engine.js';
 import { intInRange, oneOf } from './options.js';
 import { provenance } from './provenance.js';
 
-interface BrowserBenchFlags {
-  model: string;
-  method: 'full' | 'lora';
-  batch: number;
-  seq: number;
-  steps: number;
-  warmup: number;
+interface BrowserBenchFlags extends ModelCaseFlags {
   threads?: number;
   chromium: string;
   json?: boolean;
@@ -21,22 +16,20 @@ interface BrowserBenchFlags {
 
 /** `bench browser`: bench train's case in Chromium and in Node on as many threads. */
 export function registerBenchBrowser(bench: Command): void {
-  bench
-    .command('browser')
-    .description(
-      "bench train's case inside Chromium (the web app's engine: WebAssembly kernels, Web Workers as threads), then in Node on as many threads: both examples/s and their ratio.",
-    )
-    .option(
-      '--model <name>',
-      `a named shape (${Object.keys(NAMED_SHAPES).join(' | ')})`,
-      oneOf(Object.keys(NAMED_SHAPES)),
-      'tiny',
-    )
-    .option('--method <name>', 'full | lora', oneOf(['full', 'lora'] as const), 'lora')
-    .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
-    .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
-    .option('--steps <n>', 'timed steps', intInRange(1, 100000), 10)
-    .option('--warmup <n>', 'untimed steps first', intInRange(0, 1000), 2)
+  addStepOptions(
+    bench
+      .command('browser')
+      .description(
+        "bench train's case inside Chromium (the web app's engine: WebAssembly kernels, Web Workers as threads), then in Node on as many threads: both examples/s and their ratio.",
+      )
+      .option(
+        '--model <name>',
+        `a named shape (${Object.keys(NAMED_SHAPES).join(' | ')})`,
+        oneOf(Object.keys(NAMED_SHAPES)),
+        'tiny',
+      )
+      .option('--method <name>', 'full | lora', oneOf(['full', 'lora'] as const), 'lora'),
+  )
     .option(
       '--threads <n>',
       'threads for both (default: LORA_LAB_THREADS or the number of cores)',

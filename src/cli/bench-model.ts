@@ -10,13 +10,26 @@ import { addEngineOptions, withEngine, type EngineOptions } from './engine.js';
 import { intInRange, oneOf } from './options.js';
 import { provenance } from './provenance.js';
 
-interface ModelFlags extends EngineOptions {
+/** What `bench train|infer` and `bench browser` time: a model case's shape and steps. */
+export interface ModelCaseFlags {
   model: string;
   method: 'full' | 'lora';
   batch: number;
   seq: number;
   steps: number;
   warmup: number;
+}
+
+/** --batch, --seq, --steps and --warmup, as every model benchmark takes them. */
+export function addStepOptions(command: Command): Command {
+  return command
+    .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
+    .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
+    .option('--steps <n>', 'timed steps', intInRange(1, 100000), 10)
+    .option('--warmup <n>', 'untimed steps first', intInRange(0, 1000), 2);
+}
+
+interface ModelFlags extends EngineOptions, ModelCaseFlags {
   gradientAccumulationSteps?: number;
   json?: boolean;
   profile?: boolean;
@@ -34,27 +47,25 @@ function shapeOrDirectory(value: string): string {
 export function registerBenchModel(bench: Command): void {
   for (const mode of ['train', 'infer'] as const) {
     const command = addEngineOptions(
-      bench
-        .command(mode)
-        .description(
-          `${mode === 'train' ? 'Training' : 'Inference'} throughput of a model of any family on random ids (examples/s).`,
-        )
-        .option(
-          '--model <name|dir>',
-          `a shape (${Object.keys(NAMED_SHAPES).join(' | ')}; tiny is bert-tiny, small is Small-BERT, base is BERT-base) or a model directory, whose config.json gives the architecture (weights random)`,
-          shapeOrDirectory,
-          'tiny',
-        )
-        .option(
-          '--method <name>',
-          "full | lora (r 8 on the family's default targets: BERT's query and value)",
-          oneOf(['full', 'lora'] as const),
-          'full',
-        )
-        .option('--batch <n>', 'examples per step', intInRange(1, 4096), 32)
-        .option('--seq <n>', 'tokens per example', intInRange(2, 512), 128)
-        .option('--steps <n>', 'timed steps', intInRange(1, 100000), 10)
-        .option('--warmup <n>', 'untimed steps first', intInRange(0, 1000), 2)
+      addStepOptions(
+        bench
+          .command(mode)
+          .description(
+            `${mode === 'train' ? 'Training' : 'Inference'} throughput of a model of any family on random ids (examples/s).`,
+          )
+          .option(
+            '--model <name|dir>',
+            `a shape (${Object.keys(NAMED_SHAPES).join(' | ')}; tiny is bert-tiny, small is Small-BERT, base is BERT-base) or a model directory, whose config.json gives the architecture (weights random)`,
+            shapeOrDirectory,
+            'tiny',
+          )
+          .option(
+            '--method <name>',
+            "full | lora (r 8 on the family's default targets: BERT's query and value)",
+            oneOf(['full', 'lora'] as const),
+            'full',
+          ),
+      )
         .option('--json', 'one JSON object')
         .option('--profile', 'time every op and kernel; the split goes to stderr (and into the JSON)'),
     );
