@@ -122,6 +122,10 @@ export interface DropoutSpec {
 export interface Kernels {
   readonly name: string;
   readonly threads: number;
+  /** The native backend's instruction set (avx512, avx2, generic). */
+  readonly isa?: string;
+  /** The WebAssembly backend's build: relaxed SIMD's fused multiply-add, or plain. */
+  readonly fma?: boolean;
   gemm(spec: GemmSpec): void;
   /** y = gelu(x), erf form: x/2 · (1 + erf(x/√2)). */
   gelu(x: Float32Array, y: Float32Array, n: number): void;

@@ -1,6 +1,7 @@
 /** The schema of `results.json`, written by `train` and read by `report`. */
 
 import type { DataRecord } from '../data/data-record.js';
+import type { Kernels } from '../kernels/kernels.js';
 
 export type Method = 'scratch' | 'full' | 'lora';
 
@@ -90,7 +91,25 @@ export interface RunResults {
   data?: DataRecord;
   base_model?: string;
   threads?: number;
+  /** The kernels that computed the run: backends round differently, so results differ in the last bits. */
+  kernels?: KernelsRecord;
   created_at: string;
+}
+
+export interface KernelsRecord {
+  backend: string;
+  /** The native backend's instruction set. */
+  isa?: string;
+  /** The WebAssembly backend's build: true for relaxed SIMD's fused multiply-add. */
+  fma?: boolean;
+}
+
+export function kernelsRecord(k: Pick<Kernels, 'name' | 'isa' | 'fma'>): KernelsRecord {
+  return {
+    backend: k.name,
+    ...(k.isa !== undefined ? { isa: k.isa } : {}),
+    ...(k.fma !== undefined ? { fma: k.fma } : {}),
+  };
 }
 
 /**

@@ -20,7 +20,8 @@ import { InferencePieces } from './inference-pieces.js';
 import type { InferenceSplit } from './memory-messages.js';
 import { abortReason, TrainingDiverged, TrainingInterrupted } from './training-errors.js';
 import { evaluate, type ClassifierModel, type Collate } from './evaluate.js';
-import type { EpochRecord, Method, Metrics, RunResults } from './results.js';
+import { kernelsRecord, type EpochRecord, type Method, type Metrics, type RunResults } from './results.js';
+import { kernels } from '../kernels/active.js';
 
 export { TrainingDiverged, TrainingInterrupted } from './training-errors.js';
 
@@ -426,6 +427,7 @@ function* trainingSteps<E>(options: TrainOptions<E>): Generator<undefined, RunRe
     ...(o.run.data_source !== undefined ? { data_source: o.run.data_source } : {}),
     ...(o.run.base_model !== undefined ? { base_model: o.run.base_model } : {}),
     ...(o.run.threads !== undefined ? { threads: o.run.threads } : {}),
+    kernels: kernelsRecord(kernels()),
     created_at: new Date().toISOString(),
   };
 }

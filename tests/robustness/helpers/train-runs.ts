@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCli, waitForFile, type CliOptions, type CliResult } from './cli.js';
+import { after, before } from 'node:test';
+import { tinyWorkspace, type TinyWorkspace } from '../../helpers/tiny-model.js';
+import { runCli, startCli, waitForFile, type CliOptions, type CliResult } from './cli.js';
+
+/** The backends whose resumed runs are checked against uninterrupted ones: the browser's and Node's. */
+export const RESUME_BACKENDS = ['wasm', 'native'] as const;
+export type ResumeBackend = (typeof RESUME_BACKENDS)[number];
 
 /**
  * `lora-lab train` on the tiny model and data: 40 examples in batches of 4 (10 steps an epoch), two
- * epochs, a checkpoint every 3 steps, on the default backend as users run it: the WebAssembly kernels
- * on two threads (and, through LORA_LAB_PARALLEL_MIN_NS=0 from cli.ts, every kernel job on both),
- * so that bit-for-bit resume is shown where thread scheduling could break it.
+ * epochs, a checkpoint every 3 steps, on two threads of the WebAssembly kernels (the browser's, and
+ * Node's where the addon cannot be built; through LORA_LAB_PARALLEL_MIN_NS=0 from cli.ts, every kernel
+ * job on both), so that bit-for-bit resume is shown where thread scheduling could break it.
  */
 export function trainArgs(
   method: 'full' | 'lora',
@@ -33,15 +39,72 @@ export function trainArgs(
     '3',
     '--threads',
     '2',
-    '--backend',
-    'wasm',
     '--quiet',
     '--seed',
     '7',
     '--max-len',
     '32',
+    '--backend',
+    'wasm',
     ...more,
   ];
+}
+
+/** trainArgs on another backend (the last --backend given wins). */
+export function trainArgsOn(
+  backend: ResumeBackend,
+  method: 'full' | 'lora',
+  ws: { data: string; model: string },
+  outputDir: string,
+  ...more: string[]
+): string[] {
+  return trainArgs(method, ws, outputDir, '--backend', backend, ...more);
+}
+
+export interface ResumeFixture {
+  /** The tiny model and data, made before the file's tests and removed after them. */
+  readonly ws: TinyWorkspace;
+  /** The output folder of the uninterrupted run that a resumed one must match byte for byte. */
+  reference(method: 'full' | 'lora', backend: ResumeBackend): string;
+}
+
+/** Registers the file's before/after hooks: the workspace and every backend's and method's uninterrupted run, side by side. */
+export function resumeFixture(prefix: string): ResumeFixture {
+  let ws: TinyWorkspace | undefined;
+  const runs = new Map<string, string>();
+  before(async () => {
+    ws = await tinyWorkspace(prefix);
+    const made = ws;
+    await Promise.all(
+      RESUME_BACKENDS.flatMap((backend) =>
+        (['full', 'lora'] as const).map(async (method) => {
+          const out = made.path(`uninterrupted-${backend}-${method}`);
+          const result = await runCli(trainArgsOn(backend, method, made, out));
+          assert.equal(result.code, 0, result.stderr);
+          const results = readResults(out);
+          assert.equal(results.threads, 2, 'the uninterrupted run did not compute on two threads');
+          assert.equal(
+            results.kernels?.backend,
+            backend,
+            `the uninterrupted run did not compute on ${backend}`,
+          );
+          runs.set(`${backend}/${method}`, out);
+        }),
+      ),
+    );
+  });
+  after(() => ws?.cleanup());
+  return {
+    get ws() {
+      assert.ok(ws, 'the workspace is made before the tests');
+      return ws;
+    },
+    reference(method, backend) {
+      const out = runs.get(`${backend}/${method}`);
+      assert.ok(out, `no uninterrupted ${method} run on ${backend}`);
+      return out;
+    },
+  };
 }
 
 export interface PauseAt {
@@ -93,6 +156,7 @@ interface Results {
   trainable_params: number;
   config: Record<string, unknown>;
   threads?: number;
+  kernels?: { backend: string };
 }
 
 export function readResults(dir: string): Results {
