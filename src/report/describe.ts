@@ -1,3 +1,4 @@
+import type { KernelsRecord } from '../train/results.js';
 import { describeData } from '../data/data-record-text.js';
 import { distinctRecords, smokeRunLabel, type RunGroup } from './group.js';
 import { countOf } from './format.js';
@@ -121,11 +122,26 @@ export function settingsSentence(groups: RunGroup[]): string {
       .filter((t) => typeof t === 'number')
       .map(String),
   );
-  if (threads.length === 1) shared.push(`${threads[0]} CPU thread${threads[0] === '1' ? '' : 's'}`);
+  const kernels = distinct(
+    groups.flatMap((g) => g.runs.map((r) => r.results.kernels)).map((k) => (k ? kernelsName(k) : '')),
+  );
+  // Named only when every run says the same: backends differ in the last bits of their results.
+  const on = kernels.length === 1 && kernels[0] !== '' ? ` on the ${kernels[0]}` : '';
+  if (threads.length === 1) shared.push(`${threads[0]} CPU thread${threads[0] === '1' ? '' : 's'}${on}`);
   const all = [shared.join(', '), ...varying].filter(Boolean);
   const settings = all.length ? `Settings: ${all.join('; ')}.` : 'The runs record no training settings.';
   return caps.length > 0 ? `${settings} ${SMOKE_SENTENCE}` : settings;
 }
+
+/** "native kernels (AVX-512)", "WebAssembly kernels with fused multiply-add", … */
+export function kernelsName(k: KernelsRecord): string {
+  if (k.backend === 'native') return `native kernels (${ISA_NAMES[k.isa ?? ''] ?? k.isa ?? 'unknown'})`;
+  if (k.backend === 'wasm') return `WebAssembly kernels${k.fma ? ' with fused multiply-add' : ''}`;
+  if (k.backend === 'reference') return 'reference kernels (plain TypeScript)';
+  return `${k.backend} kernels`;
+}
+
+const ISA_NAMES: Record<string, string> = { avx512: 'AVX-512', avx2: 'AVX2', generic: 'generic' };
 
 export const SMOKE_SENTENCE =
   'Smoke runs (training cut off by --max-steps) only show that the pipeline runs: their numbers say nothing about the methods, and they are left out of the comparison with the PyTorch reference.';

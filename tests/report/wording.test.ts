@@ -71,3 +71,30 @@ test('a reference run of one epoch reads "1 epoch" in the best-of-method table',
   const table = bestOfMethodTable(matchAnchors(groups, anchors));
   assert.equal(table.rows[0]![table.headers.indexOf('Its settings')], 'lr 1e-4, max length 128, 1 epoch');
 });
+
+test('the settings name the kernels when every run computed on the same ones, and only then', () => {
+  const on = (kernels: RunResults['kernels'], seed = 42): LoadedRun => {
+    const r = fakeResults('lora', seed);
+    r.threads = 2;
+    r.kernels = kernels;
+    return run(r);
+  };
+  const native = { backend: 'native', isa: 'avx512' };
+  assert.match(
+    settingsSentence(groupRuns([on(native), on(native, 43)])),
+    /2 CPU threads on the native kernels \(AVX-512\)/,
+  );
+  assert.match(
+    settingsSentence(groupRuns([on({ backend: 'wasm', fma: true })])),
+    /2 CPU threads on the WebAssembly kernels with fused multiply-add/,
+  );
+  assert.match(
+    settingsSentence(groupRuns([on({ backend: 'wasm', fma: false })])),
+    /threads on the WebAssembly kernels[;.]/,
+  );
+  const mixed = settingsSentence(groupRuns([on(native), on({ backend: 'wasm', fma: false }, 43)]));
+  assert.match(mixed, /2 CPU threads[;.]/);
+  assert.doesNotMatch(mixed, /kernels/);
+  // Runs written before the field existed say nothing about their kernels.
+  assert.doesNotMatch(settingsSentence(groupRuns([on(undefined)])), /kernels/);
+});
