@@ -1,39 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerExperiments } from '../../src/cli/experiments.js';
-import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+import { tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
 import { runCommand } from './run-command.js';
 
 test('experiments --gradient-accumulation-steps reaches every training of the study', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'lora-lab-experiments-accum-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
-  const input = join(root, 'complaints.csv');
-  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
+  const inputs = await tinyStudyInputs(root);
   const out = join(root, 'study');
-  await runCommand(registerExperiments, [
-    'experiments',
-    '--input',
-    input,
-    '--base-model',
-    model,
-    '--output-dir',
-    out,
-    '--methods',
-    'full,lora',
-    '--max-steps',
-    '2',
-    '--gradient-accumulation-steps',
-    '4',
-    '--backend',
-    'reference',
-    '--threads',
-    '1',
-    '--quiet',
-  ]);
+  await runCommand(
+    registerExperiments,
+    tinyStudyArgs(
+      inputs,
+      out,
+      '--max-steps',
+      '2',
+      '--gradient-accumulation-steps',
+      '4',
+      '--backend',
+      'reference',
+      '--threads',
+      '1',
+      '--quiet',
+    ),
+  );
   for (const method of ['full', 'lora']) {
     const run = join(out, 'runs', method, 'seed-42');
     const results = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')) as {

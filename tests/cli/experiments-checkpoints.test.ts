@@ -1,39 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerExperiments } from '../../src/cli/experiments.js';
-import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+import { tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
 import { runCommand } from './run-command.js';
 
 test('every finished run of a study deletes its checkpoints, unless --keep-checkpoints', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'lora-lab-experiments-ckpt-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  // The presets read 128 tokens; the study's preprocessing keeps classes of 50 rows and narratives of 10 words.
-  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
-  const input = join(root, 'complaints.csv');
-  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
+  const inputs = await tinyStudyInputs(root);
   const study = (out: string, ...more: string[]) =>
-    runCommand(registerExperiments, [
-      'experiments',
-      '--input',
-      input,
-      '--base-model',
-      model,
-      '--output-dir',
-      out,
-      '--methods',
-      'full,lora',
-      '--max-steps',
-      '2',
-      '--backend',
-      'reference',
-      '--threads',
-      '1',
-      '--quiet',
-      ...more,
-    ]);
+    runCommand(
+      registerExperiments,
+      tinyStudyArgs(
+        inputs,
+        out,
+        '--max-steps',
+        '2',
+        '--backend',
+        'reference',
+        '--threads',
+        '1',
+        '--quiet',
+        ...more,
+      ),
+    );
 
   await study(join(root, 'default'));
   for (const method of ['full', 'lora']) {

@@ -188,3 +188,26 @@ export async function tinyStudyInputs(
   writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
   return { input, baseModel: { path: model, kind: 'flag', description: model } };
 }
+
+/**
+ * `experiments` over tinyStudyInputs: both fine-tuning methods (Small-BERT from scratch would take
+ * longest), written to `out`; `more` adds or overrides flags.
+ */
+export function tinyStudyArgs(
+  inputs: { input: string; baseModel: { path: string } },
+  out: string,
+  ...more: string[]
+): string[] {
+  return [
+    'experiments',
+    '--input',
+    inputs.input,
+    '--base-model',
+    inputs.baseModel.path,
+    '--output-dir',
+    out,
+    '--methods',
+    'full,lora',
+    ...more,
+  ];
+}

@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tinyComplaintsCsv, writeTinyModel } from '../helpers/tiny-model.js';
+import { tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
 import { assertOneLineFailure, runCli } from './helpers/cli.js';
 import { assertSameRun, startPaused } from './helpers/train-runs.js';
 
@@ -18,29 +18,20 @@ let args: (out: string, ...more: string[]) => string[];
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'lora-lab-experiments-'));
-  // The presets read 128 tokens; the study's preprocessing keeps classes of 50 rows and narratives of 10 words.
-  const model = await writeTinyModel(join(root, 'model'), { maxPositions: 128 });
-  const input = join(root, 'complaints.csv');
-  writeFileSync(input, tinyComplaintsCsv(165, 5, 10));
-  args = (out, ...more) => [
-    'experiments',
-    '--input',
-    input,
-    '--base-model',
-    model,
-    '--output-dir',
-    out,
-    '--methods',
-    'full,lora',
-    '--max-steps',
-    '3',
-    '--quiet',
-    '--backend',
-    'reference',
-    '--threads',
-    '1',
-    ...more,
-  ];
+  const inputs = await tinyStudyInputs(root);
+  args = (out, ...more) =>
+    tinyStudyArgs(
+      inputs,
+      out,
+      '--max-steps',
+      '3',
+      '--quiet',
+      '--backend',
+      'reference',
+      '--threads',
+      '1',
+      ...more,
+    );
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
