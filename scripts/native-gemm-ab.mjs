@@ -88,6 +88,11 @@ const BERT_BASE = [
   { name: 'bert-base 4096x3072x768 tB', m: 4096, k: 3072, n: 768, tB: true },
   { name: 'bert-base 4096x768x3072', m: 4096, k: 768, n: 3072 },
   { name: 'bert-base 768x4096x3072 tA', m: 768, k: 4096, n: 3072, tA: true },
+  // Attention's per-head products at batch 32 (384 heads of 128 tokens, 64 wide): forward QK^T and PV,
+  // backward dP, dV/dK (A transposed) and dQ.
+  { name: 'base att 384x 128x128x64 tB', ...heads(384, 12, 128, 128, 64, false, true, 'ab') },
+  { name: 'base att 384x 128x64x128', ...heads(384, 12, 128, 64, 128, false, false, 'bc') },
+  { name: 'base att 384x 128x64x128 tA', ...heads(384, 12, 128, 64, 128, true, false, 'bc') },
 ];
 
 function kernelsOf(addon, threads) {
