@@ -61,6 +61,6 @@ export function runJob(job: usize, thread: i32): void {
   else if (op == OP_ADD) addJob(job);
   else if (op == OP_SUM_ROWS) sumRowsJob(job);
   else if (op == OP_GEMM_PACK_B) gemmPackBJob(job);
-  else if (op == OP_PEAK) peakJob(job);
+  else if (op == OP_PEAK) peakJob(job, thread);
   else unreachable();
 }

@@ -212,8 +212,8 @@ export class WasmKernels implements Kernels {
     this.heap.freeF32(array.byteOffset, array.length);
   };
 
-  private run(threads: number): void {
-    if (threads > 1) this.pool.run(this.exports, this.heap.jobPtr);
+  private run(threads: number, everyThread = false): void {
+    if (threads > 1) this.pool.run(this.exports, this.heap.jobPtr, everyThread);
     else this.exports.runJob(this.heap.jobPtr, 0);
   }
 
@@ -226,7 +226,7 @@ export class WasmKernels implements Kernels {
    * Stages operands and writes the job (in `prepare`), runs it, lets `after` read results from the
    * call's scratch memory, copies results back.
    */
-  private call(prepare: () => void, after?: () => void): void {
+  private call(prepare: () => void, after?: () => void, everyThread = false): void {
     if (this.disposed) throw new Error('The kernel backend was disposed.');
     let ok = false;
     if (profiler.enabled) {
@@ -237,7 +237,7 @@ export class WasmKernels implements Kernels {
       try {
         prepare();
         t1 = performance.now();
-        this.run(this.job.threads);
+        this.run(this.job.threads, everyThread);
         after?.();
         t2 = performance.now();
         ok = true;
@@ -250,7 +250,7 @@ export class WasmKernels implements Kernels {
     }
     try {
       prepare();
-      this.run(this.job.threads);
+      this.run(this.job.threads, everyThread);
       after?.();
       ok = true;
     } finally {
@@ -640,24 +640,39 @@ export class WasmKernels implements Kernels {
    * fuses its multiply-adds as its GEMM does, so each build is measured against its own ceiling.
    */
   peakGflops(threads = this.threads, rounds = 5): number {
-    if (this.disposed) throw new Error('The kernel backend was disposed.');
-    const used = Math.min(threads, this.threads);
     const iterations = 10_000_000;
     let best = 0;
     for (let r = 0; r < rounds; r++) {
-      let seconds = 0;
-      this.call(() => {
-        const sink = this.heap.scratch(4 * used);
-        this.job.begin(this.exports.OP_PEAK.value, used).int(iterations).ptr(sink);
-        seconds = performance.now();
-      });
-      seconds = (performance.now() - seconds) / 1000;
-      best = Math.max(
-        best,
-        (used * iterations * this.exports.PEAK_FLOPS_PER_ITERATION.value) / seconds / 1e9,
-      );
+      const { seconds, loops } = this.peakRun(threads, iterations);
+      const flops =
+        loops.reduce((a, b) => a + b, 0) * iterations * this.exports.PEAK_FLOPS_PER_ITERATION.value;
+      best = Math.max(best, flops / seconds / 1e9);
     }
     return best;
+  }
+
+  /**
+   * One run of the peak loop on `threads` threads at once: its wall-clock seconds and how many loops
+   * each thread ran (one each: the job waits for every thread, see assembly/peak.ts).
+   */
+  peakRun(threads: number, iterations: number): { seconds: number; loops: number[] } {
+    if (this.disposed) throw new Error('The kernel backend was disposed.');
+    const used = Math.min(threads, this.threads);
+    // Per thread: the loop's result (kept so the loop is not optimized away), then its loop count.
+    const sink = new Int32Array(2 * used);
+    let seconds = 0;
+    this.call(
+      () => {
+        const ptr = this.heap.output(sink, 0, sink.length, true);
+        this.job.begin(this.exports.OP_PEAK.value, used).int(iterations).ptr(ptr);
+        seconds = performance.now();
+      },
+      () => {
+        seconds = (performance.now() - seconds) / 1000;
+      },
+      true,
+    );
+    return { seconds, loops: Array.from(sink.subarray(used)) };
   }
 
   dispose = (): void => {

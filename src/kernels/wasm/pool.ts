@@ -18,6 +18,8 @@ export const CONTROL = {
   failed: 4,
   /** Byte address of the job block. */
   job: 5,
+  /** Workers that have entered the current job (reset by the main thread before each). */
+  entered: 6,
 } as const;
 
 /**
@@ -82,8 +84,12 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
-  /** Runs the job in `jobPtr` on every thread that gets to it and returns when all are done. */
-  run(exports: KernelExports, jobPtr: number): void {
+  /**
+   * Runs the job in `jobPtr` on every thread that gets to it and returns when all are done.
+   * `everyThread`: the job is closed only after every worker has entered it, so each thread runs its
+   * share (the peak loop, where one thread doing another's loop would time two loops as one).
+   */
+  run(exports: KernelExports, jobPtr: number, everyThread = false): void {
     if (this.disposed) throw new Error('The kernel backend was disposed.');
     const c = this.control;
     if (this.workers.length === 0) {
@@ -92,10 +98,17 @@ export class ThreadPool {
     }
     Atomics.store(c, CONTROL.job, jobPtr);
     Atomics.store(c, CONTROL.failed, 0);
+    Atomics.store(c, CONTROL.entered, 0);
     const generation = Atomics.add(c, CONTROL.generation, 1) + 1;
     Atomics.notify(c, CONTROL.generation);
     try {
       exports.runJob(jobPtr, 0);
+      if (everyThread) {
+        for (let e = Atomics.load(c, CONTROL.entered); e < this.workers.length;) {
+          Atomics.wait(c, CONTROL.entered, e);
+          e = Atomics.load(c, CONTROL.entered);
+        }
+      }
     } finally {
       // Even when our share threw, workers inside the job may still be writing: wait for them.
       Atomics.store(c, CONTROL.closed, generation);

@@ -40,6 +40,9 @@ export function serveKernelJobs({ module, memory, controlPtr, index, slots, spin
     Atomics.add(control, slots.active, 1);
     // A job the main thread already closed is finished (or being finished by those inside it).
     if (Atomics.load(control, slots.closed) !== generation) {
+      // Counted only for a job it runs: a job that asks every thread to take part waits on this.
+      Atomics.add(control, slots.entered, 1);
+      Atomics.notify(control, slots.entered);
       try {
         runJob(Atomics.load(control, slots.job), index);
       } catch {
