@@ -317,21 +317,15 @@ async function timeThreads() {
     await import(join(oldPkg, 'dist/src/kernels/wasm/index.js')),
     await import(new URL('../dist/src/kernels/wasm/index.js', import.meta.url).href),
   ];
+  // Each package's own bench/matmul peaks(): it recognises only its own kernels' class.
+  const benches = [
+    await import(join(oldPkg, 'dist/bench/matmul.js')),
+    await import(new URL('../dist/bench/matmul.js', import.meta.url).href),
+  ];
   for (const fma of only === undefined ? [true, false] : [only === 'fma']) {
     const ks = [];
     for (const mod of mods) ks.push(await mod.createWasmKernels({ threads, fma }));
-    const peak = ks.map((k) => {
-      let best = 0;
-      for (let r = 0; r < 3; r++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const rate = k.peakGflops(1, 1);
-        const wall = (performance.now() - t0) / 1000;
-        const c = process.cpuUsage(c0);
-        best = Math.max(best, (rate * wall) / ((c.user + c.system) / 1e6));
-      }
-      return best;
-    });
+    const peak = ks.map((k, i) => benches[i].peaks(k).oneByCpu);
     const label = fma ? 'relaxed' : 'plain  ';
     console.log(`${label} peak by CPU time (1 thread) old ${peak[0].toFixed(1)} new ${peak[1].toFixed(1)}`);
     for (const shape of SHAPES) {

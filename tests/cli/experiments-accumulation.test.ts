@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerExperiments } from '../../src/cli/experiments.js';
-import { tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
+import { SMOKE_FLAGS, tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
 import { runCommand } from './run-command.js';
 
 test('experiments --gradient-accumulation-steps reaches every training of the study', async (t) => {
@@ -14,19 +14,7 @@ test('experiments --gradient-accumulation-steps reaches every training of the st
   const out = join(root, 'study');
   await runCommand(
     registerExperiments,
-    tinyStudyArgs(
-      inputs,
-      out,
-      '--max-steps',
-      '2',
-      '--gradient-accumulation-steps',
-      '4',
-      '--backend',
-      'reference',
-      '--threads',
-      '1',
-      '--quiet',
-    ),
+    tinyStudyArgs(inputs, out, ...SMOKE_FLAGS, '--gradient-accumulation-steps', '4'),
   );
   for (const method of ['full', 'lora']) {
     const run = join(out, 'runs', method, 'seed-42');

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerExperiments } from '../../src/cli/experiments.js';
-import { tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
+import { SMOKE_FLAGS, tinyStudyArgs, tinyStudyInputs } from '../helpers/tiny-model.js';
 import { runCommand } from './run-command.js';
 
 test('every finished run of a study deletes its checkpoints, unless --keep-checkpoints', async (t) => {
@@ -12,21 +12,7 @@ test('every finished run of a study deletes its checkpoints, unless --keep-check
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const inputs = await tinyStudyInputs(root);
   const study = (out: string, ...more: string[]) =>
-    runCommand(
-      registerExperiments,
-      tinyStudyArgs(
-        inputs,
-        out,
-        '--max-steps',
-        '2',
-        '--backend',
-        'reference',
-        '--threads',
-        '1',
-        '--quiet',
-        ...more,
-      ),
-    );
+    runCommand(registerExperiments, tinyStudyArgs(inputs, out, ...SMOKE_FLAGS, ...more));
 
   await study(join(root, 'default'));
   for (const method of ['full', 'lora']) {

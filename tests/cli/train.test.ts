@@ -7,7 +7,7 @@ import { UserError } from '../../src/errors.js';
 import { PRESETS } from '../../src/experiments/presets.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { withEnv } from '../helpers/env.js';
-import { tinyWorkspace, writeTinyModel, type TinyWorkspace } from '../helpers/tiny-model.js';
+import { SMOKE_FLAGS, tinyWorkspace, type TinyWorkspace, writeTinyModel } from '../helpers/tiny-model.js';
 import { runCommand } from './run-command.js';
 
 /**
@@ -32,13 +32,7 @@ const train = (out: string, ...more: string[]) =>
     ws.path('model-128'),
     '--output-dir',
     out,
-    '--max-steps',
-    '2',
-    '--backend',
-    'reference',
-    '--threads',
-    '1',
-    '--quiet',
+    ...SMOKE_FLAGS,
     ...more,
   ]);
 

@@ -189,6 +189,9 @@ export async function tinyStudyInputs(
   return { input, baseModel: { path: model, kind: 'flag', description: model } };
 }
 
+/** A two-step run on the reference kernels, one thread, nothing printed: enough to see a command through. */
+export const SMOKE_FLAGS = ['--max-steps', '2', '--backend', 'reference', '--threads', '1', '--quiet'];
+
 /**
  * `experiments` over tinyStudyInputs: both fine-tuning methods (Small-BERT from scratch would take
  * longest), written to `out`; `more` adds or overrides flags.

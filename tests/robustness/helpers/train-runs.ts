@@ -11,11 +11,12 @@ export type ResumeBackend = (typeof RESUME_BACKENDS)[number];
 
 /**
  * `lora-lab train` on the tiny model and data: 40 examples in batches of 4 (10 steps an epoch), two
- * epochs, a checkpoint every 3 steps, on two threads of the WebAssembly kernels (the browser's, and
- * Node's where the addon cannot be built; through LORA_LAB_PARALLEL_MIN_NS=0 from cli.ts, every kernel
- * job on both), so that bit-for-bit resume is shown where thread scheduling could break it.
+ * epochs, a checkpoint every 3 steps, on two threads of `backend`'s kernels (through
+ * LORA_LAB_PARALLEL_MIN_NS=0 from cli.ts, every kernel job on both), so that bit-for-bit resume is shown
+ * where thread scheduling could break it.
  */
-export function trainArgs(
+export function trainArgsOn(
+  backend: ResumeBackend,
   method: 'full' | 'lora',
   ws: { data: string; model: string },
   outputDir: string,
@@ -45,20 +46,19 @@ export function trainArgs(
     '--max-len',
     '32',
     '--backend',
-    'wasm',
+    backend,
     ...more,
   ];
 }
 
-/** trainArgs on another backend (the last --backend given wins). */
-export function trainArgsOn(
-  backend: ResumeBackend,
+/** trainArgsOn the WebAssembly kernels: the browser's, and Node's where the addon cannot be built. */
+export function trainArgs(
   method: 'full' | 'lora',
   ws: { data: string; model: string },
   outputDir: string,
   ...more: string[]
 ): string[] {
-  return trainArgs(method, ws, outputDir, '--backend', backend, ...more);
+  return trainArgsOn('wasm', method, ws, outputDir, ...more);
 }
 
 export interface ResumeFixture {
