@@ -5,8 +5,9 @@
 // the thread count. Tasks are claimed from a shared counter (see job.ts).
 //
 // Memory: for its NC columns a thread packs op(B) once, for all of k, into NR-wide strips of
-// contiguous floats. Read in place, a strip would sit in k different cache lines a row pitch apart,
-// which for pitches like 2 KiB all land in the same few L1 sets. The packed panel is remembered, so
+// contiguous floats, the strips' rows of one k step side by side (see bBlockBytes). Read in place, a
+// strip would sit in k different cache lines a row pitch apart, which for pitches like 2 KiB all
+// land in the same few L1 sets. The packed panel is remembered, so
 // the next task with the same columns (tasks are numbered rows-fastest) skips the packing.
 // k is walked in KC steps. Within a step, for each MR-row sliver of A (held in L1) the kernel sweeps
 // every B strip of the panel (held in L2: KC×NC×4 bytes = 512 KiB at most), writing each C row left to
@@ -84,17 +85,36 @@ function align64(x: usize): usize {
 // bytes each; at a distance that is a multiple of 4 KiB every write lands in the same L1 set and
 // evicts the last (packing A for 512×4096×128 took 2.4 ms instead of 0.3). One spare cache line per
 // strip spreads them over the sets.
-function stripBytes(k: i32): usize {
-  return align64(<usize>k * <usize>(NR * 4)) + 64;
+function stripBytes(kc: i32): usize {
+  return align64(<usize>kc * <usize>(NR * 4)) + 64;
 }
 
 function panelBytes(kc: i32): usize {
   return align64(<usize>kc * <usize>(MR * A_BYTES)) + 64;
 }
 
+// Packed B lies in KC-row blocks, each holding every strip's rows of one k step: the first sliver of
+// a k step then reads its whole KC×NC slice as one sequential stream, which the hardware prefetcher
+// follows, instead of one 12 KiB stretch per strip a whole-k strip apart (on long k, where the slice
+// comes from L3 or memory, that cost 6-8 % of the time, measured by keeping the slice in L2).
+function bBlockBytes(kc: i32): usize {
+  return <usize>(planNc / NR) * stripBytes(kc);
+}
+
 // Per-thread scratch: [packed B: nc×k][packed A: mc×KC][edge tile: MR×NR].
 function packedBBytes(k: i32): usize {
-  return <usize>(planNc / NR) * stripBytes(k);
+  const tail = k % KC;
+  return <usize>(k / KC) * bBlockBytes(KC) + (tail != 0 ? bBlockBytes(tail) : 0);
+}
+
+/** Where row p of strip 0 of a packed B lies; strip s's is `stripBytes(kcOf(k, p))` further per strip. */
+function bRow(packed: usize, p: i32): usize {
+  return packed + <usize>(p / KC) * bBlockBytes(KC) + <usize>((p % KC) * NR * 4);
+}
+
+/** Rows of the k step that holds row p. */
+function kcOf(k: i32, p: i32): i32 {
+  return min(KC, k - (p / KC) * KC);
 }
 
 function packedABytes(): usize {
@@ -110,8 +130,8 @@ export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, cLayout: i3
 }
 
 /**
- * Packs columns j0..j0+nc of op(B), rows p0..p1 of k (p0 a multiple of 4), into NR-wide strips of
- * all k rows, zero-padding the last strip.
+ * Packs columns j0..j0+nc of op(B), rows p0..p1 of k (p0 a multiple of 4), into NR-wide strips,
+ * KC rows at a time (see bBlockBytes), zero-padding the last strip.
  * Untransposed B ([k, n]) is read row by row, each row scattered over the strips, so B streams from
  * memory once (strip by strip would re-read a B larger than L2 once per strip). Transposed B
  * ([n, k]) is read 8 rows at a time, each a sequential stream, through 4×4 transposes.
@@ -127,13 +147,13 @@ function packB(
   p0: i32,
   p1: i32,
 ): void {
-  const strip = stripBytes(k);
   const full = (nc / NR) * NR;
   if (!transB) {
     const pitch = <usize>ldb * 4;
     let src = b + <usize>p0 * pitch + ((<usize>j0) << 2);
     for (let p = p0; p < p1; p++) {
-      let o = dst + <usize>(p * NR * 4);
+      const strip = stripBytes(kcOf(k, p));
+      let o = bRow(dst, p);
       for (let jr = 0; jr < full; jr += NR) {
         for (let q = 0; q < NR; q += 4)
           v128.store(o + <usize>(q * 4), v128.load(src + ((<usize>(jr + q)) << 2)));
@@ -152,24 +172,26 @@ function packB(
   const pitch = <usize>ldb * 4;
   for (let jr = 0; jr < nc; jr += NR) {
     const nrEff = min(NR, nc - jr);
-    const out = dst + <usize>(jr / NR) * strip;
+    const s = <usize>(jr / NR);
     const row = b + <usize>(j0 + jr) * pitch;
     if (nrEff == NR) {
+      // Four rows never straddle a k step: KC is a multiple of 4.
       const k4 = min(p1, k & ~3);
       for (let p = p0; p < k4; p += 4) {
-        const s = row + ((<usize>p) << 2);
+        const src = row + ((<usize>p) << 2);
+        const o = bRow(dst, p) + s * stripBytes(kcOf(k, p));
         for (let q = 0; q < NR; q += 4) {
-          transpose4(s + <usize>q * pitch, pitch, out + <usize>((p * NR + q) * 4), NR * 4);
+          transpose4(src + <usize>q * pitch, pitch, o + <usize>(q * 4), NR * 4);
         }
       }
       for (let p = max(p0, k4); p < p1; p++) {
-        const o = out + <usize>(p * NR * 4);
+        const o = bRow(dst, p) + s * stripBytes(kcOf(k, p));
         for (let j = 0; j < NR; j++)
           store<f32>(o + ((<usize>j) << 2), load<f32>(row + <usize>j * pitch + ((<usize>p) << 2)));
       }
     } else {
       for (let p = p0; p < p1; p++) {
-        const o = out + <usize>(p * NR * 4);
+        const o = bRow(dst, p) + s * stripBytes(kcOf(k, p));
         for (let j = 0; j < NR; j++) {
           const v: f32 = j < nrEff ? load<f32>(row + <usize>j * pitch + ((<usize>p) << 2)) : 0;
           store<f32>(o + ((<usize>j) << 2), v);
@@ -380,7 +402,6 @@ export function gemmJob(job: usize, thread: i32): void {
   const packedA = packedB + packedBBytes(k);
   const tile = packedA + packedABytes();
   const tasks = planGroups * planNb * planMb;
-  const strip = stripBytes(k);
   const ldc = <usize>ldcElems * 4;
   const sameB = bStride == 0 && bGroupStride == 0;
   let bPanels = packedB;
@@ -412,6 +433,8 @@ export function gemmJob(job: usize, thread: i32): void {
       }
       for (let p0 = 0; p0 < k; p0 += KC) {
         const kc = min(KC, k - p0);
+        const strip = stripBytes(kc);
+        const bBlock = bRow(bPanels, p0);
         const betaStep: f32 = p0 == 0 ? beta : 1;
         const biasStep: usize = p0 == 0 ? bias : 0;
         if (transA) packATransposed(aB, lda, i0, mc, p0, kc, packedA);
@@ -421,7 +444,7 @@ export function gemmJob(job: usize, thread: i32): void {
           const ap = packedA + <usize>(ir / MR) * panelBytes(kc);
           for (let jr = 0; jr < nc; jr += NR) {
             const nrEff = min(NR, nc - jr);
-            const bPanel = bPanels + <usize>(jr / NR) * strip + <usize>(p0 * NR * 4);
+            const bPanel = bBlock + <usize>(jr / NR) * strip;
             const cp = cB + <usize>(i0 + ir) * ldc + ((<usize>(j0 + jr)) << 2);
             const bp: usize = biasStep != 0 ? biasStep + ((<usize>(j0 + jr)) << 2) : 0;
             if (mrEff == MR && nrEff == NR) {
